@@ -1,0 +1,1 @@
+"""Leadbridge: the GraphQL API of a partner co-selling CRM."""

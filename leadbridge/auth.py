@@ -1,0 +1,59 @@
+"""Bearer tokens: HS256 JWTs naming a user and their token version."""
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from models import User
+
+ALGORITHM = "HS256"
+
+
+class AuthenticationError(Exception):
+    """The request carries no usable credentials; the message is safe to show the client."""
+
+
+def issue_token(user: User, secret_key: str, ttl_hours: float) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": str(user.id),
+        "ver": user.token_version,
+        "iat": now,
+        "exp": now + timedelta(hours=ttl_hours),
+    }
+    return jwt.encode(claims, secret_key, algorithm=ALGORITHM)
+
+
+def bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthenticationError("Missing Authorization header: send 'Authorization: Bearer <token>'")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("Malformed Authorization header: expected 'Bearer <token>'")
+    return token.strip()
+
+
+async def authenticate(authorization: str | None, secret_key: str) -> User:
+    """The active user the bearer token names; AuthenticationError otherwise."""
+    token = bearer_token(authorization)
+    try:
+        claims = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "exp", "ver"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise AuthenticationError("Token has expired") from None
+    except jwt.InvalidTokenError:
+        raise AuthenticationError("Invalid token") from None
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError):
+        raise AuthenticationError("Invalid token") from None
+    user = await User.get_or_none(id=user_id).select_related("company")
+    if user is None or user.token_version != claims["ver"]:
+        raise AuthenticationError("Token has been revoked")
+    if not user.is_active:
+        raise AuthenticationError("User is deactivated")
+    return user

@@ -1,0 +1,200 @@
+"""The `leadbridge` command: one clear line and exit 1 on error, exit 2 on usage errors, never a traceback."""
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+import uvicorn
+from strawberry.relay import to_base64
+from tortoise.exceptions import ConfigurationError, DBConnectionError, OperationalError
+
+from leadbridge import demo as demo_network
+from leadbridge.auth import issue_token
+from leadbridge.database import apply_migrations, connected, pending_migrations
+from leadbridge.settings import Settings, SettingsError
+from models import DomainError, User
+from models.user import create_user, normalize_email
+
+T = TypeVar("T")
+
+
+class CLIError(Exception):
+    """A failure to report to the operator as one line."""
+
+
+def fail(message: str, status: int = 1) -> NoReturn:
+    click.echo(f"leadbridge: error: {message}", err=True)
+    sys.exit(status)
+
+
+def run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:
+    return asyncio.run(coroutine_factory())  # type: ignore[arg-type]
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings.from_env().with_overrides(**overrides)
+
+
+async def require_migrated(settings: Settings) -> None:
+    pending = await pending_migrations(settings)
+    if pending:
+        raise CLIError(
+            f"{len(pending)} migration(s) pending ({', '.join(pending)}): run 'leadbridge migrate' first"
+        )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Leadbridge: the GraphQL API of a partner co-selling CRM."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API; refuses while migrations are pending."""
+    settings = load_settings()
+    settings.resolved_secret_key()
+    run(lambda: require_migrated(settings))
+    click.echo(f"Leadbridge serving on http://{host}:{port}/graphql", err=True)
+    uvicorn.run(
+        "leadbridge.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply pending migrations."""
+    settings = load_settings()
+    applied = run(lambda: apply_migrations(settings))
+    if applied:
+        for name in applied:
+            click.echo(f"applied {name}")
+    else:
+        click.echo("no migrations to apply")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+def demo(host: str, port: int) -> None:
+    """Migrate, seed the demo network when the database is empty, print tokens, serve."""
+    from leadbridge.app import create_app
+
+    settings = load_settings()
+    secret_key = settings.resolved_secret_key()
+    run(lambda: apply_migrations(settings))
+
+    async def seed_and_issue() -> list[tuple[User, str]]:
+        async with connected(settings):
+            users = await demo_network.seed(settings)
+            return [(user, issue_token(user, secret_key, settings.token_ttl_hours)) for user in users]
+
+    issued = run(seed_and_issue)
+    url = f"http://{host}:{port}/graphql"
+    click.echo(f"GraphiQL: {url}")
+    click.echo("Bearer tokens (send as 'Authorization: Bearer <token>'):")
+    for user, token in issued:
+        role = "admin" if user.is_admin else "user"
+        click.echo(f"  {user.email} ({user.company.name}, {role}): {token}")
+    app = create_app(settings, demo_token=issued[0][1] if issued else None)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+@cli.group()
+def users() -> None:
+    """Manage users."""
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--company", required=True, help="Company name; created when new.")
+@click.option("--admin", is_flag=True, help="Company admin.")
+@click.option("--edit-converted-leads", is_flag=True, help="May edit the fields of converted leads.")
+def users_create(email: str, name: str, company: str, admin: bool, edit_converted_leads: bool) -> None:
+    """Create a user and print their global ID."""
+    settings = load_settings()
+
+    async def create() -> User:
+        await require_migrated(settings)
+        async with connected(settings):
+            return await create_user(
+                email=email,
+                name=name,
+                company_name=company,
+                is_admin=admin,
+                can_edit_converted_leads=edit_converted_leads,
+            )
+
+    user = run(create)
+    click.echo(to_base64("User", user.id))
+
+
+@cli.command()
+@click.option("--email", required=True)
+@click.option("--ttl-hours", type=click.FloatRange(min=0, min_open=True), default=None, help="Lifetime; 24 by default.")
+def token(email: str, ttl_hours: float | None) -> None:
+    """Print a bearer token for a user."""
+    settings = load_settings(token_ttl_hours=ttl_hours)
+    secret_key = settings.resolved_secret_key()
+
+    async def issue() -> str:
+        normalized = normalize_email(email)
+        await require_migrated(settings)
+        async with connected(settings):
+            user = await User.get_or_none(email=normalized)
+        if user is None:
+            raise CLIError(f"no user with email {normalized}")
+        if not user.is_active:
+            raise CLIError(f"user {normalized} is deactivated")
+        return issue_token(user, secret_key, settings.token_ttl_hours)
+
+    click.echo(run(issue))
+
+
+@cli.command("export-schema")
+def export_schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from schema import schema
+
+    click.echo(schema.as_str())
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        cli.main(args=argv, prog_name="leadbridge", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:
+        click.echo(error.ctx.get_help() if error.ctx else str(error))
+        sys.exit(2)
+    except click.UsageError as error:
+        fail(f"{error.format_message()} (see 'leadbridge --help')", 2)
+    except click.Abort:
+        fail("aborted")
+    except click.ClickException as error:
+        fail(error.format_message())
+    except (CLIError, SettingsError) as error:
+        fail(str(error))
+    except DomainError as error:
+        fail(error.message)
+    except (DBConnectionError, ConfigurationError, OperationalError, OSError) as error:
+        fail(f"database unavailable: {one_line(error)}")
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # noqa: BLE001 - the operator gets one line, never a traceback
+        fail(f"unexpected {type(error).__name__}: {one_line(error)}")
+
+
+def one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__

@@ -1,0 +1,205 @@
+"""GraphQL over HTTP, as its specification says, in front of the Strawberry schema."""
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast, parse
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry import Schema
+from strawberry.types import ExecutionResult
+
+from leadbridge.auth import AuthenticationError, authenticate
+from resolvers.context import Context
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+ALLOWED_METHODS = "GET, POST"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class HTTPError(Exception):
+    """A request refused before GraphQL execution, with its status and one message."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+        self.code = code
+
+
+@dataclass(frozen=True)
+class GraphQLParams:
+    query: str
+    operation_name: str | None
+    variables: dict[str, Any] | None
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when nothing acceptable is offered."""
+    if not accept or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        media_range, *parameters = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+            elif name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
+                quality = 0.0
+        media_range = media_range.lower()
+        if quality <= 0:
+            continue
+        if media_range in (GRAPHQL_RESPONSE, "application/*", "*/*"):
+            candidate = (quality, 1 if media_range == GRAPHQL_RESPONSE else 0, GRAPHQL_RESPONSE)
+        elif media_range == JSON:
+            candidate = (quality, 1, JSON)
+        else:
+            continue
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    return best[2] if best else None
+
+
+def wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept and "query" not in request.query_params
+
+
+def json_response(body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
+    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return Response(content, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8")
+
+
+def error_body(message: str, code: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"message": message}
+    if code:
+        error["extensions"] = {"code": code}
+    return {"errors": [error]}
+
+
+@lru_cache(maxsize=1024)
+def parse_document(query: str) -> DocumentNode:
+    return parse(query)
+
+
+def _optional_string(value: object, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise HTTPError(400, f"The '{name}' parameter must be a string")
+
+
+def _optional_object(value: object, name: str, *, encoded: bool) -> dict[str, Any] | None:
+    if encoded and isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise HTTPError(400, f"The '{name}' parameter must be a JSON-encoded object") from None
+    if value is None or isinstance(value, dict):
+        return value
+    raise HTTPError(400, f"The '{name}' parameter must be an object")
+
+
+async def read_params(request: Request) -> GraphQLParams:
+    """The GraphQL request parameters of a GET query string or a JSON POST body."""
+    if request.method == "GET":
+        raw: dict[str, Any] = dict(request.query_params)
+        encoded = True
+    else:
+        content_type = request.headers.get("content-type", "")
+        media_type, *parameters = (piece.strip().lower() for piece in content_type.split(";"))
+        if media_type != JSON:
+            raise HTTPError(415, "Send the request body as application/json")
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name == "charset" and value.strip('"') != "utf-8":
+                raise HTTPError(415, "The request body must be encoded as utf-8")
+        body = await read_body(request)
+        try:
+            raw = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise HTTPError(400, "The request body is not valid JSON") from None
+        if not isinstance(raw, dict):
+            raise HTTPError(400, "The request body must be a JSON object")
+        encoded = False
+    query = raw.get("query")
+    if not isinstance(query, str) or not query.strip():
+        raise HTTPError(400, "The 'query' parameter must be a non-empty string")
+    _optional_object(raw.get("extensions"), "extensions", encoded=encoded)
+    return GraphQLParams(
+        query=query,
+        operation_name=_optional_string(raw.get("operationName"), "operationName"),
+        variables=_optional_object(raw.get("variables"), "variables", encoded=encoded),
+    )
+
+
+async def read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise HTTPError(413, "The request body is larger than 1 MiB")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPError(413, "The request body is larger than 1 MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def operation_type(params: GraphQLParams) -> OperationType | None:
+    """The type of the operation to run; None when the document does not parse or name one."""
+    try:
+        document = parse_document(params.query)
+    except GraphQLError:
+        return None
+    operation = get_operation_ast(document, params.operation_name)
+    return operation.operation if operation else None
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Parse, validation and variable errors: the request failed before execution began."""
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors)
+
+
+async def execute(schema: Schema, request: Request, secret_key: str) -> Response:
+    media_type = negotiate(request.headers.get("accept")) or JSON
+    try:
+        if request.method not in ("GET", "POST"):
+            raise HTTPError(405, "GraphQL accepts GET for queries and POST", {"Allow": ALLOWED_METHODS})
+        if negotiate(request.headers.get("accept")) is None:
+            raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}")
+        viewer = await authenticate(request.headers.get("authorization"), secret_key)
+        params = await read_params(request)
+        if request.method == "GET" and operation_type(params) in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+            raise HTTPError(405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"})
+    except AuthenticationError as error:
+        return json_response(
+            error_body(str(error), "UNAUTHENTICATED"), 401, media_type, {"WWW-Authenticate": "Bearer"}
+        )
+    except HTTPError as error:
+        return json_response(error_body(error.message, error.code), error.status, media_type, error.headers)
+    result = await schema.execute(
+        params.query,
+        variable_values=params.variables,
+        context_value=Context(viewer=viewer, request=request),
+        operation_name=params.operation_name,
+    )
+    errors = [error.formatted for error in result.errors or ()]
+    if is_request_error(result):
+        status = 400 if media_type == GRAPHQL_RESPONSE else 200
+        return json_response({"errors": errors}, status, media_type)
+    body: dict[str, Any] = {"data": result.data}
+    if errors:
+        body["errors"] = errors
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return json_response(body, 200, media_type)

@@ -1,0 +1,1 @@
+"""Who may see and do what: roles, visibility scopes and Strawberry permission classes."""

@@ -1,0 +1,5 @@
+"""The GraphQL schema, assembled from per-area classes."""
+
+from schema.root import schema
+
+__all__ = ["schema"]

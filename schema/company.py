@@ -1,0 +1,26 @@
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers import nodes
+from resolvers.context import Info
+
+
+@strawberry.type(description="A vendor or partner company of the network.")
+class Company(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    domain: str | None
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.Company))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[models.Company | None]:
+        return await nodes.companies(info, node_ids)
