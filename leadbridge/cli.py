@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(error.ctx.get_help() if error.ctx else str(error))
         sys.exit(2)
     except click.UsageError as error:
-        fail(f"{error.format_message()} (see 'leadbridge --help')", 2)
+        fail(f"{error.format_message().rstrip('.')} (see 'leadbridge --help')", 2)
     except click.Abort:
         fail("aborted")
     except click.ClickException as error:

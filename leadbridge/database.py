@@ -1,6 +1,5 @@
 """Tortoise configuration, migrations and the database lifecycle."""
 
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -33,8 +32,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-# Read by `tortoise makemigrations` through [tool.tortoise] in pyproject.toml.
-TORTOISE_ORM = tortoise_config(os.environ.get("LEADBRIDGE_DATABASE_URL") or "sqlite://:memory:")
+# For `tortoise makemigrations` (see [tool.tortoise] in pyproject.toml): it reads the
+# migration files, not a database, so an in-memory one is enough.
+TORTOISE_ORM = tortoise_config("sqlite://:memory:")
 
 
 async def pending_migrations(settings: Settings) -> list[str]:
