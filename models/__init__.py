@@ -1,7 +1,40 @@
-"""Tortoise models of Leadbridge, one module per aggregate."""
+"""Tortoise models of Leadbridge, one module per aggregate, and the domain workflows."""
 
+from models.account import Account, Contact
+from models.activity import Activity
+from models.catalog import PartnerProgram, SalesPlan, Solution
 from models.company import Company
+from models.enums import ActivityKind, ForecastCategory, LeadAcceptance, LeadStatus, MemberRole, MembershipSource
 from models.errors import DomainError
+from models.lead import Lead
+from models.membership import AccessPolicy, LeadMember, OpportunityMember
+from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
+from models.section import LeadCompanySection, OpportunityCompanySection
 from models.user import User
 
-__all__ = ["Company", "DomainError", "User"]
+__all__ = [
+    "AccessPolicy",
+    "Account",
+    "Activity",
+    "ActivityKind",
+    "Company",
+    "Contact",
+    "DomainError",
+    "ForecastCategory",
+    "Lead",
+    "LeadAcceptance",
+    "LeadCompanySection",
+    "LeadMember",
+    "LeadOpportunity",
+    "LeadStatus",
+    "MemberRole",
+    "MembershipSource",
+    "Opportunity",
+    "OpportunityCompanySection",
+    "OpportunityMember",
+    "OpportunityStage",
+    "PartnerProgram",
+    "SalesPlan",
+    "Solution",
+    "User",
+]

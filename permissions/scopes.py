@@ -1,8 +1,66 @@
-"""Visibility scopes: every read starts here. Each returns a queryset of what the viewer may see."""
+"""Visibility scopes: every read starts here. Each returns a queryset of what the viewer may see
+(default deny), so that lists, counts, `node` and mutation lookups agree."""
 
+from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
-from models import Company, User
+from models import (
+    AccessPolicy,
+    Account,
+    Company,
+    Contact,
+    Lead,
+    LeadMember,
+    Opportunity,
+    OpportunityMember,
+    OpportunityStage,
+    PartnerProgram,
+    SalesPlan,
+    Solution,
+    User,
+)
+
+
+def _policy_companies(viewer: User) -> Subquery | list[int]:
+    """The viewer's company when a policy gives its users a role: always for admins (built in),
+    else only when the company has an access policy."""
+    if viewer.is_admin:
+        return [viewer.company_id]
+    return Subquery(AccessPolicy.filter(company_id=viewer.company_id).values("company_id"))
+
+
+def _through_policy(viewer: User) -> Q:
+    companies = _policy_companies(viewer)
+    return Q(sourced_by_id__in=companies) | Q(partner_id__in=companies)
+
+
+def visible_leads(viewer: User) -> QuerySet[Lead]:
+    """Leads the viewer is a direct member of, or reaches through a policy of their company."""
+    direct = Subquery(LeadMember.filter(user_id=viewer.id).values("lead_id"))
+    return Lead.filter(Q(id__in=direct) | _through_policy(viewer))
+
+
+def visible_opportunities(viewer: User) -> QuerySet[Opportunity]:
+    direct = Subquery(OpportunityMember.filter(user_id=viewer.id).values("opportunity_id"))
+    return Opportunity.filter(Q(id__in=direct) | _through_policy(viewer))
+
+
+def visible_accounts(viewer: User) -> QuerySet[Account]:
+    """Accounts of the viewer's company, and those a visible lead or opportunity refers to."""
+    return Account.filter(
+        Q(company_id=viewer.company_id)
+        | Q(id__in=Subquery(visible_opportunities(viewer).filter(account_id__not_isnull=True).values("account_id")))
+        | Q(id__in=Subquery(visible_leads(viewer).filter(converted_account_id__not_isnull=True).values("converted_account_id")))
+    )
+
+
+def visible_contacts(viewer: User) -> QuerySet[Contact]:
+    """Contacts of the viewer's company, and those a visible lead or opportunity refers to."""
+    return Contact.filter(
+        Q(company_id=viewer.company_id)
+        | Q(id__in=Subquery(visible_opportunities(viewer).filter(contact_id__not_isnull=True).values("contact_id")))
+        | Q(id__in=Subquery(visible_leads(viewer).filter(converted_contact_id__not_isnull=True).values("converted_contact_id")))
+    )
 
 
 def visible_companies(viewer: User) -> QuerySet[Company]:
@@ -11,5 +69,37 @@ def visible_companies(viewer: User) -> QuerySet[Company]:
 
 
 def visible_users(viewer: User) -> QuerySet[User]:
-    """The users of the viewer's own company."""
-    return User.filter(company_id=viewer.company_id)
+    """Users of the viewer's company, of the companies they share a visible record with,
+    and every direct member of a visible record."""
+    leads = visible_leads(viewer)
+    opportunities = visible_opportunities(viewer)
+    return User.filter(
+        Q(company_id=viewer.company_id)
+        | Q(company_id__in=Subquery(leads.values("sourced_by_id")))
+        | Q(company_id__in=Subquery(leads.filter(partner_id__not_isnull=True).values("partner_id")))
+        | Q(company_id__in=Subquery(opportunities.values("sourced_by_id")))
+        | Q(company_id__in=Subquery(opportunities.filter(partner_id__not_isnull=True).values("partner_id")))
+        | Q(id__in=Subquery(LeadMember.filter(lead_id__in=Subquery(leads.values("id"))).values("user_id")))
+        | Q(id__in=Subquery(OpportunityMember.filter(opportunity_id__in=Subquery(opportunities.values("id"))).values("user_id")))
+    )
+
+
+def visible_stages(viewer: User) -> QuerySet[OpportunityStage]:
+    return OpportunityStage.all()
+
+
+def visible_sales_plans(viewer: User) -> QuerySet[SalesPlan]:
+    """Catalog entries are shared across the network so that partners can link them."""
+    return SalesPlan.all()
+
+
+def visible_solutions(viewer: User) -> QuerySet[Solution]:
+    return Solution.all()
+
+
+def visible_partner_programs(viewer: User) -> QuerySet[PartnerProgram]:
+    return PartnerProgram.all()
+
+
+async def company_policy_roles(viewer: User) -> list:
+    return [policy.role for policy in await AccessPolicy.filter(company_id=viewer.company_id).only("role")]

@@ -1,16 +1,23 @@
-"""Per-request DataLoaders: every nested record loads in one batch through a visibility scope."""
+"""Per-request DataLoaders: every nested record loads in one batch through a visibility scope.
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import TypeVar
+Each area defines its loader factories next to its resolvers (a function of the viewer that
+returns a DataLoader) and gets the request's instance with `info.context.loaders.get(factory)`.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
-from models import Company, User
-from permissions import scopes
+from models import Company, MemberRole, User
+from permissions import roles, scopes
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+
+LoaderFactory = Callable[[User], DataLoader[Any, Any]]
 
 
 def by_id_loader(scope: Callable[[], QuerySet[T]]) -> DataLoader[int, T | None]:
@@ -23,12 +30,53 @@ def by_id_loader(scope: Callable[[], QuerySet[T]]) -> DataLoader[int, T | None]:
     return DataLoader(load_fn=load)
 
 
+def grouped_loader(query: Callable[[list[K]], QuerySet[T]], key: Callable[[T], K]) -> DataLoader[K, list[T]]:
+    """Loads, for many keys at once, the list of records that belong to each key."""
+
+    async def load(keys: Sequence[K]) -> list[list[T]]:
+        groups: dict[K, list[T]] = defaultdict(list)
+        for record in await query(list(keys)):
+            groups[key(record)].append(record)
+        return [groups.get(k, []) for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def company_loader(viewer: User) -> DataLoader[int, Company | None]:
+    return by_id_loader(lambda: scopes.visible_companies(viewer))
+
+
+def user_loader(viewer: User) -> DataLoader[int, User | None]:
+    return by_id_loader(lambda: scopes.visible_users(viewer))
+
+
 class Loaders:
-    """The DataLoaders of one request, created lazily and bound to its viewer."""
+    """The DataLoaders of one request, created on first use and bound to its viewer."""
 
     def __init__(self, viewer: User) -> None:
         self.viewer = viewer
-        self.company = by_id_loader(lambda: scopes.visible_companies(viewer))
-        self.user = by_id_loader(lambda: scopes.visible_users(viewer))
+        self._loaders: dict[LoaderFactory, DataLoader[Any, Any]] = {}
+        self._policy_role: tuple[MemberRole | None] | None = None
         self.company.prime(viewer.company_id, viewer.company)
         self.user.prime(viewer.id, viewer)
+
+    def get(self, factory: Callable[[User], DataLoader[K, T]]) -> DataLoader[K, T]:
+        loader = self._loaders.get(factory)
+        if loader is None:
+            loader = self._loaders[factory] = factory(self.viewer)
+        return loader
+
+    @property
+    def company(self) -> DataLoader[int, Company | None]:
+        return self.get(company_loader)
+
+    @property
+    def user(self) -> DataLoader[int, User | None]:
+        return self.get(user_loader)
+
+    async def policy_role(self) -> MemberRole | None:
+        """The role the viewer holds through policies on records their company is part of."""
+        if self._policy_role is None:
+            company_roles = [] if self.viewer.is_admin else await scopes.company_policy_roles(self.viewer)
+            self._policy_role = (roles.policy_role(self.viewer.is_admin, company_roles),)
+        return self._policy_role[0]

@@ -1,13 +1,46 @@
-"""What a client sees of errors: GraphQL errors as raised, anything unexpected masked as INTERNAL."""
+"""What a client sees of errors: `UserError` in payloads, GraphQL errors as raised, anything
+unexpected masked as INTERNAL."""
 
 import logging
+from enum import Enum
 
+import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 logger = logging.getLogger("leadbridge.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
+
+
+@strawberry.enum(description="Why a mutation refused its input (CONTRACT.md section 8).")
+class UserErrorCode(str, Enum):
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    INVALID_INPUT = "INVALID_INPUT"
+    INVALID_STATUS_TRANSITION = "INVALID_STATUS_TRANSITION"
+    CONVERSION_REQUIRED = "CONVERSION_REQUIRED"
+    LEAD_CONVERTED = "LEAD_CONVERTED"
+    LEAD_NOT_ACCEPTED = "LEAD_NOT_ACCEPTED"
+    LEAD_DISQUALIFIED = "LEAD_DISQUALIFIED"
+    LEAD_NOT_QUALIFIED = "LEAD_NOT_QUALIFIED"
+    ALREADY_CONVERTED = "ALREADY_CONVERTED"
+    ALREADY_LINKED = "ALREADY_LINKED"
+    NOT_LINKED = "NOT_LINKED"
+    NOTHING_TO_CONVERT = "NOTHING_TO_CONVERT"
+    DUPLICATE_ACCOUNT = "DUPLICATE_ACCOUNT"
+    DUPLICATE_CONTACT = "DUPLICATE_CONTACT"
+    LAST_OWNER = "LAST_OWNER"
+    INVALID_TEMPLATE = "INVALID_TEMPLATE"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    CONFLICT = "CONFLICT"
+
+
+@strawberry.type(description="A refused mutation input; when a payload has any, nothing was written.")
+class UserError:
+    code: UserErrorCode
+    message: str
+    field: list[str] | None = strawberry.field(description="The path into `input` of the field at fault.")
 
 
 def is_unexpected(error: GraphQLError) -> bool:

@@ -3,9 +3,12 @@ from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.context import Info
+from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.errors import MaskInternalErrors
+from schema.lead import LeadMutation, LeadQuery
 from schema.node import NodeQuery
+from schema.opportunity import OpportunityMutation, OpportunityQuery
 from schema.user import User
 
 
@@ -17,12 +20,23 @@ class ViewerQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, ViewerQuery):
+class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQuery):
     pass
+
+
+@strawberry.type
+class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation):
+    pass
+
+
+def _mutation_type() -> type | None:
+    """None until some area defines a mutation: GraphQL has no empty object types."""
+    return Mutation if Mutation.__strawberry_definition__.fields else None
 
 
 schema = strawberry.Schema(
     query=Query,
+    mutation=_mutation_type(),
     types=[Company, User],
     config=StrawberryConfig(),
     extensions=[

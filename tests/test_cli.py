@@ -144,7 +144,7 @@ def test_serve_refuses_to_start_while_migrations_are_pending(tmp_path):
     result = run_cli("serve", "--port", "1", env=env)
 
     line = assert_one_line_error(result)
-    assert line.startswith("leadbridge: error: 1 migration(s) pending (models.0001_initial)")
+    assert line.startswith("leadbridge: error: 3 migration(s) pending (models.0001_initial, models.0002_records, ")
     assert line.endswith("run 'leadbridge migrate' first")
 
 

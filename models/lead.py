@@ -1,0 +1,83 @@
+from datetime import datetime
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import LeadAcceptance, LeadStatus
+
+
+class Lead(Model):
+    """A prospective deal shared between a vendor and a partner until it is converted."""
+
+    id = fields.IntField(primary_key=True)
+    topic = fields.CharField(max_length=255, null=True)
+    first_name = fields.CharField(max_length=120, null=True)
+    last_name = fields.CharField(max_length=120, null=True)
+    email = fields.CharField(max_length=254, null=True, db_index=True)
+    phone = fields.CharField(max_length=50, null=True)
+    job_title = fields.CharField(max_length=120, null=True)
+    customer_name = fields.CharField(max_length=255, null=True, db_index=True)
+    website = fields.CharField(max_length=255, null=True)
+    description = fields.TextField(null=True)
+    source = fields.CharField(max_length=120, null=True)
+    score = fields.IntField(null=True, db_index=True)
+    estimated_amount = fields.DecimalField(max_digits=18, decimal_places=2, null=True)
+    currency = fields.CharField(max_length=3, null=True)
+    estimated_close_date = fields.DateField(null=True)
+    status = fields.CharEnumField(LeadStatus, max_length=32, default=LeadStatus.OPEN_NOT_CONTACTED, db_index=True)
+    stored_acceptance = fields.CharEnumField(
+        LeadAcceptance, max_length=16, default=LeadAcceptance.NOT_REQUIRED, source_field="acceptance", db_index=True
+    )
+    acceptance_deadline = fields.DatetimeField(null=True)
+    rejection_reason = fields.TextField(null=True)
+    disqualification_reason = fields.TextField(null=True)
+    sourced_by: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.Company", related_name="sourced_leads", on_delete=fields.RESTRICT
+    )
+    sourced_by_id: int
+    partner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Company", related_name="partner_leads", null=True, on_delete=fields.RESTRICT
+    )
+    partner_id: int | None
+    owner: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "models.User", related_name="owned_leads", on_delete=fields.RESTRICT
+    )
+    owner_id: int
+    is_converted = fields.BooleanField(default=False, db_index=True)
+    converted_at = fields.DatetimeField(null=True)
+    converted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.User", related_name="converted_leads", null=True, on_delete=fields.RESTRICT
+    )
+    converted_by_id: int | None
+    converted_account: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Account", related_name="converted_leads", null=True, on_delete=fields.RESTRICT
+    )
+    converted_account_id: int | None
+    converted_contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.Contact", related_name="converted_leads", null=True, on_delete=fields.RESTRICT
+    )
+    converted_contact_id: int | None
+    sales_plans: fields.ManyToManyRelation = fields.ManyToManyField(
+        "models.SalesPlan", related_name="leads", through="lead_sales_plan"
+    )
+    solutions: fields.ManyToManyRelation = fields.ManyToManyField(
+        "models.Solution", related_name="leads", through="lead_solution"
+    )
+    partner_programs: fields.ManyToManyRelation = fields.ManyToManyField(
+        "models.PartnerProgram", related_name="leads", through="lead_partner_program"
+    )
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    updated_at = fields.DatetimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        table = "lead"
+
+    def acceptance_at(self, now: datetime) -> LeadAcceptance:
+        """The acceptance a reader sees: a pending lead past its deadline reads EXPIRED."""
+        if (
+            self.stored_acceptance == LeadAcceptance.PENDING
+            and self.acceptance_deadline is not None
+            and self.acceptance_deadline <= now
+        ):
+            return LeadAcceptance.EXPIRED
+        return LeadAcceptance(self.stored_acceptance)
