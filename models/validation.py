@@ -1,0 +1,75 @@
+"""Checks on input values shared by every workflow; each raises DomainError naming the field."""
+
+from decimal import Decimal, InvalidOperation
+
+from models.errors import DomainError
+from models.user import normalize_email
+
+ISO_4217 = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN
+    BWP BYN BZD CAD CDF CHE CHF CHW CLF CLP CNY COP COU CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN
+    ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD
+    JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU
+    MUR MVR MWK MXN MXV MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD
+    RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY
+    TTD TWD TZS UAH UGX USD USN UYI UYU UYW UZS VED VES VND VUV WST XAF XAG XAU XBA XBB XBC XBD XCD
+    XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX YER ZAR ZMW ZWG ZWL""".split()
+)
+MAX_AMOUNT = Decimal("9999999999999999.99")
+
+
+def clean_text(value: str | None, field: list[str], *, max_length: int, required: bool = False) -> str | None:
+    """Trimmed text; None for an absent optional value, INVALID_INPUT when empty but required
+    or longer than the column allows."""
+    if value is None:
+        if required:
+            raise DomainError("INVALID_INPUT", f"{field[-1]} is required", field)
+        return None
+    cleaned = value.strip()
+    if not cleaned:
+        if required:
+            raise DomainError("INVALID_INPUT", f"{field[-1]} must not be empty", field)
+        return None
+    if len(cleaned) > max_length:
+        raise DomainError("INVALID_INPUT", f"{field[-1]} may be at most {max_length} characters", field)
+    return cleaned
+
+
+def clean_email(value: str | None, field: list[str]) -> str | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return normalize_email(value)
+    except DomainError as error:
+        raise DomainError("INVALID_INPUT", error.message, field) from None
+
+
+def clean_currency(value: str | None, field: list[str]) -> str | None:
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if code not in ISO_4217:
+        raise DomainError("INVALID_INPUT", f"'{value}' is not an ISO 4217 currency code", field)
+    return code
+
+
+def clean_percentage(value: int | None, field: list[str]) -> int | None:
+    """A score or probability: a whole number from 0 to 100."""
+    if value is not None and not 0 <= value <= 100:
+        raise DomainError("INVALID_INPUT", f"{field[-1]} must be between 0 and 100", field)
+    return value
+
+
+def clean_amount(value: Decimal | None, field: list[str]) -> Decimal | None:
+    """A money amount: not negative, at most two decimal places."""
+    if value is None:
+        return None
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError("INVALID_INPUT", f"{field[-1]} is not a number", field) from None
+    if not amount.is_finite() or amount < 0:
+        raise DomainError("INVALID_INPUT", f"{field[-1]} must not be negative", field)
+    if amount != amount.quantize(Decimal("0.01")) or amount > MAX_AMOUNT:
+        raise DomainError("INVALID_INPUT", f"{field[-1]} may have at most two decimal places and 16 digits", field)
+    return amount
