@@ -18,17 +18,22 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = "GET, POST"
 MAX_BODY_BYTES = 1024 * 1024
+OFFERS = {  # media range -> (response media type, specificity)
+    GRAPHQL_RESPONSE: (GRAPHQL_RESPONSE, 1),
+    JSON: (JSON, 1),
+    "application/*": (JSON, 0),
+    "*/*": (JSON, 0),
+}
 
 
 class HTTPError(Exception):
     """A request refused before GraphQL execution, with its status and one message."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None, code: str | None = None) -> None:
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
-        self.code = code
 
 
 @dataclass(frozen=True)
@@ -39,33 +44,32 @@ class GraphQLParams:
 
 
 def negotiate(accept: str | None) -> str | None:
-    """The response media type for an Accept header; None when nothing acceptable is offered."""
+    """The response media type for an Accept header; None when it accepts neither JSON type.
+
+    No Accept header and wildcards get application/json, as the spec asks while clients move
+    to application/graphql-response+json.
+    """
     if not accept or not accept.strip():
         return JSON
     best: tuple[float, int, str] | None = None
-    for position, part in enumerate(accept.split(",")):
-        media_range, *parameters = (piece.strip() for piece in part.split(";"))
+    for part in accept.split(","):
+        media_range, *parameters = (piece.strip().lower() for piece in part.split(";"))
         quality = 1.0
         for parameter in parameters:
-            name, _, value = parameter.partition("=")
-            if name.strip().lower() == "q":
+            name, _, value = (piece.strip() for piece in parameter.partition("="))
+            if name == "q":
                 try:
                     quality = float(value)
                 except ValueError:
                     quality = 0.0
-            elif name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
+            elif name == "charset" and value.strip('"') != "utf-8":
                 quality = 0.0
-        media_range = media_range.lower()
-        if quality <= 0:
+        offer = OFFERS.get(media_range)
+        if offer is None or not 0 < quality <= 1:
             continue
-        if media_range in (GRAPHQL_RESPONSE, "application/*", "*/*"):
-            candidate = (quality, 1 if media_range == GRAPHQL_RESPONSE else 0, GRAPHQL_RESPONSE)
-        elif media_range == JSON:
-            candidate = (quality, 1, JSON)
-        else:
-            continue
-        if best is None or candidate[:2] > best[:2]:
-            best = candidate
+        media_type, specificity = offer
+        if best is None or (quality, specificity) > best[:2]:
+            best = (quality, specificity, media_type)
     return best[2] if best else None
 
 
@@ -171,11 +175,12 @@ def is_request_error(result: ExecutionResult) -> bool:
 
 
 async def execute(schema: Schema, request: Request, secret_key: str) -> Response:
-    media_type = negotiate(request.headers.get("accept")) or JSON
+    accepted = negotiate(request.headers.get("accept"))
+    media_type = accepted or JSON
     try:
         if request.method not in ("GET", "POST"):
             raise HTTPError(405, "GraphQL accepts GET for queries and POST", {"Allow": ALLOWED_METHODS})
-        if negotiate(request.headers.get("accept")) is None:
+        if accepted is None:
             raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}")
         viewer = await authenticate(request.headers.get("authorization"), secret_key)
         params = await read_params(request)
@@ -186,7 +191,7 @@ async def execute(schema: Schema, request: Request, secret_key: str) -> Response
             error_body(str(error), "UNAUTHENTICATED"), 401, media_type, {"WWW-Authenticate": "Bearer"}
         )
     except HTTPError as error:
-        return json_response(error_body(error.message, error.code), error.status, media_type, error.headers)
+        return json_response(error_body(error.message), error.status, media_type, error.headers)
     result = await schema.execute(
         params.query,
         variable_values=params.variables,
