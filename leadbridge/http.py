@@ -29,11 +29,14 @@ OFFERS = {  # media range -> (response media type, specificity)
 class HTTPError(Exception):
     """A request refused before GraphQL execution, with its status and one message."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, headers: dict[str, str] | None = None, *, graphql_error: bool = False
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
+        self.graphql_error = graphql_error
 
 
 @dataclass(frozen=True)
@@ -160,13 +163,18 @@ async def read_body(request: Request) -> bytes:
 
 
 def operation_type(params: GraphQLParams) -> OperationType | None:
-    """The type of the operation to run; None when the document does not parse or name one."""
+    """The type of the operation to run; None when the document does not parse (the
+    schema reports why). HTTPError 400 when it parses but names no single operation to run."""
     try:
         document = parse_document(params.query)
     except GraphQLError:
         return None
     operation = get_operation_ast(document, params.operation_name)
-    return operation.operation if operation else None
+    if operation is None:
+        if params.operation_name:
+            raise HTTPError(400, f"Unknown operation named '{params.operation_name}'", graphql_error=True)
+        raise HTTPError(400, "Must provide operation name if query contains multiple operations", graphql_error=True)
+    return operation.operation
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -184,14 +192,16 @@ async def execute(schema: Schema, request: Request, secret_key: str) -> Response
             raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}")
         viewer = await authenticate(request.headers.get("authorization"), secret_key)
         params = await read_params(request)
-        if request.method == "GET" and operation_type(params) in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+        operation = operation_type(params)
+        if request.method == "GET" and operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
             raise HTTPError(405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"})
     except AuthenticationError as error:
         return json_response(
             error_body(str(error), "UNAUTHENTICATED"), 401, media_type, {"WWW-Authenticate": "Bearer"}
         )
     except HTTPError as error:
-        return json_response(error_body(error.message), error.status, media_type, error.headers)
+        status = 200 if error.graphql_error and media_type == JSON else error.status
+        return json_response(error_body(error.message), status, media_type, error.headers)
     result = await schema.execute(
         params.query,
         variable_values=params.variables,

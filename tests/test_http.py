@@ -162,6 +162,27 @@ async def test_application_json_answers_a_validation_error_with_200(anonymous_cl
 
 
 @pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"query": VIEWER_EMAIL, "operationName": "Viewer"}, "Unknown operation named 'Viewer'"),
+        ({"query": "query A { viewer { id } } query B { viewer { email } }"}, "Must provide operation name if query contains multiple operations"),
+    ],
+    ids=["unknown-name", "ambiguous"],
+)
+@pytest.mark.parametrize(("accept", "status"), [("application/graphql-response+json", 400), ("application/json", 200)])
+async def test_an_operation_name_that_selects_nothing_is_a_request_error(
+    anonymous_client: httpx.AsyncClient, body: dict[str, str], message: str, accept: str, status: int
+) -> None:
+    user = await make_user()
+
+    async with client_as(anonymous_client, user) as client:
+        response = await client.post("/graphql", json=body, headers={"Accept": accept})
+
+    assert response.status_code == status
+    assert response.json() == {"errors": [{"message": message}]}
+
+
+@pytest.mark.parametrize(
     ("accept", "content_type"),
     [
         ("application/graphql-response+json", GRAPHQL_RESPONSE),
