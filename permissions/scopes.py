@@ -7,6 +7,7 @@ from tortoise.queryset import QuerySet
 from models import (
     AccessPolicy,
     Account,
+    Activity,
     Company,
     Contact,
     Lead,
@@ -103,3 +104,18 @@ def visible_partner_programs(viewer: User) -> QuerySet[PartnerProgram]:
 
 async def company_policy_roles(viewer: User) -> list:
     return [policy.role for policy in await AccessPolicy.filter(company_id=viewer.company_id).only("role")]
+
+
+def visible_activities(viewer: User) -> QuerySet[Activity]:
+    """Activities of the leads the viewer sees and of the opportunities they see."""
+    on_opportunities = Activity.filter(
+        opportunities__id__in=Subquery(visible_opportunities(viewer).values("id"))
+    ).values("id")
+    return Activity.filter(
+        Q(lead_id__in=Subquery(visible_leads(viewer).values("id"))) | Q(id__in=Subquery(on_opportunities))
+    )
+
+
+def visible_access_policies(viewer: User) -> QuerySet[AccessPolicy]:
+    """A company's access policies are known to its own users."""
+    return AccessPolicy.filter(company_id=viewer.company_id)

@@ -4,6 +4,7 @@ Each area defines its loader factories next to its resolvers (a function of the 
 returns a DataLoader) and gets the request's instance with `info.context.loaders.get(factory)`.
 """
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
@@ -56,7 +57,7 @@ class Loaders:
     def __init__(self, viewer: User) -> None:
         self.viewer = viewer
         self._loaders: dict[LoaderFactory, DataLoader[Any, Any]] = {}
-        self._policy_role: tuple[MemberRole | None] | None = None
+        self._policy_role: asyncio.Task[MemberRole | None] | None = None
         self.company.prime(viewer.company_id, viewer.company)
         self.user.prime(viewer.id, viewer)
 
@@ -75,8 +76,12 @@ class Loaders:
         return self.get(user_loader)
 
     async def policy_role(self) -> MemberRole | None:
-        """The role the viewer holds through policies on records their company is part of."""
+        """The role the viewer holds through policies on records their company is part of,
+        read once per request: concurrent resolvers await the same query."""
         if self._policy_role is None:
-            company_roles = [] if self.viewer.is_admin else await scopes.company_policy_roles(self.viewer)
-            self._policy_role = (roles.policy_role(self.viewer.is_admin, company_roles),)
-        return self._policy_role[0]
+            self._policy_role = asyncio.ensure_future(self._read_policy_role())
+        return await self._policy_role
+
+    async def _read_policy_role(self) -> MemberRole | None:
+        company_roles = [] if self.viewer.is_admin else await scopes.company_policy_roles(self.viewer)
+        return roles.policy_role(self.viewer.is_admin, company_roles)

@@ -1,19 +1,137 @@
 """What leads and opportunities share: members, company sections, catalog links, activities,
 and the viewer's role and permissions on them."""
 
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
+
+from resolvers import activities as activity_resolvers
+from resolvers import catalog as catalog_resolvers
+from resolvers import members as member_resolvers
+from resolvers import sections as section_resolvers
+from resolvers.collaboration import permissions_on, viewer_role
+from resolvers.context import Info
+from schema.activity import Activity, ActivityMutation
+from schema.catalog import CatalogMutation, CatalogQuery, PartnerProgram, SalesPlan, Solution
+from schema.company import Company
+from schema.connection import Connection
+from schema.enums import MemberRole
+from schema.errors import UserError
+from schema.membership import Member, MembershipMutation, MembershipQuery
+from schema.mutation_results import given, on_record
+from schema.errors import user_errors
+
+if TYPE_CHECKING:
+    from schema.lead import Lead
+    from schema.opportunity import Opportunity
+
+LeadRef = Annotated["Lead", strawberry.lazy("schema.lead")]
+OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
+
+
+@strawberry.type(description="What one member company records about a lead or an opportunity.")
+class CompanySection:
+    industry: str | None
+    region: str | None
+    updated_at: datetime
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+
+    @strawberry.field(description="The company's account in its own CRM: null for viewers of other companies.")
+    def crm_account(self, info: Info) -> str | None:
+        return section_resolvers.crm_account_for(info.context, self)  # type: ignore[arg-type]
+
+
+@strawberry.type(description="What the viewer may do with a lead or an opportunity now.")
+class RecordPermissions:
+    update: bool = strawberry.field(description="Change its fields, status and their company's section (COLLABORATOR or more).")
+    convert: bool = strawberry.field(description="Convert the lead and link opportunities to it (COLLABORATOR or more); false on opportunities.")
+    manage_members: bool = strawberry.field(description="Add, change and remove members (OWNER).")
+    log_activity: bool = strawberry.field(description="Log an activity (PARTICIPANT or more).")
+    respond: bool = strawberry.field(
+        description="Accept or reject the lead: COLLABORATOR or more in the company a pending shared lead waits on; false on opportunities."
+    )
 
 
 @strawberry.type
 class RecordCollaboration:
     """Fields common to Lead and Opportunity; `self` is a models.Lead or models.Opportunity."""
 
+    @strawberry.field(description="Everyone with a role on the record, once each, highest role first.")
+    async def members(self, info: Info) -> list[Member]:
+        return await member_resolvers.members_of(info.context, self)  # type: ignore[arg-type,return-value]
+
+    @strawberry.field(description="What each member company records about the record.")
+    async def company_sections(self, info: Info) -> list[CompanySection]:
+        return await section_resolvers.sections_of(info.context, self)  # type: ignore[arg-type,return-value]
+
+    @strawberry.field
+    async def sales_plans(self, info: Info) -> list[SalesPlan]:
+        return await catalog_resolvers.sales_plans_of(info.context, self)  # type: ignore[arg-type,return-value]
+
+    @strawberry.field
+    async def solutions(self, info: Info) -> list[Solution]:
+        return await catalog_resolvers.solutions_of(info.context, self)  # type: ignore[arg-type,return-value]
+
+    @strawberry.field
+    async def partner_programs(self, info: Info) -> list[PartnerProgram]:
+        return await catalog_resolvers.partner_programs_of(info.context, self)  # type: ignore[arg-type,return-value]
+
+    @strawberry.field(description="Activities logged on the record, newest first.")
+    async def activities(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Activity]:
+        page = await activity_resolvers.activities_of(info.context, self, first, after)  # type: ignore[arg-type]
+        return Connection.from_page(page)
+
+    @strawberry.field(description="The viewer's effective role: the highest of their direct membership and the policies that apply.")
+    async def viewer_role(self, info: Info) -> MemberRole | None:  # type: ignore[valid-type]
+        return await viewer_role(info.context, self)  # type: ignore[arg-type]
+
+    @strawberry.field
+    async def viewer_can(self, info: Info) -> RecordPermissions:
+        return await permissions_on(info.context, self)  # type: ignore[arg-type,return-value]
+
+
+@strawberry.input(description="Exactly one of leadId and opportunityId; a field left out is untouched, null clears it.")
+class SetCompanySectionInput:
+    lead_id: strawberry.ID | None = strawberry.UNSET
+    opportunity_id: strawberry.ID | None = strawberry.UNSET
+    industry: str | None = strawberry.UNSET
+    region: str | None = strawberry.UNSET
+    crm_account: str | None = strawberry.UNSET
+
 
 @strawberry.type
-class CollaborationQuery:
+class SetCompanySectionPayload:
+    company_section: CompanySection | None = None
+    lead: LeadRef | None = None
+    opportunity: OpportunityRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CollaborationQuery(CatalogQuery, MembershipQuery):
     pass
 
 
 @strawberry.type
-class CollaborationMutation:
-    pass
+class CollaborationMutation(MembershipMutation, CatalogMutation, ActivityMutation):
+    @strawberry.mutation(description="Create or update the viewer's company's section of a lead or an opportunity (COLLABORATOR or more).")
+    async def set_company_section(self, info: Info, input: SetCompanySectionInput) -> SetCompanySectionPayload:
+        changes = {
+            name: getattr(input, name)
+            for name in ("industry", "region", "crm_account")
+            if getattr(input, name) is not strawberry.UNSET
+        }
+        result, errors = await section_resolvers.set_section(
+            info.context, given(input.lead_id), given(input.opportunity_id), changes
+        )
+        if result is None:
+            return SetCompanySectionPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
+        record, section = result
+        return SetCompanySectionPayload(company_section=section, **on_record(record))  # type: ignore[arg-type]
+
+
+__all__ = ["CollaborationMutation", "CollaborationQuery", "RecordCollaboration"]

@@ -8,6 +8,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from models.errors import DomainError
+
 logger = logging.getLogger("leadbridge.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
@@ -41,6 +43,12 @@ class UserError:
     code: UserErrorCode
     message: str
     field: list[str] | None = strawberry.field(description="The path into `input` of the field at fault.")
+
+
+def user_errors(errors: list[DomainError]) -> list[UserError]:
+    """A payload's `userErrors`: GraphQL would raise an exception instance found in a result,
+    so each DomainError is copied into a UserError."""
+    return [UserError(code=UserErrorCode(error.code), message=error.message, field=error.field) for error in errors]
 
 
 def is_unexpected(error: GraphQLError) -> bool:

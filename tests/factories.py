@@ -164,3 +164,35 @@ async def graphql(client: httpx.AsyncClient, query: str, variables: dict[str, An
     response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+class StatementCounter:
+    """Counts the SQL statements the app sends while active (reads outside transactions)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+        self._patched: list[tuple[type, str, Any]] = []  # (class, name, own attribute or None)
+
+    def __enter__(self) -> "StatementCounter":
+        client_class = type(Lead._meta.db)
+        for name in ("execute_query", "execute_query_dict"):
+            original = getattr(client_class, name)
+
+            async def counted(client: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                self.statements.append(str(args[0]) if args else "")
+                return await _original(client, *args, **kwargs)
+
+            self._patched.append((client_class, name, client_class.__dict__.get(name)))
+            setattr(client_class, name, counted)
+        return self
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        for client_class, name, own in reversed(self._patched):
+            if own is None:
+                delattr(client_class, name)
+            else:
+                setattr(client_class, name, own)

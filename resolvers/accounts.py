@@ -1,0 +1,116 @@
+"""Accounts, contacts and the company directory: scoped loaders, the `accounts`, `contacts` and
+`companies` reads, createAccount and createContact."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from tortoise.expressions import Q
+from tortoise.functions import Lower
+from tortoise.transactions import in_transaction
+
+from models import Account, Company, Contact, DomainError, Opportunity, User
+from models import opportunity_workflow as workflow
+from permissions import scopes
+from resolvers.context import Context
+from resolvers.errors import attempt
+from resolvers.ids import decode_id
+from resolvers.loaders import by_id_loader
+from resolvers.opportunities import LoadedPage, NestedPageKey, nested_page_loader, pks_or_nothing
+from resolvers.pagination import Ordering, Page, paginate
+
+
+def account_loader(viewer: User) -> DataLoader[int, Account | None]:
+    return by_id_loader(lambda: scopes.visible_accounts(viewer))
+
+
+def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
+    return by_id_loader(lambda: scopes.visible_contacts(viewer))
+
+
+def contact_sort_key(contact: Contact) -> tuple[str, str, int]:
+    return (contact.last_name.lower(), (contact.first_name or "").lower(), contact.pk)
+
+
+def account_contacts_loader(viewer: User) -> DataLoader[int, list[Contact]]:
+    """Each account's visible contacts, by last name then first name."""
+
+    async def load(account_ids: Sequence[int]) -> list[list[Contact]]:
+        groups: dict[int, list[Contact]] = defaultdict(list)
+        for contact in await scopes.visible_contacts(viewer).filter(account_id__in=list(account_ids)):
+            groups[contact.account_id].append(contact)  # type: ignore[index]
+        return [sorted(groups.get(account_id, []), key=contact_sort_key) for account_id in account_ids]
+
+    return DataLoader(load_fn=load)
+
+
+def account_opportunities_loader(viewer: User) -> DataLoader[NestedPageKey, LoadedPage[Opportunity]]:
+    """Each account's visible opportunities, oldest first."""
+
+    async def children_of(account_ids: list[int]) -> list[tuple[int, Opportunity]]:
+        found = await scopes.visible_opportunities(viewer).filter(account_id__in=account_ids)
+        return [(opportunity.account_id, opportunity) for opportunity in found]  # type: ignore[misc]
+
+    return nested_page_loader(children_of)
+
+
+def _search(text: str | None) -> str | None:
+    return text.strip() if text is not None and text.strip() else None
+
+
+async def list_accounts(context: Context, *, first: int | None, after: str | None, search: str | None) -> Page[Account]:
+    """Visible accounts by name (case-insensitive); `search` matches the name or the website."""
+    queryset = scopes.visible_accounts(context.viewer)
+    if (text := _search(search)) is not None:
+        queryset = queryset.filter(Q(name__icontains=text) | Q(website__icontains=text))
+    queryset = queryset.annotate(sort_name=Lower("name"))
+    return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))
+
+
+async def list_contacts(
+    context: Context, *, first: int | None, after: str | None, search: str | None, account_id: str | None
+) -> Page[Contact]:
+    """Visible contacts by last name; `search` matches first name, last name or email;
+    `accountId` narrows to one account (an ID that is not a visible account's matches nothing)."""
+    queryset = scopes.visible_contacts(context.viewer)
+    if (text := _search(search)) is not None:
+        queryset = queryset.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text))
+    if account_id is not None:
+        queryset = queryset.filter(account_id__in=pks_or_nothing([account_id], "Account"))
+    queryset = queryset.annotate(sort_name=Lower("last_name"))
+    return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))
+
+
+async def list_companies(context: Context, *, first: int | None, after: str | None, search: str | None) -> Page[Company]:
+    """The network's companies by name; `search` matches the name or the domain."""
+    queryset = scopes.visible_companies(context.viewer)
+    if (text := _search(search)) is not None:
+        queryset = queryset.filter(Q(name__icontains=text) | Q(domain__icontains=text))
+    queryset = queryset.annotate(sort_name=Lower("name"))
+    return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))
+
+
+async def create_account(context: Context, values: dict[str, Any]) -> tuple[Account | None, list[DomainError]]:
+    async def action() -> Account:
+        return await workflow.create_account(context.viewer, **values)
+
+    return await attempt(action)
+
+
+async def create_contact(
+    context: Context, values: dict[str, Any], account_id: str | None
+) -> tuple[Contact | None, list[DomainError]]:
+    """createContact: the contact's account, when given, must be visible to the viewer."""
+
+    async def action() -> Contact:
+        async with in_transaction():
+            account = None
+            if account_id is not None:
+                pk = decode_id(account_id, "Account", ["accountId"])
+                account = await scopes.visible_accounts(context.viewer).filter(id=pk).first()
+                if account is None:
+                    raise DomainError("NOT_FOUND", f"No Account with ID '{account_id}'", ["accountId"])
+            return await workflow.create_contact(context.viewer, **values, account=account)
+
+    return await attempt(action)

@@ -1,0 +1,165 @@
+"""Catalogs (sales plans, solutions, partner programs): listing, creating, and linking entries
+to leads and opportunities."""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.expressions import F
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from models import DomainError, Lead, PartnerProgram, SalesPlan, Solution, User, catalog_workflow
+from models.membership_workflow import require_editable
+from permissions import scopes
+from permissions.roles import Action
+from resolvers.collaboration import Record, forget, require_record
+from resolvers.context import Context
+from resolvers.errors import InputErrors, attempt
+from resolvers.ids import decode_id
+from resolvers.loaders import by_id_loader
+from resolvers.pagination import Ordering, Page, paginate
+
+Entry = TypeVar("Entry", SalesPlan, Solution, PartnerProgram)
+Scope = Callable[[User], QuerySet[Entry]]
+
+
+def _links_loader(scope: Scope[Entry], relation: str) -> Callable[[User], DataLoader[int, list[Entry]]]:
+    """The entries linked to many records in one query, each tagged with its record, by name."""
+
+    def factory(viewer: User) -> DataLoader[int, list[Entry]]:
+        async def load(record_ids: Sequence[int]) -> list[list[Entry]]:
+            linked = (
+                scope(viewer)
+                .filter(**{f"{relation}__id__in": list(record_ids)})
+                .annotate(record_id=F(f"{relation}__id"))
+                .order_by("name", "id")
+            )
+            groups: dict[int, list[Entry]] = defaultdict(list)
+            for entry in await linked:
+                groups[entry.record_id].append(entry)  # type: ignore[attr-defined]
+            return [groups.get(record_id, []) for record_id in record_ids]
+
+        return DataLoader(load_fn=load)
+
+    return factory
+
+
+lead_sales_plans_loader = _links_loader(scopes.visible_sales_plans, "leads")
+lead_solutions_loader = _links_loader(scopes.visible_solutions, "leads")
+lead_partner_programs_loader = _links_loader(scopes.visible_partner_programs, "leads")
+opportunity_sales_plans_loader = _links_loader(scopes.visible_sales_plans, "opportunities")
+opportunity_solutions_loader = _links_loader(scopes.visible_solutions, "opportunities")
+opportunity_partner_programs_loader = _links_loader(scopes.visible_partner_programs, "opportunities")
+
+LINK_LOADERS = (
+    lead_sales_plans_loader,
+    lead_solutions_loader,
+    lead_partner_programs_loader,
+    opportunity_sales_plans_loader,
+    opportunity_solutions_loader,
+    opportunity_partner_programs_loader,
+)
+
+
+async def sales_plans_of(context: Context, record: Record) -> list[SalesPlan]:
+    factory = lead_sales_plans_loader if isinstance(record, Lead) else opportunity_sales_plans_loader
+    return await context.loaders.get(factory).load(record.pk)
+
+
+async def solutions_of(context: Context, record: Record) -> list[Solution]:
+    factory = lead_solutions_loader if isinstance(record, Lead) else opportunity_solutions_loader
+    return await context.loaders.get(factory).load(record.pk)
+
+
+async def partner_programs_of(context: Context, record: Record) -> list[PartnerProgram]:
+    factory = lead_partner_programs_loader if isinstance(record, Lead) else opportunity_partner_programs_loader
+    return await context.loaders.get(factory).load(record.pk)
+
+
+def sales_plan_loader(viewer: User) -> DataLoader[int, SalesPlan | None]:
+    return by_id_loader(lambda: scopes.visible_sales_plans(viewer))
+
+
+def solution_loader(viewer: User) -> DataLoader[int, Solution | None]:
+    return by_id_loader(lambda: scopes.visible_solutions(viewer))
+
+
+def partner_program_loader(viewer: User) -> DataLoader[int, PartnerProgram | None]:
+    return by_id_loader(lambda: scopes.visible_partner_programs(viewer))
+
+
+async def entries_page(
+    context: Context, scope: Scope[Entry], *, first: int | None, after: str | None, company_id: str | None
+) -> Page[Entry]:
+    """A page of the entries the viewer sees, by name, optionally of one company only."""
+    entries = scope(context.viewer)
+    if company_id is not None:
+        try:
+            entries = entries.filter(company_id=decode_id(company_id, "Company", ["companyId"]))
+        except DomainError:
+            entries = entries.filter(id__in=[])
+    return await paginate(entries, first=first, after=after, ordering=Ordering("name"))
+
+
+async def create_entry(context: Context, model: type[Entry], name: str) -> tuple[Entry | None, list[DomainError]]:
+    async def action() -> Entry:
+        async with in_transaction():
+            return await catalog_workflow.create_entry(model, context.viewer, name)  # type: ignore[return-value]
+
+    return await attempt(action)
+
+
+@dataclass
+class CatalogIds:
+    """The entries a link or unlink input names, as global IDs."""
+
+    sales_plan_ids: list[str]
+    solution_ids: list[str]
+    partner_program_ids: list[str]
+
+
+async def _entries(
+    scope: QuerySet[Entry], type_name: str, ids: list[str], field: str, problems: list[DomainError]
+) -> list[Entry]:
+    """The entries the ids name, through the scope; each unknown one is added to `problems`
+    naming its position, e.g. ["salesPlanIds", "0"]."""
+    wanted: list[tuple[int, int]] = []
+    for index, value in enumerate(ids):
+        try:
+            wanted.append((index, decode_id(value, type_name, [field, str(index)])))
+        except DomainError as error:
+            problems.append(error)
+    found = {entry.pk: entry for entry in await scope.filter(id__in=[pk for _, pk in wanted])}
+    for index, pk in wanted:
+        if pk not in found:
+            problems.append(DomainError("NOT_FOUND", f"No {type_name} with ID '{ids[index]}'", [field, str(index)]))
+    return [found[pk] for _, pk in wanted if pk in found]
+
+
+async def change_links(
+    context: Context, lead_id: str | None, opportunity_id: str | None, ids: CatalogIds, *, linking: bool
+) -> tuple[Record | None, list[DomainError]]:
+    """Link (or unlink) catalog entries to a record (COLLABORATOR or more)."""
+    viewer = context.viewer
+
+    async def action() -> Record:
+        async with in_transaction():
+            record = await require_record(context, lead_id, opportunity_id, Action.UPDATE)
+            require_editable(record, ["leadId"])
+            problems: list[DomainError] = []
+            sales_plans = await _entries(scopes.visible_sales_plans(viewer), "SalesPlan", ids.sales_plan_ids, "salesPlanIds", problems)
+            solutions = await _entries(scopes.visible_solutions(viewer), "Solution", ids.solution_ids, "solutionIds", problems)
+            partner_programs = await _entries(
+                scopes.visible_partner_programs(viewer), "PartnerProgram", ids.partner_program_ids, "partnerProgramIds", problems
+            )
+            if problems:
+                raise InputErrors(problems)
+            change = catalog_workflow.link if linking else catalog_workflow.unlink
+            await change(record, sales_plans, solutions, partner_programs)
+        forget(context, *LINK_LOADERS)
+        return record
+
+    return await attempt(action)

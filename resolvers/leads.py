@@ -1,0 +1,201 @@
+"""Reading leads: `lead`, `leads` with its filter and order, and a lead's nested records."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Coalesce, Lower
+from tortoise.queryset import QuerySet
+
+from models import Account, Contact, DomainError, Lead, LeadAcceptance, LeadOpportunity, LeadStatus, Opportunity, User
+from permissions import roles, scopes
+from permissions.roles import Action
+from resolvers.access import role_on
+from resolvers.context import Info
+from resolvers.ids import decode_id
+from resolvers.loaders import by_id_loader, grouped_loader
+from resolvers.pagination import Ordering, Page, bad_input, decode_cursor, encode_cursor, page_size, paginate
+
+T = TypeVar("T")
+
+
+def lead_loader(viewer: User) -> DataLoader[int, Lead | None]:
+    return by_id_loader(lambda: scopes.visible_leads(viewer))
+
+
+def opportunity_loader(viewer: User) -> DataLoader[int, Opportunity | None]:
+    return by_id_loader(lambda: scopes.visible_opportunities(viewer))
+
+
+def account_loader(viewer: User) -> DataLoader[int, Account | None]:
+    return by_id_loader(lambda: scopes.visible_accounts(viewer))
+
+
+def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
+    return by_id_loader(lambda: scopes.visible_contacts(viewer))
+
+
+def opportunity_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
+    """A lead's links to the opportunities the viewer can see, newest link first."""
+    return grouped_loader(
+        lambda lead_ids: LeadOpportunity.filter(
+            lead_id__in=lead_ids, opportunity_id__in=Subquery(scopes.visible_opportunities(viewer).values("id"))
+        ).order_by("-id"),
+        lambda link: link.lead_id,
+    )
+
+
+async def lead(info: Info, lead_id: str) -> Lead | None:
+    """The lead, or None when it is not visible, unknown or the ID is not a Lead's."""
+    try:
+        pk = decode_id(lead_id, "Lead", ["id"])
+    except DomainError:
+        return None
+    return await info.context.loaders.get(lead_loader).load(pk)
+
+
+async def leads_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[Lead | None]:
+    """One batch for all ids; an id that is not a whole number loads as None."""
+    keys = [int(node_id) if str(node_id).isdigit() and len(str(node_id)) <= 18 else None for node_id in node_ids]
+    loaded = iter(await info.context.loaders.get(lead_loader).load_many([key for key in keys if key is not None]))
+    return [None if key is None else next(loaded) for key in keys]
+
+
+async def estimated_amount(info: Info, lead: Lead) -> Decimal | None:
+    """The amount, or None for a viewer whose role may not read money."""
+    if roles.may(await role_on(info.context, lead), Action.READ_MONEY):
+        return lead.estimated_amount
+    return None
+
+
+@dataclass
+class LoadedPage(Page[T]):
+    """A page cut from rows already loaded in a batch, with their count known."""
+
+    total: int = 0
+
+    async def total_count(self) -> int:
+        return self.total
+
+
+async def opportunities_of(info: Info, lead: Lead, *, first: int | None, after: str | None) -> Page[Opportunity]:
+    """The visible opportunities linked to the lead, newest link first: every lead's links load
+    in one batch and the page is cut from them (a lead has few)."""
+    size = page_size(first)
+    links = await info.context.loaders.get(opportunity_links_loader).load(lead.pk)
+    total = len(links)
+    if after is not None:
+        _, last_link = decode_cursor(after)
+        links = [link for link in links if link.id < last_link]
+    chosen = links[:size]
+    opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in chosen])
+    rows = [(link, opportunity) for link, opportunity in zip(chosen, opportunities, strict=True) if opportunity is not None]
+    return LoadedPage(
+        rows=[opportunity for _, opportunity in rows],
+        cursors=[encode_cursor(link.id, link.id) for link, _ in rows],
+        has_next_page=len(links) > size,
+        has_previous_page=after is not None,
+        queryset=scopes.visible_opportunities(info.context.viewer).filter(lead_links__lead_id=lead.pk),
+        total=total,
+    )
+
+
+class LeadOrderField(str, Enum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    SCORE = "SCORE"
+    CUSTOMER_NAME = "CUSTOMER_NAME"
+
+
+@dataclass
+class LeadCriteria:
+    """What `leads` keeps; None leaves a criterion out."""
+
+    status: list[LeadStatus] | None = None
+    acceptance: list[LeadAcceptance] | None = None
+    sourced_by_id: str | None = None
+    partner_id: str | None = None
+    search: str | None = None
+    min_score: int | None = None
+    include_converted: bool = False
+
+
+@dataclass
+class LeadSort:
+    field: LeadOrderField = LeadOrderField.CREATED_AT
+    descending: bool = True
+
+
+SORT_KEYS = {
+    LeadOrderField.SCORE: ("sort_score", lambda: Coalesce("score", -1)),
+    LeadOrderField.CUSTOMER_NAME: ("sort_customer_name", lambda: Lower(Coalesce("customer_name", ""))),
+}
+
+
+def _company_pk(value: str, name: str) -> int:
+    try:
+        return decode_id(value, "Company", ["filter", name])
+    except DomainError as error:
+        raise bad_input(f"filter.{name}: {error.message}") from None
+
+
+def _acceptance(wanted: list[LeadAcceptance], now: datetime) -> Q:
+    """Acceptance as readers see it: PENDING past its deadline reads EXPIRED."""
+    conditions = []
+    for acceptance in wanted:
+        if acceptance is LeadAcceptance.EXPIRED:
+            conditions.append(Q(stored_acceptance=LeadAcceptance.PENDING, acceptance_deadline__lte=now))
+        elif acceptance is LeadAcceptance.PENDING:
+            conditions.append(
+                Q(stored_acceptance=LeadAcceptance.PENDING)
+                & (Q(acceptance_deadline__isnull=True) | Q(acceptance_deadline__gt=now))
+            )
+        else:
+            conditions.append(Q(stored_acceptance=acceptance))
+    return Q(*conditions, join_type="OR") if conditions else Q(id__in=[])
+
+
+def matching(viewer: User, criteria: LeadCriteria, now: datetime) -> QuerySet[Lead]:
+    """The visible leads that meet every criterion."""
+    queryset = scopes.visible_leads(viewer)
+    if not criteria.include_converted:
+        queryset = queryset.filter(is_converted=False)
+    if criteria.status is not None:
+        queryset = queryset.filter(status__in=list(criteria.status))
+    if criteria.acceptance is not None:
+        queryset = queryset.filter(_acceptance(criteria.acceptance, now))
+    if criteria.sourced_by_id is not None:
+        queryset = queryset.filter(sourced_by_id=_company_pk(criteria.sourced_by_id, "sourcedById"))
+    if criteria.partner_id is not None:
+        queryset = queryset.filter(partner_id=_company_pk(criteria.partner_id, "partnerId"))
+    term = (criteria.search or "").strip()
+    if term:
+        queryset = queryset.filter(
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(customer_name__icontains=term)
+            | Q(email__icontains=term)
+        )
+    if criteria.min_score is not None:
+        if not 0 <= criteria.min_score <= 100:
+            raise bad_input(f"filter.minScore must be between 0 and 100, got {criteria.min_score}")
+        queryset = queryset.filter(score__gte=criteria.min_score)
+    return queryset
+
+
+def sorted_by(queryset: QuerySet[Lead], sort: LeadSort) -> tuple[QuerySet[Lead], Ordering]:
+    """Nullable columns sort through a never-null annotation, so both databases agree."""
+    if sort.field in SORT_KEYS:
+        name, expression = SORT_KEYS[sort.field]
+        return queryset.annotate(**{name: expression()}), Ordering(name, sort.descending)
+    return queryset, Ordering(sort.field.value.lower(), sort.descending)
+
+
+async def leads(info: Info, *, first: int | None, after: str | None, criteria: LeadCriteria, sort: LeadSort) -> Page[Lead]:
+    queryset, ordering = sorted_by(matching(info.context.viewer, criteria, datetime.now(UTC)), sort)
+    return await paginate(queryset, first=first, after=after, ordering=ordering)

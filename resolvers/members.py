@@ -1,0 +1,205 @@
+"""Members of leads and opportunities: the listing (direct and through access policies) and the
+add / update / remove member mutations."""
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from strawberry.dataloader import DataLoader
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from models import (
+    AccessPolicy,
+    DomainError,
+    Lead,
+    LeadMember,
+    MemberRole,
+    MembershipSource,
+    Opportunity,
+    OpportunityMember,
+    User,
+    membership_workflow,
+)
+from permissions import roles, scopes
+from permissions.roles import Action
+from resolvers.access import require_lead, require_opportunity
+from resolvers.collaboration import Record, forget, viewer_role
+from resolvers.context import Context
+from resolvers.errors import attempt
+from resolvers.ids import decode_id
+
+RecordKey = tuple[int, int, int | None]
+"""A record as the members loader needs it: primary key, sourcedBy and partner company ids."""
+
+
+@dataclass(frozen=True)
+class MemberEntry:
+    user: User
+    role: MemberRole
+    source: MembershipSource
+
+
+def _entries(
+    direct: dict[int, MemberRole],
+    key: RecordKey,
+    users_by_id: dict[int, User],
+    policy_users: dict[int, list[User]],
+    policy_roles: dict[int, list[MemberRole]],
+) -> list[MemberEntry]:
+    """One entry per user with a role on the record: their effective role, and DIRECT when the
+    direct membership gives that role (a tie included), else ACCESS_POLICY."""
+    _, sourced_by_id, partner_id = key
+    candidates = set(direct)
+    for company_id in {sourced_by_id, partner_id} - {None}:
+        candidates.update(user.pk for user in policy_users.get(company_id, []))  # type: ignore[arg-type]
+    entries = []
+    for user_id in candidates:
+        user = users_by_id.get(user_id)
+        if user is None:
+            continue
+        direct_role = direct.get(user_id)
+        role = roles.effective_role(
+            direct=direct_role,
+            viewer_policy_role=roles.policy_role(user.is_admin, policy_roles.get(user.company_id, [])),
+            viewer_company_id=user.company_id,
+            sourced_by_id=sourced_by_id,
+            partner_id=partner_id,
+        )
+        if role is None:
+            continue
+        source = MembershipSource.DIRECT if direct_role == role else MembershipSource.ACCESS_POLICY
+        entries.append(MemberEntry(user=user, role=role, source=source))
+    entries.sort(key=lambda entry: (-entry.role.rank, entry.user.name.casefold(), entry.user.pk))
+    return entries
+
+
+def _members_loader(
+    member_model: type[LeadMember] | type[OpportunityMember], record_field: str
+) -> Callable[[User], DataLoader[RecordKey, list[MemberEntry]]]:
+    """Members of many records in three queries: direct members, policies, users."""
+
+    def factory(viewer: User) -> DataLoader[RecordKey, list[MemberEntry]]:
+        async def load(keys: Sequence[RecordKey]) -> list[list[MemberEntry]]:
+            direct: dict[int, dict[int, MemberRole]] = defaultdict(dict)
+            rows = await member_model.filter(**{f"{record_field}__in": [key[0] for key in keys]}).values_list(
+                record_field, "user_id", "role"
+            )
+            for record_id, user_id, role in rows:
+                direct[record_id][user_id] = MemberRole(role)
+            companies = {company for _, sourced_by_id, partner_id in keys for company in (sourced_by_id, partner_id) if company}
+            policy_roles: dict[int, list[MemberRole]] = defaultdict(list)
+            for company_id, role in await AccessPolicy.filter(company_id__in=companies).values_list("company_id", "role"):
+                policy_roles[company_id].append(MemberRole(role))
+            direct_user_ids = {user_id for members in direct.values() for user_id in members}
+            users = await scopes.visible_users(viewer).filter(
+                Q(id__in=direct_user_ids)
+                | Q(company_id__in=companies, is_admin=True)
+                | Q(company_id__in=list(policy_roles))
+            )
+            users_by_id = {user.pk: user for user in users}
+            policy_users: dict[int, list[User]] = defaultdict(list)
+            for user in users:
+                if user.is_admin or user.company_id in policy_roles:
+                    policy_users[user.company_id].append(user)
+            return [_entries(direct[key[0]], key, users_by_id, policy_users, policy_roles) for key in keys]
+
+        return DataLoader(load_fn=load)
+
+    return factory
+
+
+lead_members_loader = _members_loader(LeadMember, "lead_id")
+opportunity_members_loader = _members_loader(OpportunityMember, "opportunity_id")
+
+
+async def members_of(context: Context, record: Record) -> list[MemberEntry]:
+    factory = lead_members_loader if isinstance(record, Lead) else opportunity_members_loader
+    return await context.loaders.get(factory).load((record.pk, record.sourced_by_id, record.partner_id))
+
+
+async def _visible_user(context: Context, user_id: str) -> User:
+    pk = decode_id(user_id, "User", ["userId"])
+    user = await scopes.visible_users(context.viewer).filter(id=pk).first()
+    if user is None:
+        raise DomainError("NOT_FOUND", f"No User with ID '{user_id}'", ["userId"])
+    return user
+
+
+async def _change(
+    context: Context,
+    load_record: Callable[[], Awaitable[tuple[Record, MemberRole]]],
+    user_id: str,
+    apply: Callable[[Record, User], Awaitable[object]],
+) -> tuple[Record | None, list[DomainError]]:
+    """Apply a membership change to the record; the record is returned while the viewer still
+    sees it (one who removed themselves may no longer)."""
+
+    async def action() -> Record | None:
+        async with in_transaction():
+            record, _ = await load_record()
+            await apply(record, await _visible_user(context, user_id))
+        forget(context, lead_members_loader, opportunity_members_loader)
+        return record if await viewer_role(context, record) is not None else None
+
+    return await attempt(action)
+
+
+async def add_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
+    return await _change(  # type: ignore[return-value]
+        context,
+        lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
+        user_id,
+        lambda record, user: membership_workflow.add_member(record, user, role),
+    )
+
+
+async def update_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
+    return await _change(  # type: ignore[return-value]
+        context,
+        lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
+        user_id,
+        lambda record, user: membership_workflow.change_member(record, user, role),
+    )
+
+
+async def remove_lead_member(context: Context, lead_id: str, user_id: str) -> tuple[Lead | None, list[DomainError]]:
+    return await _change(  # type: ignore[return-value]
+        context,
+        lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
+        user_id,
+        membership_workflow.remove_member,
+    )
+
+
+async def add_opportunity_member(
+    context: Context, opportunity_id: str, user_id: str, role: MemberRole
+) -> tuple[Opportunity | None, list[DomainError]]:
+    return await _change(  # type: ignore[return-value]
+        context,
+        lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
+        user_id,
+        lambda record, user: membership_workflow.add_member(record, user, role),
+    )
+
+
+async def update_opportunity_member(
+    context: Context, opportunity_id: str, user_id: str, role: MemberRole
+) -> tuple[Opportunity | None, list[DomainError]]:
+    return await _change(  # type: ignore[return-value]
+        context,
+        lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
+        user_id,
+        lambda record, user: membership_workflow.change_member(record, user, role),
+    )
+
+
+async def remove_opportunity_member(
+    context: Context, opportunity_id: str, user_id: str
+) -> tuple[Opportunity | None, list[DomainError]]:
+    return await _change(  # type: ignore[return-value]
+        context,
+        lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
+        user_id,
+        membership_workflow.remove_member,
+    )

@@ -1,0 +1,284 @@
+"""Opportunities and stages: scoped loaders, the `opportunity`, `opportunities` and `stages` reads,
+money hidden from PARTICIPANTs, and createOpportunity / updateOpportunity."""
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.functions import Coalesce, Lower
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from models import DomainError, Lead, LeadOpportunity, Opportunity, OpportunityStage, User
+from models import opportunity as opportunity_model
+from models import opportunity_workflow as workflow
+from models.validation import MAX_AMOUNT
+from permissions import roles, scopes
+from permissions.roles import Action
+from resolvers.access import require_opportunity
+from resolvers.collaboration import viewer_role
+from resolvers.context import Context
+from resolvers.errors import attempt
+from resolvers.ids import decode_id
+from resolvers.loaders import by_id_loader
+from resolvers.pagination import Ordering, Page, decode_cursor, encode_cursor, page_size, paginate
+
+T = TypeVar("T")
+
+
+def opportunity_loader(viewer: User) -> DataLoader[int, Opportunity | None]:
+    return by_id_loader(lambda: scopes.visible_opportunities(viewer))
+
+
+def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | None]:
+    return by_id_loader(lambda: scopes.visible_stages(viewer))
+
+
+@dataclass
+class LoadedPage(Page[T]):
+    """A page sliced from a list loaded in one batch with its siblings: its total is known."""
+
+    total: int = 0
+
+    async def total_count(self) -> int:
+        return self.total
+
+
+@dataclass(frozen=True)
+class NestedPageKey:
+    """One parent's page of a nested connection: oldest first (by id), `size` rows after `after_pk`."""
+
+    parent_id: int
+    size: int
+    after_pk: int | None
+
+
+def nested_page_key(parent_id: int, first: int | None, after: str | None) -> NestedPageKey:
+    """Checks `first` and `after` like every connection (a GraphQL error when out of bounds)."""
+    return NestedPageKey(parent_id, page_size(first), decode_cursor(after)[1] if after is not None else None)
+
+
+def _slice(rows: list[T], key: NestedPageKey) -> LoadedPage[T]:
+    after = [row for row in rows if key.after_pk is None or row.pk > key.after_pk]  # type: ignore[attr-defined]
+    shown = after[: key.size]
+    return LoadedPage(
+        rows=shown,
+        cursors=[encode_cursor(row.pk, row.pk) for row in shown],  # type: ignore[attr-defined]
+        has_next_page=len(after) > key.size,
+        has_previous_page=key.after_pk is not None,
+        queryset=None,  # type: ignore[arg-type]
+        total=len(rows),
+    )
+
+
+def nested_page_loader(children_of: Callable[[list[int]], Any]) -> DataLoader[NestedPageKey, LoadedPage[Any]]:
+    """Pages of a nested connection for many parents at once: `children_of(parent_ids)` returns
+    every visible child of those parents as (parent_id, child) pairs in one round of queries;
+    each parent's page is then cut from its own list."""
+
+    async def load(keys: Sequence[NestedPageKey]) -> list[LoadedPage[Any]]:
+        groups: dict[int, list[Any]] = defaultdict(list)
+        for parent_id, child in await children_of(sorted({key.parent_id for key in keys})):
+            groups[parent_id].append(child)
+        for children in groups.values():
+            children.sort(key=lambda child: child.pk)
+        return [_slice(groups.get(key.parent_id, []), key) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def opportunity_leads_loader(viewer: User) -> DataLoader[NestedPageKey, LoadedPage[Lead]]:
+    """The visible leads each opportunity came from or was linked to."""
+
+    async def children_of(opportunity_ids: list[int]) -> list[tuple[int, Lead]]:
+        links = await LeadOpportunity.filter(opportunity_id__in=opportunity_ids).values_list("opportunity_id", "lead_id")
+        lead_ids = list({lead_id for _, lead_id in links})
+        leads = {lead.pk: lead for lead in await scopes.visible_leads(viewer).filter(id__in=lead_ids)}
+        return [(opportunity_id, leads[lead_id]) for opportunity_id, lead_id in links if lead_id in leads]
+
+    return nested_page_loader(children_of)
+
+
+async def stage_of(context: Context, opportunity: Opportunity) -> OpportunityStage:
+    stage = await context.loaders.get(stage_loader).load(opportunity.stage_id)
+    assert stage is not None, "every stage is visible"
+    return stage
+
+
+async def probability(context: Context, opportunity: Opportunity) -> int:
+    return opportunity_model.probability_of(opportunity, await stage_of(context, opportunity))
+
+
+async def may_read_money(context: Context, opportunity: Opportunity) -> bool:
+    return roles.may(await viewer_role(context, opportunity), Action.READ_MONEY)
+
+
+async def amount(context: Context, opportunity: Opportunity) -> Decimal | None:
+    return opportunity.amount if await may_read_money(context, opportunity) else None
+
+
+async def expected_revenue(context: Context, opportunity: Opportunity) -> Decimal | None:
+    if not await may_read_money(context, opportunity):
+        return None
+    return opportunity_model.expected_revenue(opportunity.amount, await probability(context, opportunity))
+
+
+async def opportunity_by_id(context: Context, opportunity_id: str) -> Opportunity | None:
+    """The opportunity, or None when the ID is not a visible opportunity's."""
+    try:
+        pk = decode_id(opportunity_id, "Opportunity", ["id"])
+    except DomainError:
+        return None
+    return await context.loaders.get(opportunity_loader).load(pk)
+
+
+async def stages(context: Context) -> list[OpportunityStage]:
+    return list(await scopes.visible_stages(context.viewer).order_by("sort_order"))
+
+
+class OpportunityOrderField(str, Enum):
+    CREATED_AT = "CREATED_AT"
+    UPDATED_AT = "UPDATED_AT"
+    CLOSE_DATE = "CLOSE_DATE"
+    AMOUNT = "AMOUNT"
+    NAME = "NAME"
+
+
+@dataclass
+class OpportunityFilter:
+    """What `opportunities` may be narrowed to; an ID of another type or unknown matches nothing."""
+
+    stage_ids: list[str] | None = None
+    is_closed: bool | None = None
+    partner_id: str | None = None
+    sourced_by_id: str | None = None
+    account_id: str | None = None
+    search: str | None = None
+
+
+def pks_or_nothing(values: list[str], type_name: str) -> list[int]:
+    """The primary keys of the IDs that are of the type; the others match no record."""
+    found = []
+    for value in values:
+        try:
+            found.append(decode_id(value, type_name, []))
+        except DomainError:
+            continue
+    return found
+
+
+def filtered(queryset: QuerySet[Opportunity], given: OpportunityFilter) -> QuerySet[Opportunity]:
+    if given.stage_ids is not None:
+        queryset = queryset.filter(stage_id__in=pks_or_nothing(given.stage_ids, "OpportunityStage"))
+    if given.is_closed is not None:
+        queryset = queryset.filter(stage__is_closed=given.is_closed)
+    if given.partner_id is not None:
+        queryset = queryset.filter(partner_id__in=pks_or_nothing([given.partner_id], "Company"))
+    if given.sourced_by_id is not None:
+        queryset = queryset.filter(sourced_by_id__in=pks_or_nothing([given.sourced_by_id], "Company"))
+    if given.account_id is not None:
+        queryset = queryset.filter(account_id__in=pks_or_nothing([given.account_id], "Account"))
+    if given.search is not None and given.search.strip():
+        queryset = queryset.filter(name__icontains=given.search.strip())
+    return queryset
+
+
+LATEST_DATE = date(9999, 12, 31)
+EARLIEST_DATE = date(1, 1, 1)
+
+
+def sorted_by(queryset: QuerySet[Opportunity], order: OpportunityOrderField, descending: bool) -> tuple[QuerySet[Opportunity], Ordering]:
+    """The queryset with the sort key annotated where needed. Opportunities without a close date
+    or an amount come last in both directions; names sort case-insensitively."""
+    if order is OpportunityOrderField.CREATED_AT:
+        return queryset, Ordering("created_at", descending)
+    if order is OpportunityOrderField.UPDATED_AT:
+        return queryset, Ordering("updated_at", descending)
+    if order is OpportunityOrderField.NAME:
+        return queryset.annotate(sort_name=Lower("name")), Ordering("sort_name", descending)
+    if order is OpportunityOrderField.CLOSE_DATE:
+        missing = EARLIEST_DATE if descending else LATEST_DATE
+        return queryset.annotate(sort_close_date=Coalesce("close_date", missing)), Ordering("sort_close_date", descending)
+    missing_amount = -1 if descending else int(MAX_AMOUNT) + 1
+    return queryset.annotate(sort_amount=Coalesce("amount", missing_amount)), Ordering("sort_amount", descending)
+
+
+async def list_opportunities(
+    context: Context,
+    *,
+    first: int | None,
+    after: str | None,
+    given: OpportunityFilter,
+    order: OpportunityOrderField,
+    descending: bool,
+) -> Page[Opportunity]:
+    queryset, ordering = sorted_by(filtered(scopes.visible_opportunities(context.viewer), given), order, descending)
+    return await paginate(queryset, first=first, after=after, ordering=ordering)
+
+
+async def _visible(queryset: QuerySet[T], global_id: str | None, type_name: str, field: list[str]) -> T | None:
+    """The record an input ID refers to, through the viewer's scope; None for an explicit null."""
+    if global_id is None:
+        return None
+    found = await queryset.filter(id=decode_id(global_id, type_name, field)).first()
+    if found is None:
+        raise DomainError("NOT_FOUND", f"No {type_name} with ID '{global_id}'", field)
+    return found
+
+
+REFERENCES: dict[str, tuple[str, str, Callable[[User], QuerySet[Any]]]] = {
+    "stage": ("stageId", "OpportunityStage", scopes.visible_stages),
+    "account": ("accountId", "Account", scopes.visible_accounts),
+    "contact": ("contactId", "Contact", scopes.visible_contacts),
+    "sourced_by": ("sourcedById", "Company", scopes.visible_companies),
+    "partner": ("partnerId", "Company", scopes.visible_companies),
+}
+
+
+async def references(context: Context, ids: dict[str, str | None]) -> dict[str, Any]:
+    """The records the given reference IDs (keyed by attribute) refer to; NOT_FOUND naming the
+    input field for an ID the viewer cannot see or of another type."""
+    resolved = {}
+    for attribute, global_id in ids.items():
+        field_name, type_name, scope = REFERENCES[attribute]
+        resolved[attribute] = await _visible(scope(context.viewer), global_id, type_name, [field_name])
+    return resolved
+
+
+async def create(context: Context, values: dict[str, Any], reference_ids: dict[str, str | None]) -> tuple[Opportunity | None, list[DomainError]]:
+    """createOpportunity: `values` are the given field values, `reference_ids` the given IDs,
+    both keyed by attribute."""
+
+    async def action() -> Opportunity:
+        async with in_transaction():
+            draft = workflow.OpportunityDraft(**values, **await references(context, reference_ids))
+            return await workflow.create_opportunity(context.viewer, draft)
+
+    return await attempt(action)
+
+
+async def update(
+    context: Context, opportunity_id: str, values: dict[str, Any], reference_ids: dict[str, str | None]
+) -> tuple[Opportunity | None, list[DomainError]]:
+    """updateOpportunity for a COLLABORATOR or more: only the given keys change."""
+
+    async def action() -> Opportunity:
+        async with in_transaction():
+            opportunity, _ = await require_opportunity(context, opportunity_id, Action.UPDATE)
+            changes = {**values, **await references(context, reference_ids)}
+            return await workflow.update_opportunity(opportunity, changes)
+
+    return await attempt(action)
+
+
+async def nodes_of(context: Context, factory: Callable[[User], DataLoader[int, T | None]], node_ids: Any) -> list[T | None]:
+    """Records by the node part of their global IDs, in one batch through a scoped loader; an
+    id that is not a whole number loads as None."""
+    keys = [int(node_id) if str(node_id).isdigit() and len(str(node_id)) <= 18 else None for node_id in node_ids]
+    loaded = iter(await context.loaders.get(factory).load_many([key for key in keys if key is not None]))
+    return [None if key is None else next(loaded) for key in keys]

@@ -1,0 +1,53 @@
+"""Company sections of leads and opportunities: listing them and setting the viewer's company's."""
+
+from typing import Any
+
+from strawberry.dataloader import DataLoader
+from tortoise.transactions import in_transaction
+
+from models import DomainError, Lead, LeadCompanySection, OpportunityCompanySection, User
+from models.section_workflow import Section, set_company_section
+from permissions.roles import Action
+from resolvers.collaboration import Record, forget, require_record
+from resolvers.context import Context
+from resolvers.errors import attempt
+from resolvers.loaders import grouped_loader
+
+
+def lead_sections_loader(viewer: User) -> DataLoader[int, list[LeadCompanySection]]:
+    return grouped_loader(
+        lambda lead_ids: LeadCompanySection.filter(lead_id__in=lead_ids).order_by("id"),
+        key=lambda section: section.lead_id,
+    )
+
+
+def opportunity_sections_loader(viewer: User) -> DataLoader[int, list[OpportunityCompanySection]]:
+    return grouped_loader(
+        lambda opportunity_ids: OpportunityCompanySection.filter(opportunity_id__in=opportunity_ids).order_by("id"),
+        key=lambda section: section.opportunity_id,
+    )
+
+
+async def sections_of(context: Context, record: Record) -> list[Section]:
+    factory = lead_sections_loader if isinstance(record, Lead) else opportunity_sections_loader
+    return await context.loaders.get(factory).load(record.pk)  # type: ignore[return-value]
+
+
+def crm_account_for(context: Context, section: Section) -> str | None:
+    """A section's CRM account is private to its company."""
+    return section.crm_account if section.company_id == context.viewer.company_id else None
+
+
+async def set_section(
+    context: Context, lead_id: str | None, opportunity_id: str | None, changes: dict[str, Any]
+) -> tuple[tuple[Record, Section] | None, list[DomainError]]:
+    """Create or update the viewer's company's section of a record (COLLABORATOR or more)."""
+
+    async def action() -> tuple[Record, Section]:
+        async with in_transaction():
+            record = await require_record(context, lead_id, opportunity_id, Action.UPDATE)
+            section = await set_company_section(record, context.viewer.company_id, changes)
+        forget(context, lead_sections_loader, opportunity_sections_loader)
+        return record, section
+
+    return await attempt(action)

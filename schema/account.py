@@ -1,0 +1,149 @@
+"""Accounts and contacts: the types, the `accounts` and `contacts` queries, createAccount and
+createContact. Imported by schema/opportunity.py, which holds the area's root classes."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers import accounts, opportunities
+from resolvers.context import Info
+from schema.connection import Connection
+from schema.errors import UserError
+from schema.errors import user_errors
+
+if TYPE_CHECKING:
+    from schema.opportunity import Opportunity
+
+OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
+
+
+@strawberry.type(description="A customer organisation that opportunities are sold to.")
+class Account(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    website: str | None
+    industry: str | None
+
+    @strawberry.field(description="The account's contacts the viewer can see, by last name.")
+    async def contacts(self, info: Info) -> list["Contact"]:
+        return await info.context.loaders.get(accounts.account_contacts_loader).load(self.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="The account's opportunities the viewer can see, oldest first.")
+    async def opportunities(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[OpportunityRef]:
+        key = opportunities.nested_page_key(self.id, first, after)
+        return Connection.from_page(await info.context.loaders.get(accounts.account_opportunities_loader).load(key))
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.Account))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[models.Account | None]:
+        return await opportunities.nodes_of(info.context, accounts.account_loader, node_ids)
+
+
+@strawberry.type(description="A person at a customer, optionally part of an account.")
+class Contact(relay.Node):
+    id: relay.NodeID[int]
+    first_name: str | None
+    last_name: str
+    email: str | None
+    phone: str | None
+    job_title: str | None
+
+    @strawberry.field
+    async def account(self, info: Info) -> Account | None:
+        if self.account_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.get(accounts.account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.Contact))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[models.Contact | None]:
+        return await opportunities.nodes_of(info.context, accounts.contact_loader, node_ids)
+
+
+@strawberry.input
+class CreateAccountInput:
+    name: str
+    website: str | None = None
+    industry: str | None = None
+
+
+@strawberry.type
+class CreateAccountPayload:
+    account: Account | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateContactInput:
+    last_name: str
+    first_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    job_title: str | None = None
+    account_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class CreateContactPayload:
+    contact: Contact | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AccountQuery:
+    @strawberry.field(description="Accounts the viewer can see, by name; `search` matches name or website.")
+    async def accounts(
+        self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
+    ) -> Connection[Account]:
+        return Connection.from_page(await accounts.list_accounts(info.context, first=first, after=after, search=search))
+
+    @strawberry.field(
+        description="Contacts the viewer can see, by last name; `search` matches first name, last name or email."
+    )
+    async def contacts(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        search: str | None = None,
+        account_id: strawberry.ID | None = None,
+    ) -> Connection[Contact]:
+        page = await accounts.list_contacts(info.context, first=first, after=after, search=search, account_id=account_id)
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(description="Create an account for the viewer's company.")
+    async def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountPayload:
+        account, errors = await accounts.create_account(
+            info.context, {"name": input.name, "website": input.website, "industry": input.industry}
+        )
+        return CreateAccountPayload(account=account, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Create a contact for the viewer's company, optionally in a visible account.")
+    async def create_contact(self, info: Info, input: CreateContactInput) -> CreateContactPayload:
+        values = {
+            "first_name": input.first_name,
+            "last_name": input.last_name,
+            "email": input.email,
+            "phone": input.phone,
+            "job_title": input.job_title,
+        }
+        contact, errors = await accounts.create_contact(info.context, values, input.account_id)
+        return CreateContactPayload(contact=contact, user_errors=user_errors(errors))  # type: ignore[arg-type]

@@ -1,0 +1,86 @@
+"""Activities: calls, emails, meetings, tasks and notes logged on leads and opportunities."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers import activities as activity_resolvers
+from resolvers.collaboration import load_nodes
+from resolvers.context import Info
+from schema.enums import ActivityKind
+from schema.errors import UserError
+from schema.mutation_results import given, on_record
+from schema.errors import user_errors
+from schema.user import User
+
+if TYPE_CHECKING:
+    from schema.lead import Lead
+    from schema.opportunity import Opportunity
+
+LeadRef = Annotated["Lead", strawberry.lazy("schema.lead")]
+OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
+
+
+@strawberry.type(description="A call, email, meeting, task or note logged on a lead or an opportunity.")
+class Activity(relay.Node):
+    id: relay.NodeID[int]
+    kind: ActivityKind  # type: ignore[valid-type]
+    subject: str
+    due_at: datetime | None
+    done_at: datetime | None
+    created_at: datetime
+
+    @strawberry.field(description="Who logged it.")
+    async def owner(self, info: Info) -> User:
+        return await info.context.loaders.get(activity_resolvers.activity_owner_loader).load(self.owner_id)  # type: ignore[attr-defined,return-value]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.Activity))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await load_nodes(info.context.loaders.get(activity_resolvers.activity_loader), node_ids)
+
+
+@strawberry.input(description="Exactly one of leadId and opportunityId, and the activity; dueAt and doneAt are UTC.")
+class LogActivityInput:
+    kind: ActivityKind  # type: ignore[valid-type]
+    subject: str
+    lead_id: strawberry.ID | None = strawberry.UNSET
+    opportunity_id: strawberry.ID | None = strawberry.UNSET
+    due_at: datetime | None = strawberry.UNSET
+    done_at: datetime | None = strawberry.UNSET
+
+
+@strawberry.type
+class LogActivityPayload:
+    activity: Activity | None = None
+    lead: LeadRef | None = None
+    opportunity: OpportunityRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class ActivityMutation:
+    @strawberry.mutation(description="Log an activity on a lead or an opportunity (PARTICIPANT or more; converted leads too).")
+    async def log_activity(self, info: Info, input: LogActivityInput) -> LogActivityPayload:
+        result, errors = await activity_resolvers.log_activity(
+            info.context,
+            given(input.lead_id),
+            given(input.opportunity_id),
+            {
+                "kind": input.kind,
+                "subject": input.subject,
+                "due_at": input.due_at or None,
+                "done_at": input.done_at or None,
+            },
+        )
+        if result is None:
+            return LogActivityPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
+        record, activity = result
+        return LogActivityPayload(activity=activity, **on_record(record))  # type: ignore[arg-type]

@@ -1,0 +1,218 @@
+"""Catalogs: sales plans, solutions and partner programs, and linking them to records."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers import catalog as catalog_resolvers
+from resolvers.collaboration import load_nodes
+from resolvers.context import Info
+from permissions import scopes
+from schema.company import Company
+from schema.connection import Connection
+from schema.errors import UserError
+from schema.mutation_results import given, on_record
+from schema.errors import user_errors
+
+if TYPE_CHECKING:
+    from schema.lead import Lead
+    from schema.opportunity import Opportunity
+
+LeadRef = Annotated["Lead", strawberry.lazy("schema.lead")]
+OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
+
+
+@strawberry.type(description="A company's sales plan that leads and opportunities can be linked to.")
+class SalesPlan(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    created_at: datetime
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.SalesPlan))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await load_nodes(info.context.loaders.get(catalog_resolvers.sales_plan_loader), node_ids)
+
+
+@strawberry.type(description="A product or solution a company offers.")
+class Solution(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    created_at: datetime
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.Solution))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await load_nodes(info.context.loaders.get(catalog_resolvers.solution_loader), node_ids)
+
+
+@strawberry.type(description="A partner program a company runs.")
+class PartnerProgram(relay.Node):
+    id: relay.NodeID[int]
+    name: str
+    created_at: datetime
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.PartnerProgram))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        return await load_nodes(info.context.loaders.get(catalog_resolvers.partner_program_loader), node_ids)
+
+
+@strawberry.input(description="Exactly one of leadId and opportunityId, and the entries to link.")
+class LinkCatalogInput:
+    lead_id: strawberry.ID | None = strawberry.UNSET
+    opportunity_id: strawberry.ID | None = strawberry.UNSET
+    sales_plan_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    solution_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    partner_program_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="Exactly one of leadId and opportunityId, and the entries to unlink.")
+class UnlinkCatalogInput:
+    lead_id: strawberry.ID | None = strawberry.UNSET
+    opportunity_id: strawberry.ID | None = strawberry.UNSET
+    sales_plan_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    solution_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    partner_program_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class LinkCatalogPayload:
+    lead: LeadRef | None = None
+    opportunity: OpportunityRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UnlinkCatalogPayload:
+    lead: LeadRef | None = None
+    opportunity: OpportunityRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateSalesPlanInput:
+    name: str
+
+
+@strawberry.input
+class CreateSolutionInput:
+    name: str
+
+
+@strawberry.input
+class CreatePartnerProgramInput:
+    name: str
+
+
+@strawberry.type
+class CreateSalesPlanPayload:
+    sales_plan: SalesPlan | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreateSolutionPayload:
+    solution: Solution | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class CreatePartnerProgramPayload:
+    partner_program: PartnerProgram | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+def catalog_ids(input: LinkCatalogInput | UnlinkCatalogInput) -> catalog_resolvers.CatalogIds:
+    return catalog_resolvers.CatalogIds(
+        sales_plan_ids=[str(value) for value in input.sales_plan_ids],
+        solution_ids=[str(value) for value in input.solution_ids],
+        partner_program_ids=[str(value) for value in input.partner_program_ids],
+    )
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="Sales plans of the network by name, optionally of one company.")
+    async def sales_plans(
+        self, info: Info, first: int | None = None, after: str | None = None, company_id: strawberry.ID | None = None
+    ) -> Connection[SalesPlan]:
+        page = await catalog_resolvers.entries_page(
+            info.context, scopes.visible_sales_plans, first=first, after=after, company_id=company_id
+        )
+        return Connection.from_page(page)
+
+    @strawberry.field(description="Solutions of the network by name, optionally of one company.")
+    async def solutions(
+        self, info: Info, first: int | None = None, after: str | None = None, company_id: strawberry.ID | None = None
+    ) -> Connection[Solution]:
+        page = await catalog_resolvers.entries_page(
+            info.context, scopes.visible_solutions, first=first, after=after, company_id=company_id
+        )
+        return Connection.from_page(page)
+
+    @strawberry.field(description="Partner programs of the network by name, optionally of one company.")
+    async def partner_programs(
+        self, info: Info, first: int | None = None, after: str | None = None, company_id: strawberry.ID | None = None
+    ) -> Connection[PartnerProgram]:
+        page = await catalog_resolvers.entries_page(
+            info.context, scopes.visible_partner_programs, first=first, after=after, company_id=company_id
+        )
+        return Connection.from_page(page)
+
+
+@strawberry.type
+class CatalogMutation:
+    @strawberry.mutation(description="Link catalog entries to a lead or an opportunity (COLLABORATOR or more); linked entries stay linked.")
+    async def link_catalog(self, info: Info, input: LinkCatalogInput) -> LinkCatalogPayload:
+        record, errors = await catalog_resolvers.change_links(
+            info.context, given(input.lead_id), given(input.opportunity_id), catalog_ids(input), linking=True
+        )
+        return LinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Unlink catalog entries from a lead or an opportunity (COLLABORATOR or more); unlinked entries are ignored.")
+    async def unlink_catalog(self, info: Info, input: UnlinkCatalogInput) -> UnlinkCatalogPayload:
+        record, errors = await catalog_resolvers.change_links(
+            info.context, given(input.lead_id), given(input.opportunity_id), catalog_ids(input), linking=False
+        )
+        return UnlinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Add a sales plan to the admin's company's catalog (admins only).")
+    async def create_sales_plan(self, info: Info, input: CreateSalesPlanInput) -> CreateSalesPlanPayload:
+        entry, errors = await catalog_resolvers.create_entry(info.context, models.SalesPlan, input.name)
+        return CreateSalesPlanPayload(sales_plan=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Add a solution to the admin's company's catalog (admins only).")
+    async def create_solution(self, info: Info, input: CreateSolutionInput) -> CreateSolutionPayload:
+        entry, errors = await catalog_resolvers.create_entry(info.context, models.Solution, input.name)
+        return CreateSolutionPayload(solution=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Add a partner program to the admin's company's catalog (admins only).")
+    async def create_partner_program(self, info: Info, input: CreatePartnerProgramInput) -> CreatePartnerProgramPayload:
+        entry, errors = await catalog_resolvers.create_entry(info.context, models.PartnerProgram, input.name)
+        return CreatePartnerProgramPayload(partner_program=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]

@@ -1,0 +1,205 @@
+"""Members of leads and opportunities, and company access policies."""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+from strawberry import relay
+
+import models
+from resolvers import members as member_resolvers
+from resolvers import policies as policy_resolvers
+from resolvers.collaboration import load_nodes
+from resolvers.context import Info
+from schema.company import Company
+from schema.enums import MemberRole, MembershipSource
+from schema.errors import UserError, user_errors
+from schema.user import User
+
+if TYPE_CHECKING:
+    from schema.lead import Lead
+    from schema.opportunity import Opportunity
+
+LeadRef = Annotated["Lead", strawberry.lazy("schema.lead")]
+OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
+
+
+@strawberry.type(
+    description="A user with a role on a lead or an opportunity: their effective role (the highest of "
+    "their direct membership and the access policies that apply), and DIRECT when their direct "
+    "membership gives that role, else ACCESS_POLICY."
+)
+class Member:
+    user: User
+    role: MemberRole  # type: ignore[valid-type]
+    source: MembershipSource  # type: ignore[valid-type]
+
+
+@strawberry.type(description="Gives every user of a company a role on the records the company sources or partners on.")
+class AccessPolicy(relay.Node):
+    id: relay.NodeID[int]
+    role: MemberRole  # type: ignore[valid-type]
+    created_at: datetime
+
+    @strawberry.field
+    async def company(self, info: Info) -> Company:
+        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+
+    @strawberry.field(description="The admin who created it; null once they are gone or not visible.")
+    async def created_by(self, info: Info) -> User | None:
+        if self.created_by_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.user.load(self.created_by_id)  # type: ignore[attr-defined,return-value]
+
+    @classmethod
+    def is_type_of(cls, obj: Any, info: Info) -> bool:
+        return isinstance(obj, (cls, models.AccessPolicy))
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[models.AccessPolicy | None]:
+        return await load_nodes(info.context.loaders.get(policy_resolvers.access_policy_loader), node_ids)
+
+
+@strawberry.input
+class AddLeadMemberInput:
+    lead_id: strawberry.ID
+    user_id: strawberry.ID
+    role: MemberRole  # type: ignore[valid-type]
+
+
+@strawberry.input
+class UpdateLeadMemberInput:
+    lead_id: strawberry.ID
+    user_id: strawberry.ID
+    role: MemberRole  # type: ignore[valid-type]
+
+
+@strawberry.input
+class RemoveLeadMemberInput:
+    lead_id: strawberry.ID
+    user_id: strawberry.ID
+
+
+@strawberry.input
+class AddOpportunityMemberInput:
+    opportunity_id: strawberry.ID
+    user_id: strawberry.ID
+    role: MemberRole  # type: ignore[valid-type]
+
+
+@strawberry.input
+class UpdateOpportunityMemberInput:
+    opportunity_id: strawberry.ID
+    user_id: strawberry.ID
+    role: MemberRole  # type: ignore[valid-type]
+
+
+@strawberry.input
+class RemoveOpportunityMemberInput:
+    opportunity_id: strawberry.ID
+    user_id: strawberry.ID
+
+
+@strawberry.type
+class AddLeadMemberPayload:
+    lead: LeadRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpdateLeadMemberPayload:
+    lead: LeadRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RemoveLeadMemberPayload:
+    lead: LeadRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class AddOpportunityMemberPayload:
+    opportunity: OpportunityRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UpdateOpportunityMemberPayload:
+    opportunity: OpportunityRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RemoveOpportunityMemberPayload:
+    opportunity: OpportunityRef | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CreateAccessPolicyInput:
+    role: MemberRole  # type: ignore[valid-type]
+
+
+@strawberry.type
+class CreateAccessPolicyPayload:
+    access_policy: AccessPolicy | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MembershipQuery:
+    @strawberry.field(description="The access policies of the viewer's company, highest role first.")
+    async def access_policies(self, info: Info) -> list[AccessPolicy]:
+        return await policy_resolvers.policies_of_viewer_company(info.context)  # type: ignore[return-value]
+
+
+@strawberry.type
+class MembershipMutation:
+    @strawberry.mutation(description="Make a user a direct member of a lead (OWNER only).")
+    async def add_lead_member(self, info: Info, input: AddLeadMemberInput) -> AddLeadMemberPayload:
+        lead, errors = await member_resolvers.add_lead_member(info.context, input.lead_id, input.user_id, input.role)
+        return AddLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Change a direct member's role on a lead (OWNER only); the last direct OWNER stays.")
+    async def update_lead_member(self, info: Info, input: UpdateLeadMemberInput) -> UpdateLeadMemberPayload:
+        lead, errors = await member_resolvers.update_lead_member(info.context, input.lead_id, input.user_id, input.role)
+        return UpdateLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="End a direct membership of a lead (OWNER only); the last direct OWNER stays.")
+    async def remove_lead_member(self, info: Info, input: RemoveLeadMemberInput) -> RemoveLeadMemberPayload:
+        lead, errors = await member_resolvers.remove_lead_member(info.context, input.lead_id, input.user_id)
+        return RemoveLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Make a user a direct member of an opportunity (OWNER only).")
+    async def add_opportunity_member(self, info: Info, input: AddOpportunityMemberInput) -> AddOpportunityMemberPayload:
+        opportunity, errors = await member_resolvers.add_opportunity_member(
+            info.context, input.opportunity_id, input.user_id, input.role
+        )
+        return AddOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Change a direct member's role on an opportunity (OWNER only); the last direct OWNER stays.")
+    async def update_opportunity_member(
+        self, info: Info, input: UpdateOpportunityMemberInput
+    ) -> UpdateOpportunityMemberPayload:
+        opportunity, errors = await member_resolvers.update_opportunity_member(
+            info.context, input.opportunity_id, input.user_id, input.role
+        )
+        return UpdateOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="End a direct membership of an opportunity (OWNER only); the last direct OWNER stays.")
+    async def remove_opportunity_member(
+        self, info: Info, input: RemoveOpportunityMemberInput
+    ) -> RemoveOpportunityMemberPayload:
+        opportunity, errors = await member_resolvers.remove_opportunity_member(
+            info.context, input.opportunity_id, input.user_id
+        )
+        return RemoveOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+
+    @strawberry.mutation(description="Give every user of the admin's company a role on the company's records (admins only).")
+    async def create_access_policy(self, info: Info, input: CreateAccessPolicyInput) -> CreateAccessPolicyPayload:
+        policy, errors = await policy_resolvers.create_policy(info.context, input.role)
+        return CreateAccessPolicyPayload(access_policy=policy, user_errors=user_errors(errors))  # type: ignore[arg-type]
