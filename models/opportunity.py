@@ -1,4 +1,4 @@
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise import fields
 from tortoise.models import Model
@@ -79,9 +79,10 @@ def probability_of(opportunity: Opportunity, stage: OpportunityStage) -> int:
 
 
 def expected_revenue(amount: Decimal | None, probability: int) -> Decimal | None:
+    """amount x probability / 100, to the cent, halves rounded away from zero as in accounting."""
     if amount is None:
         return None
-    return (amount * probability / Decimal(100)).quantize(Decimal("0.01"))
+    return (amount * probability / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class LeadOpportunity(Model):

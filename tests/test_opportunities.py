@@ -171,6 +171,16 @@ async def test_an_explicit_probability_wins_over_the_stage_and_drives_expected_r
     }
 
 
+async def test_expected_revenue_rounds_a_half_cent_up(anonymous_client):
+    owner = await make_user()
+    opportunity = await make_opportunity(owner, amount=Decimal("0.50"), probability_override=25)
+
+    async with client_as(anonymous_client, owner) as client:
+        body = await graphql(client, MONEY, {"id": gid(opportunity)})
+
+    assert body["data"]["opportunity"]["expectedRevenue"] == "0.13"
+
+
 @pytest.mark.parametrize(
     ("stage", "category", "is_closed", "is_won", "expected_revenue"),
     [
