@@ -14,6 +14,8 @@ from models import (
     ActivityKind,
     Company,
     Contact,
+    ConversionEvent,
+    ConversionEventKind,
     Lead,
     LeadAcceptance,
     LeadCompanySection,
@@ -24,6 +26,7 @@ from models import (
     Opportunity,
     OpportunityMember,
     OpportunityStage,
+    OpportunityTemplate,
     PartnerProgram,
     SalesPlan,
     Solution,
@@ -155,10 +158,16 @@ async def _seed_network() -> None:
         await OpportunityMember.create(opportunity=record, user=vendor_rep, role=MemberRole.OWNER)
         return record
 
-    won = await opportunity("Cyberdyne AI platform", "Negotiation/Review", "500000.00", account=account, contact=contact, partner=contoso)
+    standard = await OpportunityTemplate.get(company_id=None, is_default=True)
+    won = await opportunity(
+        "Cyberdyne AI platform", "Negotiation/Review", "500000.00", account=account, contact=contact, partner=contoso, template=standard
+    )
     await OpportunityMember.create(opportunity=won, user=partner_rep, role=MemberRole.COLLABORATOR)
     await OpportunityMember.create(opportunity=won, user=users["user@fabrikam"], role=MemberRole.PARTICIPANT)
     await LeadOpportunity.create(lead=converted, opportunity=won, created_by_conversion=True, actor=vendor_rep)
+    await ConversionEvent.create(
+        kind=ConversionEventKind.CONVERTED, lead=converted, opportunity=won, account=account, contact=contact, actor=vendor_rep
+    )
     await won.sales_plans.add(plan)
     await opportunity("Cyberdyne support", "Prospecting", "40000.00", account=account)
     await opportunity("Globex pilot", "Value Proposition", "60000.00", partner=contoso)

@@ -4,12 +4,14 @@ from models.account import Account, Contact
 from models.activity import Activity
 from models.catalog import PartnerProgram, SalesPlan, Solution
 from models.company import Company
+from models.conversion_records import ConversionEvent, ConversionEventKind, ConversionSettings, IdempotencyRecord
 from models.enums import ActivityKind, ForecastCategory, LeadAcceptance, LeadStatus, MemberRole, MembershipSource
 from models.errors import DomainError
 from models.lead import Lead
 from models.membership import AccessPolicy, LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.section import LeadCompanySection, OpportunityCompanySection
+from models.template import OpportunityTemplate
 from models.user import User
 
 __all__ = [
@@ -19,8 +21,12 @@ __all__ = [
     "ActivityKind",
     "Company",
     "Contact",
+    "ConversionEvent",
+    "ConversionEventKind",
+    "ConversionSettings",
     "DomainError",
     "ForecastCategory",
+    "IdempotencyRecord",
     "Lead",
     "LeadAcceptance",
     "LeadCompanySection",
@@ -33,6 +39,7 @@ __all__ = [
     "OpportunityCompanySection",
     "OpportunityMember",
     "OpportunityStage",
+    "OpportunityTemplate",
     "PartnerProgram",
     "SalesPlan",
     "Solution",

@@ -20,6 +20,9 @@ class Lead(Model):
     website = fields.CharField(max_length=255, null=True)
     description = fields.TextField(null=True)
     source = fields.CharField(max_length=120, null=True)
+    external_id = fields.CharField(
+        max_length=100, null=True, description="The identifier an import gave the row, unique per sourcing company"
+    )
     score = fields.IntField(null=True, db_index=True)
     estimated_amount = fields.DecimalField(max_digits=18, decimal_places=2, null=True)
     currency = fields.CharField(max_length=3, null=True)
@@ -71,6 +74,7 @@ class Lead(Model):
 
     class Meta:
         table = "lead"
+        unique_together = (("sourced_by", "external_id"),)
 
     def acceptance_at(self, now: datetime) -> LeadAcceptance:
         """The acceptance a reader sees: a pending lead past its deadline reads EXPIRED."""

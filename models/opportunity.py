@@ -35,6 +35,10 @@ class Opportunity(Model):
         "models.Contact", related_name="opportunities", null=True, on_delete=fields.RESTRICT
     )
     contact_id: int | None
+    template: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "models.OpportunityTemplate", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    template_id: int | None
     amount = fields.DecimalField(max_digits=18, decimal_places=2, null=True)
     currency = fields.CharField(max_length=3, null=True)
     close_date = fields.DateField(null=True, db_index=True)

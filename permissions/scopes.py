@@ -15,6 +15,7 @@ from models import (
     Opportunity,
     OpportunityMember,
     OpportunityStage,
+    OpportunityTemplate,
     PartnerProgram,
     SalesPlan,
     Solution,
@@ -119,3 +120,8 @@ def visible_activities(viewer: User) -> QuerySet[Activity]:
 def visible_access_policies(viewer: User) -> QuerySet[AccessPolicy]:
     """A company's access policies are known to its own users."""
     return AccessPolicy.filter(company_id=viewer.company_id)
+
+
+def visible_templates(viewer: User) -> QuerySet[OpportunityTemplate]:
+    """The built-in templates (no company) and the viewer's company's own."""
+    return OpportunityTemplate.filter(Q(company_id=None) | Q(company_id=viewer.company_id))

@@ -3,6 +3,8 @@
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from tortoise.exceptions import IntegrityError
+
 from models import DomainError
 
 T = TypeVar("T")
@@ -19,7 +21,8 @@ class InputErrors(Exception):
 async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[DomainError]]:
     """Run a mutation's action: its result and no errors, or no result and what was refused.
 
-    The action runs its writes in one transaction, so a refusal has written nothing.
+    The action runs its writes in one transaction, so a refusal has written nothing. A unique
+    constraint that a concurrent request won (the same idempotency key, say) is CONFLICT.
     """
     try:
         return await action(), []
@@ -27,3 +30,5 @@ async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[Do
         return None, [error]
     except InputErrors as failure:
         return None, failure.errors
+    except IntegrityError:
+        return None, [DomainError("CONFLICT", "A concurrent change conflicted with this one: try again", None)]

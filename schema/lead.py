@@ -16,6 +16,7 @@ from resolvers.context import Info
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import Connection
+from schema.conversion import RecordConversion
 from schema.enums import LeadAcceptance, LeadStatus, OrderDirection
 from schema.errors import UserError, user_errors
 from schema.user import User
@@ -32,7 +33,7 @@ LeadOrderField = strawberry.enum(leads.LeadOrderField, name="LeadOrderField")
 
 
 @strawberry.type(description="A prospective deal shared between a vendor and a partner until it is converted.")
-class Lead(RecordCollaboration, relay.Node):
+class Lead(RecordCollaboration, RecordConversion, relay.Node):
     id: relay.NodeID[int]
     topic: str | None
     first_name: str | None

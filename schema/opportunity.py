@@ -10,14 +10,16 @@ import strawberry
 from strawberry import relay
 
 import models
-from resolvers import accounts, opportunities
+from resolvers import accounts, opportunities, templates
 from resolvers.context import Info
 from schema.account import Account, AccountMutation, AccountQuery, Contact
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import Connection
+from schema.conversion import RecordConversion
 from schema.enums import ForecastCategory, OrderDirection
 from schema.errors import UserError, user_errors
+from schema.template import OpportunityTemplate
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -50,7 +52,7 @@ class OpportunityStage(relay.Node):
 
 
 @strawberry.type(description="A deal in progress, moving through stages.")
-class Opportunity(RecordCollaboration, relay.Node):
+class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     id: relay.NodeID[int]
     name: str
     currency: str | None
@@ -63,6 +65,12 @@ class Opportunity(RecordCollaboration, relay.Node):
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
         return await info.context.loaders.get(accounts.account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
+
+    @strawberry.field(description="The template the opportunity was made from, when a conversion made it.")
+    async def template(self, info: Info) -> OpportunityTemplate | None:
+        if self.template_id is None:  # type: ignore[attr-defined]
+            return None
+        return await info.context.loaders.get(templates.template_loader).load(self.template_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     async def contact(self, info: Info) -> Contact | None:

@@ -5,10 +5,12 @@ from strawberry.schema.config import StrawberryConfig
 from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
+from schema.conversion import ConversionMutation
 from schema.errors import MaskInternalErrors
 from schema.lead import LeadMutation, LeadQuery
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
+from schema.template import TemplateMutation, TemplateQuery
 from schema.user import User
 
 
@@ -20,12 +22,12 @@ class ViewerQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQuery):
+class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQuery, TemplateQuery):
     pass
 
 
 @strawberry.type
-class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation):
+class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation):
     pass
 
 

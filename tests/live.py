@@ -1,17 +1,20 @@
 """A live `leadbridge serve` in a subprocess, for browser, audit and multi-process tests."""
 
+import asyncio
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
+from strawberry.relay import from_base64
 
 
 def free_port() -> int:
@@ -93,3 +96,91 @@ def live_server(env: dict[str, str], *args: str, command: str = "serve", ready_t
             process.kill()
             process.wait()
         log_path.unlink(missing_ok=True)
+
+
+T = TypeVar("T")
+
+
+def with_database(database_url: str, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` with Tortoise connected to the database, outside any server: to seed or inspect it."""
+    from leadbridge.database import connected
+    from leadbridge.settings import Settings
+
+    async def main() -> T:
+        async with connected(Settings(database_url=database_url)):
+            return await work()
+
+    return asyncio.run(main())
+
+
+def live_token(env: dict[str, str], user_id: int) -> str:
+    """A bearer token the live server with this environment accepts, for the user with this id."""
+    import jwt
+
+    from leadbridge.auth import ALGORITHM
+
+    now = int(time.time())
+    claims = {"sub": str(user_id), "ver": 0, "iat": now, "exp": now + 3600}
+    return jwt.encode(claims, env["LEADBRIDGE_SECRET_KEY"], algorithm=ALGORITHM)
+
+
+@dataclass
+class SampleNetwork:
+    """Users of three companies and records of every kind, as global IDs."""
+
+    viewer_id: int  # an admin of company A who may edit converted leads
+    colleague_id: int  # a user of company A
+    partner_id: int  # a user of company B, A's partner
+    outsider_id: int  # a user of company C, which shares nothing with A
+    own_lead_ids: list[str] = field(default_factory=list)  # leads the viewer owns, not shared
+    ids: list[str] = field(default_factory=list)  # every record seeded, of every type
+
+    def ids_of(self, type_name: str) -> list[str]:
+        """The seeded global IDs of one GraphQL type."""
+        return [value for value in self.ids if from_base64(value)[0] == type_name]
+
+
+async def seed_sample_network(own_leads: int = 6) -> SampleNetwork:
+    """Companies A, B and C with users, leads (own, shared both ways, foreign), opportunities,
+    accounts, contacts, catalog entries, sections and activities; Tortoise must be connected."""
+    from models import LeadAcceptance, LeadCompanySection, MemberRole, OpportunityStage, OpportunityTemplate
+    from tests import factories as f
+
+    company_a, company_b, company_c = [await f.make_company() for _ in range(3)]
+    viewer = await f.make_user(company=company_a, is_admin=True, can_edit_converted_leads=True)
+    colleague = await f.make_user(company=company_a)
+    partner = await f.make_user(company=company_b)
+    outsider = await f.make_user(company=company_c)
+    network = SampleNetwork(viewer.id, colleague.id, partner.id, outsider.id)
+    records: list[Any] = [company_a, company_b, company_c, viewer, colleague, partner, outsider]
+
+    plans = [await f.make_sales_plan(company) for company in (company_a, company_b)]
+    solutions = [await f.make_solution(company) for company in (company_a, company_b)]
+    programs = [await f.make_partner_program(company) for company in (company_a, company_b)]
+    records += [*plans, *solutions, *programs]
+    for _ in range(own_leads):
+        lead = await f.make_lead(viewer, description="Needs a quote", phone="+1 555 0100", website="https://customer.example")
+        await f.add_member(lead, colleague, MemberRole.COLLABORATOR)
+        await lead.sales_plans.add(plans[0])
+        await lead.solutions.add(solutions[0])
+        await lead.partner_programs.add(programs[0])
+        await LeadCompanySection.create(lead=lead, company=company_a, industry="Retail", region="EMEA", crm_account="A-1")
+        records += [lead, await f.make_activity(lead, viewer)]
+        network.own_lead_ids.append(f.gid(lead))
+    records += [
+        await f.make_lead(viewer, partner=company_b),
+        await f.make_lead(viewer, partner=company_b, stored_acceptance=LeadAcceptance.ACCEPTED),
+        await f.make_lead(partner, partner=company_a),
+        await f.make_lead(outsider),
+    ]
+    for owner in (viewer, viewer, partner, outsider):
+        account = await f.make_account(owner.company)
+        contact = await f.make_contact(owner.company, account=account)
+        opportunity = await f.make_opportunity(owner, account=account, contact=contact)
+        if owner is viewer:
+            await f.add_member(opportunity, colleague, MemberRole.PARTICIPANT)
+        records += [account, contact, opportunity]
+    records += list(await OpportunityStage.all())
+    records += list(await OpportunityTemplate.all())
+    network.ids = [f.gid(record) for record in records]
+    return network

@@ -1,0 +1,416 @@
+"""Lead conversion (CONTRACT.md section 7): into new or existing account, contact and
+opportunity, linking and unlinking opportunities, with the event log. Each function runs in
+the caller's transaction, after the caller has locked the lead, and raises DomainError."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from models.account import Account, Contact
+from models.activity import Activity
+from models.conversion_records import ConversionEvent, ConversionEventKind, ConversionSettings
+from models.enums import LeadAcceptance, LeadStatus, MemberRole
+from models.errors import DomainError
+from models.lead import Lead
+from models.membership import LeadMember, OpportunityMember
+from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
+from models.section import LeadCompanySection, OpportunityCompanySection
+from models.template import OpportunityTemplate
+from models.user import User
+from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text
+
+LEGAL_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company",
+                  "gmbh", "ag", "sa", "sas", "plc", "bv", "nv", "oy", "ab", "srl", "spa", "pty"}
+
+
+def normalized_company_name(name: str | None) -> str:
+    """Lower case, punctuation and legal suffixes dropped: "ACME, Inc." and "Acme" match."""
+    words = re.sub(r"[^\w\s]", " ", (name or "").lower()).split()
+    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+def website_domain(website: str | None) -> str:
+    if not website or not website.strip():
+        return ""
+    text = website.strip().lower()
+    host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
+    return host.removeprefix("www.")
+
+
+@dataclass
+class Choice:
+    """One of: create from a draft (the fields the client gave), attach an existing record, skip."""
+
+    create: dict[str, Any] | None = None
+    existing: Any = None
+    skip: bool = False
+
+
+@dataclass
+class ConversionScopes:
+    """What the viewer may see, from the permissions layer: duplicates are looked for there."""
+
+    accounts: QuerySet[Account]
+    contacts: QuerySet[Contact]
+
+
+@dataclass
+class ConversionResult:
+    lead: Lead
+    account: Account | None = None
+    contact: Contact | None = None
+    opportunity: Opportunity | None = None
+    events: list[ConversionEvent] = field(default_factory=list)
+
+
+async def settings_for(company_id: int) -> ConversionSettings:
+    """The company's conversion settings, or the defaults (create all three, no minimum)."""
+    found = await ConversionSettings.get_or_none(company_id=company_id)
+    return found or ConversionSettings(company_id=company_id)
+
+
+async def standard_template() -> OpportunityTemplate:
+    return await OpportunityTemplate.get(company_id=None, is_default=True)
+
+
+def check_convertible(lead: Lead, settings: ConversionSettings, now: datetime) -> None:
+    acceptance = lead.acceptance_at(now)
+    if acceptance in (LeadAcceptance.PENDING, LeadAcceptance.REJECTED, LeadAcceptance.EXPIRED):
+        raise DomainError("LEAD_NOT_ACCEPTED", f"The lead is {acceptance.value.lower()}: the partner has not accepted it", ["leadId"])
+    if lead.status == LeadStatus.CLOSED_NOT_CONVERTED:
+        raise DomainError("LEAD_DISQUALIFIED", "The lead is disqualified: reopen it before converting", ["leadId"])
+    if settings.minimum_score is not None and (lead.score is None or lead.score < settings.minimum_score):
+        raise DomainError(
+            "LEAD_NOT_QUALIFIED",
+            f"The lead's score ({lead.score if lead.score is not None else 'none'}) is below the minimum of {settings.minimum_score}",
+            ["leadId"],
+        )
+
+
+def effective_choices(
+    account: Choice | None, contact: Choice | None, opportunity: Choice | None, settings: ConversionSettings
+) -> tuple[Choice, Choice, Choice]:
+    """Omitted choices follow the company's settings: create, or skip."""
+
+    def default(choice: Choice | None, create: bool) -> Choice:
+        return choice if choice is not None else (Choice(create={}) if create else Choice(skip=True))
+
+    return (
+        default(account, settings.create_account),
+        default(contact, settings.create_contact),
+        default(opportunity, settings.create_opportunity),
+    )
+
+
+def account_draft(lead: Lead, given: dict[str, Any]) -> dict[str, Any]:
+    draft = {"name": lead.customer_name, "website": lead.website, "industry": None}
+    draft.update({key: value for key, value in given.items() if key in draft})
+    return {
+        "name": clean_text(draft["name"], ["account", "create", "name"], max_length=255, required=True),
+        "website": clean_text(draft["website"], ["account", "create", "website"], max_length=255),
+        "industry": clean_text(draft["industry"], ["account", "create", "industry"], max_length=120),
+    }
+
+
+def contact_draft(lead: Lead, given: dict[str, Any]) -> dict[str, Any]:
+    draft = {
+        "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email,
+        "phone": lead.phone, "job_title": lead.job_title,
+    }
+    draft.update({key: value for key, value in given.items() if key in draft})
+    at = ["contact", "create"]
+    return {
+        "first_name": clean_text(draft["first_name"], [*at, "firstName"], max_length=120),
+        "last_name": clean_text(draft["last_name"], [*at, "lastName"], max_length=120, required=True),
+        "email": clean_email(draft["email"], [*at, "email"]),
+        "phone": clean_text(draft["phone"], [*at, "phone"], max_length=50),
+        "job_title": clean_text(draft["job_title"], [*at, "jobTitle"], max_length=120),
+    }
+
+
+def opportunity_fields(lead: Lead, template: OpportunityTemplate, given: dict[str, Any]) -> dict[str, Any]:
+    """The template's mappings (the first non-empty source wins per field), then the draft's overrides."""
+    values: dict[str, Any] = {"name": None, "amount": None, "currency": None, "close_date": None, "probability": None}
+    for lead_field, opportunity_field in template.mappings:
+        if values[opportunity_field] is None:
+            values[opportunity_field] = getattr(lead, lead_field)
+    values.update({key: value for key, value in given.items() if key in values})
+    at = ["opportunity", "create"]
+    return {
+        "name": clean_text(values["name"], [*at, "name"], max_length=255, required=True),
+        "amount": clean_amount(values["amount"], [*at, "amount"]),
+        "currency": clean_currency(values["currency"], [*at, "currency"]),
+        "close_date": values["close_date"],
+        "probability_override": clean_percentage(values["probability"], [*at, "probability"]),
+    }
+
+
+async def duplicate_accounts(scopes: ConversionScopes, name: str | None, website: str | None) -> list[Account]:
+    key, domain = normalized_company_name(name), website_domain(website)
+    if not key and not domain:
+        return []
+    coarse = Q(name__icontains=key.split()[0]) if key else Q(id=-1)
+    if domain:
+        coarse |= Q(website__icontains=domain)
+    return [
+        account
+        for account in await scopes.accounts.filter(coarse).order_by("id")
+        if (key and normalized_company_name(account.name) == key) or (domain and website_domain(account.website) == domain)
+    ]
+
+
+async def duplicate_contacts(scopes: ConversionScopes, email: str | None) -> list[Contact]:
+    if not email:
+        return []
+    return list(await scopes.contacts.filter(email=email).order_by("id"))
+
+
+def _ids(records: list[Any], type_name: str, to_global_id: Any) -> str:
+    return ", ".join(to_global_id(type_name, record.pk) for record in records)
+
+
+def fill_empty(record: Account | Contact, values: dict[str, Any]) -> list[str]:
+    """Copy the lead's values into the record's empty fields only; the fields filled."""
+    filled = []
+    for name, value in values.items():
+        if value is not None and getattr(record, name) in (None, ""):
+            setattr(record, name, value)
+            filled.append(name)
+    return filled
+
+
+async def _copy_to_opportunity(
+    lead: Lead, opportunity: Opportunity, template: OpportunityTemplate, viewer: User, overrides: dict[str, Any]
+) -> None:
+    copy_members = overrides.get("copy_members", template.copy_members)
+    copy_links = overrides.get("copy_links", template.copy_links)
+    excluded = set(overrides.get("exclude_member_ids") or ())
+    roles: dict[int, MemberRole] = {}
+    if copy_members:
+        for member in await LeadMember.filter(lead_id=lead.id):
+            if member.user_id not in excluded:
+                roles[member.user_id] = MemberRole(member.role)
+    roles[viewer.id] = MemberRole.OWNER
+    await OpportunityMember.bulk_create(
+        [OpportunityMember(opportunity_id=opportunity.id, user_id=user_id, role=role) for user_id, role in roles.items()]
+    )
+    if copy_links:
+        await lead.fetch_related("sales_plans", "solutions", "partner_programs")
+        if lead.sales_plans:
+            await opportunity.sales_plans.add(*lead.sales_plans)
+        if lead.solutions:
+            await opportunity.solutions.add(*lead.solutions)
+        if lead.partner_programs:
+            await opportunity.partner_programs.add(*lead.partner_programs)
+        activities = await Activity.filter(lead_id=lead.id)
+        if activities:
+            await opportunity.activities.add(*activities)
+    if template.copy_company_sections:
+        await OpportunityCompanySection.bulk_create(
+            [
+                OpportunityCompanySection(
+                    opportunity_id=opportunity.id, company_id=section.company_id,
+                    industry=section.industry, region=section.region, crm_account=section.crm_account,
+                )
+                for section in await LeadCompanySection.filter(lead_id=lead.id)
+            ]
+        )
+
+
+async def create_opportunity_from_lead(
+    lead: Lead,
+    viewer: User,
+    template: OpportunityTemplate,
+    stage: OpportunityStage | None,
+    given: dict[str, Any],
+    account: Account | None,
+    contact: Contact | None,
+) -> Opportunity:
+    values = opportunity_fields(lead, template, given)
+    stage = stage or (await template.default_stage if template.default_stage_id else None)
+    stage = stage or await OpportunityStage.all().order_by("sort_order").first()
+    opportunity = await Opportunity.create(
+        **values,
+        stage=stage,
+        account=account,
+        contact=contact,
+        template=template,
+        sourced_by_id=lead.sourced_by_id,
+        partner_id=lead.partner_id,
+        owner=viewer,
+    )
+    await _copy_to_opportunity(lead, opportunity, template, viewer, given)
+    return opportunity
+
+
+async def record(kind: ConversionEventKind, lead: Lead, viewer: User, **what: Any) -> ConversionEvent:
+    return await ConversionEvent.create(kind=kind, lead=lead, actor=viewer, **what)
+
+
+async def add_opportunity(
+    lead: Lead, viewer: User, choice: Choice, template: OpportunityTemplate, stage: OpportunityStage | None,
+    account: Account | None, contact: Contact | None,
+) -> tuple[Opportunity, bool]:
+    """Create the opportunity from the lead or link the existing one; returns it and whether it was created."""
+    if choice.existing is not None:
+        opportunity: Opportunity = choice.existing
+        if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
+            raise DomainError("ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunity", "existingId"])
+        await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
+        return opportunity, False
+    opportunity = await create_opportunity_from_lead(lead, viewer, template, stage, choice.create or {}, account, contact)
+    await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=True, actor=viewer)
+    return opportunity, True
+
+
+async def convert_lead(
+    lead: Lead,
+    viewer: User,
+    *,
+    account: Choice | None,
+    contact: Choice | None,
+    opportunity: Choice | None,
+    template: OpportunityTemplate | None,
+    stage: OpportunityStage | None,
+    scopes: ConversionScopes,
+    to_global_id: Any,
+) -> ConversionResult:
+    """Convert the (locked) lead, or give an already converted lead one more opportunity."""
+    now = datetime.now(UTC)
+    settings = await settings_for(viewer.company_id)
+    if template is None:
+        template = await settings.default_template if settings.default_template_id else await standard_template()
+    if lead.is_converted:
+        if account is not None or contact is not None or opportunity is None or opportunity.skip:
+            raise DomainError(
+                "ALREADY_CONVERTED", "The lead is already converted: only an opportunity choice can add to it", ["leadId"]
+            )
+        created, was_created = await add_opportunity(
+            lead, viewer, opportunity, template, stage,
+            await lead.converted_account if lead.converted_account_id else None,
+            await lead.converted_contact if lead.converted_contact_id else None,
+        )
+        kind = ConversionEventKind.OPPORTUNITY_CREATED if was_created else ConversionEventKind.OPPORTUNITY_LINKED
+        event = await record(kind, lead, viewer, opportunity=created, details={"template": template.name if was_created else None})
+        return ConversionResult(lead=lead, opportunity=created, events=[event])
+
+    check_convertible(lead, settings, now)
+    account, contact, opportunity = effective_choices(account, contact, opportunity, settings)
+    if account.skip and contact.skip and opportunity.skip:
+        raise DomainError("NOTHING_TO_CONVERT", "Account, contact and opportunity are all skipped: nothing to convert", None)
+
+    chosen_account: Account | None = None
+    details: dict[str, Any] = {}
+    if account.existing is not None:
+        chosen_account = account.existing
+        filled = fill_empty(chosen_account, {"website": lead.website})
+        if filled:
+            await chosen_account.save(update_fields=filled)
+        details["account"] = "attached"
+    elif account.create is not None:
+        draft = account_draft(lead, account.create)
+        if not account.create.get("allow_duplicate"):
+            duplicates = await duplicate_accounts(scopes, draft["name"], draft["website"])
+            if duplicates:
+                raise DomainError(
+                    "DUPLICATE_ACCOUNT",
+                    f"Matching accounts exist: {_ids(duplicates, 'Account', to_global_id)}; attach one or set allowDuplicate",
+                    ["account", "create"],
+                )
+        chosen_account = await Account.create(**draft, company_id=viewer.company_id, created_by=viewer)
+        details["account"] = "created"
+
+    chosen_contact: Contact | None = None
+    if contact.existing is not None:
+        chosen_contact = contact.existing
+        if chosen_account is not None and chosen_contact.account_id != chosen_account.id:
+            raise DomainError("INVALID_INPUT", "The contact does not belong to the chosen account", ["contact", "existingId"])
+        filled = fill_empty(
+            chosen_contact,
+            {"first_name": lead.first_name, "email": lead.email, "phone": lead.phone, "job_title": lead.job_title},
+        )
+        if filled:
+            await chosen_contact.save(update_fields=filled)
+        details["contact"] = "attached"
+    elif contact.create is not None:
+        draft = contact_draft(lead, contact.create)
+        if not contact.create.get("allow_duplicate"):
+            duplicates = await duplicate_contacts(scopes, draft["email"])
+            if duplicates:
+                raise DomainError(
+                    "DUPLICATE_CONTACT",
+                    f"Contacts with this email exist: {_ids(duplicates, 'Contact', to_global_id)}; attach one or set allowDuplicate",
+                    ["contact", "create"],
+                )
+        chosen_contact = await Contact.create(**draft, account=chosen_account, company_id=viewer.company_id, created_by=viewer)
+        details["contact"] = "created"
+
+    created: Opportunity | None = None
+    if not opportunity.skip:
+        created, was_created = await add_opportunity(lead, viewer, opportunity, template, stage, chosen_account, chosen_contact)
+        details["opportunity"] = "created" if was_created else "linked"
+        if was_created:
+            details["template"] = template.name
+
+    lead.status = LeadStatus.CLOSED_CONVERTED
+    lead.is_converted = True
+    lead.converted_at = now
+    lead.converted_by_id = viewer.id
+    lead.converted_account = chosen_account
+    lead.converted_contact = chosen_contact
+    await lead.save(
+        update_fields=["status", "is_converted", "converted_at", "converted_by_id", "converted_account_id", "converted_contact_id", "updated_at"]
+    )
+    event = await record(
+        ConversionEventKind.CONVERTED, lead, viewer,
+        opportunity=created, account=chosen_account, contact=chosen_contact, details=details,
+    )
+    return ConversionResult(lead=lead, account=chosen_account, contact=chosen_contact, opportunity=created, events=[event])
+
+
+async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -> ConversionResult:
+    """Link an existing opportunity; an unconverted lead is converted by the link."""
+    if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
+        raise DomainError("ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunityId"])
+    if lead.is_converted:
+        await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
+        event = await record(ConversionEventKind.OPPORTUNITY_LINKED, lead, viewer, opportunity=opportunity)
+        return ConversionResult(lead=lead, opportunity=opportunity, events=[event])
+    now = datetime.now(UTC)
+    check_convertible(lead, await settings_for(viewer.company_id), now)
+    await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
+    lead.status = LeadStatus.CLOSED_CONVERTED
+    lead.is_converted = True
+    lead.converted_at = now
+    lead.converted_by_id = viewer.id
+    lead.converted_account_id = opportunity.account_id
+    lead.converted_contact_id = opportunity.contact_id
+    await lead.save(
+        update_fields=["status", "is_converted", "converted_at", "converted_by_id", "converted_account_id", "converted_contact_id", "updated_at"]
+    )
+    event = await record(
+        ConversionEventKind.CONVERTED, lead, viewer, opportunity=opportunity,
+        account_id=opportunity.account_id, contact_id=opportunity.contact_id, details={"opportunity": "linked"},
+    )
+    return ConversionResult(lead=lead, opportunity=opportunity, events=[event])
+
+
+async def unlink_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -> ConversionResult:
+    """Remove a link made by linking; an opportunity the conversion created stays."""
+    link = await LeadOpportunity.get_or_none(lead_id=lead.id, opportunity_id=opportunity.id)
+    if link is None:
+        raise DomainError("NOT_LINKED", "This opportunity is not linked to the lead", ["opportunityId"])
+    if link.created_by_conversion:
+        raise DomainError(
+            "INVALID_INPUT", "This opportunity was created by converting the lead and stays linked to it", ["opportunityId"]
+        )
+    await link.delete()
+    event = await record(ConversionEventKind.OPPORTUNITY_UNLINKED, lead, viewer, opportunity=opportunity)
+    return ConversionResult(lead=lead, opportunity=opportunity, events=[event])

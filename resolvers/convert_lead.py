@@ -1,0 +1,224 @@
+"""convertLead, convertLeads, linkOpportunity and unlinkOpportunity: read the input, load through
+scopes, lock the lead, replay or record the idempotency key, and call models.conversion."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from models import DomainError, Opportunity, OpportunityStage
+from models.conversion import Choice, ConversionResult, ConversionScopes, convert_lead, link_opportunity, unlink_opportunity
+from models.conversion_records import IdempotencyRecord
+from models.template import OpportunityTemplate
+from permissions import scopes
+from permissions.roles import Action
+from resolvers.access import require_lead
+from resolvers.context import Context
+from resolvers.errors import attempt
+from resolvers.ids import decode_id, decode_ids, global_id
+
+MAX_BATCH = 100
+
+
+@dataclass
+class ChoiceInput:
+    """A oneOf choice as the schema hands it over: the draft's given fields, an ID, or skip."""
+
+    create: dict[str, Any] | None = None
+    existing_id: str | None = None
+    skip: bool | None = None
+
+
+@dataclass
+class ConvertRequest:
+    lead_id: str
+    account: ChoiceInput | None
+    contact: ChoiceInput | None
+    opportunity: ChoiceInput | None
+    idempotency_key: str | None
+    fingerprint: str
+
+
+def fingerprint(raw_input: dict[str, Any]) -> str:
+    """What makes two requests the same, for idempotency: the input without its key."""
+    payload = {key: value for key, value in raw_input.items() if key != "idempotencyKey"}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _skip_only(choice: ChoiceInput, field: str) -> None:
+    if choice.skip is not None and choice.skip is not True:
+        raise DomainError("INVALID_INPUT", "skip may only be true: leave the choice out to use the defaults", [field, "skip"])
+
+
+async def _account_choice(context: Context, choice: ChoiceInput | None) -> Choice | None:
+    if choice is None:
+        return None
+    _skip_only(choice, "account")
+    if choice.existing_id is not None:
+        pk = decode_id(choice.existing_id, "Account", ["account", "existingId"])
+        account = await scopes.visible_accounts(context.viewer).filter(id=pk).first()
+        if account is None:
+            raise DomainError("NOT_FOUND", f"No Account with ID '{choice.existing_id}'", ["account", "existingId"])
+        return Choice(existing=account)
+    return Choice(create=choice.create) if choice.create is not None else Choice(skip=True)
+
+
+async def _contact_choice(context: Context, choice: ChoiceInput | None) -> Choice | None:
+    if choice is None:
+        return None
+    _skip_only(choice, "contact")
+    if choice.existing_id is not None:
+        pk = decode_id(choice.existing_id, "Contact", ["contact", "existingId"])
+        contact = await scopes.visible_contacts(context.viewer).filter(id=pk).first()
+        if contact is None:
+            raise DomainError("NOT_FOUND", f"No Contact with ID '{choice.existing_id}'", ["contact", "existingId"])
+        return Choice(existing=contact)
+    return Choice(create=choice.create) if choice.create is not None else Choice(skip=True)
+
+
+async def visible_opportunity(context: Context, opportunity_id: str, field: list[str]) -> Opportunity:
+    """An opportunity the viewer is a member of at any level, directly or through a policy."""
+    pk = decode_id(opportunity_id, "Opportunity", field)
+    opportunity = await scopes.visible_opportunities(context.viewer).filter(id=pk).first()
+    if opportunity is None:
+        raise DomainError("NOT_FOUND", f"No Opportunity with ID '{opportunity_id}'", field)
+    return opportunity
+
+
+async def visible_template(context: Context, template_id: str, field: list[str]) -> OpportunityTemplate:
+    pk = decode_id(template_id, "OpportunityTemplate", field)
+    template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
+    if template is None:
+        raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", field)
+    return template
+
+
+async def visible_users(context: Context, user_ids: list[str], field: list[str]) -> list[int]:
+    """The primary keys of users the viewer sees; NOT_FOUND naming the first other one."""
+    pks = decode_ids(user_ids, "User", field)
+    seen = set(await scopes.visible_users(context.viewer).filter(id__in=pks).values_list("id", flat=True))
+    for index, (user_id, pk) in enumerate(zip(user_ids, pks, strict=True)):
+        if pk not in seen:
+            raise DomainError("NOT_FOUND", f"No User with ID '{user_id}'", [*field, str(index)])
+    return pks
+
+
+async def _opportunity_choice(
+    context: Context, choice: ChoiceInput | None
+) -> tuple[Choice | None, OpportunityTemplate | None, OpportunityStage | None]:
+    if choice is None:
+        return None, None, None
+    _skip_only(choice, "opportunity")
+    if choice.existing_id is not None:
+        return Choice(existing=await visible_opportunity(context, choice.existing_id, ["opportunity", "existingId"])), None, None
+    if choice.create is None:
+        return Choice(skip=True), None, None
+    draft = dict(choice.create)
+    at = ["opportunity", "create"]
+    template = await visible_template(context, draft.pop("template_id"), [*at, "templateId"]) if draft.get("template_id") is not None else None
+    stage = None
+    if draft.get("stage_id") is not None:
+        stage_pk = decode_id(draft.pop("stage_id"), "OpportunityStage", [*at, "stageId"])
+        stage = await scopes.visible_stages(context.viewer).filter(id=stage_pk).first()
+        if stage is None:
+            raise DomainError("NOT_FOUND", "No such OpportunityStage", [*at, "stageId"])
+    if draft.get("exclude_member_ids"):
+        draft["exclude_member_ids"] = await visible_users(context, draft["exclude_member_ids"], [*at, "excludeMemberIds"])
+    return Choice(create=draft), template, stage
+
+
+def _result_ids(result: ConversionResult) -> dict[str, int | None]:
+    return {
+        "lead": result.lead.pk,
+        "account": result.account.pk if result.account else None,
+        "contact": result.contact.pk if result.contact else None,
+        "opportunity": result.opportunity.pk if result.opportunity else None,
+    }
+
+
+async def _replay(context: Context, stored: dict[str, int | None]) -> ConversionResult:
+    """The first result of an idempotent request, as the viewer may see it now."""
+    viewer = context.viewer
+
+    async def load(scope: Any, pk: int | None) -> Any:
+        return await scope.filter(id=pk).first() if pk is not None else None
+
+    lead = await load(scopes.visible_leads(viewer), stored["lead"])
+    return ConversionResult(
+        lead=lead,
+        account=await load(scopes.visible_accounts(viewer), stored["account"]),
+        contact=await load(scopes.visible_contacts(viewer), stored["contact"]),
+        opportunity=await load(scopes.visible_opportunities(viewer), stored["opportunity"]),
+    )
+
+
+async def _convert(context: Context, request: ConvertRequest) -> ConversionResult:
+    async with in_transaction():
+        lead, _ = await require_lead(context, request.lead_id, Action.CONVERT)
+        if request.idempotency_key:
+            stored = await IdempotencyRecord.get_or_none(user_id=context.viewer.id, key=request.idempotency_key)
+            if stored is not None:
+                if stored.request_hash != request.fingerprint:
+                    raise DomainError(
+                        "IDEMPOTENCY_KEY_REUSED",
+                        "This idempotency key was used with a different input",
+                        ["idempotencyKey"],
+                    )
+                return await _replay(context, stored.result)
+        account = await _account_choice(context, request.account)
+        contact = await _contact_choice(context, request.contact)
+        opportunity, template, stage = await _opportunity_choice(context, request.opportunity)
+        result = await convert_lead(
+            lead,
+            context.viewer,
+            account=account,
+            contact=contact,
+            opportunity=opportunity,
+            template=template,
+            stage=stage,
+            scopes=ConversionScopes(
+                accounts=scopes.visible_accounts(context.viewer), contacts=scopes.visible_contacts(context.viewer)
+            ),
+            to_global_id=global_id,
+        )
+        if request.idempotency_key:
+            await IdempotencyRecord.create(
+                user_id=context.viewer.id,
+                key=request.idempotency_key,
+                request_hash=request.fingerprint,
+                result=_result_ids(result),
+            )
+        return result
+
+
+async def convert(context: Context, request: ConvertRequest) -> tuple[ConversionResult | None, list[DomainError]]:
+    return await attempt(lambda: _convert(context, request))
+
+
+async def convert_many(
+    context: Context, requests: list[ConvertRequest]
+) -> list[tuple[ConversionResult | None, list[DomainError]]]:
+    """Each item on its own, all or nothing for that item, answered in order."""
+    return [await convert(context, request) for request in requests]
+
+
+async def link(context: Context, lead_id: str, opportunity_id: str) -> tuple[ConversionResult | None, list[DomainError]]:
+    async def action() -> ConversionResult:
+        async with in_transaction():
+            lead, _ = await require_lead(context, lead_id, Action.CONVERT)
+            opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
+            return await link_opportunity(lead, context.viewer, opportunity)
+
+    return await attempt(action)
+
+
+async def unlink(context: Context, lead_id: str, opportunity_id: str) -> tuple[ConversionResult | None, list[DomainError]]:
+    async def action() -> ConversionResult:
+        async with in_transaction():
+            lead, _ = await require_lead(context, lead_id, Action.CONVERT)
+            opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
+            return await unlink_opportunity(lead, context.viewer, opportunity)
+
+    return await attempt(action)
