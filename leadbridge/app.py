@@ -4,30 +4,65 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 
-from leadbridge import graphiql
+from leadbridge import events, graphiql, request_log
 from leadbridge.database import connected, database_answers
-from leadbridge.http import error_body, execute, json_response, wants_html
+from leadbridge.http import GraphQLEndpoint, error_body, json_response, wants_html
+from leadbridge.rate_limit import buckets
 from leadbridge.settings import Settings
+from leadbridge.websocket import GraphQLWebSocket
 from schema import schema
+from schema.limits import QueryLimits
+
+
+def query_limits(settings: Settings) -> QueryLimits:
+    return QueryLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        max_nodes=settings.max_nodes,
+        introspection=not settings.is_production,
+        suggestions=not settings.is_production,
+    )
 
 
 def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlette:
     """The ASGI app for these settings; `demo_token` pre-fills GraphiQL's Authorization header."""
-    secret_key = settings.resolved_secret_key()
+    rate_limit_buckets = (
+        buckets(
+            settings.effective_rate_limit_capacity,
+            settings.rate_limit_restore_rate,
+            settings.redis_url,
+            settings.redis_key_prefix,
+        )
+        if settings.rate_limit_enabled
+        else None
+    )
+    endpoint = GraphQLEndpoint(
+        schema=schema,
+        secret_key=settings.resolved_secret_key(),
+        query_limits=query_limits(settings),
+        max_body_bytes=settings.max_body_bytes,
+        buckets=rate_limit_buckets,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with connected(settings):
-            yield
+        async with connected(settings), events.running(app, settings):
+            try:
+                yield
+            finally:
+                if rate_limit_buckets is not None:
+                    await rate_limit_buckets.close()
 
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and settings.graphiql_enabled and wants_html(request):
             return graphiql.page(request, demo_token=demo_token)
-        return await execute(schema, request, secret_key)
+        return await endpoint(request)
 
     async def healthz(request: Request) -> Response:
         if await database_answers(settings):
@@ -36,17 +71,26 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         """The client's view of a crash; Starlette re-raises it afterwards for the server to log."""
-        return json_response(error_body("Internal server error", "INTERNAL"), 500, "application/json")
+        request_id = request_log.request_id_of(request)
+        headers = {request_log.HEADER: request_id} if request_id else None
+        return json_response(error_body("Internal server error", "INTERNAL"), 500, "application/json", headers)
 
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        WebSocketRoute("/graphql", GraphQLWebSocket(endpoint)),
         Route("/healthz", healthz, methods=["GET"]),
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(graphiql.ASSETS_PATH, app=graphiql.assets(), name="graphiql-assets"))
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: internal_error})
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(request_log.RequestLog)],
+        exception_handlers={Exception: internal_error},
+    )
 
 
 def create_app_from_env() -> Starlette:
-    """Factory for uvicorn workers: settings from the environment."""
+    """Factory for uvicorn workers: settings from the environment, requests logged to stderr."""
+    request_log.configure()
     return create_app(Settings.from_env())

@@ -3,6 +3,7 @@
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -50,6 +51,17 @@ def cli() -> None:
     """Leadbridge: the GraphQL API of a partner co-selling CRM."""
 
 
+async def active_user(email: str) -> User:
+    """The active user with this email; a CLIError naming it otherwise. Call while connected."""
+    normalized = normalize_email(email)
+    user = await User.get_or_none(email=normalized)
+    if user is None:
+        raise CLIError(f"no user with email {normalized}")
+    if not user.is_active:
+        raise CLIError(f"user {normalized} is deactivated")
+    return user
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -58,6 +70,8 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the API; refuses while migrations are pending."""
     settings = load_settings()
     settings.resolved_secret_key()
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        fail("SQLite is served by one worker: use PostgreSQL for --workers above 1")
     run(lambda: require_migrated(settings))
     click.echo(f"Leadbridge serving on http://{host}:{port}/graphql", err=True)
     uvicorn.run(
@@ -150,17 +164,94 @@ def token(email: str, ttl_hours: float | None) -> None:
     secret_key = settings.resolved_secret_key()
 
     async def issue() -> str:
-        normalized = normalize_email(email)
         await require_migrated(settings)
         async with connected(settings):
-            user = await User.get_or_none(email=normalized)
-        if user is None:
-            raise CLIError(f"no user with email {normalized}")
-        if not user.is_active:
-            raise CLIError(f"user {normalized} is deactivated")
+            user = await active_user(email)
         return issue_token(user, secret_key, settings.token_ttl_hours)
 
     click.echo(run(issue))
+
+
+@cli.command("seed")
+@click.option("--leads", "leads", required=True, type=click.IntRange(1, 10_000_000), help="How many leads to add.")
+def seed_command(leads: int) -> None:
+    """Add a synthetic network of N leads for benchmarks (again: N more), with a progress bar."""
+    from tqdm import tqdm
+
+    from leadbridge.seed import SeedError, seed
+
+    settings = load_settings()
+
+    async def build() -> str:
+        await require_migrated(settings)
+        async with connected(settings):
+            with tqdm(total=leads, unit="lead", unit_scale=True, file=sys.stderr, desc="seeding") as bar:
+                try:
+                    result = await seed(leads, progress=bar.update)
+                except SeedError as error:
+                    raise CLIError(str(error)) from None
+        return (
+            f"seeded {result.leads_added} leads: {result.leads_total} in all, "
+            f"{result.companies} companies, {result.users} users"
+        )
+
+    click.echo(run(build))
+
+
+@cli.command("import-leads")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="FILE.csv")
+@click.option("--as", "as_email", required=True, metavar="EMAIL", help="The importing user, owner of every new lead.")
+@click.option("--dry-run", is_flag=True, help="Check every row and report, writing nothing.")
+def import_leads_command(file: Path, as_email: str, dry_run: bool) -> None:
+    """Import leads from a CSV file (see README, "Importing leads"); bad rows go to stderr with
+    their line number, and the exit status is 1 when there was any."""
+    from contextlib import ExitStack
+
+    from tqdm import tqdm
+
+    from models.lead_import import BadRow, ImportReport, import_leads
+    from permissions.scopes import visible_companies
+
+    settings = load_settings()
+
+    async def work() -> "ImportReport":
+        await require_migrated(settings)
+        async with connected(settings):
+            user = await active_user(as_email)
+            with file.open("rb") as stream, ExitStack() as bars:
+                bar = tqdm(disable=True)
+
+                def start(rows: int) -> None:
+                    nonlocal bar
+                    bar = bars.enter_context(tqdm(total=rows, unit="row", file=sys.stderr, desc="importing", disable=None))
+
+                def report_bad_row(bad: BadRow) -> None:
+                    tqdm.write(f"line {bad.line}: {bad.reason}", file=sys.stderr)
+
+                try:
+                    report = await import_leads(
+                        user,
+                        stream,
+                        companies=visible_companies(user),
+                        dry_run=dry_run,
+                        on_bad_row=report_bad_row,
+                        on_start=start,
+                        on_progress=lambda rows: bar.update(rows),
+                    )
+                except DomainError as error:
+                    raise CLIError(f"{file}: {error.message}") from None
+        return report
+
+    report = run(work)
+    if dry_run:
+        click.echo(
+            f"dry run, nothing written: would create {report.created} leads, "
+            f"would skip {report.skipped} already imported, {report.bad_rows} bad rows"
+        )
+    else:
+        click.echo(f"created {report.created} leads, skipped {report.skipped} already imported, {report.bad_rows} bad rows")
+    if report.bad_rows:
+        sys.exit(1)
 
 
 @cli.command("export-schema")

@@ -1,25 +1,66 @@
 """Tortoise configuration, migrations and the database lifecycle."""
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.config_generator import expand_db_url
+from tortoise.backends.sqlite import client as sqlite_client
+from tortoise.exceptions import TransactionManagementError
 from tortoise.migrations.api import migrate as tortoise_migrate
 from tortoise.migrations.executor import MigrationExecutor
 
 from leadbridge.settings import Settings, database_dialect
 
 APP_LABEL = "models"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+class ImmediateSqliteTransaction(sqlite_client.SqliteTransactionWrapper):
+    """A transaction that takes SQLite's write lock when it begins, waiting for it up to the busy
+    timeout. A deferred one that reads and then writes fails at once with "database is locked"
+    when another process wrote in between, since SQLite cannot upgrade its stale snapshot."""
+
+    async def begin(self) -> None:
+        try:
+            await self._connection.commit()
+            await self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise TransactionManagementError(error) from error
+
+
+class SqliteClient(sqlite_client.SqliteClient):
+    """Tortoise's SQLite client, with transactions serialised across processes (`--workers`)."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return sqlite_client.SqliteTransactionContext(ImmediateSqliteTransaction(self), self._lock)
+
+
+client_class = SqliteClient  # this module is the Tortoise engine of SQLite connections
+
+
+def connection_config(database_url: str, *, migrating: bool = False) -> str | dict[str, Any]:
+    """PostgreSQL by URL; SQLite through this module's client, in WAL mode, waiting for locks.
+    Migrations, which run alone, keep Tortoise's own client: its migration executor picks the
+    SQL dialect by the client's module."""
+    if migrating or database_dialect(database_url) != "sqlite":
+        return database_url
+    config = expand_db_url(database_url)
+    config["engine"] = __name__
+    config["credentials"].setdefault("busy_timeout", SQLITE_BUSY_TIMEOUT_MS)
+    return config
+
+
+def tortoise_config(database_url: str, *, migrating: bool = False) -> dict[str, Any]:
     """The connection is named after its dialect: Tortoise caches compiled SQL per connection name."""
     if database_url.startswith("postgresql://"):
         database_url = "postgres://" + database_url[len("postgresql://") :]
     connection_name = database_dialect(database_url)
     return {
-        "connections": {connection_name: database_url},
+        "connections": {connection_name: connection_config(database_url, migrating=migrating)},
         "apps": {
             APP_LABEL: {
                 "models": ["models"],
@@ -34,14 +75,14 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 # For `tortoise makemigrations` (see [tool.tortoise] in pyproject.toml): it reads the
 # migration files, not a database, so an in-memory one is enough.
-TORTOISE_ORM = tortoise_config("sqlite://:memory:")
+TORTOISE_ORM = tortoise_config("sqlite://:memory:", migrating=True)
 
 
 async def pending_migrations(settings: Settings) -> list[str]:
     """Names of the migrations not yet applied, in the order they would run."""
-    await Tortoise.init(config=tortoise_config(settings.database_url), init_connections=False)
+    config = tortoise_config(settings.database_url, migrating=True)
+    await Tortoise.init(config=config, init_connections=False)
     try:
-        config = tortoise_config(settings.database_url)
         executor = MigrationExecutor(connections.get(settings.dialect), config["apps"])
         steps = await executor.plan(None)
         return [f"{step.migration.app_label}.{step.migration.name}" for step in steps if not step.backward]
@@ -58,7 +99,7 @@ async def apply_migrations(settings: Settings) -> list[str]:
             applied.append(f"{app_label}.{name}")
 
     try:
-        await tortoise_migrate(config=tortoise_config(settings.database_url), progress=progress)
+        await tortoise_migrate(config=tortoise_config(settings.database_url, migrating=True), progress=progress)
     finally:
         await Tortoise.close_connections()
     return applied

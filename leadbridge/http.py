@@ -5,19 +5,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, OperationType, get_operation_ast, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry import Schema
 from strawberry.types import ExecutionResult
 
 from leadbridge.auth import AuthenticationError, authenticate
+from leadbridge.multipart import MultipartError, is_multipart, read_operations
+from leadbridge.rate_limit import Buckets, UserBudget
+from leadbridge.request_log import RequestRecord, record_of
 from resolvers.context import Context
+from schema.limits import QueryLimits
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 ALLOWED_METHODS = "GET, POST"
-MAX_BODY_BYTES = 1024 * 1024
 OFFERS = {  # media range -> (response media type, specificity)
     GRAPHQL_RESPONSE: (GRAPHQL_RESPONSE, 1),
     JSON: (JSON, 1),
@@ -30,13 +33,28 @@ class HTTPError(Exception):
     """A request refused before GraphQL execution, with its status and one message."""
 
     def __init__(
-        self, status: int, message: str, headers: dict[str, str] | None = None, *, graphql_error: bool = False
+        self,
+        status: int,
+        message: str,
+        headers: dict[str, str] | None = None,
+        *,
+        graphql_error: bool = False,
+        code: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers or {}
         self.graphql_error = graphql_error
+        self.code = code
+
+
+@dataclass
+class RequestContext(Context):
+    """The resolvers' Context, with what schema.limits.QueryLimiter reads."""
+
+    query_limits: QueryLimits = QueryLimits()
+    cost_budget: UserBudget | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +112,8 @@ def error_body(message: str, code: str | None = None) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1024)
-def parse_document(query: str) -> DocumentNode:
-    return parse(query)
+def parse_document(query: str, max_tokens: int) -> DocumentNode:
+    return parse(query, max_tokens=max_tokens)
 
 
 def _optional_string(value: object, name: str) -> str | None:
@@ -115,10 +133,17 @@ def _optional_object(value: object, name: str, *, encoded: bool) -> dict[str, An
     raise HTTPError(400, f"The '{name}' parameter must be an object")
 
 
-async def read_params(request: Request) -> GraphQLParams:
-    """The GraphQL request parameters of a GET query string or a JSON POST body."""
-    if request.method == "GET":
-        raw: dict[str, Any] = dict(request.query_params)
+async def read_params(request: Request, max_body_bytes: int) -> GraphQLParams:
+    """The GraphQL request parameters of a GET query string, a JSON POST body or a multipart
+    upload (GraphQL multipart request spec, leadbridge/multipart.py)."""
+    if is_multipart(request):
+        try:
+            raw: dict[str, Any] = await read_operations(request)
+        except MultipartError as error:
+            raise HTTPError(error.status, error.message) from None
+        encoded = False
+    elif request.method == "GET":
+        raw = dict(request.query_params)
         encoded = True
     else:
         content_type = request.headers.get("content-type", "")
@@ -129,11 +154,15 @@ async def read_params(request: Request) -> GraphQLParams:
             name, _, value = parameter.partition("=")
             if name == "charset" and value.strip('"') != "utf-8":
                 raise HTTPError(415, "The request body must be encoded as utf-8")
-        body = await read_body(request)
+        body = await read_body(request, max_body_bytes)
         try:
             raw = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             raise HTTPError(400, "The request body is not valid JSON") from None
+        if isinstance(raw, list):
+            raise HTTPError(
+                400, "Batched requests are not supported: send one operation per request", code="BATCHING_NOT_SUPPORTED"
+            )
         if not isinstance(raw, dict):
             raise HTTPError(400, "The request body must be a JSON object")
         encoded = False
@@ -148,25 +177,33 @@ async def read_params(request: Request) -> GraphQLParams:
     )
 
 
-async def read_body(request: Request) -> bytes:
+def byte_size(size: int) -> str:
+    for unit, factor in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
+
+
+async def read_body(request: Request, max_body_bytes: int) -> bytes:
+    too_large = HTTPError(413, f"The request body is larger than {byte_size(max_body_bytes)}")
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise HTTPError(413, "The request body is larger than 1 MiB")
+    if declared and declared.isdigit() and int(declared) > max_body_bytes:
+        raise too_large
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise HTTPError(413, "The request body is larger than 1 MiB")
+        if size > max_body_bytes:
+            raise too_large
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def operation_type(params: GraphQLParams) -> OperationType | None:
-    """The type of the operation to run; None when the document does not parse (the
-    schema reports why). HTTPError 400 when it parses but names no single operation to run."""
+def select_operation(params: GraphQLParams, max_tokens: int) -> OperationDefinitionNode | None:
+    """The operation to run; None when the document does not parse (the schema reports why).
+    HTTPError 400 when it parses but names no single operation to run."""
     try:
-        document = parse_document(params.query)
+        document = parse_document(params.query, max_tokens)
     except GraphQLError:
         return None
     operation = get_operation_ast(document, params.operation_name)
@@ -174,7 +211,7 @@ def operation_type(params: GraphQLParams) -> OperationType | None:
         if params.operation_name:
             raise HTTPError(400, f"Unknown operation named '{params.operation_name}'", graphql_error=True)
         raise HTTPError(400, "Must provide operation name if query contains multiple operations", graphql_error=True)
-    return operation.operation
+    return operation
 
 
 def is_request_error(result: ExecutionResult) -> bool:
@@ -182,39 +219,87 @@ def is_request_error(result: ExecutionResult) -> bool:
     return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors)
 
 
-async def execute(schema: Schema, request: Request, secret_key: str) -> Response:
-    accepted = negotiate(request.headers.get("accept"))
-    media_type = accepted or JSON
-    try:
-        if request.method not in ("GET", "POST"):
-            raise HTTPError(405, "GraphQL accepts GET for queries and POST", {"Allow": ALLOWED_METHODS})
-        if accepted is None:
-            raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}")
-        viewer = await authenticate(request.headers.get("authorization"), secret_key)
-        params = await read_params(request)
-        operation = operation_type(params)
-        if request.method == "GET" and operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-            raise HTTPError(405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"})
-    except AuthenticationError as error:
-        return json_response(
-            error_body(str(error), "UNAUTHENTICATED"), 401, media_type, {"WWW-Authenticate": "Bearer"}
+def error_codes(errors: list[dict[str, Any]]) -> list[str]:
+    return [str((error.get("extensions") or {}).get("code") or "GRAPHQL_ERROR") for error in errors]
+
+
+@dataclass(frozen=True)
+class GraphQLEndpoint:
+    """POST and GET /graphql: authenticate, read the request, run it within the limits."""
+
+    schema: Schema
+    secret_key: str
+    query_limits: QueryLimits
+    max_body_bytes: int
+    buckets: Buckets | None = None
+
+    async def __call__(self, request: Request) -> Response:
+        record = record_of(request) or RequestRecord(request_id="", method=request.method, path=request.url.path)
+        accepted = negotiate(request.headers.get("accept"))
+        media_type = accepted or JSON
+        try:
+            if request.method not in ("GET", "POST"):
+                raise HTTPError(405, "GraphQL accepts GET for queries and POST", {"Allow": ALLOWED_METHODS})
+            if accepted is None:
+                raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}")
+            viewer = await authenticate(request.headers.get("authorization"), self.secret_key)
+            record.user_id = viewer.id
+            params = await read_params(request, self.max_body_bytes)
+            operation = select_operation(params, self.query_limits.max_tokens)
+            if operation is not None:
+                record.operation_type = operation.operation.value
+                record.operation_name = operation.name.value if operation.name else None
+                if operation.operation is OperationType.SUBSCRIPTION:
+                    raise HTTPError(
+                        400, "Subscriptions run over websockets: open /graphql with graphql-transport-ws", graphql_error=True
+                    )
+                if request.method == "GET" and operation.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
+                    raise HTTPError(405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"})
+        except AuthenticationError as error:
+            record.error_codes = ["UNAUTHENTICATED"]
+            return json_response(
+                error_body(str(error), "UNAUTHENTICATED"), 401, media_type, {"WWW-Authenticate": "Bearer"}
+            )
+        except HTTPError as error:
+            if error.code:
+                record.error_codes = [error.code]
+            status = 200 if error.graphql_error and media_type == JSON else error.status
+            if status == 200:
+                record.outcome = "refused"
+            return json_response(error_body(error.message, error.code), status, media_type, error.headers)
+        budget = UserBudget(self.buckets, viewer.id) if self.buckets else None
+        context = RequestContext(
+            viewer=viewer,
+            request=request,
+            events=request.app.state.lead_events,
+            query_limits=self.query_limits,
+            cost_budget=budget,
         )
-    except HTTPError as error:
-        status = 200 if error.graphql_error and media_type == JSON else error.status
-        return json_response(error_body(error.message), status, media_type, error.headers)
-    result = await schema.execute(
-        params.query,
-        variable_values=params.variables,
-        context_value=Context(viewer=viewer, request=request),
-        operation_name=params.operation_name,
-    )
-    errors = [error.formatted for error in result.errors or ()]
-    if is_request_error(result):
-        status = 400 if media_type == GRAPHQL_RESPONSE else 200
-        return json_response({"errors": errors}, status, media_type)
-    body: dict[str, Any] = {"data": result.data}
-    if errors:
-        body["errors"] = errors
-    if result.extensions:
-        body["extensions"] = result.extensions
-    return json_response(body, 200, media_type)
+        result = await self.schema.execute(
+            params.query,
+            variable_values=params.variables,
+            context_value=context,
+            operation_name=params.operation_name,
+        )
+        return self.response(result, media_type, record, budget)
+
+    def response(
+        self, result: ExecutionResult, media_type: str, record: RequestRecord, budget: UserBudget | None
+    ) -> Response:
+        errors = [error.formatted for error in result.errors or ()]
+        record.error_codes = error_codes(errors)
+        cost = (result.extensions or {}).get("cost")
+        if cost:
+            record.cost = cost["requestedQueryCost"]
+        body: dict[str, Any] = {} if is_request_error(result) else {"data": result.data}
+        if errors:
+            body["errors"] = errors
+        if result.extensions:
+            body["extensions"] = result.extensions
+        if "RATE_LIMITED" in record.error_codes and budget is not None and budget.throttle is not None:
+            seconds = budget.throttle.seconds_until(cost["requestedQueryCost"] if cost else 1)
+            return json_response(body, 429, media_type, {"Retry-After": str(seconds)})
+        if is_request_error(result):
+            record.outcome = "refused"
+            return json_response(body, 400 if media_type == GRAPHQL_RESPONSE else 200, media_type)
+        return json_response(body, 200, media_type)

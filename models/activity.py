@@ -1,4 +1,5 @@
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import ActivityKind
@@ -27,3 +28,4 @@ class Activity(Model):
 
     class Meta:
         table = "activity"
+        indexes = (Index(fields=("lead_id", "created_at")), Index(fields=("owner_id",)))

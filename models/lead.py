@@ -1,6 +1,7 @@
 from datetime import datetime
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import LeadAcceptance, LeadStatus
@@ -75,6 +76,15 @@ class Lead(Model):
     class Meta:
         table = "lead"
         unique_together = (("sourced_by", "external_id"),)
+        indexes = (
+            Index(fields=("partner_id",)),
+            Index(fields=("owner_id",)),
+            Index(fields=("acceptance_deadline",)),
+            Index(fields=("is_converted", "created_at", "id")),
+            Index(fields=("is_converted", "updated_at", "id")),
+            Index(fields=("is_converted", "score", "id")),
+            Index(fields=("is_converted", "customer_name", "id")),
+        )
 
     def acceptance_at(self, now: datetime) -> LeadAcceptance:
         """The acceptance a reader sees: a pending lead past its deadline reads EXPIRED."""

@@ -120,6 +120,22 @@ def _share(lead: Lead, partner_id: int | None, deadline: datetime | None, now: d
     lead.rejection_reason = None
 
 
+def new_lead(
+    viewer: User, given: dict[str, Any], *, partner_id: int | None, acceptance_deadline: datetime | None
+) -> Lead:
+    """An unsaved OPEN_NOT_CONTACTED lead owned by the viewer and sourced by their company, checked
+    as createLead checks it (DomainError for the first problem); imports build theirs with it too."""
+    lead = Lead(
+        **_cleaned(given),
+        sourced_by_id=viewer.company_id,
+        owner_id=viewer.id,
+        status=LeadStatus.OPEN_NOT_CONTACTED,
+    )
+    _share(lead, partner_id, acceptance_deadline, datetime.now(UTC))
+    _check_record(lead, list(given))
+    return lead
+
+
 async def create_lead(
     viewer: User,
     given: dict[str, Any],
@@ -131,14 +147,7 @@ async def create_lead(
     """A new OPEN_NOT_CONTACTED lead owned by the viewer, sourced by their company."""
     if sourced_by is not None and sourced_by.id != viewer.company_id:
         raise DomainError("FORBIDDEN", "A lead can only be sourced by your own company", ["sourcedById"])
-    lead = Lead(
-        **_cleaned(given),
-        sourced_by_id=viewer.company_id,
-        owner_id=viewer.id,
-        status=LeadStatus.OPEN_NOT_CONTACTED,
-    )
-    _share(lead, partner.id if partner else None, acceptance_deadline, datetime.now(UTC))
-    _check_record(lead, list(given))
+    lead = new_lead(viewer, given, partner_id=partner.id if partner else None, acceptance_deadline=acceptance_deadline)
     async with in_transaction():
         await lead.save()
         await LeadMember.create(lead=lead, user_id=viewer.id, role=MemberRole.OWNER)

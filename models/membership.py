@@ -1,4 +1,5 @@
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import MemberRole
@@ -22,6 +23,7 @@ class LeadMember(Model):
     class Meta:
         table = "lead_member"
         unique_together = (("lead", "user"),)
+        indexes = (Index(fields=("user_id", "lead_id")),)
 
 
 class OpportunityMember(Model):
@@ -42,6 +44,7 @@ class OpportunityMember(Model):
     class Meta:
         table = "opportunity_member"
         unique_together = (("opportunity", "user"),)
+        indexes = (Index(fields=("user_id", "opportunity_id")),)
 
 
 class AccessPolicy(Model):

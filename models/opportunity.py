@@ -1,6 +1,7 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import ForecastCategory
@@ -73,6 +74,18 @@ class Opportunity(Model):
 
     class Meta:
         table = "opportunity"
+        indexes = (
+            Index(fields=("sourced_by_id",)),
+            Index(fields=("partner_id",)),
+            Index(fields=("stage_id",)),
+            Index(fields=("account_id",)),
+            Index(fields=("contact_id",)),
+            Index(fields=("owner_id",)),
+            Index(fields=("created_at", "id")),
+            Index(fields=("updated_at", "id")),
+            Index(fields=("close_date", "id")),
+            Index(fields=("amount", "id")),
+        )
 
 
 def probability_of(opportunity: Opportunity, stage: OpportunityStage) -> int:
@@ -111,3 +124,4 @@ class LeadOpportunity(Model):
     class Meta:
         table = "lead_opportunity"
         unique_together = (("lead", "opportunity"),)
+        indexes = (Index(fields=("opportunity_id",)),)

@@ -1,6 +1,7 @@
 import re
 
 from tortoise import fields
+from tortoise.indexes import Index
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
@@ -38,6 +39,7 @@ class User(Model):
     class Meta:
         table = "user"
         ordering = ["email"]
+        indexes = (Index(fields=("company_id", "is_admin")),)
 
     def __str__(self) -> str:
         return self.email

@@ -68,8 +68,10 @@ def clean_amount(value: Decimal | None, field: list[str]) -> Decimal | None:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
         raise DomainError("INVALID_INPUT", f"{field[-1]} is not a number", field) from None
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite():
+        raise DomainError("INVALID_INPUT", f"{field[-1]} is not a number", field)
+    if amount < 0:
         raise DomainError("INVALID_INPUT", f"{field[-1]} must not be negative", field)
-    if amount != amount.quantize(Decimal("0.01")) or amount > MAX_AMOUNT:
+    if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
         raise DomainError("INVALID_INPUT", f"{field[-1]} may have at most two decimal places and 16 digits", field)
     return amount

@@ -86,6 +86,26 @@ def visible_users(viewer: User) -> QuerySet[User]:
     )
 
 
+def users_of_visible_records(viewer: User) -> QuerySet[User]:
+    """The users a record the viewer already sees names: its owner, its direct members and the users
+    of its sourcing and partner companies. `visible_users` shows all of them to the viewer (and the
+    owner is on the record itself), so loaders reading them for a visible record, in a batch, check
+    nothing more; re-checking would scan every record the viewer sees at each batch."""
+    return User.all()
+
+
+def accounts_of_visible_records(viewer: User) -> QuerySet[Account]:
+    """The accounts a record the viewer already sees refers to (an opportunity's account, a
+    converted lead's account): `visible_accounts` shows them by its own rule, so loaders reading
+    them for a visible record check nothing more (re-checking scans every visible record)."""
+    return Account.all()
+
+
+def contacts_of_visible_records(viewer: User) -> QuerySet[Contact]:
+    """The contacts a record the viewer already sees refers to; see `accounts_of_visible_records`."""
+    return Contact.all()
+
+
 def visible_stages(viewer: User) -> QuerySet[OpportunityStage]:
     return OpportunityStage.all()
 

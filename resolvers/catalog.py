@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
-from tortoise.expressions import F
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import DomainError, Lead, PartnerProgram, SalesPlan, Solution, User, catalog_workflow
+from models import DomainError, Lead, Opportunity, PartnerProgram, SalesPlan, Solution, User, catalog_workflow
 from models.membership_workflow import require_editable
 from permissions import scopes
 from permissions.roles import Action
@@ -26,20 +26,29 @@ Entry = TypeVar("Entry", SalesPlan, Solution, PartnerProgram)
 Scope = Callable[[User], QuerySet[Entry]]
 
 
-def _links_loader(scope: Scope[Entry], relation: str) -> Callable[[User], DataLoader[int, list[Entry]]]:
-    """The entries linked to many records in one query, each tagged with its record, by name."""
+def _links_loader(
+    scope: Scope[Entry], record_model: type[Lead] | type[Opportunity], relation: str
+) -> Callable[[User], DataLoader[int, list[Entry]]]:
+    """The entries linked to many records in one query, each tagged with its record, by name.
+    The query starts from the records, so that it reads only their links whatever the size of
+    the link tables; the entries stay within the viewer's scope."""
 
     def factory(viewer: User) -> DataLoader[int, list[Entry]]:
+        entries = scope(viewer)
+        columns = entries.model._meta.fields_db_projection
+
         async def load(record_ids: Sequence[int]) -> list[list[Entry]]:
-            linked = (
-                scope(viewer)
-                .filter(**{f"{relation}__id__in": list(record_ids)})
-                .annotate(record_id=F(f"{relation}__id"))
-                .order_by("name", "id")
+            rows = (
+                await record_model.filter(
+                    id__in=list(record_ids), **{f"{relation}__id__in": Subquery(entries.values("id"))}
+                )
+                .order_by(f"{relation}__name", f"{relation}__id")
+                .values("id", *(f"{relation}__{name}" for name in columns))
             )
             groups: dict[int, list[Entry]] = defaultdict(list)
-            for entry in await linked:
-                groups[entry.record_id].append(entry)  # type: ignore[attr-defined]
+            for row in rows:
+                loaded = {column: row[f"{relation}__{name}"] for name, column in columns.items()}
+                groups[row["id"]].append(entries.model._init_from_db(**loaded))
             return [groups.get(record_id, []) for record_id in record_ids]
 
         return DataLoader(load_fn=load)
@@ -47,12 +56,12 @@ def _links_loader(scope: Scope[Entry], relation: str) -> Callable[[User], DataLo
     return factory
 
 
-lead_sales_plans_loader = _links_loader(scopes.visible_sales_plans, "leads")
-lead_solutions_loader = _links_loader(scopes.visible_solutions, "leads")
-lead_partner_programs_loader = _links_loader(scopes.visible_partner_programs, "leads")
-opportunity_sales_plans_loader = _links_loader(scopes.visible_sales_plans, "opportunities")
-opportunity_solutions_loader = _links_loader(scopes.visible_solutions, "opportunities")
-opportunity_partner_programs_loader = _links_loader(scopes.visible_partner_programs, "opportunities")
+lead_sales_plans_loader = _links_loader(scopes.visible_sales_plans, Lead, "sales_plans")
+lead_solutions_loader = _links_loader(scopes.visible_solutions, Lead, "solutions")
+lead_partner_programs_loader = _links_loader(scopes.visible_partner_programs, Lead, "partner_programs")
+opportunity_sales_plans_loader = _links_loader(scopes.visible_sales_plans, Opportunity, "sales_plans")
+opportunity_solutions_loader = _links_loader(scopes.visible_solutions, Opportunity, "solutions")
+opportunity_partner_programs_loader = _links_loader(scopes.visible_partner_programs, Opportunity, "partner_programs")
 
 LINK_LOADERS = (
     lead_sales_plans_loader,

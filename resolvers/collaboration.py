@@ -19,6 +19,7 @@ from resolvers.access import (
     role_on,
 )
 from resolvers.context import Context
+from resolvers.ids import node_pk
 from resolvers.loaders import LoaderFactory, Loaders
 
 Record = Lead | Opportunity
@@ -109,6 +110,6 @@ async def permissions_on(context: Context, record: Record) -> Permissions:
 async def load_nodes(loader: DataLoader[int, T | None], node_ids: Iterable[str]) -> list[T | None]:
     """Records by the node part of their global IDs, in one batch; a part that is not a whole
     number loads as None."""
-    keys = [int(node_id) if str(node_id).isdigit() else None for node_id in node_ids]
+    keys = [node_pk(node_id) for node_id in node_ids]
     loaded = iter(await loader.load_many([key for key in keys if key is not None]))
     return [None if key is None else next(loaded) for key in keys]

@@ -7,16 +7,18 @@ and may not import the composition root; `leadbridge.app` builds one per request
 from dataclasses import dataclass, field
 
 import strawberry
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 
 from models import User
+from resolvers.lead_events import LeadEventBus
 from resolvers.loaders import Loaders
 
 
 @dataclass
 class Context:
     viewer: User
-    request: Request
+    request: HTTPConnection  # the HTTP request, or the websocket of a subscription
+    events: LeadEventBus
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

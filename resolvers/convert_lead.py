@@ -18,6 +18,7 @@ from resolvers.access import require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id, decode_ids, global_id
+from resolvers.lead_events import publish_conversion
 
 MAX_BATCH = 100
 
@@ -194,7 +195,9 @@ async def _convert(context: Context, request: ConvertRequest) -> ConversionResul
 
 
 async def convert(context: Context, request: ConvertRequest) -> tuple[ConversionResult | None, list[DomainError]]:
-    return await attempt(lambda: _convert(context, request))
+    result, errors = await attempt(lambda: _convert(context, request))
+    await publish_conversion(context, result)
+    return result, errors
 
 
 async def convert_many(
@@ -211,7 +214,9 @@ async def link(context: Context, lead_id: str, opportunity_id: str) -> tuple[Con
             opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
             return await link_opportunity(lead, context.viewer, opportunity)
 
-    return await attempt(action)
+    result, errors = await attempt(action)
+    await publish_conversion(context, result)
+    return result, errors
 
 
 async def unlink(context: Context, lead_id: str, opportunity_id: str) -> tuple[ConversionResult | None, list[DomainError]]:
@@ -221,4 +226,6 @@ async def unlink(context: Context, lead_id: str, opportunity_id: str) -> tuple[C
             opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
             return await unlink_opportunity(lead, context.viewer, opportunity)
 
-    return await attempt(action)
+    result, errors = await attempt(action)
+    await publish_conversion(context, result)
+    return result, errors

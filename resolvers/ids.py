@@ -8,6 +8,19 @@ from strawberry.relay import to_base64
 from models import DomainError
 
 
+MAX_PK = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL
+
+
+def node_pk(node_id: object) -> int | None:
+    """The primary key the node part of a global ID names; None when it cannot name a record
+    (not ASCII digits, or out of the primary keys' range)."""
+    text = str(node_id)
+    if not (text.isascii() and text.isdigit()):
+        return None
+    pk = int(text)
+    return pk if 0 < pk <= MAX_PK else None
+
+
 def global_id(type_name: str, pk: int) -> str:
     return to_base64(type_name, pk)
 
@@ -19,10 +32,11 @@ def decode_id(value: str, type_name: str, field: list[str]) -> int:
         decoded = base64.b64decode(str(value), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         decoded = ""
-    found_type, _, pk = decoded.partition(":")
-    if found_type != type_name or not pk.isdigit() or len(pk) > 18:
+    found_type, _, node_id = decoded.partition(":")
+    pk = node_pk(node_id) if found_type == type_name else None
+    if pk is None:
         raise DomainError("NOT_FOUND", f"No {type_name} with ID '{value}'", field)
-    return int(pk)
+    return pk
 
 
 def decode_ids(values: list[str], type_name: str, field: list[str]) -> list[int]:

@@ -14,6 +14,7 @@ from resolvers.access import direct_lead_role_loader, require_lead
 from resolvers.context import Context
 from resolvers.errors import InputErrors, attempt
 from resolvers.ids import decode_id
+from resolvers.lead_events import LeadEventKind, publish
 
 
 async def _company(context: Context, company_id: str, field: list[str]) -> Company:
@@ -76,7 +77,9 @@ async def set_lead_status(
     async def action() -> Lead:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.UPDATE)
-            return await lead_workflow.set_lead_status(context.viewer, lead, status, reason)
+            changed = await lead_workflow.set_lead_status(context.viewer, lead, status, reason)
+        await publish(context, LeadEventKind.STATUS_CHANGED, changed)
+        return changed
 
     return await attempt(action)
 
@@ -89,6 +92,7 @@ async def respond_to_lead(
             lead, _ = await require_lead(context, lead_id, Action.RESPOND)
             responded = await lead_workflow.respond_to_lead(context.viewer, lead, decision, reason)
         context.loaders.get(direct_lead_role_loader).clear(responded.pk)
+        await publish(context, LeadEventKind.ACCEPTANCE_ANSWERED, responded)
         return responded
 
     return await attempt(action)

@@ -8,7 +8,7 @@ from enum import Enum
 from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.functions import Coalesce, Lower
 from tortoise.queryset import QuerySet
 
@@ -17,7 +17,7 @@ from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import role_on
 from resolvers.context import Info
-from resolvers.ids import decode_id
+from resolvers.ids import decode_id, node_pk
 from resolvers.loaders import by_id_loader, grouped_loader
 from resolvers.pagination import Ordering, Page, bad_input, decode_cursor, encode_cursor, page_size, paginate
 
@@ -41,11 +41,11 @@ def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
 
 
 def opportunity_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
-    """A lead's links to the opportunities the viewer can see, newest link first."""
+    """A lead's links to opportunities, newest link first; `opportunities_of` keeps those whose
+    opportunity the viewer can see (through `opportunity_loader`, in the same batch), so that the
+    query reads only these leads' links whatever the number of opportunities the viewer sees."""
     return grouped_loader(
-        lambda lead_ids: LeadOpportunity.filter(
-            lead_id__in=lead_ids, opportunity_id__in=Subquery(scopes.visible_opportunities(viewer).values("id"))
-        ).order_by("-id"),
+        lambda lead_ids: LeadOpportunity.filter(lead_id__in=lead_ids).order_by("-id"),
         lambda link: link.lead_id,
     )
 
@@ -61,7 +61,7 @@ async def lead(info: Info, lead_id: str) -> Lead | None:
 
 async def leads_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[Lead | None]:
     """One batch for all ids; an id that is not a whole number loads as None."""
-    keys = [int(node_id) if str(node_id).isdigit() and len(str(node_id)) <= 18 else None for node_id in node_ids]
+    keys = [node_pk(node_id) for node_id in node_ids]
     loaded = iter(await info.context.loaders.get(lead_loader).load_many([key for key in keys if key is not None]))
     return [None if key is None else next(loaded) for key in keys]
 
@@ -88,17 +88,18 @@ async def opportunities_of(info: Info, lead: Lead, *, first: int | None, after: 
     in one batch and the page is cut from them (a lead has few)."""
     size = page_size(first)
     links = await info.context.loaders.get(opportunity_links_loader).load(lead.pk)
-    total = len(links)
+    opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in links])
+    rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
+    total = len(rows)
     if after is not None:
         _, last_link = decode_cursor(after)
-        links = [link for link in links if link.id < last_link]
-    chosen = links[:size]
-    opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in chosen])
-    rows = [(link, opportunity) for link, opportunity in zip(chosen, opportunities, strict=True) if opportunity is not None]
+        rows = [(link, opportunity) for link, opportunity in rows if link.id < last_link]
+    has_next_page = len(rows) > size
+    rows = rows[:size]
     return LoadedPage(
         rows=[opportunity for _, opportunity in rows],
         cursors=[encode_cursor(link.id, link.id) for link, _ in rows],
-        has_next_page=len(links) > size,
+        has_next_page=has_next_page,
         has_previous_page=after is not None,
         queryset=scopes.visible_opportunities(info.context.viewer).filter(lead_links__lead_id=lead.pk),
         total=total,

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
-from models import Company, MemberRole, User
+from models import Account, Company, Contact, MemberRole, User
 from permissions import roles, scopes
 
 T = TypeVar("T")
@@ -49,6 +49,21 @@ def company_loader(viewer: User) -> DataLoader[int, Company | None]:
 
 def user_loader(viewer: User) -> DataLoader[int, User | None]:
     return by_id_loader(lambda: scopes.visible_users(viewer))
+
+
+def record_user_loader(viewer: User) -> DataLoader[int, User | None]:
+    """Owners of records the viewer sees (see `scopes.users_of_visible_records`)."""
+    return by_id_loader(lambda: scopes.users_of_visible_records(viewer))
+
+
+def record_account_loader(viewer: User) -> DataLoader[int, Account | None]:
+    """Accounts of records the viewer sees (see `scopes.accounts_of_visible_records`)."""
+    return by_id_loader(lambda: scopes.accounts_of_visible_records(viewer))
+
+
+def record_contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
+    """Contacts of records the viewer sees (see `scopes.contacts_of_visible_records`)."""
+    return by_id_loader(lambda: scopes.contacts_of_visible_records(viewer))
 
 
 class Loaders:

@@ -92,7 +92,7 @@ def _members_loader(
             for company_id, role in await AccessPolicy.filter(company_id__in=companies).values_list("company_id", "role"):
                 policy_roles[company_id].append(MemberRole(role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
-            users = await scopes.visible_users(viewer).filter(
+            users = await scopes.users_of_visible_records(viewer).filter(
                 Q(id__in=direct_user_ids)
                 | Q(company_id__in=companies, is_admin=True)
                 | Q(company_id__in=list(policy_roles))

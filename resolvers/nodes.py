@@ -7,6 +7,7 @@ from strawberry.dataloader import DataLoader
 
 from models import Company, User
 from resolvers.context import Info
+from resolvers.ids import node_pk
 
 T = TypeVar("T")
 
@@ -15,7 +16,7 @@ async def _load_by_node_ids(loader: DataLoader[int, T | None], node_ids: Iterabl
     """One batch for all ids; an id that is not a whole number loads as None."""
     keys: list[int | None] = []
     for node_id in node_ids:
-        keys.append(int(node_id) if str(node_id).isdigit() else None)
+        keys.append(node_pk(node_id))
     loaded = iter(await loader.load_many([key for key in keys if key is not None]))
     return [None if key is None else next(loaded) for key in keys]
 

@@ -24,7 +24,7 @@ from resolvers.access import require_opportunity
 from resolvers.collaboration import viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
+from resolvers.ids import decode_id, node_pk
 from resolvers.loaders import by_id_loader
 from resolvers.pagination import Ordering, Page, decode_cursor, encode_cursor, page_size, paginate
 
@@ -279,6 +279,6 @@ async def update(
 async def nodes_of(context: Context, factory: Callable[[User], DataLoader[int, T | None]], node_ids: Any) -> list[T | None]:
     """Records by the node part of their global IDs, in one batch through a scoped loader; an
     id that is not a whole number loads as None."""
-    keys = [int(node_id) if str(node_id).isdigit() and len(str(node_id)) <= 18 else None for node_id in node_ids]
+    keys = [node_pk(node_id) for node_id in node_ids]
     loaded = iter(await context.loaders.get(factory).load_many([key for key in keys if key is not None]))
     return [None if key is None else next(loaded) for key in keys]

@@ -98,9 +98,12 @@ def _after(ordering: Ordering, sort_value: Any, pk: int) -> Q:
     beyond = "lt" if ordering.descending else "gt"
     if ordering.field == "id":
         return Q(**{f"id__{beyond}": pk})
-    return Q(**{f"{ordering.field}__{beyond}": sort_value}) | (
+    after_key = Q(**{f"{ordering.field}__{beyond}": sort_value}) | (
         Q(**{ordering.field: sort_value}) & Q(**{f"id__{beyond}": pk})
     )
+    # The redundant bound lets both databases start an index range scan at the cursor, so that
+    # page 1,000 reads as few rows as page 1.
+    return Q(**{f"{ordering.field}__{beyond}e": sort_value}) & after_key
 
 
 async def paginate(queryset: QuerySet[T], *, first: int | None, after: str | None, ordering: Ordering) -> Page[T]:

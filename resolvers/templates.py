@@ -41,7 +41,7 @@ from permissions.roles import Action
 from resolvers.access import require_lead
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
+from resolvers.ids import decode_id, node_pk
 from resolvers.loaders import by_id_loader, grouped_loader
 
 CAMEL_TO_FIELD = {
@@ -99,14 +99,14 @@ async def events_of(info: Info, record: Lead | Opportunity) -> list[ConversionEv
 
 
 async def templates_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[OpportunityTemplate | None]:
-    keys = [int(node_id) if str(node_id).isdigit() and len(str(node_id)) <= 18 else None for node_id in node_ids]
+    keys = [node_pk(node_id) for node_id in node_ids]
     loaded = iter(await info.context.loaders.get(template_loader).load_many([key for key in keys if key is not None]))
     return [None if key is None else next(loaded) for key in keys]
 
 
 async def events_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[ConversionEvent | None]:
     """An event is visible when its lead is."""
-    pks = [int(node_id) if str(node_id).isdigit() and len(str(node_id)) <= 18 else None for node_id in node_ids]
+    pks = [node_pk(node_id) for node_id in node_ids]
     found = {
         event.pk: event
         for event in await ConversionEvent.filter(

@@ -13,6 +13,7 @@ from models.lead_workflow import EDITABLE_FIELDS
 from models.lead_workflow import LeadDecision as LeadDecisionValue
 from resolvers import lead_mutations, leads
 from resolvers.context import Info
+from resolvers.loaders import record_account_loader, record_contact_loader, record_user_loader
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import Connection
@@ -79,7 +80,7 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User:
-        return await info.context.loaders.user.load(self.owner_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(record_user_loader).load(self.owner_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     async def converted_by(self, info: Info) -> User | None:
@@ -91,13 +92,13 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
     async def converted_account(self, info: Info) -> AccountRef | None:
         if self.converted_account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(leads.account_loader).load(self.converted_account_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(record_account_loader).load(self.converted_account_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     async def converted_contact(self, info: Info) -> ContactRef | None:
         if self.converted_contact_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(leads.contact_loader).load(self.converted_contact_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(record_contact_loader).load(self.converted_contact_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The opportunities linked to the lead that the viewer can see, newest link first.")
     async def opportunities(

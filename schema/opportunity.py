@@ -12,6 +12,7 @@ from strawberry import relay
 import models
 from resolvers import accounts, opportunities, templates
 from resolvers.context import Info
+from resolvers.loaders import record_account_loader, record_contact_loader, record_user_loader
 from schema.account import Account, AccountMutation, AccountQuery, Contact
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
@@ -64,7 +65,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     async def account(self, info: Info) -> Account | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(accounts.account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(record_account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The template the opportunity was made from, when a conversion made it.")
     async def template(self, info: Info) -> OpportunityTemplate | None:
@@ -76,7 +77,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     async def contact(self, info: Info) -> Contact | None:
         if self.contact_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(accounts.contact_loader).load(self.contact_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(record_contact_loader).load(self.contact_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="Null for a viewer whose role is PARTICIPANT.")
     async def amount(self, info: Info) -> Decimal | None:
@@ -118,7 +119,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
 
     @strawberry.field
     async def owner(self, info: Info) -> User:
-        return await info.context.loaders.user.load(self.owner_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(record_user_loader).load(self.owner_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The leads the viewer can see that this opportunity came from or was linked to, oldest first.")
     async def leads(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[LeadRef]:

@@ -7,9 +7,14 @@ from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
 from schema.errors import MaskInternalErrors
+from schema.input_text import RefuseNulCharacters
 from schema.lead import LeadMutation, LeadQuery
+from schema.lead_import import LeadImportMutation
+from schema.limits import QueryLimiter
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
+from schema.pipeline import PipelineQuery
+from schema.subscription import Subscription
 from schema.template import TemplateMutation, TemplateQuery
 from schema.user import User
 
@@ -22,12 +27,12 @@ class ViewerQuery:
 
 
 @strawberry.type
-class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQuery, TemplateQuery):
+class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQuery, TemplateQuery, PipelineQuery):
     pass
 
 
 @strawberry.type
-class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation):
+class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation, LeadImportMutation):
     pass
 
 
@@ -39,11 +44,14 @@ def _mutation_type() -> type | None:
 schema = strawberry.Schema(
     query=Query,
     mutation=_mutation_type(),
+    subscription=Subscription,
     types=[Company, User],
     config=StrawberryConfig(),
     extensions=[
+        QueryLimiter,
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
+        RefuseNulCharacters,
         MaskInternalErrors,
     ],
 )

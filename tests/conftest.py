@@ -5,12 +5,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from starlette.applications import Starlette
 
-from leadbridge.app import create_app
 from leadbridge.settings import Settings
-from tests.factories import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY, serving
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_unavailable_reason, postgres_url
 
 
@@ -44,18 +41,11 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key=TEST_SECRET_KEY)
+    """Rate limiting off, so that tests compare whole response bodies; tests/test_rate_limit.py turns it on."""
+    return Settings(database_url=database_url, secret_key=TEST_SECRET_KEY, rate_limit_capacity=0)
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[Starlette]:
-    application = create_app(settings)
-    async with LifespanManager(application):
-        yield application
-
-
-@pytest.fixture
-async def anonymous_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+async def anonymous_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(settings) as client:
         yield client

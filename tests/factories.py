@@ -1,12 +1,17 @@
 """Small async factories for test data, and clients that act as a given user."""
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
 import httpx
+from asgi_lifespan import LifespanManager
 
+from leadbridge.app import create_app
 from leadbridge.auth import issue_token
+from leadbridge.settings import Settings
 from models import (
     AccessPolicy,
     Account,
@@ -148,6 +153,16 @@ def gid(record: Any) -> str:
 
 def token_for(user: User, ttl_hours: float = 1.0, secret_key: str = TEST_SECRET_KEY) -> str:
     return issue_token(user, secret_key, ttl_hours)
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An unauthenticated client of an app built from these settings, its lifespan running."""
+    app = create_app(settings)
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
 
 
 def client_as(anonymous_client: httpx.AsyncClient, user: User) -> httpx.AsyncClient:

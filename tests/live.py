@@ -25,7 +25,13 @@ def free_port() -> int:
 
 def cli_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADBRIDGE_")}
-    env.update({"LEADBRIDGE_DATABASE_URL": database_url, "LEADBRIDGE_SECRET_KEY": "live-test-secret-key-0123456789abcdef"})
+    env.update(
+        {
+            "LEADBRIDGE_DATABASE_URL": database_url,
+            "LEADBRIDGE_SECRET_KEY": "live-test-secret-key-0123456789abcdef",
+            "LEADBRIDGE_RATE_LIMIT_CAPACITY": "0",
+        }
+    )
     env.update(extra)
     return env
 
@@ -114,7 +120,8 @@ def with_database(database_url: str, work: Callable[[], Awaitable[T]]) -> T:
 
 
 def live_token(env: dict[str, str], user_id: int) -> str:
-    """A bearer token the live server with this environment accepts, for the user with this id."""
+    """A bearer token the live server with this environment accepts, for the user with this id
+    whose tokens were never revoked (token version 0)."""
     import jwt
 
     from leadbridge.auth import ALGORITHM
@@ -184,3 +191,26 @@ async def seed_sample_network(own_leads: int = 6) -> SampleNetwork:
     records += list(await OpportunityTemplate.all())
     network.ids = [f.gid(record) for record in records]
     return network
+
+
+# The record type each ID argument or input field of the contract names (`leadId`, `salesPlanIds`...).
+ID_ARGUMENT_TYPES: dict[str, str | None] = {
+    "leadId": "Lead",
+    "opportunityId": "Opportunity",
+    "userId": "User",
+    "ownerId": "User",
+    "excludeMemberIds": "User",
+    "accountId": "Account",
+    "contactId": "Contact",
+    "stageId": "OpportunityStage",
+    "stageIds": "OpportunityStage",
+    "defaultStageId": "OpportunityStage",
+    "templateId": "OpportunityTemplate",
+    "defaultTemplateId": "OpportunityTemplate",
+    "sourcedById": "Company",
+    "partnerId": "Company",
+    "companyId": "Company",
+    "salesPlanIds": "SalesPlan",
+    "solutionIds": "Solution",
+    "partnerProgramIds": "PartnerProgram",
+}

@@ -4,7 +4,6 @@ import sqlite3
 from pathlib import Path
 
 import httpx
-import pytest
 
 import models.migrations
 
@@ -138,6 +137,14 @@ def test_migrate_applies_pending_migrations_once(tmp_path):
     assert "applied models.0001_initial" in first.stdout
     assert second.returncode == 0, second.stderr
     assert second.stdout == "no migrations to apply\n"
+
+
+def test_serve_refuses_several_workers_on_sqlite(tmp_path):
+    env = cli_env(f"sqlite://{tmp_path}/one.db")
+
+    result = run_cli("serve", "--port", "1", "--workers", "2", env=env)
+
+    assert assert_one_line_error(result) == "leadbridge: error: SQLite is served by one worker: use PostgreSQL for --workers above 1"
 
 
 def test_serve_refuses_to_start_while_migrations_are_pending(tmp_path):

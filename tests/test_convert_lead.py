@@ -6,7 +6,6 @@ import pytest
 import models.conversion
 from models import (
     Account,
-    Activity,
     Contact,
     Lead,
     LeadAcceptance,

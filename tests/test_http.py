@@ -3,7 +3,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pytest
+from asgi_lifespan import LifespanManager
 
+from leadbridge.app import create_app
+from leadbridge.settings import Settings
 from tests.factories import client_as, make_user, token_for
 
 VIEWER_EMAIL = "query { viewer { email } }"
@@ -236,6 +239,21 @@ async def test_a_body_over_1_mib_is_refused_with_413(anonymous_client: httpx.Asy
 
     assert response.status_code == 413
     assert response.json() == {"errors": [{"message": "The request body is larger than 1 MiB"}]}
+
+
+async def test_the_body_limit_comes_from_settings(settings: Settings) -> None:
+    app = create_app(settings.with_overrides(max_body_bytes=64 * 1024))
+    padding = " " * (64 * 1024)
+
+    async with LifespanManager(app):
+        user = await make_user()
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous_client:
+            async with client_as(anonymous_client, user) as client:
+                response = await client.post("/graphql", json={"query": VIEWER_EMAIL + padding})
+
+    assert response.status_code == 413
+    assert response.json() == {"errors": [{"message": "The request body is larger than 64 KiB"}]}
 
 
 async def test_invalid_json_is_refused_with_400(anonymous_client: httpx.AsyncClient) -> None:

@@ -149,7 +149,7 @@ async def build(plan: NetworkPlan) -> tuple[list[Company], list[User], list[Lead
 
 
 async def check(plan: NetworkPlan, database_url: str) -> None:
-    app = create_app(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY))
+    app = create_app(Settings(database_url=database_url, secret_key=TEST_SECRET_KEY, rate_limit_capacity=0))
     async with LifespanManager(app):
         companies, users, leads, opportunities = await build(plan)
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

@@ -1,0 +1,108 @@
+"""GraphQL over websockets (graphql-transport-ws), served by Strawberry's own protocol handler.
+
+The bearer token travels in the `connection_init` payload, `{"Authorization": "Bearer ..."}`;
+without a valid one the socket closes with 4403 Forbidden before anything is sent, and it
+closes the same way when the token expires.
+"""
+
+import asyncio
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import jwt
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
+
+from leadbridge.auth import AuthenticationError, authenticate, bearer_token
+from leadbridge.http import GraphQLEndpoint, RequestContext
+from leadbridge.rate_limit import UserBudget
+from models import User
+from resolvers.loaders import Loaders
+
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=15)
+
+
+@dataclass
+class ConnectionContext(RequestContext):
+    """The context of one websocket connection, shared by its operations. Its viewer is known
+    once `connection_init` carries a valid token; Strawberry runs no operation before that.
+    Operations obey the same query limits and rate limits as over HTTP."""
+
+    viewer: User = field(init=False)
+    connection_params: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        return None
+
+    def sign_in(self, viewer: User, budget: UserBudget | None) -> None:
+        self.viewer = viewer
+        self.loaders = Loaders(viewer)
+        self.cost_budget = budget
+
+
+def authorization(connection_params: dict[str, object]) -> str | None:
+    """The Authorization entry of a connection_init payload, whatever its case."""
+    for key, value in connection_params.items():
+        if key.lower() == "authorization" and isinstance(value, str):
+            return value
+    return None
+
+
+def expires_at(authorization: str) -> float:
+    """The Unix time at which a token `authenticate` has just accepted expires."""
+    claims = jwt.decode(bearer_token(authorization), options={"verify_signature": False})
+    return float(claims["exp"])
+
+
+async def close_when_expired(websocket: WebSocket, at: float) -> None:
+    await asyncio.sleep(max(0.0, at - time.time()))
+    with suppress(Exception):  # already closed
+        await websocket.close(code=4403, reason="Token has expired")
+
+
+class GraphQLWebSocket(GraphQL[ConnectionContext, None]):
+    """Strawberry's ASGI app, for the websocket scope only, speaking graphql-transport-ws;
+    the schema, token check and limits are those of the HTTP endpoint."""
+
+    def __init__(self, endpoint: GraphQLEndpoint) -> None:
+        super().__init__(
+            endpoint.schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+        )
+        self.endpoint = endpoint
+
+    async def get_context(self, request: WebSocket, response: WebSocket) -> ConnectionContext:  # type: ignore[override]
+        return ConnectionContext(
+            request=request, events=request.app.state.lead_events, query_limits=self.endpoint.query_limits
+        )
+
+    async def on_ws_connect(self, context: ConnectionContext) -> UnsetType | dict[str, object] | None:
+        token = authorization(context.connection_params)
+        try:
+            viewer = await authenticate(token, self.endpoint.secret_key)
+        except AuthenticationError:
+            raise ConnectionRejectionError from None
+        buckets = self.endpoint.buckets
+        context.sign_in(viewer, UserBudget(buckets, viewer.id) if buckets else None)
+        websocket = context.request
+        websocket.state.expiry = asyncio.create_task(close_when_expired(websocket, expires_at(token)))  # type: ignore[arg-type]
+        return UNSET
+
+    async def run(
+        self, request: Request | WebSocket, context: ConnectionContext = UNSET, root_value: None = UNSET
+    ) -> Response | WebSocket:
+        try:
+            return await super().run(request, context, root_value)
+        finally:
+            expiry: asyncio.Task[None] | None = getattr(request.state, "expiry", None)
+            if expiry is not None:
+                expiry.cancel()

@@ -1,0 +1,498 @@
+"""What one operation may ask for: depth, aliases, tokens and nodes, introspection and
+suggestions, and the cost it is charged against the client's rate-limit budget.
+
+The limits come from the request context (`query_limits`, `cost_budget`), so that the
+composition root decides them from its settings; a context without them gets the defaults
+and no rate limiting.
+"""
+
+import math
+import re
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    IntValueNode,
+    ListValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    SelectionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+    VariableNode,
+    get_named_type,
+    get_nullable_type,
+    get_operation_ast,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionResult
+
+from resolvers.pagination import DEFAULT_PAGE_SIZE
+
+MUTATION_COST = 10
+SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_nodes: int = 50_000
+    introspection: bool = True
+    suggestions: bool = True
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A client's rate-limit bucket after a request, as Shopify reports it."""
+
+    admitted: bool
+    maximum_available: float
+    currently_available: float
+    restore_rate: float
+
+    def seconds_until(self, cost: int) -> int:
+        """Whole seconds until the bucket holds `cost` points again."""
+        missing = cost - self.currently_available
+        return max(1, math.ceil(missing / self.restore_rate)) if missing > 0 else 0
+
+    def as_extension(self) -> dict[str, float]:
+        return {
+            "maximumAvailable": float(self.maximum_available),
+            "currentlyAvailable": math.floor(self.currently_available),
+            "restoreRate": float(self.restore_rate),
+        }
+
+
+class CostBudget(Protocol):
+    """A client's rate-limit budget for one request."""
+
+    maximum: int
+
+    async def spend(self, cost: int) -> Throttle | None:
+        """Take `cost` points when the bucket holds them; None when the bucket cannot be reached."""
+        ...
+
+
+@dataclass(frozen=True)
+class QueryCost:
+    """`nodes`: what the operation may return at most, counted like GitHub (each connection's
+    page size times the page sizes of the connections around it); `cost`: the rate-limit
+    points it is charged, counted like Shopify (1 per object, 2 per connection plus 1 per node
+    it may return, 10 per mutation; at least 1)."""
+
+    nodes: int
+    cost: int
+
+
+def limit_error(message: str, code: str, error: GraphQLError | None = None) -> GraphQLError:
+    return GraphQLError(
+        message,
+        nodes=error.nodes if error else None,
+        source=error.source if error else None,
+        positions=error.positions if error else None,
+        extensions={"code": code},
+    )
+
+
+class _CodingValidationContext:
+    """A validation context that tags each error a rule reports with `code`."""
+
+    def __init__(self, context: ValidationContext, code: str) -> None:
+        self._context = context
+        self._code = code
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def report_error(self, error: GraphQLError) -> None:
+        self._context.report_error(limit_error(error.message, self._code, error))
+
+
+def coded_rule(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
+    """`rule`, with `extensions.code` on the errors it reports."""
+
+    class CodedRule(rule):  # type: ignore[valid-type, misc]
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(_CodingValidationContext(context, code))
+
+    CodedRule.__name__ = f"Coded{rule.__name__}"
+    return CodedRule
+
+
+class DocumentShape:
+    """The depth and aliases of a document's operations, counted through fragments as
+    Strawberry's QueryDepthLimiter and MaxAliasesLimiter count them, but each fragment once:
+    their own recursion takes time exponential in the nesting of fragments that spread the
+    next one twice, which a document of a few hundred tokens can do."""
+
+    def __init__(self, document: DocumentNode) -> None:
+        self.fragments = {
+            definition.name.value: definition
+            for definition in document.definitions
+            if isinstance(definition, FragmentDefinitionNode)
+        }
+        self.operations = [
+            definition for definition in document.definitions if isinstance(definition, OperationDefinitionNode)
+        ]
+        self._depths: dict[str, int] = {}
+        self._aliases: dict[str, int] = {}
+        self._entered: set[str] = set()
+
+    def _fragment(self, name: str, memo: dict[str, int], count: Callable[[SelectionSetNode], int]) -> int:
+        if name not in memo:
+            fragment = self.fragments.get(name)
+            if fragment is None or name in self._entered:
+                return 0
+            self._entered.add(name)
+            memo[name] = count(fragment.selection_set)
+            self._entered.discard(name)
+        return memo[name]
+
+    def depth(self, selection_set: SelectionSetNode) -> int:
+        """How many levels below the selection set its deepest field is (introspection aside)."""
+        return max((self.selection_depth(selection) for selection in selection_set.selections), default=0)
+
+    def selection_depth(self, selection: SelectionNode) -> int:
+        if isinstance(selection, FieldNode):
+            if selection.selection_set is None or selection.name.value.startswith("__"):
+                return 0
+            return 1 + self.depth(selection.selection_set)
+        if isinstance(selection, InlineFragmentNode):
+            return self.depth(selection.selection_set)
+        assert isinstance(selection, FragmentSpreadNode)
+        return self._fragment(selection.name.value, self._depths, self.depth)
+
+    def first_beyond(self, selection_set: SelectionSetNode, level: int, max_depth: int) -> SelectionNode | None:
+        """The first selection, in document order, nested deeper than `max_depth`."""
+        for selection in selection_set.selections:
+            if level > max_depth:
+                return selection
+            if level + self.selection_depth(selection) <= max_depth:
+                continue
+            if isinstance(selection, FieldNode):
+                assert selection.selection_set is not None
+                return self.first_beyond(selection.selection_set, level + 1, max_depth)
+            if isinstance(selection, InlineFragmentNode):
+                return self.first_beyond(selection.selection_set, level, max_depth)
+            fragment = self.fragments[selection.name.value]
+            return self.first_beyond(fragment.selection_set, level, max_depth)
+        return None
+
+    def aliases(self, selection_set: SelectionSetNode) -> int:
+        count = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                count += selection.alias is not None
+                count += self.aliases(selection.selection_set) if selection.selection_set else 0
+            elif isinstance(selection, InlineFragmentNode):
+                count += self.aliases(selection.selection_set)
+            else:
+                count += self._fragment(selection.name.value, self._aliases, self.aliases)
+        return count
+
+
+def depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    class MaxDepthRule(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            shape = DocumentShape(context.document)
+            for operation in shape.operations:
+                beyond = shape.first_beyond(operation.selection_set, 0, max_depth)
+                if beyond is not None:
+                    name = operation.name.value if operation.name else "anonymous"
+                    self.report_error(
+                        limit_error(
+                            f"'{name}' exceeds maximum operation depth of {max_depth}",
+                            "MAX_DEPTH_EXCEEDED",
+                            GraphQLError("", [beyond]),
+                        )
+                    )
+
+    return MaxDepthRule
+
+
+def aliases_rule(max_aliases: int) -> type[ASTValidationRule]:
+    class MaxAliasesRule(ValidationRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            shape = DocumentShape(context.document)
+            found = sum(shape.aliases(operation.selection_set) for operation in shape.operations)
+            if found > max_aliases:
+                self.report_error(limit_error(f"{found} aliases found. Allowed: {max_aliases}", "MAX_ALIASES_EXCEEDED"))
+
+    return MaxAliasesRule
+
+
+@cache
+def validation_rules(limits: QueryLimits) -> tuple[type[ASTValidationRule], ...]:
+    """The rules for these limits; the same classes each time, so that Strawberry's
+    ValidationCache, keyed by the rules, keeps working."""
+    rules = [depth_rule(limits.max_depth), aliases_rule(limits.max_aliases)]
+    if not limits.introspection:
+        rules.append(coded_rule(NoSchemaIntrospectionCustomRule, "INTROSPECTION_DISABLED"))
+    return tuple(rules)
+
+
+def measure(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> QueryCost:
+    """The nodes and cost of the operation to run, before running it."""
+    operation = get_operation_ast(document, operation_name)
+    root = schema.get_root_type(operation.operation) if operation else None
+    if operation is None or root is None:
+        return QueryCost(nodes=0, cost=1)
+    walk = _Measure(schema, document, operation, variables or {})
+    nodes, cost = walk.selections(operation.selection_set, root)
+    if operation.operation == OperationType.MUTATION:
+        cost += MUTATION_COST * len(walk.response_keys(operation.selection_set, set()))
+    return QueryCost(nodes=nodes, cost=max(cost, 1))
+
+
+class _Measure:
+    """Nodes and cost of selections, each selected once; every term grows in proportion to
+    how many times a selection is selected, so a fragment is measured once."""
+
+    def __init__(
+        self, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any]
+    ) -> None:
+        self.schema = schema
+        self.variables = variables
+        self.fragments = DocumentShape(document).fragments
+        self.defaults = {
+            definition.variable.name.value: definition.default_value
+            for definition in operation.variable_definitions or ()
+        }
+        self.measured: dict[str, tuple[int, int]] = {}
+        self.entered: set[str] = set()
+
+    def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType) -> tuple[int, int]:
+        """A fragment spread twice in one selection set is selected once, as GraphQL executes it."""
+        nodes = cost = 0
+        spread: set[str] = set()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                field_nodes, field_cost = self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                inner = self.schema.get_type(condition.name.value) if condition else parent
+                field_nodes, field_cost = self.selections(selection.selection_set, inner or parent)
+            elif selection.name.value in spread:
+                continue
+            else:
+                spread.add(selection.name.value)
+                field_nodes, field_cost = self.fragment(selection.name.value, parent)
+            nodes += field_nodes
+            cost += field_cost
+        return nodes, cost
+
+    def response_keys(self, selection_set: SelectionSetNode, entered: set[str]) -> set[str]:
+        """The names the selection set answers under, through its fragments (introspection aside)."""
+        keys: set[str] = set()
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                if not selection.name.value.startswith("__"):
+                    keys.add((selection.alias or selection.name).value)
+            elif isinstance(selection, InlineFragmentNode):
+                keys |= self.response_keys(selection.selection_set, entered)
+            elif selection.name.value not in entered and selection.name.value in self.fragments:
+                entered.add(selection.name.value)
+                keys |= self.response_keys(self.fragments[selection.name.value].selection_set, entered)
+        return keys
+
+    def fragment(self, name: str, parent: GraphQLNamedType) -> tuple[int, int]:
+        if name not in self.measured:
+            fragment = self.fragments.get(name)
+            if fragment is None or name in self.entered:
+                return 0, 0
+            self.entered.add(name)
+            inner = self.schema.get_type(fragment.type_condition.name.value) or parent
+            self.measured[name] = self.selections(fragment.selection_set, inner)
+            self.entered.discard(name)
+        return self.measured[name]
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType) -> tuple[int, int]:
+        definition = self.definition(node.name.value, parent)
+        if node.selection_set is None or definition is None:
+            return 0, 0
+        child = get_named_type(definition.type)
+        nodes, cost = self.selections(node.selection_set, child)
+        size = self.page_size(node, definition)
+        if size is not None:
+            if is_connection(child):
+                return size + size * nodes, 2 + size * cost
+            return size + size * nodes, size + size * cost
+        if is_connection(parent) or (is_edge(parent) and node.name.value != "node"):
+            return nodes, cost
+        return nodes, 1 + cost
+
+    def definition(self, name: str, parent: GraphQLNamedType) -> Any:
+        if name == "__schema":
+            return SchemaMetaFieldDef
+        if name == "__type":
+            return TypeMetaFieldDef
+        if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
+            return parent.fields.get(name)
+        return None
+
+    def page_size(self, node: FieldNode, definition: Any) -> int | None:
+        """How many items a connection (`first`/`last`) or an `ids` list may return; None for
+        any other field."""
+        arguments = {argument.name.value: argument.value for argument in node.arguments or ()}
+        if isinstance(get_nullable_type(definition.type), GraphQLList) and "ids" in definition.args:
+            ids = self.value(arguments.get("ids"))
+            return len(ids) if isinstance(ids, list) else None
+        if "first" not in definition.args and "last" not in definition.args:
+            return None
+        for name in ("first", "last"):
+            size = self.value(arguments.get(name))
+            if isinstance(size, int) and not isinstance(size, bool):
+                return max(size, 0)
+        return DEFAULT_PAGE_SIZE
+
+    def value(self, node: Any) -> Any:
+        if isinstance(node, VariableNode):
+            name = node.name.value
+            if name in self.variables:
+                return self.variables[name]
+            node = self.defaults.get(name)
+        if isinstance(node, IntValueNode):
+            return int(node.value)
+        if isinstance(node, ListValueNode):
+            return list(node.values)
+        return None
+
+
+def is_connection(type_: Any) -> bool:
+    return isinstance(type_, GraphQLObjectType) and "edges" in type_.fields and "pageInfo" in type_.fields
+
+
+def is_edge(type_: Any) -> bool:
+    return isinstance(type_, GraphQLObjectType) and "node" in type_.fields and "cursor" in type_.fields
+
+
+def without_suggestion(error: GraphQLError) -> GraphQLError:
+    message = SUGGESTION.sub("", error.message)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=error.original_error,
+        extensions=error.extensions,
+    )
+
+
+class QueryLimiter(SchemaExtension):
+    """Enforces the context's QueryLimits and charges the operation's cost to its CostBudget.
+
+    Tokens are counted as Strawberry's MaxTokensLimiter counts them, depth and aliases as its
+    QueryDepthLimiter and MaxAliasesLimiter do (see DocumentShape); each refusal carries an
+    `extensions.code`.
+    """
+
+    def __init__(self) -> None:
+        self.cost: QueryCost | None = None
+        self.throttle: Throttle | None = None
+        self.charged = False
+
+    @property
+    def limits(self) -> QueryLimits:
+        return getattr(self.execution_context.context, "query_limits", None) or QueryLimits()
+
+    @property
+    def budget(self) -> CostBudget | None:
+        return getattr(self.execution_context.context, "cost_budget", None)
+
+    def on_operation(self) -> Iterator[None]:
+        limits = self.limits
+        context = self.execution_context
+        context.parse_options["max_tokens"] = limits.max_tokens
+        context.validation_rules = context.validation_rules + validation_rules(limits)
+        try:
+            yield
+        except GraphQLSyntaxError as error:
+            raise self.coded(error, limits) from None
+        result = context.result
+        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
+            errors = [self.coded(error, limits) for error in result.errors]
+            result.errors = errors if limits.suggestions else [without_suggestion(error) for error in errors]
+
+    def coded(self, error: GraphQLError, limits: QueryLimits) -> GraphQLError:
+        """The parser's refusal of a document over the token limit, with its code."""
+        if isinstance(error, GraphQLSyntaxError) and error.message == (
+            f"Syntax Error: Document contains more than {limits.max_tokens} tokens. Parsing aborted."
+        ):
+            return limit_error(error.message, "MAX_TOKENS_EXCEEDED", error)
+        return error
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        limits = self.limits
+        self.cost = measure(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
+        refusal = None
+        if self.cost.nodes > limits.max_nodes:
+            refusal = limit_error(
+                f"This query may return up to {self.cost.nodes:,} nodes, more than the limit of {limits.max_nodes:,}",
+                "MAX_NODE_LIMIT_EXCEEDED",
+            )
+        elif self.budget is not None:
+            refusal = await self.charge(self.budget, self.cost.cost)
+        if refusal is not None:
+            context.result = GraphQLExecutionResult(data=None, errors=[refusal])
+        yield
+
+    async def charge(self, budget: CostBudget, cost: int) -> GraphQLError | None:
+        self.charged = True
+        if cost > budget.maximum:
+            self.throttle = await budget.spend(0)
+            return limit_error(
+                f"This query costs {cost:,} points, more than the {budget.maximum:,} a client may spend at once",
+                "MAX_COST_EXCEEDED",
+            )
+        self.throttle = await budget.spend(cost)
+        if self.throttle is None or self.throttle.admitted:
+            return None
+        return limit_error(
+            f"Rate limit exceeded: this query costs {cost:,} points and "
+            f"{math.floor(self.throttle.currently_available):,} are available, restored at "
+            f"{self.throttle.restore_rate:g} per second; retry in {self.throttle.seconds_until(cost)} seconds",
+            "RATE_LIMITED",
+        )
+
+    async def get_results(self) -> dict[str, Any]:
+        budget = self.budget
+        if budget is None:
+            return {}
+        if not self.charged:
+            self.throttle = await budget.spend(0)
+        return {
+            "cost": {
+                "requestedQueryCost": self.cost.cost if self.cost else 0,
+                "throttleStatus": self.throttle.as_extension() if self.throttle else None,
+            }
+        }

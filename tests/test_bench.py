@@ -1,0 +1,54 @@
+"""Smoke test of the benchmark command on a tiny data set: it runs end to end, every scenario
+answers without errors, and the API returns the same JSON as the hand-written SQL floor.
+The figures themselves are not asserted (they depend on the machine): see bench/RESULTS.md."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.databases import postgres_url, with_database
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ["portal", "search", "page-1", "page-3", "convert", "viewer", "viewer-hello-world"]
+
+
+def test_the_benchmark_command_runs_every_scenario_on_a_tiny_data_set(backend, request, tmp_path):
+    if backend == "postgres":
+        request.getfixturevalue("postgres_databases")  # skips with the reason when PostgreSQL is not there
+    results = tmp_path / "results.json"
+    bench_url = with_database(postgres_url() or "postgres://postgres@127.0.0.1:5432/x", f"lbbench_smoke_{tmp_path.name[-20:].replace('-', '_')}")
+
+    completed = subprocess.run(
+        [
+            sys.executable, "-m", "bench", "--leads", "400", "--backends", backend, "--postgres-url", bench_url,
+            "--data-dir", str(tmp_path), "--deep-page", "3", "--duration", "0.5", "--warmup", "0.2",
+            "--conversions", "3", "--floor-seconds", "0.3", "--concurrency", "2", "--json", str(results),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    try:
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        rows = json.loads(results.read_text())
+        assert [row["scenario"] for row in rows] == SCENARIOS
+        assert {row["scenario"]: row["api"]["errors"] for row in rows} == dict.fromkeys(SCENARIOS, 0)
+        assert {row["scenario"]: row["same_json"] for row in rows} == {
+            **dict.fromkeys(["portal", "search", "page-1", "page-3", "viewer"], "yes"),
+            "convert": "shape",
+            "viewer-hello-world": "-",
+        }
+        statements = {row["scenario"]: row["api"]["statements_per_request"] for row in rows}
+        assert statements["viewer"] == 1
+        assert statements["page-1"] == statements["page-3"] == 2
+        assert "p50 ms" in completed.stdout and "targets:" in completed.stdout
+    finally:
+        if backend == "postgres":
+            import asyncio
+
+            from tests.databases import _admin
+
+            name = bench_url.rsplit("/", 1)[1] + "_400"
+            asyncio.run(_admin(postgres_url(), f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
