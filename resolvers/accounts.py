@@ -16,17 +16,8 @@ from permissions import scopes
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
-from resolvers.loaders import by_id_loader
 from resolvers.opportunities import LoadedPage, NestedPageKey, nested_page_loader, pks_or_nothing
 from resolvers.pagination import Ordering, Page, paginate
-
-
-def account_loader(viewer: User) -> DataLoader[int, Account | None]:
-    return by_id_loader(lambda: scopes.visible_accounts(viewer))
-
-
-def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
-    return by_id_loader(lambda: scopes.visible_contacts(viewer))
 
 
 def contact_sort_key(contact: Contact) -> tuple[str, str, int]:

@@ -1,7 +1,7 @@
 """What the collaboration mutations share: the record an input names, forgetting what the
 request's loaders read before a write, and the viewer's permissions on a record."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -19,7 +19,6 @@ from resolvers.access import (
     role_on,
 )
 from resolvers.context import Context
-from resolvers.ids import node_pk
 from resolvers.loaders import LoaderFactory, Loaders
 
 Record = Lead | Opportunity
@@ -105,11 +104,3 @@ async def permissions_on(context: Context, record: Record) -> Permissions:
         log_activity=roles.may(role, Action.LOG_ACTIVITY),
         respond=roles.may(role, Action.RESPOND) and not converted and waits_on_viewers_company(context, record),
     )
-
-
-async def load_nodes(loader: DataLoader[int, T | None], node_ids: Iterable[str]) -> list[T | None]:
-    """Records by the node part of their global IDs, in one batch; a part that is not a whole
-    number loads as None."""
-    keys = [node_pk(node_id) for node_id in node_ids]
-    loaded = iter(await loader.load_many([key for key in keys if key is not None]))
-    return [None if key is None else next(loaded) for key in keys]

@@ -12,32 +12,17 @@ from tortoise.expressions import Q
 from tortoise.functions import Coalesce, Lower
 from tortoise.queryset import QuerySet
 
-from models import Account, Contact, DomainError, Lead, LeadAcceptance, LeadOpportunity, LeadStatus, Opportunity, User
+from models import DomainError, Lead, LeadAcceptance, LeadOpportunity, LeadStatus, Opportunity, User
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import role_on
 from resolvers.context import Info
-from resolvers.ids import decode_id, node_pk
-from resolvers.loaders import by_id_loader, grouped_loader
+from resolvers.ids import decode_id
+from resolvers.loaders import grouped_loader, lead_loader, opportunity_loader
+from resolvers.nodes import load_nodes
 from resolvers.pagination import Ordering, Page, bad_input, decode_cursor, encode_cursor, page_size, paginate
 
 T = TypeVar("T")
-
-
-def lead_loader(viewer: User) -> DataLoader[int, Lead | None]:
-    return by_id_loader(lambda: scopes.visible_leads(viewer))
-
-
-def opportunity_loader(viewer: User) -> DataLoader[int, Opportunity | None]:
-    return by_id_loader(lambda: scopes.visible_opportunities(viewer))
-
-
-def account_loader(viewer: User) -> DataLoader[int, Account | None]:
-    return by_id_loader(lambda: scopes.visible_accounts(viewer))
-
-
-def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
-    return by_id_loader(lambda: scopes.visible_contacts(viewer))
 
 
 def opportunity_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
@@ -60,10 +45,7 @@ async def lead(info: Info, lead_id: str) -> Lead | None:
 
 
 async def leads_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[Lead | None]:
-    """One batch for all ids; an id that is not a whole number loads as None."""
-    keys = [node_pk(node_id) for node_id in node_ids]
-    loaded = iter(await info.context.loaders.get(lead_loader).load_many([key for key in keys if key is not None]))
-    return [None if key is None else next(loaded) for key in keys]
+    return await load_nodes(info.context.loaders.get(lead_loader), node_ids)
 
 
 async def estimated_amount(info: Info, lead: Lead) -> Decimal | None:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.queryset import QuerySet
 
-from models import Account, Company, Contact, MemberRole, User
+from models import Account, Company, Contact, Lead, MemberRole, Opportunity, OpportunityStage, OpportunityTemplate, User
 from permissions import roles, scopes
 
 T = TypeVar("T")
@@ -45,6 +45,30 @@ def grouped_loader(query: Callable[[list[K]], QuerySet[T]], key: Callable[[T], K
 
 def company_loader(viewer: User) -> DataLoader[int, Company | None]:
     return by_id_loader(lambda: scopes.visible_companies(viewer))
+
+
+def lead_loader(viewer: User) -> DataLoader[int, Lead | None]:
+    return by_id_loader(lambda: scopes.visible_leads(viewer))
+
+
+def opportunity_loader(viewer: User) -> DataLoader[int, Opportunity | None]:
+    return by_id_loader(lambda: scopes.visible_opportunities(viewer))
+
+
+def account_loader(viewer: User) -> DataLoader[int, Account | None]:
+    return by_id_loader(lambda: scopes.visible_accounts(viewer))
+
+
+def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
+    return by_id_loader(lambda: scopes.visible_contacts(viewer))
+
+
+def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | None]:
+    return by_id_loader(lambda: scopes.visible_stages(viewer))
+
+
+def template_loader(viewer: User) -> DataLoader[int, OpportunityTemplate | None]:
+    return by_id_loader(lambda: scopes.visible_templates(viewer))
 
 
 def user_loader(viewer: User) -> DataLoader[int, User | None]:

@@ -24,19 +24,12 @@ from resolvers.access import require_opportunity
 from resolvers.collaboration import viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id, node_pk
-from resolvers.loaders import by_id_loader
+from resolvers.ids import decode_id
+from resolvers.loaders import opportunity_loader, stage_loader
+from resolvers.nodes import load_nodes
 from resolvers.pagination import Ordering, Page, decode_cursor, encode_cursor, page_size, paginate
 
 T = TypeVar("T")
-
-
-def opportunity_loader(viewer: User) -> DataLoader[int, Opportunity | None]:
-    return by_id_loader(lambda: scopes.visible_opportunities(viewer))
-
-
-def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | None]:
-    return by_id_loader(lambda: scopes.visible_stages(viewer))
 
 
 @dataclass
@@ -277,8 +270,5 @@ async def update(
 
 
 async def nodes_of(context: Context, factory: Callable[[User], DataLoader[int, T | None]], node_ids: Any) -> list[T | None]:
-    """Records by the node part of their global IDs, in one batch through a scoped loader; an
-    id that is not a whole number loads as None."""
-    keys = [node_pk(node_id) for node_id in node_ids]
-    loaded = iter(await context.loaders.get(factory).load_many([key for key in keys if key is not None]))
-    return [None if key is None else next(loaded) for key in keys]
+    """Records by the node part of their global IDs, through the request's scoped loader."""
+    return await load_nodes(context.loaders.get(factory), node_ids)

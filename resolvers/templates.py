@@ -42,7 +42,8 @@ from resolvers.access import require_lead
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
 from resolvers.ids import decode_id, node_pk
-from resolvers.loaders import by_id_loader, grouped_loader
+from resolvers.loaders import grouped_loader, template_loader
+from resolvers.nodes import load_nodes
 
 CAMEL_TO_FIELD = {
     "topic": "topic", "customerName": "customer_name", "firstName": "first_name", "lastName": "last_name",
@@ -52,30 +53,6 @@ CAMEL_TO_FIELD = {
     "name": "name", "amount": "amount", "closeDate": "close_date", "probability": "probability",
 }
 FIELD_TO_CAMEL = {value: key for key, value in CAMEL_TO_FIELD.items()}
-
-
-def lead_loader(viewer: User) -> DataLoader[int, Lead | None]:
-    return by_id_loader(lambda: scopes.visible_leads(viewer))
-
-
-def opportunity_loader(viewer: User) -> DataLoader[int, Opportunity | None]:
-    return by_id_loader(lambda: scopes.visible_opportunities(viewer))
-
-
-def account_loader(viewer: User) -> DataLoader[int, Account | None]:
-    return by_id_loader(lambda: scopes.visible_accounts(viewer))
-
-
-def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
-    return by_id_loader(lambda: scopes.visible_contacts(viewer))
-
-
-def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | None]:
-    return by_id_loader(lambda: scopes.visible_stages(viewer))
-
-
-def template_loader(viewer: User) -> DataLoader[int, OpportunityTemplate | None]:
-    return by_id_loader(lambda: scopes.visible_templates(viewer))
 
 
 def lead_events_loader(viewer: User) -> DataLoader[int, list[ConversionEvent]]:
@@ -99,9 +76,7 @@ async def events_of(info: Info, record: Lead | Opportunity) -> list[ConversionEv
 
 
 async def templates_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[OpportunityTemplate | None]:
-    keys = [node_pk(node_id) for node_id in node_ids]
-    loaded = iter(await info.context.loaders.get(template_loader).load_many([key for key in keys if key is not None]))
-    return [None if key is None else next(loaded) for key in keys]
+    return await load_nodes(info.context.loaders.get(template_loader), node_ids)
 
 
 async def events_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[ConversionEvent | None]:

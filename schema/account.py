@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 
 import models
-from resolvers import accounts, opportunities
+from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
 from schema.connection import Connection
 from schema.errors import UserError
@@ -46,7 +46,7 @@ class Account(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.Account | None]:
-        return await opportunities.nodes_of(info.context, accounts.account_loader, node_ids)
+        return await opportunities.nodes_of(info.context, loaders.account_loader, node_ids)
 
 
 @strawberry.type(description="A person at a customer, optionally part of an account.")
@@ -62,7 +62,7 @@ class Contact(relay.Node):
     async def account(self, info: Info) -> Account | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(accounts.account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(loaders.account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -72,7 +72,7 @@ class Contact(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.Contact | None]:
-        return await opportunities.nodes_of(info.context, accounts.contact_loader, node_ids)
+        return await opportunities.nodes_of(info.context, loaders.contact_loader, node_ids)
 
 
 @strawberry.input

@@ -9,7 +9,7 @@ from strawberry import relay
 
 import models
 from resolvers import activities as activity_resolvers
-from resolvers.collaboration import load_nodes
+from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from schema.enums import ActivityKind
 from schema.errors import UserError

@@ -1,15 +1,17 @@
 """Catalogs: sales plans, solutions and partner programs, and linking them to records."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
+from strawberry.dataloader import DataLoader
+from tortoise.models import Model
 
 import models
 from resolvers import catalog as catalog_resolvers
-from resolvers.collaboration import load_nodes
+from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from permissions import scopes
 from schema.company import Company
@@ -26,11 +28,15 @@ LeadRef = Annotated["Lead", strawberry.lazy("schema.lead")]
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
 
-@strawberry.type(description="A company's sales plan that leads and opportunities can be linked to.")
-class SalesPlan(relay.Node):
+@strawberry.type
+class CatalogEntry(relay.Node):
+    """What the three catalogs share; each names its model and its scoped loader."""
+
     id: relay.NodeID[int]
     name: str
     created_at: datetime
+    model: ClassVar[type[Model]]
+    loader: ClassVar[Callable[[models.User], DataLoader[int, Any]]]
 
     @strawberry.field
     async def company(self, info: Info) -> Company:
@@ -38,49 +44,29 @@ class SalesPlan(relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, models.SalesPlan))
+        return isinstance(obj, (cls, cls.model))
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return await load_nodes(info.context.loaders.get(catalog_resolvers.sales_plan_loader), node_ids)
+        return await load_nodes(info.context.loaders.get(cls.loader), node_ids)
+
+
+@strawberry.type(description="A company's sales plan that leads and opportunities can be linked to.")
+class SalesPlan(CatalogEntry):
+    model = models.SalesPlan
+    loader = catalog_resolvers.sales_plan_loader
 
 
 @strawberry.type(description="A product or solution a company offers.")
-class Solution(relay.Node):
-    id: relay.NodeID[int]
-    name: str
-    created_at: datetime
-
-    @strawberry.field
-    async def company(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, models.Solution))
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return await load_nodes(info.context.loaders.get(catalog_resolvers.solution_loader), node_ids)
+class Solution(CatalogEntry):
+    model = models.Solution
+    loader = catalog_resolvers.solution_loader
 
 
 @strawberry.type(description="A partner program a company runs.")
-class PartnerProgram(relay.Node):
-    id: relay.NodeID[int]
-    name: str
-    created_at: datetime
-
-    @strawberry.field
-    async def company(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
-
-    @classmethod
-    def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, models.PartnerProgram))
-
-    @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return await load_nodes(info.context.loaders.get(catalog_resolvers.partner_program_loader), node_ids)
+class PartnerProgram(CatalogEntry):
+    model = models.PartnerProgram
+    loader = catalog_resolvers.partner_program_loader
 
 
 @strawberry.input(description="Exactly one of leadId and opportunityId, and the entries to link.")

@@ -13,10 +13,12 @@ import models
 from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
 from resolvers import convert_lead as conversion
+from resolvers import loaders
 from resolvers import templates
 from resolvers.context import Info
 from resolvers.pagination import bad_input
 from schema.errors import UserError, user_errors
+from schema.mutation_results import given_fields
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -111,11 +113,6 @@ class UnlinkOpportunityInput:
     opportunity_id: strawberry.ID
 
 
-def given_fields(draft: Any) -> dict[str, Any]:
-    """The draft's fields the client gave (an explicit null included), by model attribute name."""
-    return {name: value for name, value in vars(draft).items() if value is not strawberry.UNSET}
-
-
 def choice_input(choice: Any) -> conversion.ChoiceInput | None:
     if choice is None or choice is strawberry.UNSET:
         return None
@@ -194,25 +191,25 @@ class ConversionEvent(relay.Node):
 
     @strawberry.field
     async def lead(self, info: Info) -> LeadRef | None:
-        return await info.context.loaders.get(templates.lead_loader).load(self.lead_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get(loaders.lead_loader).load(self.lead_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def opportunity(self, info: Info) -> OpportunityRef | None:
         if self.opportunity_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(templates.opportunity_loader).load(self.opportunity_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get(loaders.opportunity_loader).load(self.opportunity_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def account(self, info: Info) -> AccountRef | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(templates.account_loader).load(self.account_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get(loaders.account_loader).load(self.account_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def contact(self, info: Info) -> ContactRef | None:
         if self.contact_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(templates.contact_loader).load(self.contact_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get(loaders.contact_loader).load(self.contact_id)  # type: ignore[attr-defined]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -275,11 +272,11 @@ class LeadOpportunityLink:
 
     @strawberry.field
     async def lead(self, info: Info) -> LeadRef | None:
-        return await info.context.loaders.get(templates.lead_loader).load(self.lead_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get(loaders.lead_loader).load(self.lead_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     async def opportunity(self, info: Info) -> OpportunityRef | None:
-        return await info.context.loaders.get(templates.opportunity_loader).load(self.opportunity_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get(loaders.opportunity_loader).load(self.opportunity_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type

@@ -20,6 +20,7 @@ from schema.connection import Connection
 from schema.conversion import RecordConversion
 from schema.enums import LeadAcceptance, LeadStatus, OrderDirection
 from schema.errors import UserError, user_errors
+from schema.mutation_results import given_fields
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -230,11 +231,6 @@ class RespondToLeadPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-def _lead_fields(input: Any) -> dict[str, Any]:
-    """The lead fields the input gives, an explicit null included, by model attribute name."""
-    return {name: value for name, value in vars(input).items() if name in EDITABLE_FIELDS and value is not strawberry.UNSET}
-
-
 @strawberry.type
 class LeadQuery:
     @strawberry.field(description="The lead; null when the viewer cannot see it.")
@@ -271,7 +267,7 @@ class LeadMutation:
     async def create_lead(self, info: Info, input: CreateLeadInput) -> CreateLeadPayload:
         lead, errors = await lead_mutations.create_lead(
             info.context,
-            {name: value for name, value in _lead_fields(input).items() if value is not None},
+            {name: value for name, value in given_fields(input, only=EDITABLE_FIELDS).items() if value is not None},
             sourced_by_id=input.sourced_by_id,
             partner_id=input.partner_id,
             acceptance_deadline=input.acceptance_deadline,
@@ -280,12 +276,8 @@ class LeadMutation:
 
     @strawberry.mutation(description="Change a lead's fields, or share it with another partner (COLLABORATOR or more).")
     async def update_lead(self, info: Info, input: UpdateLeadInput) -> UpdateLeadPayload:
-        sharing = {
-            name: getattr(input, name)
-            for name in ("partner_id", "acceptance_deadline")
-            if getattr(input, name) is not strawberry.UNSET
-        }
-        lead, errors = await lead_mutations.update_lead(info.context, input.lead_id, _lead_fields(input), sharing)
+        sharing = given_fields(input, only=("partner_id", "acceptance_deadline"))
+        lead, errors = await lead_mutations.update_lead(info.context, input.lead_id, given_fields(input, only=EDITABLE_FIELDS), sharing)
         return UpdateLeadPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Move a lead to another status; CLOSED_NOT_CONVERTED needs a reason.")

@@ -10,7 +10,7 @@ from strawberry import relay
 import models
 from resolvers import members as member_resolvers
 from resolvers import policies as policy_resolvers
-from resolvers.collaboration import load_nodes
+from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from schema.company import Company
 from schema.enums import MemberRole, MembershipSource

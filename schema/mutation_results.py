@@ -1,11 +1,23 @@
-"""Pieces of the collaboration mutations' inputs and payloads: the record an input names, the
-payload fields that return it."""
+"""Pieces of mutation inputs and payloads: the fields an input gives, the record it names, and
+the payload fields that return it."""
 
+from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 
 import models
+
+
+def given_fields(input: Any, *, only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dict[str, Any]:
+    """The fields an input gives, an explicit null included, by attribute name; `only` keeps
+    those named, `skip` leaves those named out."""
+    kept = None if only is None else set(only)
+    return {
+        name: value
+        for name, value in vars(input).items()
+        if value is not strawberry.UNSET and (kept is None or name in kept) and name not in skip
+    }
 
 
 def given(value: strawberry.ID | None) -> str | None:

@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 import models
-from resolvers import accounts, opportunities, templates
+from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
 from resolvers.loaders import record_account_loader, record_contact_loader, record_user_loader
 from schema.account import Account, AccountMutation, AccountQuery, Contact
@@ -20,6 +20,7 @@ from schema.connection import Connection
 from schema.conversion import RecordConversion
 from schema.enums import ForecastCategory, OrderDirection
 from schema.errors import UserError, user_errors
+from schema.mutation_results import given_fields
 from schema.template import OpportunityTemplate
 from schema.user import User
 
@@ -49,7 +50,7 @@ class OpportunityStage(relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.OpportunityStage | None]:
-        return await opportunities.nodes_of(info.context, opportunities.stage_loader, node_ids)
+        return await opportunities.nodes_of(info.context, loaders.stage_loader, node_ids)
 
 
 @strawberry.type(description="A deal in progress, moving through stages.")
@@ -71,7 +72,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     async def template(self, info: Info) -> OpportunityTemplate | None:
         if self.template_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(templates.template_loader).load(self.template_id)  # type: ignore[attr-defined,return-value]
+        return await info.context.loaders.get(loaders.template_loader).load(self.template_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
     async def contact(self, info: Info) -> Contact | None:
@@ -134,7 +135,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     async def resolve_nodes(
         cls, *, info: Info, node_ids: Iterable[str], required: bool = False
     ) -> list[models.Opportunity | None]:
-        return await opportunities.nodes_of(info.context, opportunities.opportunity_loader, node_ids)
+        return await opportunities.nodes_of(info.context, loaders.opportunity_loader, node_ids)
 
 
 OpportunityOrderField = strawberry.enum(opportunities.OpportunityOrderField, name="OpportunityOrderField")
@@ -202,10 +203,6 @@ VALUE_FIELDS = ("name", "amount", "currency", "close_date", "probability")
 REFERENCE_FIELDS = {"stage": "stage_id", "account": "account_id", "contact": "contact_id", "partner": "partner_id"}
 
 
-def _given(input: Any, names: Iterable[str]) -> dict[str, Any]:
-    return {name: getattr(input, name) for name in names if getattr(input, name) is not strawberry.UNSET}
-
-
 @strawberry.type
 class OpportunityQuery(AccountQuery):
     @strawberry.field(description="The opportunity; null when the viewer cannot see it.")
@@ -257,7 +254,7 @@ class OpportunityMutation(AccountMutation):
     async def create_opportunity(self, info: Info, input: CreateOpportunityInput) -> CreateOpportunityPayload:
         reference_ids = {"sourced_by": input.sourced_by_id, **{name: getattr(input, id_field) for name, id_field in REFERENCE_FIELDS.items()}}
         reference_ids = {name: value for name, value in reference_ids.items() if value is not None}
-        opportunity, errors = await opportunities.create(info.context, _given(input, VALUE_FIELDS), reference_ids)
+        opportunity, errors = await opportunities.create(info.context, given_fields(input, only=VALUE_FIELDS), reference_ids)
         return CreateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Change an opportunity's fields (COLLABORATOR or more).")
@@ -268,6 +265,6 @@ class OpportunityMutation(AccountMutation):
             if getattr(input, id_field) is not strawberry.UNSET
         }
         opportunity, errors = await opportunities.update(
-            info.context, input.opportunity_id, _given(input, VALUE_FIELDS), reference_ids
+            info.context, input.opportunity_id, given_fields(input, only=VALUE_FIELDS), reference_ids
         )
         return UpdateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]

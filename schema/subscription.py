@@ -8,7 +8,7 @@ import strawberry
 
 from resolvers import lead_events
 from resolvers.context import Info
-from resolvers.opportunities import opportunity_loader
+from resolvers.loaders import opportunity_loader
 from schema.lead import Lead
 from schema.user import User
 

@@ -11,10 +11,11 @@ from strawberry import relay
 import models
 from models.template import OpportunityTemplate as OpportunityTemplateModel
 from permissions import scopes
-from resolvers import templates
+from resolvers import loaders, templates
 from resolvers.context import Info
 from schema.enums import MemberRole
 from schema.errors import UserError, user_errors
+from schema.mutation_results import given_fields
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ class OpportunityTemplate(relay.Node):
     async def default_stage(self, info: Info) -> StageRef | None:
         if self.default_stage_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(templates.stage_loader).load(self.default_stage_id)  # type: ignore[attr-defined]
+        return await info.context.loaders.get(loaders.stage_loader).load(self.default_stage_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     def field_mappings(self) -> list[FieldMapping]:
@@ -123,10 +124,6 @@ class OpportunityTemplatePayload:
 class UpdateConversionSettingsPayload:
     settings: ConversionSettings | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
-
-
-def given(input: Any, *skip: str) -> dict[str, Any]:
-    return {name: value for name, value in vars(input).items() if value is not strawberry.UNSET and name not in skip}
 
 
 @strawberry.type
@@ -235,15 +232,15 @@ class TemplateQuery:
 class TemplateMutation:
     @strawberry.mutation(description="Create a template for the admin's company.")
     async def create_opportunity_template(self, info: Info, input: CreateOpportunityTemplateInput) -> OpportunityTemplatePayload:
-        template, errors = await templates.create_template(info.context, given(input))
+        template, errors = await templates.create_template(info.context, given_fields(input))
         return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Change a template of the admin's company.")
     async def update_opportunity_template(self, info: Info, input: UpdateOpportunityTemplateInput) -> OpportunityTemplatePayload:
-        template, errors = await templates.update_template(info.context, input.template_id, given(input, "template_id"))
+        template, errors = await templates.update_template(info.context, input.template_id, given_fields(input, skip=("template_id",)))
         return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
     @strawberry.mutation(description="Change the admin's company's conversion settings.")
     async def update_conversion_settings(self, info: Info, input: UpdateConversionSettingsInput) -> UpdateConversionSettingsPayload:
-        settings, errors = await templates.update_settings(info.context, given(input))
+        settings, errors = await templates.update_settings(info.context, given_fields(input))
         return UpdateConversionSettingsPayload(settings=settings, user_errors=user_errors(errors))  # type: ignore[arg-type]
