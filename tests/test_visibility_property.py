@@ -5,6 +5,7 @@ invisible to its users by construction and the oracle only needs the example's o
 """
 
 import asyncio
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -104,9 +105,11 @@ def oracle_role(plan: NetworkPlan, record: RecordPlan, user_index: int) -> str |
 
 
 async def build(plan: NetworkPlan) -> tuple[list[Company], list[User], list[Lead], list[Opportunity]]:
-    companies = [await Company.create(name=f"Company {id(plan)}-{index}") for index in range(plan.companies)]
+    # Every example shares one database; id(plan) may be reused once a plan is freed, a uuid never is.
+    network = uuid.uuid4().hex
+    companies = [await Company.create(name=f"Company {network}-{index}") for index in range(plan.companies)]
     users = [
-        await User.create(email=f"u{index}-{id(plan)}@example.com", name=f"U{index}", company=companies[company], is_admin=is_admin)
+        await User.create(email=f"u{index}-{network}@example.com", name=f"U{index}", company=companies[company], is_admin=is_admin)
         for index, (company, is_admin) in enumerate(plan.users)
     ]
     for company, roles in zip(companies, plan.policies, strict=True):
