@@ -10,6 +10,7 @@ from strawberry import relay
 import models
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from schema.connection import Connection
 from schema.errors import UserError
 from schema.errors import user_errors
@@ -28,8 +29,8 @@ class Account(relay.Node):
     industry: str | None
 
     @strawberry.field(description="The account's contacts the viewer can see, by last name.")
-    async def contacts(self, info: Info) -> list["Contact"]:
-        return await info.context.loaders.get(accounts.account_contacts_loader).load(self.id)  # type: ignore[return-value]
+    def contacts(self, info: Info) -> list["Contact"]:
+        return load_now(info.context.loaders.get(accounts.account_contacts_loader), self.id)  # type: ignore[return-value]
 
     @strawberry.field(description="The account's opportunities the viewer can see, oldest first.")
     async def opportunities(
@@ -59,10 +60,10 @@ class Contact(relay.Node):
     job_title: str | None
 
     @strawberry.field
-    async def account(self, info: Info) -> Account | None:
+    def account(self, info: Info) -> Account | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(loaders.account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(loaders.account_loader), self.account_id)  # type: ignore[attr-defined,return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:

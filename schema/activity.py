@@ -11,6 +11,7 @@ import models
 from resolvers import activities as activity_resolvers
 from resolvers.nodes import load_nodes
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from schema.enums import ActivityKind
 from schema.errors import UserError
 from schema.mutation_results import given, on_record
@@ -35,8 +36,8 @@ class Activity(relay.Node):
     created_at: datetime
 
     @strawberry.field(description="Who logged it.")
-    async def owner(self, info: Info) -> User:
-        return await info.context.loaders.get(activity_resolvers.activity_owner_loader).load(self.owner_id)  # type: ignore[attr-defined,return-value]
+    def owner(self, info: Info) -> User:
+        return load_now(info.context.loaders.get(activity_resolvers.activity_owner_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:

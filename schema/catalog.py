@@ -13,6 +13,7 @@ import models
 from resolvers import catalog as catalog_resolvers
 from resolvers.nodes import load_nodes
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from permissions import scopes
 from schema.company import Company
 from schema.connection import Connection
@@ -39,8 +40,8 @@ class CatalogEntry(relay.Node):
     loader: ClassVar[Callable[[models.User], DataLoader[int, Any]]]
 
     @strawberry.field
-    async def company(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+    def company(self, info: Info) -> Company:
+        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:

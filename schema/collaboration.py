@@ -12,6 +12,7 @@ from resolvers import members as member_resolvers
 from resolvers import sections as section_resolvers
 from resolvers.collaboration import permissions_on, viewer_role
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from schema.activity import Activity, ActivityMutation
 from schema.catalog import CatalogMutation, CatalogQuery, PartnerProgram, SalesPlan, Solution
 from schema.company import Company
@@ -37,8 +38,8 @@ class CompanySection:
     updated_at: datetime
 
     @strawberry.field
-    async def company(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+    def company(self, info: Info) -> Company:
+        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The company's account in its own CRM: null for viewers of other companies.")
     def crm_account(self, info: Info) -> str | None:

@@ -16,6 +16,7 @@ from resolvers import convert_lead as conversion
 from resolvers import loaders
 from resolvers import templates
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from resolvers.pagination import bad_input
 from schema.errors import UserError, user_errors
 from schema.mutation_results import given_fields
@@ -186,30 +187,30 @@ class ConversionEvent(relay.Node):
     created_at: datetime = strawberry.field(description="When it happened (UTC).")
 
     @strawberry.field
-    async def actor(self, info: Info) -> User | None:
-        return await info.context.loaders.user.load(self.actor_id)  # type: ignore[attr-defined]
+    def actor(self, info: Info) -> User | None:
+        return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def lead(self, info: Info) -> LeadRef | None:
-        return await info.context.loaders.get(loaders.lead_loader).load(self.lead_id)  # type: ignore[attr-defined]
+    def lead(self, info: Info) -> LeadRef | None:
+        return load_now(info.context.loaders.get(loaders.lead_loader), self.lead_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def opportunity(self, info: Info) -> OpportunityRef | None:
+    def opportunity(self, info: Info) -> OpportunityRef | None:
         if self.opportunity_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(loaders.opportunity_loader).load(self.opportunity_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def account(self, info: Info) -> AccountRef | None:
+    def account(self, info: Info) -> AccountRef | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(loaders.account_loader).load(self.account_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.account_loader), self.account_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def contact(self, info: Info) -> ContactRef | None:
+    def contact(self, info: Info) -> ContactRef | None:
         if self.contact_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(loaders.contact_loader).load(self.contact_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.contact_loader), self.contact_id)  # type: ignore[attr-defined]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -267,16 +268,16 @@ class LeadOpportunityLink:
         return OpportunityLinkHow.CREATED if self.created_by_conversion else OpportunityLinkHow.LINKED  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def by(self, info: Info) -> User | None:
-        return await info.context.loaders.user.load(self.actor_id)  # type: ignore[attr-defined]
+    def by(self, info: Info) -> User | None:
+        return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def lead(self, info: Info) -> LeadRef | None:
-        return await info.context.loaders.get(loaders.lead_loader).load(self.lead_id)  # type: ignore[attr-defined]
+    def lead(self, info: Info) -> LeadRef | None:
+        return load_now(info.context.loaders.get(loaders.lead_loader), self.lead_id)  # type: ignore[attr-defined]
 
     @strawberry.field
-    async def opportunity(self, info: Info) -> OpportunityRef | None:
-        return await info.context.loaders.get(loaders.opportunity_loader).load(self.opportunity_id)  # type: ignore[attr-defined]
+    def opportunity(self, info: Info) -> OpportunityRef | None:
+        return load_now(info.context.loaders.get(loaders.opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined]
 
 
 @strawberry.type

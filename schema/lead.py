@@ -13,7 +13,7 @@ from models.lead_workflow import EDITABLE_FIELDS
 from models.lead_workflow import LeadDecision as LeadDecisionValue
 from resolvers import lead_mutations, leads
 from resolvers.context import Info
-from resolvers.loaders import record_account_loader, record_contact_loader, record_user_loader
+from resolvers.loaders import load_now, record_account_loader, record_contact_loader, record_user_loader
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import Connection
@@ -70,36 +70,36 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
         return self.acceptance_at(datetime.now(UTC))  # type: ignore[attr-defined]
 
     @strawberry.field(description="The company that brought the lead.")
-    async def sourced_by(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.sourced_by_id)  # type: ignore[attr-defined,return-value]
+    def sourced_by(self, info: Info) -> Company:
+        return load_now(info.context.loaders.company, self.sourced_by_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The company the lead is shared with.")
-    async def partner(self, info: Info) -> Company | None:
+    def partner(self, info: Info) -> Company | None:
         if self.partner_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.company.load(self.partner_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
-    async def owner(self, info: Info) -> User:
-        return await info.context.loaders.get(record_user_loader).load(self.owner_id)  # type: ignore[attr-defined,return-value]
+    def owner(self, info: Info) -> User:
+        return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
-    async def converted_by(self, info: Info) -> User | None:
+    def converted_by(self, info: Info) -> User | None:
         if self.converted_by_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.user.load(self.converted_by_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.user, self.converted_by_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
-    async def converted_account(self, info: Info) -> AccountRef | None:
+    def converted_account(self, info: Info) -> AccountRef | None:
         if self.converted_account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(record_account_loader).load(self.converted_account_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_account_loader), self.converted_account_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
-    async def converted_contact(self, info: Info) -> ContactRef | None:
+    def converted_contact(self, info: Info) -> ContactRef | None:
         if self.converted_contact_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(record_contact_loader).load(self.converted_contact_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_contact_loader), self.converted_contact_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The opportunities linked to the lead that the viewer can see, newest link first.")
     async def opportunities(

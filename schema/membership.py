@@ -12,6 +12,7 @@ from resolvers import members as member_resolvers
 from resolvers import policies as policy_resolvers
 from resolvers.nodes import load_nodes
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from schema.company import Company
 from schema.enums import MemberRole, MembershipSource
 from schema.errors import UserError, user_errors
@@ -43,14 +44,14 @@ class AccessPolicy(relay.Node):
     created_at: datetime
 
     @strawberry.field
-    async def company(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined,return-value]
+    def company(self, info: Info) -> Company:
+        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The admin who created it; null once they are gone or not visible.")
-    async def created_by(self, info: Info) -> User | None:
+    def created_by(self, info: Info) -> User | None:
         if self.created_by_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.user.load(self.created_by_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.user, self.created_by_id)  # type: ignore[attr-defined,return-value]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:

@@ -12,7 +12,7 @@ from strawberry import relay
 import models
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
-from resolvers.loaders import record_account_loader, record_contact_loader, record_user_loader
+from resolvers.loaders import load_now, record_account_loader, record_contact_loader, record_user_loader
 from schema.account import Account, AccountMutation, AccountQuery, Contact
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
@@ -63,22 +63,22 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     updated_at: datetime
 
     @strawberry.field
-    async def account(self, info: Info) -> Account | None:
+    def account(self, info: Info) -> Account | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(record_account_loader).load(self.account_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_account_loader), self.account_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The template the opportunity was made from, when a conversion made it.")
-    async def template(self, info: Info) -> OpportunityTemplate | None:
+    def template(self, info: Info) -> OpportunityTemplate | None:
         if self.template_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(loaders.template_loader).load(self.template_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(loaders.template_loader), self.template_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
-    async def contact(self, info: Info) -> Contact | None:
+    def contact(self, info: Info) -> Contact | None:
         if self.contact_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(record_contact_loader).load(self.contact_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_contact_loader), self.contact_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="Null for a viewer whose role is PARTICIPANT.")
     async def amount(self, info: Info) -> Decimal | None:
@@ -109,18 +109,18 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return (await opportunities.stage_of(info.context, self)).is_won  # type: ignore[arg-type]
 
     @strawberry.field
-    async def sourced_by(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.sourced_by_id)  # type: ignore[attr-defined,return-value]
+    def sourced_by(self, info: Info) -> Company:
+        return load_now(info.context.loaders.company, self.sourced_by_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
-    async def partner(self, info: Info) -> Company | None:
+    def partner(self, info: Info) -> Company | None:
         if self.partner_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.company.load(self.partner_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field
-    async def owner(self, info: Info) -> User:
-        return await info.context.loaders.get(record_user_loader).load(self.owner_id)  # type: ignore[attr-defined,return-value]
+    def owner(self, info: Info) -> User:
+        return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The leads the viewer can see that this opportunity came from or was linked to, oldest first.")
     async def leads(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[LeadRef]:

@@ -9,6 +9,7 @@ import strawberry
 from models import ForecastCategory as ForecastCategoryValue
 from resolvers import pipeline
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from schema.company import Company
 from schema.enums import ForecastCategory, LeadAcceptance, LeadStatus
 
@@ -117,10 +118,10 @@ class LeadFunnelPartner(LeadFunnelFigures):
     partner_id: strawberry.Private[int | None]
 
     @strawberry.field(description="Null for leads not shared with a partner.")
-    async def partner(self, info: Info) -> Company | None:
+    def partner(self, info: Info) -> Company | None:
         if self.partner_id is None:
             return None
-        return await info.context.loaders.company.load(self.partner_id)  # type: ignore[return-value]
+        return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[return-value]
 
 
 @strawberry.type(description="The conversion funnel of the leads the viewer can see.")

@@ -7,6 +7,7 @@ from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
 from schema.errors import MaskInternalErrors
+from schema.execution import ExecutionContext
 from schema.input_text import RefuseNulCharacters
 from schema.lead import LeadMutation, LeadQuery
 from schema.lead_import import LeadImportMutation
@@ -47,6 +48,7 @@ schema = strawberry.Schema(
     subscription=Subscription,
     types=[Company, User],
     config=StrawberryConfig(),
+    execution_context_class=ExecutionContext,
     extensions=[
         QueryLimiter,
         lambda: ParserCache(maxsize=1024),

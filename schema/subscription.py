@@ -8,7 +8,7 @@ import strawberry
 
 from resolvers import lead_events
 from resolvers.context import Info
-from resolvers.loaders import opportunity_loader
+from resolvers.loaders import load_now, opportunity_loader
 from schema.lead import Lead
 from schema.user import User
 
@@ -31,14 +31,14 @@ class LeadEvent:
     occurred_at: datetime
 
     @strawberry.field(description="Who did it.")
-    async def actor(self, info: Info) -> User | None:
-        return await info.context.loaders.user.load(self.actor_id)  # type: ignore[attr-defined,return-value]
+    def actor(self, info: Info) -> User | None:
+        return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The opportunity converted to, linked or unlinked; null when there is none or the subscriber cannot see it.")
-    async def opportunity(self, info: Info) -> OpportunityRef | None:
+    def opportunity(self, info: Info) -> OpportunityRef | None:
         if self.opportunity_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(opportunity_loader).load(self.opportunity_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined,return-value]
 
 
 @strawberry.type

@@ -13,6 +13,7 @@ from models.template import OpportunityTemplate as OpportunityTemplateModel
 from permissions import scopes
 from resolvers import loaders, templates
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from schema.enums import MemberRole
 from schema.errors import UserError, user_errors
 from schema.mutation_results import given_fields
@@ -45,10 +46,10 @@ class OpportunityTemplate(relay.Node):
     copy_company_sections: bool
 
     @strawberry.field
-    async def default_stage(self, info: Info) -> StageRef | None:
+    def default_stage(self, info: Info) -> StageRef | None:
         if self.default_stage_id is None:  # type: ignore[attr-defined]
             return None
-        return await info.context.loaders.get(loaders.stage_loader).load(self.default_stage_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.stage_loader), self.default_stage_id)  # type: ignore[attr-defined]
 
     @strawberry.field
     def field_mappings(self) -> list[FieldMapping]:

@@ -7,6 +7,7 @@ from strawberry import relay
 import models
 from resolvers import nodes
 from resolvers.context import Info
+from resolvers.loaders import load_now
 from schema.company import Company
 
 
@@ -21,8 +22,8 @@ class User(relay.Node):
     )
 
     @strawberry.field
-    async def company(self, info: Info) -> Company:
-        return await info.context.loaders.company.load(self.company_id)  # type: ignore[attr-defined]
+    def company(self, info: Info) -> Company:
+        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
