@@ -7,7 +7,7 @@ from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
 from schema.errors import MaskInternalErrors
-from schema.execution import ExecutionContext
+from schema.execution import ExecutionContext, resolve_node_ids_directly
 from schema.input_text import RefuseNulCharacters
 from schema.lead import LeadMutation, LeadQuery
 from schema.lead_import import LeadImportMutation
@@ -57,3 +57,4 @@ schema = strawberry.Schema(
         MaskInternalErrors,
     ],
 )
+resolve_node_ids_directly(schema)
