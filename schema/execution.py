@@ -8,17 +8,16 @@ for values that are already there. The schema's executor treats records as plain
 
 from datetime import date, datetime
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
-
+from strawberry import relay
 from strawberry.execution import optimized_is_awaitable
 from strawberry.relay import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
 from tortoise.models import Model
-
 
 _PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, dict, Decimal, datetime, date})
 
@@ -37,18 +36,27 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self.is_awaitable = is_awaitable  # type: ignore[assignment]
 
 
-def _global_id(type_name: str, root: Any, info: GraphQLResolveInfo) -> str:
-    return to_base64(type_name, root.id)
+def _global_id_resolver(type_name: str, id_attr: str) -> Any:
+    def resolve(root: Any, info: GraphQLResolveInfo) -> str:
+        return to_base64(type_name, getattr(root, id_attr))
+
+    return resolve
 
 
 def resolve_node_ids_directly(schema: strawberry.Schema) -> None:
-    """Every Node's `id` is resolved by graphql-core straight from the record's primary key.
+    """Each Node's `id` is resolved by graphql-core straight from the attribute typed `NodeID`.
 
     Strawberry's relay `id` resolver goes through its whole resolver path (its Info object,
     argument conversion, the field-extension chain, then a schema lookup of the type because a
-    record is not a Strawberry instance): a portal page resolves some 1,900 ids. Every Node type
-    here takes its id from `relay.NodeID[int]` `id`, so the global ID is `to_base64(type, root.id)`,
-    the same string Strawberry makes."""
+    record is not a Strawberry instance): a portal page resolves some 1,900 ids. For a type that
+    keeps relay's own `resolve_id`, the global ID is `to_base64(type, getattr(root, id_attr))`,
+    the same string Strawberry makes; a type that overrides `resolve_id` keeps Strawberry's path."""
     for graphql_type in schema._schema.type_map.values():
-        if isinstance(graphql_type, GraphQLObjectType) and any(i.name == "Node" for i in graphql_type.interfaces):
-            graphql_type.fields["id"].resolve = partial(_global_id, graphql_type.name)
+        if not isinstance(graphql_type, GraphQLObjectType) or "Node" not in {i.name for i in graphql_type.interfaces}:
+            continue
+        definition = schema.get_type_by_name(graphql_type.name)
+        assert isinstance(definition, StrawberryObjectDefinition)
+        origin = definition.origin
+        if origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__:
+            continue
+        graphql_type.fields["id"].resolve = _global_id_resolver(graphql_type.name, origin.resolve_id_attr())
