@@ -8,9 +8,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from strawberry.relay import to_base64
+
+if TYPE_CHECKING:
+    from resolvers.pagination import Cursors
 
 PORTAL = """
 query Portal {
@@ -68,6 +71,8 @@ SEARCH_STATUSES = ["OPEN_NOT_CONTACTED", "WORKING_CONTACTED"]
 HUB = "Seed Company 00001"
 PARTNER = "Seed Company 00002"
 DEEP_PAGE = 1000
+LEADS_LIST = "leads:CREATED_AT:DESC"
+"""The name the cursors of `leads` in its default order carry."""
 RANK = {"VIEWER": 1, "PARTICIPANT": 2, "COLLABORATOR": 3, "OWNER": 4}
 
 
@@ -164,6 +169,7 @@ class Fixtures:
     partner_admin: Viewer
     deep_cursor: str
     deep_page: int
+    cursors: "Cursors"
     convert_lead_ids: list[int] = field(default_factory=list)
 
 
@@ -195,25 +201,23 @@ async def leads_page(sql: Sql, viewer: Viewer, *, size: int, after: tuple[dateti
     return await sql.rows(query, *args)
 
 
-def page_json(rows: list[Any], size: int, node: Callable[[Any], dict[str, Any]], with_cursor: bool) -> dict[str, Any]:
-    from resolvers.pagination import encode_cursor
-
+def page_json(
+    rows: list[Any], size: int, node: Callable[[Any], dict[str, Any]], with_cursor: bool, codec: "Cursors"
+) -> dict[str, Any]:
     kept = rows[:size]
-    cursors = [encode_cursor(as_datetime(row["created_at"]), row["id"]) for row in kept]
+    cursors = [codec.encode(LEADS_LIST, as_datetime(row["created_at"]), row["id"]) for row in kept]
     edges = [({"cursor": cursor} if with_cursor else {}) | {"node": node(row)} for row, cursor in zip(kept, cursors)]
     return {"edges": edges, "pageInfo": {"hasNextPage": len(rows) > size, "endCursor": cursors[-1] if cursors else None}}
 
 
-async def floor_page(sql: Sql, viewer: Viewer, after: str | None) -> str:
-    from resolvers.pagination import decode_cursor
-
-    position = decode_cursor(after) if after else None
+async def floor_page(sql: Sql, viewer: Viewer, after: str | None, codec: "Cursors") -> str:
+    position = codec.decode(after, LEADS_LIST, "after") if after else None
     rows = await leads_page(sql, viewer, size=20, after=position)
-    page = page_json(rows, 20, lambda row: {"id": gid("Lead", row["id"]), "topic": row["topic"], "status": row["status"]}, True)
+    page = page_json(rows, 20, lambda row: {"id": gid("Lead", row["id"]), "topic": row["topic"], "status": row["status"]}, True, codec)
     return json.dumps({"data": {"leads": page}}, separators=(",", ":"))
 
 
-async def floor_search(sql: Sql, viewer: Viewer) -> str:
+async def floor_search(sql: Sql, viewer: Viewer, codec: "Cursors") -> str:
     like = "ILIKE" if sql.postgres else "LIKE"
     statuses = ",".join(f"'{status}'" for status in SEARCH_STATUSES)
     extra = (
@@ -226,6 +230,7 @@ async def floor_search(sql: Sql, viewer: Viewer) -> str:
         20,
         lambda row: {"id": gid("Lead", row["id"]), "topic": row["topic"], "customerName": row["customer_name"], "status": row["status"]},
         False,
+        codec,
     )
     return json.dumps({"data": {"leads": page}}, separators=(",", ":"))
 
@@ -517,14 +522,14 @@ def scenarios(fixtures: Fixtures, convert_count: int) -> list[Scenario]:
             "search",
             hub,
             [{"query": SEARCH, "variables": {"search": SEARCH_TERM, "status": SEARCH_STATUSES}}],
-            lambda sql, i: floor_search(sql, hub),
+            lambda sql, i: floor_search(sql, hub, fixtures.cursors),
         ),
-        Scenario("page-1", hub, [{"query": PAGE}], lambda sql, i: floor_page(sql, hub, None)),
+        Scenario("page-1", hub, [{"query": PAGE}], lambda sql, i: floor_page(sql, hub, None, fixtures.cursors)),
         Scenario(
             f"page-{fixtures.deep_page}",
             hub,
             [{"query": PAGE, "variables": {"after": fixtures.deep_cursor}}],
-            lambda sql, i: floor_page(sql, hub, fixtures.deep_cursor),
+            lambda sql, i: floor_page(sql, hub, fixtures.deep_cursor, fixtures.cursors),
         ),
         Scenario(
             "convert",
@@ -543,7 +548,9 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
     from leadbridge.auth import issue_token
     from models import Lead, LeadMember, LeadStatus, MemberRole, PartnerProgram, SalesPlan, Solution, User
     from permissions import scopes
-    from resolvers.pagination import encode_cursor
+    from resolvers.pagination import Cursors
+
+    cursors = Cursors.signed_with(secret_key)
 
     async def admin_of(company_name: str) -> tuple[User, Viewer]:
         user = await User.get(company__name=company_name, is_admin=True)
@@ -560,7 +567,7 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
     )
     if before is None:
         raise SystemExit(f"the hub's admin sees fewer than {deep_page * 20} leads: seed more leads or lower --deep-page")
-    deep_cursor = encode_cursor(before.created_at, before.id)
+    deep_cursor = cursors.encode(LEADS_LIST, before.created_at, before.id)
 
     colleagues = await User.filter(company_id=hub.company_id).order_by("id").limit(6)
     plans = await SalesPlan.filter(company_id=hub.company_id).order_by("id").limit(2)
@@ -592,4 +599,4 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
         await lead.solutions.add(*solutions)
         await lead.partner_programs.add(*programs)
         lead_ids.append(lead.id)
-    return Fixtures(hub_admin=hub, partner_admin=partner, deep_cursor=deep_cursor, deep_page=deep_page, convert_lead_ids=lead_ids)
+    return Fixtures(hub_admin=hub, partner_admin=partner, deep_cursor=deep_cursor, deep_page=deep_page, cursors=cursors, convert_lead_ids=lead_ids)

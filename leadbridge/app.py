@@ -15,6 +15,7 @@ from leadbridge.http import GraphQLEndpoint, error_body, json_response, wants_ht
 from leadbridge.rate_limit import buckets
 from leadbridge.settings import Settings
 from leadbridge.websocket import GraphQLWebSocket
+from resolvers.pagination import Cursors
 from schema import schema
 from schema.limits import QueryLimits
 
@@ -82,12 +83,14 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
     ]
     if settings.graphiql_enabled:
         routes.append(Mount(graphiql.ASSETS_PATH, app=graphiql.assets(), name="graphiql-assets"))
-    return Starlette(
+    app = Starlette(
         routes=routes,
         lifespan=lifespan,
         middleware=[Middleware(request_log.RequestLog)],
         exception_handlers={Exception: internal_error},
     )
+    app.state.cursors = Cursors.signed_with(settings.resolved_secret_key())
+    return app
 
 
 def create_app_from_env() -> Starlette:

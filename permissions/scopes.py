@@ -12,6 +12,7 @@ from models import (
     Contact,
     Lead,
     LeadMember,
+    MemberRole,
     Opportunity,
     OpportunityMember,
     OpportunityStage,
@@ -45,6 +46,23 @@ def visible_leads(viewer: User) -> QuerySet[Lead]:
 def visible_opportunities(viewer: User) -> QuerySet[Opportunity]:
     direct = Subquery(OpportunityMember.filter(user_id=viewer.id).values("opportunity_id"))
     return Opportunity.filter(Q(id__in=direct) | _through_policy(viewer))
+
+
+def money_hidden_opportunities(viewer: User, viewer_policy_role: MemberRole | None) -> Q:
+    """The opportunities whose money the viewer may not read: those on which their effective role
+    (`roles.effective_role`, the highest of the direct membership and the policy role where the
+    viewer's company is involved) is PARTICIPANT. `viewer_policy_role` is `roles.policy_role`."""
+    higher = [MemberRole.COLLABORATOR, MemberRole.OWNER]
+    mine = OpportunityMember.filter(user_id=viewer.id)
+    direct_participant = Q(id__in=Subquery(mine.filter(role=MemberRole.PARTICIPANT).values("opportunity_id")))
+    # `partner_id IS NOT NULL` keeps the negation below true, not NULL, on records without a partner.
+    involved = Q(sourced_by_id=viewer.company_id) | Q(partner_id__not_isnull=True, partner_id=viewer.company_id)
+    if viewer_policy_role in higher:
+        return direct_participant & ~involved
+    if viewer_policy_role is MemberRole.PARTICIPANT:
+        direct_higher = Q(id__in=Subquery(mine.filter(role__in=higher).values("opportunity_id")))
+        return direct_participant | (involved & ~direct_higher)
+    return direct_participant
 
 
 def visible_accounts(viewer: User) -> QuerySet[Account]:

@@ -8,6 +8,7 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
 from tortoise.functions import Lower
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import Account, Company, Contact, DomainError, Opportunity, User
@@ -17,7 +18,7 @@ from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
 from resolvers.opportunities import LoadedPage, NestedPageKey, nested_page_loader, pks_or_nothing
-from resolvers.pagination import Ordering, Page, paginate
+from resolvers.pagination import Ordering, Page, cursor_of, paginate
 
 
 def contact_sort_key(contact: Contact) -> tuple[str, str, int]:
@@ -50,36 +51,69 @@ def _search(text: str | None) -> str | None:
     return text.strip() if text is not None and text.strip() else None
 
 
-async def list_accounts(context: Context, *, first: int | None, after: str | None, search: str | None) -> Page[Account]:
+BY_NAME = Ordering("sort_name")
+
+
+def _accounts(context: Context) -> QuerySet[Account]:
+    return scopes.visible_accounts(context.viewer).annotate(sort_name=Lower("name"))
+
+
+def _contacts(context: Context) -> QuerySet[Contact]:
+    return scopes.visible_contacts(context.viewer).annotate(sort_name=Lower("last_name"))
+
+
+async def list_accounts(
+    context: Context, *, first: int | None, after: str | None, last: int | None, before: str | None, search: str | None
+) -> Page[Account]:
     """Visible accounts by name (case-insensitive); `search` matches the name or the website."""
-    queryset = scopes.visible_accounts(context.viewer)
+    args = context.page_args("accounts", first, after, last, before)
+    queryset = _accounts(context)
     if (text := _search(search)) is not None:
         queryset = queryset.filter(Q(name__icontains=text) | Q(website__icontains=text))
-    queryset = queryset.annotate(sort_name=Lower("name"))
-    return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))
+    return await paginate(queryset, args, BY_NAME)
 
 
 async def list_contacts(
-    context: Context, *, first: int | None, after: str | None, search: str | None, account_id: str | None
+    context: Context,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    search: str | None,
+    account_id: str | None,
 ) -> Page[Contact]:
     """Visible contacts by last name; `search` matches first name, last name or email;
     `accountId` narrows to one account (an ID that is not a visible account's matches nothing)."""
-    queryset = scopes.visible_contacts(context.viewer)
+    args = context.page_args("contacts", first, after, last, before)
+    queryset = _contacts(context)
     if (text := _search(search)) is not None:
         queryset = queryset.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text))
     if account_id is not None:
         queryset = queryset.filter(account_id__in=pks_or_nothing([account_id], "Account"))
-    queryset = queryset.annotate(sort_name=Lower("last_name"))
-    return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))
+    return await paginate(queryset, args, BY_NAME)
 
 
-async def list_companies(context: Context, *, first: int | None, after: str | None, search: str | None) -> Page[Company]:
+async def list_companies(
+    context: Context, *, first: int | None, after: str | None, last: int | None, before: str | None, search: str | None
+) -> Page[Company]:
     """The network's companies by name; `search` matches the name or the domain."""
+    args = context.page_args("companies", first, after, last, before)
     queryset = scopes.visible_companies(context.viewer)
     if (text := _search(search)) is not None:
         queryset = queryset.filter(Q(name__icontains=text) | Q(domain__icontains=text))
     queryset = queryset.annotate(sort_name=Lower("name"))
-    return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))
+    return await paginate(queryset, args, BY_NAME)
+
+
+async def account_edge_cursor(context: Context, account: Account) -> str:
+    """The cursor of an account in `accounts`."""
+    return await cursor_of(_accounts(context), context.page_args("accounts", None, None, None, None), BY_NAME, account.pk)
+
+
+async def contact_edge_cursor(context: Context, contact: Contact) -> str:
+    """The cursor of a contact in `contacts`."""
+    return await cursor_of(_contacts(context), context.page_args("contacts", None, None, None, None), BY_NAME, contact.pk)
 
 
 async def create_account(context: Context, values: dict[str, Any]) -> tuple[Account | None, list[DomainError]]:

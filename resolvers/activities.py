@@ -2,8 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -20,12 +19,10 @@ from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.loaders import by_id_loader
-from resolvers.pagination import Page, bad_input, decode_cursor, encode_cursor, page_size
+from resolvers.pagination import Page, PageArgs, Position, page_of
 
-Cursor = tuple[datetime, int]
-PageKey = tuple[int, int, Cursor | None]
-"""One page of a record's activities: the record's primary key, the page size, and the
-(createdAt, id) of the last activity of the previous page."""
+PageKey = tuple[int, PageArgs]
+"""One page of a record's activities: the record's primary key and the checked paging arguments."""
 
 
 @dataclass
@@ -43,12 +40,24 @@ def _of_record(record_field: str, record_id: int) -> QuerySet[Activity]:
     return Activity.filter(**{record_field: record_id})
 
 
-def _after(cursor: Cursor | None) -> Q:
-    """Newest first: the activities created before the cursor's, ties broken by id."""
-    if cursor is None:
-        return Q()
-    created_at, pk = cursor
-    return Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk)
+def _beyond(position: Position, *, later: bool) -> Q:
+    """Newest first: the activities created before (`later`) or after the position, ties broken by id."""
+    created_at, pk = position
+    beyond = "lt" if later else "gt"
+    return Q(**{f"created_at__{beyond}": created_at}) | Q(created_at=created_at, **{f"id__{beyond}": pk})
+
+
+def _window(args: PageArgs) -> Q:
+    bounds = Q()
+    if args.after is not None:
+        bounds &= _beyond(args.after, later=True)
+    if args.before is not None:
+        bounds &= _beyond(args.before, later=False)
+    return bounds
+
+
+def _position(activity: Activity) -> Position:
+    return activity.created_at, activity.pk
 
 
 def _counter(record_field: str) -> DataLoader[int, int]:
@@ -67,21 +76,21 @@ def _counter(record_field: str) -> DataLoader[int, int]:
 
 
 def _pages_loader(record_field: str) -> Callable[[User], DataLoader[PageKey, ActivityPage]]:
-    """Pages of many records' activities: one query per distinct (size, cursor), each record's
-    page picked by a limited subquery, so a list of records costs one query, not one per record."""
+    """Pages of many records' activities: one query per distinct page arguments, each record's
+    page picked by a limited subquery (in the reverse order when paging backwards), so a list
+    of records costs one query, not one per record."""
 
-    async def window(record_ids: list[int], size: int, cursor: Cursor | None) -> dict[int, list[Activity]]:
-        if size == 0:
-            return {}
+    async def window(record_ids: list[int], args: PageArgs) -> dict[int, list[Activity]]:
+        order = ("created_at", "id") if args.backward else ("-created_at", "-id")
         picked = Q(
             *(
                 Q(**{record_field: record_id})
                 & Q(
                     id__in=Subquery(
                         _of_record(record_field, record_id)
-                        .filter(_after(cursor))
-                        .order_by("-created_at", "-id")
-                        .limit(size + 1)
+                        .filter(_window(args))
+                        .order_by(*order)
+                        .limit(args.size + 1)
                         .values("id")
                     )
                 )
@@ -93,31 +102,29 @@ def _pages_loader(record_field: str) -> Callable[[User], DataLoader[PageKey, Act
         for activity in await Activity.filter(picked).annotate(record_id=F(record_field)):
             groups[activity.record_id].append(activity)  # type: ignore[attr-defined]
         for activities in groups.values():
-            activities.sort(key=lambda activity: (activity.created_at, activity.pk), reverse=True)
+            activities.sort(key=_position, reverse=not args.backward)
         return groups
 
     def factory(viewer: User) -> DataLoader[PageKey, ActivityPage]:
         async def load(keys: Sequence[PageKey]) -> list[ActivityPage]:
-            windows: dict[tuple[int, Cursor | None], list[int]] = defaultdict(list)
-            for record_id, size, cursor in keys:
-                windows[(size, cursor)].append(record_id)
+            windows: dict[PageArgs, list[PageKey]] = defaultdict(list)
+            for key in keys:
+                windows[replace(key[1], connection="")].append(key)
             rows: dict[PageKey, list[Activity]] = {}
-            for (size, cursor), record_ids in windows.items():
-                groups = await window(record_ids, size, cursor)
-                for record_id in record_ids:
-                    rows[(record_id, size, cursor)] = groups.get(record_id, [])
+            for args, same_window in windows.items():
+                groups = await window([record_id for record_id, _ in same_window], args)
+                for key in same_window:
+                    rows[key] = groups.get(key[0], [])
             counter = _counter(record_field)
             pages = []
-            for key in keys:
-                record_id, size, cursor = key
-                found = rows[key]
-                page_rows = found[:size]
+            for record_id, args in keys:
+                page = page_of(rows[(record_id, args)], args, _position)
                 pages.append(
                     ActivityPage(
-                        rows=page_rows,
-                        cursors=[encode_cursor(activity.created_at, activity.pk) for activity in page_rows],
-                        has_next_page=len(found) > size,
-                        has_previous_page=cursor is not None,
+                        rows=page.rows,
+                        cursors=page.cursors,
+                        has_next_page=page.has_next_page,
+                        has_previous_page=page.has_previous_page,
                         queryset=_of_record(record_field, record_id),
                         counter=counter,
                         record_id=record_id,
@@ -134,20 +141,23 @@ lead_activities_loader = _pages_loader("lead_id")
 opportunity_activities_loader = _pages_loader("opportunities__id")
 
 
-def _cursor(after: str | None) -> Cursor | None:
-    if after is None:
-        return None
-    created_at, pk = decode_cursor(after)
-    if not isinstance(created_at, datetime):
-        raise bad_input(f"'after' is not a cursor of this connection: '{after}'")
-    return created_at, pk
+def activities_list(record: Record) -> str:
+    """The name cursors of a record's `activities` carry: another record's are refused."""
+    return f"{type(record).__name__}.activities:{record.pk}"
 
 
-async def activities_of(context: Context, record: Record, first: int | None, after: str | None) -> ActivityPage:
+async def activities_of(
+    context: Context, record: Record, first: int | None, after: str | None, last: int | None, before: str | None
+) -> ActivityPage:
     """A page of the record's activities, newest first."""
-    key = (record.pk, page_size(first), _cursor(after))
+    key = (record.pk, context.page_args(activities_list(record), first, after, last, before))
     factory = lead_activities_loader if isinstance(record, Lead) else opportunity_activities_loader
     return await context.loaders.get(factory).load(key)
+
+
+def activity_edge_cursor(context: Context, record: Record, activity: Activity) -> str:
+    """The cursor of an activity in its record's `activities`."""
+    return context.page_args(activities_list(record), None, None, None, None).cursor(*_position(activity))
 
 
 def activity_loader(viewer: User) -> DataLoader[int, Activity | None]:

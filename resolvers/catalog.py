@@ -100,17 +100,34 @@ def partner_program_loader(viewer: User) -> DataLoader[int, PartnerProgram | Non
     return by_id_loader(lambda: scopes.visible_partner_programs(viewer))
 
 
+BY_NAME = Ordering("name")
+LISTS = {SalesPlan: "salesPlans", Solution: "solutions", PartnerProgram: "partnerPrograms"}
+
+
 async def entries_page(
-    context: Context, scope: Scope[Entry], *, first: int | None, after: str | None, company_id: str | None
+    context: Context,
+    scope: Scope[Entry],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    company_id: str | None,
 ) -> Page[Entry]:
     """A page of the entries the viewer sees, by name, optionally of one company only."""
     entries = scope(context.viewer)
+    args = context.page_args(LISTS[entries.model], first, after, last, before)
     if company_id is not None:
         try:
             entries = entries.filter(company_id=decode_id(company_id, "Company", ["companyId"]))
         except DomainError:
             entries = entries.filter(id__in=[])
-    return await paginate(entries, first=first, after=after, ordering=Ordering("name"))
+    return await paginate(entries, args, BY_NAME)
+
+
+def entry_edge_cursor(context: Context, entry: SalesPlan | Solution | PartnerProgram) -> str:
+    """The cursor of a catalog entry in its list (`salesPlans`, `solutions`, `partnerPrograms`)."""
+    return context.page_args(LISTS[type(entry)], None, None, None, None).cursor(entry.name, entry.pk)
 
 
 async def create_entry(context: Context, model: type[Entry], name: str) -> tuple[Entry | None, list[DomainError]]:

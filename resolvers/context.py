@@ -12,6 +12,7 @@ from starlette.requests import HTTPConnection
 from models import User
 from resolvers.lead_events import LeadEventBus
 from resolvers.loaders import Loaders
+from resolvers.pagination import Cursors, PageArgs
 
 
 @dataclass
@@ -23,6 +24,16 @@ class Context:
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.viewer)
+
+    @property
+    def cursors(self) -> Cursors:
+        """The deployment's cursor codec, set on the app when it is built."""
+        return self.request.app.state.cursors  # type: ignore[no-any-return]
+
+    def page_args(
+        self, connection: str, first: int | None, after: str | None, last: int | None, before: str | None
+    ) -> PageArgs:
+        return self.cursors.page_args(connection, first=first, after=after, last=last, before=before)
 
 
 Info = strawberry.Info[Context, None]

@@ -16,11 +16,11 @@ from models import DomainError, Lead, LeadAcceptance, LeadOpportunity, LeadStatu
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import role_on
-from resolvers.context import Info
+from resolvers.context import Context, Info
 from resolvers.ids import decode_id
 from resolvers.loaders import grouped_loader, lead_loader, opportunity_loader
 from resolvers.nodes import load_nodes
-from resolvers.pagination import Ordering, Page, bad_input, decode_cursor, encode_cursor, page_size, paginate
+from resolvers.pagination import Ordering, Page, bad_input, cursor_of, cut, paginate
 
 T = TypeVar("T")
 
@@ -65,27 +65,37 @@ class LoadedPage(Page[T]):
         return self.total
 
 
-async def opportunities_of(info: Info, lead: Lead, *, first: int | None, after: str | None) -> Page[Opportunity]:
+def opportunities_list(lead: Lead) -> str:
+    """The name cursors of a lead's `opportunities` carry: another lead's are refused."""
+    return f"Lead.opportunities:{lead.pk}"
+
+
+async def opportunities_of(
+    info: Info, lead: Lead, *, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page[Opportunity]:
     """The visible opportunities linked to the lead, newest link first: every lead's links load
     in one batch and the page is cut from them (a lead has few)."""
-    size = page_size(first)
+    args = info.context.page_args(opportunities_list(lead), first, after, last, before)
     links = await info.context.loaders.get(opportunity_links_loader).load(lead.pk)
     opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in links])
     rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
-    total = len(rows)
-    if after is not None:
-        _, last_link = decode_cursor(after)
-        rows = [(link, opportunity) for link, opportunity in rows if link.id < last_link]
-    has_next_page = len(rows) > size
-    rows = rows[:size]
+    page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
     return LoadedPage(
-        rows=[opportunity for _, opportunity in rows],
-        cursors=[encode_cursor(link.id, link.id) for link, _ in rows],
-        has_next_page=has_next_page,
-        has_previous_page=after is not None,
+        rows=[opportunity for _, opportunity in page.rows],
+        cursors=page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
         queryset=scopes.visible_opportunities(info.context.viewer).filter(lead_links__lead_id=lead.pk),
-        total=total,
+        total=len(rows),
     )
+
+
+async def opportunity_edge_cursor(context: Context, lead: Lead, opportunity: Opportunity) -> str | None:
+    """The cursor of the opportunity in the lead's `opportunities`; None when they are not linked."""
+    link_id = await LeadOpportunity.filter(lead_id=lead.pk, opportunity_id=opportunity.pk).values_list("id", flat=True).first()
+    if link_id is None:
+        return None
+    return context.page_args(opportunities_list(lead), None, None, None, None).cursor(link_id, link_id)
 
 
 class LeadOrderField(str, Enum):
@@ -179,6 +189,29 @@ def sorted_by(queryset: QuerySet[Lead], sort: LeadSort) -> tuple[QuerySet[Lead],
     return queryset, Ordering(sort.field.value.lower(), sort.descending)
 
 
-async def leads(info: Info, *, first: int | None, after: str | None, criteria: LeadCriteria, sort: LeadSort) -> Page[Lead]:
+def leads_list(sort: LeadSort) -> str:
+    """The name cursors of `leads` in this order carry: those of another order are refused."""
+    return f"leads:{sort.field.value}:{'DESC' if sort.descending else 'ASC'}"
+
+
+async def leads(
+    info: Info,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    criteria: LeadCriteria,
+    sort: LeadSort,
+) -> Page[Lead]:
+    args = info.context.page_args(leads_list(sort), first, after, last, before)
     queryset, ordering = sorted_by(matching(info.context.viewer, criteria, datetime.now(UTC)), sort)
-    return await paginate(queryset, first=first, after=after, ordering=ordering)
+    return await paginate(queryset, args, ordering)
+
+
+async def lead_edge_cursor(context: Context, lead: Lead) -> str:
+    """The cursor of a lead in `leads` in its default order, newest first."""
+    sort = LeadSort()
+    args = context.page_args(leads_list(sort), None, None, None, None)
+    queryset, ordering = sorted_by(scopes.visible_leads(context.viewer), sort)
+    return await cursor_of(queryset, args, ordering, lead.pk)

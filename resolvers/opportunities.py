@@ -10,6 +10,7 @@ from enum import Enum
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
+from tortoise.expressions import Case, Q, When
 from tortoise.functions import Coalesce, Lower
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -27,7 +28,7 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id
 from resolvers.loaders import opportunity_loader, stage_loader
 from resolvers.nodes import load_nodes
-from resolvers.pagination import Ordering, Page, decode_cursor, encode_cursor, page_size, paginate
+from resolvers.pagination import Ordering, Page, PageArgs, cursor_of, cut, paginate
 
 T = TypeVar("T")
 
@@ -44,26 +45,27 @@ class LoadedPage(Page[T]):
 
 @dataclass(frozen=True)
 class NestedPageKey:
-    """One parent's page of a nested connection: oldest first (by id), `size` rows after `after_pk`."""
+    """One parent's page of a nested connection listed oldest first (by id)."""
 
     parent_id: int
-    size: int
-    after_pk: int | None
+    args: PageArgs
 
 
-def nested_page_key(parent_id: int, first: int | None, after: str | None) -> NestedPageKey:
-    """Checks `first` and `after` like every connection (a GraphQL error when out of bounds)."""
-    return NestedPageKey(parent_id, page_size(first), decode_cursor(after)[1] if after is not None else None)
+def nested_page_key(
+    context: Context, connection: str, parent_id: int, first: int | None, after: str | None, last: int | None, before: str | None
+) -> NestedPageKey:
+    """Checks the paging arguments like every connection (a GraphQL error when out of bounds);
+    `connection` names the field (`Opportunity.leads`), its cursors name the parent too."""
+    return NestedPageKey(parent_id, context.page_args(f"{connection}:{parent_id}", first, after, last, before))
 
 
 def _slice(rows: list[T], key: NestedPageKey) -> LoadedPage[T]:
-    after = [row for row in rows if key.after_pk is None or row.pk > key.after_pk]  # type: ignore[attr-defined]
-    shown = after[: key.size]
+    page = cut(rows, key.args, lambda row: (row.pk, row.pk))  # type: ignore[attr-defined]
     return LoadedPage(
-        rows=shown,
-        cursors=[encode_cursor(row.pk, row.pk) for row in shown],  # type: ignore[attr-defined]
-        has_next_page=len(after) > key.size,
-        has_previous_page=key.after_pk is not None,
+        rows=page.rows,
+        cursors=page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
         queryset=None,  # type: ignore[arg-type]
         total=len(rows),
     )
@@ -130,8 +132,13 @@ async def opportunity_by_id(context: Context, opportunity_id: str) -> Opportunit
     return await context.loaders.get(opportunity_loader).load(pk)
 
 
-async def stages(context: Context) -> list[OpportunityStage]:
-    return list(await scopes.visible_stages(context.viewer).order_by("sort_order"))
+STAGE_ORDER = Ordering("sort_order")
+
+
+async def stages(context: Context, first: int | None, after: str | None, last: int | None, before: str | None) -> Page[OpportunityStage]:
+    """The stages in sales-process order."""
+    args = context.page_args("stages", first, after, last, before)
+    return await paginate(scopes.visible_stages(context.viewer), args, STAGE_ORDER)
 
 
 class OpportunityOrderField(str, Enum):
@@ -185,9 +192,18 @@ LATEST_DATE = date(9999, 12, 31)
 EARLIEST_DATE = date(1, 1, 1)
 
 
-def sorted_by(queryset: QuerySet[Opportunity], order: OpportunityOrderField, descending: bool) -> tuple[QuerySet[Opportunity], Ordering]:
+def _amount_key(missing: int, money_hidden: Q) -> Case:
+    """The amount to sort by: `missing` where there is none, or where the viewer may not read it."""
+    return Case(When(money_hidden, then=missing), default=Coalesce("amount", missing))
+
+
+async def sorted_by(
+    context: Context, queryset: QuerySet[Opportunity], order: OpportunityOrderField, descending: bool
+) -> tuple[QuerySet[Opportunity], Ordering]:
     """The queryset with the sort key annotated where needed. Opportunities without a close date
-    or an amount come last in both directions; names sort case-insensitively."""
+    or an amount come last in both directions, and so do those whose amount the viewer may not
+    read (PARTICIPANT), so that neither the order nor a cursor tells their amount; names sort
+    case-insensitively."""
     if order is OpportunityOrderField.CREATED_AT:
         return queryset, Ordering("created_at", descending)
     if order is OpportunityOrderField.UPDATED_AT:
@@ -198,7 +214,13 @@ def sorted_by(queryset: QuerySet[Opportunity], order: OpportunityOrderField, des
         missing = EARLIEST_DATE if descending else LATEST_DATE
         return queryset.annotate(sort_close_date=Coalesce("close_date", missing)), Ordering("sort_close_date", descending)
     missing_amount = -1 if descending else int(MAX_AMOUNT) + 1
-    return queryset.annotate(sort_amount=Coalesce("amount", missing_amount)), Ordering("sort_amount", descending)
+    hidden = scopes.money_hidden_opportunities(context.viewer, await context.loaders.policy_role())
+    return queryset.annotate(sort_amount=_amount_key(missing_amount, hidden)), Ordering("sort_amount", descending)
+
+
+def opportunities_list(order: OpportunityOrderField, descending: bool) -> str:
+    """The name cursors of `opportunities` in this order carry: those of another order are refused."""
+    return f"opportunities:{order.value}:{'DESC' if descending else 'ASC'}"
 
 
 async def list_opportunities(
@@ -206,12 +228,23 @@ async def list_opportunities(
     *,
     first: int | None,
     after: str | None,
+    last: int | None,
+    before: str | None,
     given: OpportunityFilter,
     order: OpportunityOrderField,
     descending: bool,
 ) -> Page[Opportunity]:
-    queryset, ordering = sorted_by(filtered(scopes.visible_opportunities(context.viewer), given), order, descending)
-    return await paginate(queryset, first=first, after=after, ordering=ordering)
+    args = context.page_args(opportunities_list(order, descending), first, after, last, before)
+    queryset, ordering = await sorted_by(context, filtered(scopes.visible_opportunities(context.viewer), given), order, descending)
+    return await paginate(queryset, args, ordering)
+
+
+async def opportunity_edge_cursor(context: Context, opportunity: Opportunity) -> str:
+    """The cursor of an opportunity in `opportunities` in its default order, newest first."""
+    order = OpportunityOrderField.CREATED_AT
+    args = context.page_args(opportunities_list(order, True), None, None, None, None)
+    queryset, ordering = await sorted_by(context, scopes.visible_opportunities(context.viewer), order, True)
+    return await cursor_of(queryset, args, ordering, opportunity.pk)
 
 
 async def _visible(queryset: QuerySet[T], global_id: str | None, type_name: str, field: list[str]) -> T | None:

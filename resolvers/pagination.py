@@ -1,11 +1,20 @@
-"""Keyset pagination for connections: the cursor holds the sort key and the id of the last row."""
+"""Keyset pagination for connections, forwards (`first`/`after`) and backwards (`last`/`before`).
+
+A cursor holds the name of the list it belongs to, the sort key and the id of one row, signed
+with an HMAC whose key derives from the server's secret: every worker of a deployment reads the
+cursors of the others, and a cursor this server did not issue, was altered or belongs to
+another list or order is refused as BAD_USER_INPUT before anything is read.
+"""
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from graphql import GraphQLError
@@ -16,20 +25,15 @@ T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
+MAX_CURSOR_LENGTH = 512
+SIGNATURE_BYTES = 16
+
+Position = tuple[Any, int]
+"""Where a cursor points: the row's sort key and its id."""
 
 
 def bad_input(message: str) -> GraphQLError:
     return GraphQLError(message, extensions={"code": "BAD_USER_INPUT"})
-
-
-def page_size(first: int | None) -> int:
-    if first is None:
-        return DEFAULT_PAGE_SIZE
-    if first < 0:
-        raise bad_input("'first' must not be negative")
-    if first > MAX_PAGE_SIZE:
-        raise bad_input(f"'first' may be at most {MAX_PAGE_SIZE}, got {first}")
-    return first
 
 
 def _encode_value(value: Any) -> Any:
@@ -39,6 +43,10 @@ def _encode_value(value: Any) -> Any:
         return {"d": value.isoformat()}
     if isinstance(value, Decimal):
         return {"n": str(value)}
+    if isinstance(value, float):
+        return {"n": repr(value)}
+    if isinstance(value, tuple | list):
+        return [_encode_value(item) for item in value]
     if hasattr(value, "value"):
         return value.value
     return value
@@ -46,28 +54,112 @@ def _encode_value(value: Any) -> Any:
 
 def _decode_value(value: Any) -> Any:
     if isinstance(value, dict):
-        if "t" in value:
-            return datetime.fromisoformat(value["t"])
-        if "d" in value:
-            return date.fromisoformat(value["d"])
-        if "n" in value:
-            return Decimal(value["n"])
+        ((kind, text),) = value.items()
+        if kind == "t":
+            return datetime.fromisoformat(text)
+        if kind == "d":
+            return date.fromisoformat(text)
+        if kind == "n":
+            return Decimal(text)
+        raise ValueError(kind)
+    if isinstance(value, list):
+        return tuple(_decode_value(item) for item in value)
     return value
 
 
-def encode_cursor(sort_value: Any, pk: int) -> str:
-    raw = json.dumps([_encode_value(sort_value), pk], separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[Any, int]:
-    try:
-        sort_value, pk = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-        if not isinstance(pk, int):
-            raise ValueError
-        return _decode_value(sort_value), pk
-    except (binascii.Error, UnicodeDecodeError, ValueError, TypeError):
-        raise bad_input(f"'after' is not a cursor of this connection: '{cursor}'") from None
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class Cursors:
+    """Issues and reads the signed cursors of one deployment."""
+
+    key: bytes
+
+    @classmethod
+    def signed_with(cls, secret: str) -> "Cursors":
+        return cls(hmac.new(secret.encode(), b"leadbridge connection cursor", hashlib.sha256).digest())
+
+    def _signature(self, payload: bytes) -> bytes:
+        return hmac.new(self.key, payload, hashlib.sha256).digest()[:SIGNATURE_BYTES]
+
+    def encode(self, connection: str, sort_value: Any, pk: int) -> str:
+        payload = json.dumps([connection, _encode_value(sort_value), pk], separators=(",", ":")).encode()
+        return f"{_b64(payload)}.{_b64(self._signature(payload))}"
+
+    def decode(self, cursor: str, connection: str, argument: str) -> Position:
+        """The position a cursor of this list points at; BAD_USER_INPUT for any other string."""
+        refusal = bad_input(f"'{argument}' is not a cursor of this connection")
+        if len(cursor) > MAX_CURSOR_LENGTH or cursor.count(".") != 1:
+            raise refusal
+        body, signature = cursor.split(".")
+        try:
+            payload, given = _unb64(body), _unb64(signature)
+        except (binascii.Error, ValueError):
+            raise refusal from None
+        if not hmac.compare_digest(given, self._signature(payload)):
+            raise refusal
+        try:
+            name, sort_value, pk = json.loads(payload)
+            position = (_decode_value(sort_value), pk)
+        except (ValueError, TypeError, InvalidOperation):
+            raise refusal from None
+        if name != connection or not isinstance(pk, int) or isinstance(pk, bool):
+            raise refusal
+        return position
+
+    def page_args(
+        self,
+        connection: str,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> "PageArgs":
+        """The checked paging arguments of a connection named `connection` (list and order)."""
+        if first is not None and last is not None:
+            raise bad_input("Give 'first' or 'last', not both")
+        backward = last is not None
+        return PageArgs(
+            connection=connection,
+            size=_page_size(last if backward else first, "last" if backward else "first"),
+            after=self.decode(after, connection, "after") if after is not None else None,
+            before=self.decode(before, connection, "before") if before is not None else None,
+            backward=backward,
+            cursors=self,
+        )
+
+
+def _page_size(size: int | None, argument: str) -> int:
+    if size is None:
+        return DEFAULT_PAGE_SIZE
+    if size < 0:
+        raise bad_input(f"'{argument}' must not be negative, got {size}")
+    if size > MAX_PAGE_SIZE:
+        raise bad_input(f"'{argument}' may be at most {MAX_PAGE_SIZE}, got {size}")
+    return size
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    """Which page of a list: `size` rows after `after` and before `before` (either may be None),
+    the first ones of that window, or its last ones when paging backwards."""
+
+    connection: str
+    size: int
+    after: Position | None
+    before: Position | None
+    backward: bool
+    cursors: Cursors
+
+    def cursor(self, sort_value: Any, pk: int) -> str:
+        return self.cursors.encode(self.connection, sort_value, pk)
 
 
 @dataclass(frozen=True)
@@ -94,35 +186,73 @@ class Page(Generic[T]):
         return await self.queryset.count()
 
 
-def _after(ordering: Ordering, sort_value: Any, pk: int) -> Q:
-    beyond = "lt" if ordering.descending else "gt"
+def page_of(
+    fetched: Sequence[T], args: PageArgs, position: Callable[[T], Position], queryset: Any = None
+) -> Page[T]:
+    """The page from the rows nearest the window's start (or, backwards, its end), read in that
+    direction: up to `size + 1` of them, the extra one telling whether more lie beyond.
+
+    In the direction of paging the flag is exact; the other one is true when a cursor bounds the
+    page on that side (the Relay specification's choice where it cannot be told cheaply)."""
+    more = len(fetched) > args.size
+    rows = list(fetched[: args.size])
+    if args.backward:
+        rows.reverse()
+    return Page(
+        rows=rows,
+        cursors=[args.cursor(*position(row)) for row in rows],
+        has_next_page=args.before is not None if args.backward else more,
+        has_previous_page=more if args.backward else args.after is not None,
+        queryset=queryset,
+    )
+
+
+def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *, descending: bool = False) -> Page[T]:
+    """A page cut from a whole list already loaded in its order, whose positions ascend (or,
+    `descending`, descend) along it."""
+
+    def later(first: Position, second: Position) -> bool:
+        return first < second if descending else first > second
+
+    window = [
+        row
+        for row in rows
+        if (args.after is None or later(position(row), args.after))
+        and (args.before is None or later(args.before, position(row)))
+    ]
+    nearest = window[::-1] if args.backward else window
+    return page_of(nearest[: args.size + 1], args, position)
+
+
+def _beyond(ordering: Ordering, position: Position, *, later: bool) -> Q:
+    """The rows after (`later`) or before the position in the list's order."""
+    sort_value, pk = position
+    beyond = "lt" if ordering.descending == later else "gt"
     if ordering.field == "id":
         return Q(**{f"id__{beyond}": pk})
-    after_key = Q(**{f"{ordering.field}__{beyond}": sort_value}) | (
+    past = Q(**{f"{ordering.field}__{beyond}": sort_value}) | (
         Q(**{ordering.field: sort_value}) & Q(**{f"id__{beyond}": pk})
     )
     # The redundant bound lets both databases start an index range scan at the cursor, so that
     # page 1,000 reads as few rows as page 1.
-    return Q(**{f"{ordering.field}__{beyond}e": sort_value}) & after_key
+    return Q(**{f"{ordering.field}__{beyond}e": sort_value}) & past
 
 
-async def paginate(queryset: QuerySet[T], *, first: int | None, after: str | None, ordering: Ordering) -> Page[T]:
-    """One page of a filtered queryset, sorted by `ordering` then id, starting after the cursor."""
-    size = page_size(first)
+async def paginate(queryset: QuerySet[T], args: PageArgs, ordering: Ordering) -> Page[T]:
+    """One page of a filtered queryset sorted by `ordering` then id, in one statement: read from
+    the window's start forwards, or from its end backwards in the reverse order."""
     page_query = queryset
-    if after is not None:
-        sort_value, pk = decode_cursor(after)
-        page_query = page_query.filter(_after(ordering, sort_value, pk))
-    sign = "-" if ordering.descending else ""
+    if args.after is not None:
+        page_query = page_query.filter(_beyond(ordering, args.after, later=True))
+    if args.before is not None:
+        page_query = page_query.filter(_beyond(ordering, args.before, later=False))
+    sign = "-" if ordering.descending != args.backward else ""
     order = [f"{sign}id"] if ordering.field == "id" else [f"{sign}{ordering.field}", f"{sign}id"]
-    rows = list(await page_query.order_by(*order).limit(size + 1)) if size else []
-    has_next = len(rows) > size
-    rows = rows[:size]
-    cursors = [encode_cursor(getattr(row, ordering.field), row.pk) for row in rows]
-    return Page(
-        rows=rows,
-        cursors=cursors,
-        has_next_page=has_next,
-        has_previous_page=after is not None,
-        queryset=queryset,
-    )
+    fetched = list(await page_query.order_by(*order).limit(args.size + 1))
+    return page_of(fetched, args, lambda row: (getattr(row, ordering.field), row.pk), queryset)  # type: ignore[attr-defined]
+
+
+async def cursor_of(queryset: QuerySet[Any], args: PageArgs, ordering: Ordering, pk: int) -> str:
+    """The cursor of one row of a list, as a page of that list would give it."""
+    sort_value = pk if ordering.field == "id" else await queryset.filter(id=pk).values_list(ordering.field, flat=True).get()
+    return args.cursor(sort_value, pk)

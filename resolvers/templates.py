@@ -44,6 +44,8 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id, node_pk
 from resolvers.loaders import grouped_loader, template_loader
 from resolvers.nodes import load_nodes
+from resolvers.opportunities import LoadedPage
+from resolvers.pagination import Page, Position, cut
 
 CAMEL_TO_FIELD = {
     "topic": "topic", "customerName": "customer_name", "firstName": "first_name", "lastName": "last_name",
@@ -77,6 +79,34 @@ async def events_of(info: Info, record: Lead | Opportunity) -> list[ConversionEv
 
 async def templates_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[OpportunityTemplate | None]:
     return await load_nodes(info.context.loaders.get(template_loader), node_ids)
+
+
+def _template_position(template: OpportunityTemplate) -> Position:
+    """The default template first, then the others by name."""
+    return (not template.is_default, template.name), template.pk
+
+
+async def templates_page(
+    context: Context, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page[OpportunityTemplate]:
+    """The templates the viewer sees, the default first, then by name: a company has few, so the
+    page is cut from all of them."""
+    args = context.page_args("opportunityTemplates", first, after, last, before)
+    found = sorted(await scopes.visible_templates(context.viewer), key=_template_position)
+    page = cut(found, args, _template_position)
+    return LoadedPage(
+        rows=page.rows,
+        cursors=page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        queryset=None,  # type: ignore[arg-type]
+        total=len(found),
+    )
+
+
+def template_edge_cursor(context: Context, template: OpportunityTemplate) -> str:
+    """The cursor of a template in `opportunityTemplates`."""
+    return context.page_args("opportunityTemplates", None, None, None, None).cursor(*_template_position(template))
 
 
 async def events_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[ConversionEvent | None]:

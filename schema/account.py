@@ -11,7 +11,7 @@ import models
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
 from resolvers.loaders import load_now
-from schema.connection import Connection
+from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.errors import UserError
 from schema.errors import user_errors
 
@@ -34,9 +34,9 @@ class Account(relay.Node):
 
     @strawberry.field(description="The account's opportunities the viewer can see, oldest first.")
     async def opportunities(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[OpportunityRef]:
-        key = opportunities.nested_page_key(self.id, first, after)
+        key = opportunities.nested_page_key(info.context, "Account.opportunities", self.id, first, after, last, before)
         return Connection.from_page(await info.context.loaders.get(accounts.account_opportunities_loader).load(key))
 
     @classmethod
@@ -88,6 +88,17 @@ class CreateAccountPayload:
     account: Account | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description=(
+            "The new account's edge in `accounts` (by name), for Relay's @appendEdge; its cursor pages that list. "
+            "Null when the account was not created."
+        )
+    )
+    async def account_edge(self, info: Info) -> Edge[Account] | None:
+        if self.account is None:
+            return None
+        return Edge(cursor=await accounts.account_edge_cursor(info.context, self.account), node=self.account)  # type: ignore[arg-type]
+
 
 @strawberry.input
 class CreateContactInput:
@@ -104,14 +115,32 @@ class CreateContactPayload:
     contact: Contact | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description=(
+            "The new contact's edge in `contacts` (by last name), for Relay's @appendEdge; its cursor pages that "
+            "list. Null when the contact was not created."
+        )
+    )
+    async def contact_edge(self, info: Info) -> Edge[Contact] | None:
+        if self.contact is None:
+            return None
+        return Edge(cursor=await accounts.contact_edge_cursor(info.context, self.contact), node=self.contact)  # type: ignore[arg-type]
+
 
 @strawberry.type
 class AccountQuery:
     @strawberry.field(description="Accounts the viewer can see, by name; `search` matches name or website.")
     async def accounts(
-        self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        search: str | None = None,
     ) -> Connection[Account]:
-        return Connection.from_page(await accounts.list_accounts(info.context, first=first, after=after, search=search))
+        page = await accounts.list_accounts(info.context, first=first, after=after, last=last, before=before, search=search)
+        return Connection.from_page(page)
 
     @strawberry.field(
         description="Contacts the viewer can see, by last name; `search` matches first name, last name or email."
@@ -119,12 +148,16 @@ class AccountQuery:
     async def contacts(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         search: str | None = None,
         account_id: strawberry.ID | None = None,
     ) -> Connection[Contact]:
-        page = await accounts.list_contacts(info.context, first=first, after=after, search=search, account_id=account_id)
+        page = await accounts.list_contacts(
+            info.context, first=first, after=after, last=last, before=before, search=search, account_id=account_id
+        )
         return Connection.from_page(page)
 
 

@@ -12,6 +12,7 @@ from resolvers import activities as activity_resolvers
 from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from resolvers.loaders import load_now
+from schema.connection import Edge
 from schema.enums import ActivityKind
 from schema.errors import UserError
 from schema.mutation_results import given, on_record
@@ -64,6 +65,19 @@ class LogActivityPayload:
     lead: LeadRef | None = None
     opportunity: OpportunityRef | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(
+        description=(
+            "The new activity's edge in the record's `activities` (newest first), for Relay's @prependEdge; "
+            "its cursor pages that list. Null when nothing was logged."
+        )
+    )
+    def activity_edge(self, info: Info) -> Edge[Activity] | None:
+        record = self.lead or self.opportunity
+        if self.activity is None or record is None:
+            return None
+        cursor = activity_resolvers.activity_edge_cursor(info.context, record, self.activity)  # type: ignore[arg-type]
+        return Edge(cursor=cursor, node=self.activity)
 
 
 @strawberry.type

@@ -16,7 +16,7 @@ from resolvers.context import Info
 from resolvers.loaders import load_now
 from permissions import scopes
 from schema.company import Company
-from schema.connection import Connection
+from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.errors import UserError
 from schema.mutation_results import given, on_record
 from schema.errors import user_errors
@@ -122,17 +122,41 @@ class CreateSalesPlanPayload:
     sales_plan: SalesPlan | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description="The new entry's edge in `salesPlans` (by name), for Relay's @appendEdge; null when it was not created."
+    )
+    def sales_plan_edge(self, info: Info) -> Edge[SalesPlan] | None:
+        if self.sales_plan is None:
+            return None
+        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.sales_plan), node=self.sales_plan)  # type: ignore[arg-type]
+
 
 @strawberry.type
 class CreateSolutionPayload:
     solution: Solution | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description="The new entry's edge in `solutions` (by name), for Relay's @appendEdge; null when it was not created."
+    )
+    def solution_edge(self, info: Info) -> Edge[Solution] | None:
+        if self.solution is None:
+            return None
+        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.solution), node=self.solution)  # type: ignore[arg-type]
+
 
 @strawberry.type
 class CreatePartnerProgramPayload:
     partner_program: PartnerProgram | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(
+        description="The new entry's edge in `partnerPrograms` (by name), for Relay's @appendEdge; null when it was not created."
+    )
+    def partner_program_edge(self, info: Info) -> Edge[PartnerProgram] | None:
+        if self.partner_program is None:
+            return None
+        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.partner_program), node=self.partner_program)  # type: ignore[arg-type]
 
 
 def catalog_ids(input: LinkCatalogInput | UnlinkCatalogInput) -> catalog_resolvers.CatalogIds:
@@ -147,28 +171,46 @@ def catalog_ids(input: LinkCatalogInput | UnlinkCatalogInput) -> catalog_resolve
 class CatalogQuery:
     @strawberry.field(description="Sales plans of the network by name, optionally of one company.")
     async def sales_plans(
-        self, info: Info, first: int | None = None, after: str | None = None, company_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        company_id: strawberry.ID | None = None,
     ) -> Connection[SalesPlan]:
         page = await catalog_resolvers.entries_page(
-            info.context, scopes.visible_sales_plans, first=first, after=after, company_id=company_id
+            info.context, scopes.visible_sales_plans, first=first, after=after, last=last, before=before, company_id=company_id
         )
         return Connection.from_page(page)
 
     @strawberry.field(description="Solutions of the network by name, optionally of one company.")
     async def solutions(
-        self, info: Info, first: int | None = None, after: str | None = None, company_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        company_id: strawberry.ID | None = None,
     ) -> Connection[Solution]:
         page = await catalog_resolvers.entries_page(
-            info.context, scopes.visible_solutions, first=first, after=after, company_id=company_id
+            info.context, scopes.visible_solutions, first=first, after=after, last=last, before=before, company_id=company_id
         )
         return Connection.from_page(page)
 
     @strawberry.field(description="Partner programs of the network by name, optionally of one company.")
     async def partner_programs(
-        self, info: Info, first: int | None = None, after: str | None = None, company_id: strawberry.ID | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        company_id: strawberry.ID | None = None,
     ) -> Connection[PartnerProgram]:
         page = await catalog_resolvers.entries_page(
-            info.context, scopes.visible_partner_programs, first=first, after=after, company_id=company_id
+            info.context, scopes.visible_partner_programs, first=first, after=after, last=last, before=before, company_id=company_id
         )
         return Connection.from_page(page)
 

@@ -16,7 +16,7 @@ from resolvers.loaders import load_now
 from schema.activity import Activity, ActivityMutation
 from schema.catalog import CatalogMutation, CatalogQuery, PartnerProgram, SalesPlan, Solution
 from schema.company import Company
-from schema.connection import Connection
+from schema.connection import After, Before, Connection, First, Last
 from schema.enums import MemberRole
 from schema.errors import UserError
 from schema.membership import Member, MembershipMutation, MembershipQuery
@@ -82,8 +82,10 @@ class RecordCollaboration:
         return await catalog_resolvers.partner_programs_of(info.context, self)  # type: ignore[arg-type,return-value]
 
     @strawberry.field(description="Activities logged on the record, newest first.")
-    async def activities(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Activity]:
-        page = await activity_resolvers.activities_of(info.context, self, first, after)  # type: ignore[arg-type]
+    async def activities(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[Activity]:
+        page = await activity_resolvers.activities_of(info.context, self, first, after, last, before)  # type: ignore[arg-type]
         return Connection.from_page(page)
 
     @strawberry.field(description="The viewer's effective role: the highest of their direct membership and the policies that apply.")

@@ -13,11 +13,13 @@ import models
 from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
 from resolvers import convert_lead as conversion
+from resolvers import leads as lead_resolvers
 from resolvers import loaders
 from resolvers import templates
 from resolvers.context import Info
 from resolvers.loaders import load_now
 from resolvers.pagination import bad_input
+from schema.connection import Edge
 from schema.errors import UserError, user_errors
 from schema.mutation_results import given_fields
 from schema.user import User
@@ -146,6 +148,13 @@ def convert_request(input: ConvertLeadInput) -> conversion.ConvertRequest:
     )
 
 
+async def opportunity_edge(info: Info, lead: Any, opportunity: Any) -> Edge[Any] | None:
+    if lead is None or opportunity is None:
+        return None
+    cursor = await lead_resolvers.opportunity_edge_cursor(info.context, lead, opportunity)
+    return None if cursor is None else Edge(cursor=cursor, node=opportunity)
+
+
 @strawberry.type
 class ConvertLeadPayload:
     lead: LeadRef | None = None
@@ -153,6 +162,15 @@ class ConvertLeadPayload:
     contact: ContactRef | None = None
     opportunity: OpportunityRef | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(
+        description=(
+            "The opportunity's edge in the lead's `opportunities` (newest link first), for Relay's @prependEdge; "
+            "its cursor pages that list. Null when no opportunity was created or linked."
+        )
+    )
+    async def opportunity_edge(self, info: Info) -> Edge[OpportunityRef] | None:
+        return await opportunity_edge(info, self.lead, self.opportunity)
 
     @classmethod
     def of(cls, result: ConversionResult | None, errors: list[models.DomainError]) -> "ConvertLeadPayload":
@@ -171,6 +189,15 @@ class LinkOpportunityPayload:
     lead: LeadRef | None = None
     opportunity: OpportunityRef | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+    @strawberry.field(
+        description=(
+            "The opportunity's edge in the lead's `opportunities` (newest link first), for Relay's @prependEdge; "
+            "its cursor pages that list. Null when no opportunity was created or linked."
+        )
+    )
+    async def opportunity_edge(self, info: Info) -> Edge[OpportunityRef] | None:
+        return await opportunity_edge(info, self.lead, self.opportunity)
 
 
 @strawberry.type

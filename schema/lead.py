@@ -16,7 +16,7 @@ from resolvers.context import Info
 from resolvers.loaders import load_now, record_account_loader, record_contact_loader, record_user_loader
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
-from schema.connection import Connection
+from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.conversion import RecordConversion
 from schema.enums import LeadAcceptance, LeadStatus, OrderDirection
 from schema.errors import UserError, user_errors
@@ -103,9 +103,9 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
 
     @strawberry.field(description="The opportunities linked to the lead that the viewer can see, newest link first.")
     async def opportunities(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[OpportunityRef]:
-        page = await leads.opportunities_of(info, self, first=first, after=after)  # type: ignore[arg-type]
+        page = await leads.opportunities_of(info, self, first=first, after=after, last=last, before=before)  # type: ignore[arg-type]
         return Connection.from_page(page)
 
     @classmethod
@@ -212,6 +212,17 @@ class CreateLeadPayload:
     lead: Lead | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description=(
+            "The new lead's edge in `leads` in its default order (newest first), for Relay's @prependEdge; "
+            "its cursor pages that list. Null when the lead was not created."
+        )
+    )
+    async def lead_edge(self, info: Info) -> Edge[Lead] | None:
+        if self.lead is None:
+            return None
+        return Edge(cursor=await leads.lead_edge_cursor(info.context, self.lead), node=self.lead)  # type: ignore[arg-type]
+
 
 @strawberry.type
 class UpdateLeadPayload:
@@ -241,8 +252,10 @@ class LeadQuery:
     async def leads(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: LeadFilter | None = None,
         order_by: LeadOrder | None = None,
     ) -> Connection[Lead]:
@@ -258,7 +271,8 @@ class LeadQuery:
             include_converted=filter.include_converted,
         )
         sort = leads.LeadSort(field=order_by.field, descending=order_by.direction is OrderDirection.DESC)
-        return Connection.from_page(await leads.leads(info, first=first, after=after, criteria=criteria, sort=sort))
+        page = await leads.leads(info, first=first, after=after, last=last, before=before, criteria=criteria, sort=sort)
+        return Connection.from_page(page)
 
 
 @strawberry.type

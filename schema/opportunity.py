@@ -16,7 +16,7 @@ from resolvers.loaders import load_now, record_account_loader, record_contact_lo
 from schema.account import Account, AccountMutation, AccountQuery, Contact
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
-from schema.connection import Connection
+from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.conversion import RecordConversion
 from schema.enums import ForecastCategory, OrderDirection
 from schema.errors import UserError, user_errors
@@ -123,8 +123,10 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
 
     @strawberry.field(description="The leads the viewer can see that this opportunity came from or was linked to, oldest first.")
-    async def leads(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[LeadRef]:
-        key = opportunities.nested_page_key(self.id, first, after)
+    async def leads(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[LeadRef]:
+        key = opportunities.nested_page_key(info.context, "Opportunity.leads", self.id, first, after, last, before)
         return Connection.from_page(await info.context.loaders.get(opportunities.opportunity_leads_loader).load(key))
 
     @classmethod
@@ -192,6 +194,18 @@ class CreateOpportunityPayload:
     opportunity: Opportunity | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description=(
+            "The new opportunity's edge in `opportunities` in its default order (newest first), for Relay's "
+            "@prependEdge; its cursor pages that list. Null when the opportunity was not created."
+        )
+    )
+    async def opportunity_edge(self, info: Info) -> Edge[Opportunity] | None:
+        if self.opportunity is None:
+            return None
+        cursor = await opportunities.opportunity_edge_cursor(info.context, self.opportunity)  # type: ignore[arg-type]
+        return Edge(cursor=cursor, node=self.opportunity)
+
 
 @strawberry.type
 class UpdateOpportunityPayload:
@@ -213,8 +227,10 @@ class OpportunityQuery(AccountQuery):
     async def opportunities(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: OpportunityFilter | None = None,
         order_by: OpportunityOrder | None = None,
     ) -> Connection[Opportunity]:
@@ -224,6 +240,8 @@ class OpportunityQuery(AccountQuery):
             info.context,
             first=first,
             after=after,
+            last=last,
+            before=before,
             given=opportunities.OpportunityFilter(
                 stage_ids=given.stage_ids,
                 is_closed=given.is_closed,
@@ -238,14 +256,23 @@ class OpportunityQuery(AccountQuery):
         return Connection.from_page(page)
 
     @strawberry.field(description="The stages of the sales process, in order.")
-    async def stages(self, info: Info) -> list[OpportunityStage]:
-        return await opportunities.stages(info.context)  # type: ignore[return-value]
+    async def stages(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[OpportunityStage]:
+        return Connection.from_page(await opportunities.stages(info.context, first, after, last, before))
 
     @strawberry.field(description="The companies of the network, by name; `search` matches name or domain.")
     async def companies(
-        self, info: Info, first: int | None = None, after: str | None = None, search: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        search: str | None = None,
     ) -> Connection[Company]:
-        return Connection.from_page(await accounts.list_companies(info.context, first=first, after=after, search=search))
+        page = await accounts.list_companies(info.context, first=first, after=after, last=last, before=before, search=search)
+        return Connection.from_page(page)
 
 
 @strawberry.type

@@ -10,10 +10,10 @@ from strawberry import relay
 
 import models
 from models.template import OpportunityTemplate as OpportunityTemplateModel
-from permissions import scopes
 from resolvers import loaders, templates
 from resolvers.context import Info
 from resolvers.loaders import load_now
+from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.enums import MemberRole
 from schema.errors import UserError, user_errors
 from schema.mutation_results import given_fields
@@ -120,6 +120,17 @@ class OpportunityTemplatePayload:
     template: OpportunityTemplate | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description=(
+            "The template's edge in `opportunityTemplates`, for Relay's @appendEdge; its cursor pages that list. "
+            "Null when nothing was written."
+        )
+    )
+    def template_edge(self, info: Info) -> Edge[OpportunityTemplate] | None:
+        if self.template is None:
+            return None
+        return Edge(cursor=templates.template_edge_cursor(info.context, self.template), node=self.template)  # type: ignore[arg-type]
+
 
 @strawberry.type
 class UpdateConversionSettingsPayload:
@@ -214,9 +225,13 @@ async def build_preview(info: Info, lead_id: str, template_id: str | None) -> Co
 
 @strawberry.type
 class TemplateQuery:
-    @strawberry.field(description="The built-in Standard template and the viewer's company's templates.")
-    async def opportunity_templates(self, info: Info) -> list[OpportunityTemplate]:
-        return await scopes.visible_templates(info.context.viewer).order_by("-is_default", "name")  # type: ignore[return-value]
+    @strawberry.field(
+        description="The built-in Standard template and the viewer's company's templates: the default first, then by name."
+    )
+    async def opportunity_templates(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[OpportunityTemplate]:
+        return Connection.from_page(await templates.templates_page(info.context, first, after, last, before))
 
     @strawberry.field(description="The viewer's company's conversion settings.")
     async def conversion_settings(self, info: Info) -> ConversionSettings:

@@ -691,7 +691,7 @@ async def test_the_preview_shows_what_would_be_created_without_writing(anonymous
     assert await counts() == before
 
 
-TEMPLATES = "query { opportunityTemplates { name isDefault } }"
+TEMPLATES = "query { opportunityTemplates { nodes { name isDefault } } }"
 UPDATE_TEMPLATE = """
 mutation ($input: UpdateOpportunityTemplateInput!) {
   updateOpportunityTemplate(input: $input) {
@@ -746,8 +746,8 @@ async def test_templates_are_the_companys_own_and_only_its_admins_change_them(an
     assert foreign_change["data"]["updateOpportunityTemplate"]["userErrors"] == [
         {"code": "NOT_FOUND", "message": f"No OpportunityTemplate with ID '{template_id}'", "field": ["templateId"]}
     ]
-    assert own["data"]["opportunityTemplates"] == [{"name": "Standard", "isDefault": True}, {"name": "Partner deal", "isDefault": False}]
-    assert foreign["data"]["opportunityTemplates"] == [{"name": "Standard", "isDefault": True}]
+    assert own["data"]["opportunityTemplates"]["nodes"] == [{"name": "Standard", "isDefault": True}, {"name": "Partner deal", "isDefault": False}]
+    assert foreign["data"]["opportunityTemplates"]["nodes"] == [{"name": "Standard", "isDefault": True}]
     assert made_from["data"]["opportunity"]["template"] == {"name": "Partner deal"}
     assert converted["data"]["convertLead"]["opportunity"]["name"] == "Acme Corporation"
     assert converted["data"]["convertLead"]["opportunity"]["salesPlans"] == []

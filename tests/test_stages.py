@@ -4,7 +4,7 @@ from models import OpportunityStage
 from tests.factories import client_as, gid, graphql, make_user
 
 STAGES = """
-query { stages { id name probability forecastCategory isClosed isWon sortOrder } }
+query { stages { nodes { id name probability forecastCategory isClosed isWon sortOrder } totalCount } }
 """
 NODE = """
 query ($id: ID!) { node(id: $id) { ... on OpportunityStage { name probability } } }
@@ -32,18 +32,21 @@ async def test_stages_are_the_nine_defaults_in_sales_order(anonymous_client):
 
     assert body == {
         "data": {
-            "stages": [
-                {
-                    "id": gid(stored[name]),
-                    "name": name,
-                    "probability": probability,
-                    "forecastCategory": category,
-                    "isClosed": is_closed,
-                    "isWon": is_won,
-                    "sortOrder": sort_order,
-                }
-                for sort_order, (name, probability, category, is_closed, is_won) in enumerate(DEFAULT_STAGES, start=1)
-            ]
+            "stages": {
+                "nodes": [
+                    {
+                        "id": gid(stored[name]),
+                        "name": name,
+                        "probability": probability,
+                        "forecastCategory": category,
+                        "isClosed": is_closed,
+                        "isWon": is_won,
+                        "sortOrder": sort_order,
+                    }
+                    for sort_order, (name, probability, category, is_closed, is_won) in enumerate(DEFAULT_STAGES, start=1)
+                ],
+                "totalCount": len(DEFAULT_STAGES),
+            }
         }
     }
 
@@ -57,7 +60,7 @@ async def test_stages_follow_their_sort_order_not_their_insertion_order(anonymou
     await first.save()
 
     async with client_as(anonymous_client, user) as client:
-        names = [stage["name"] for stage in (await graphql(client, STAGES))["data"]["stages"]]
+        names = [stage["name"] for stage in (await graphql(client, STAGES))["data"]["stages"]["nodes"]]
 
     assert names[0] == "Closed Lost"
     assert names[-1] == "Prospecting"
