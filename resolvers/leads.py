@@ -92,9 +92,10 @@ async def opportunities_of(
 
 async def opportunity_edge_cursor(context: Context, lead: Lead, opportunity: Opportunity) -> str | None:
     """The cursor of the opportunity in the lead's `opportunities`; None when they are not linked."""
-    link_id = await LeadOpportunity.filter(lead_id=lead.pk, opportunity_id=opportunity.pk).values_list("id", flat=True).first()
-    if link_id is None:
+    link_ids = await LeadOpportunity.filter(lead_id=lead.pk, opportunity_id=opportunity.pk).limit(1).values_list("id", flat=True)
+    if not link_ids:
         return None
+    link_id = link_ids[0]
     return context.page_args(opportunities_list(lead), None, None, None, None).cursor(link_id, link_id)
 
 

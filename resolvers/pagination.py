@@ -254,5 +254,7 @@ async def paginate(queryset: QuerySet[T], args: PageArgs, ordering: Ordering) ->
 
 async def cursor_of(queryset: QuerySet[Any], args: PageArgs, ordering: Ordering, pk: int) -> str:
     """The cursor of one row of a list, as a page of that list would give it."""
-    sort_value = pk if ordering.field == "id" else await queryset.filter(id=pk).values_list(ordering.field, flat=True).get()
+    if ordering.field == "id":
+        return args.cursor(pk, pk)
+    (sort_value,) = await queryset.filter(id=pk).limit(1).values_list(ordering.field, flat=True)
     return args.cursor(sort_value, pk)
