@@ -18,11 +18,32 @@ from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
 from resolvers.opportunities import LoadedPage, NestedPageKey, nested_page_loader, pks_or_nothing
-from resolvers.pagination import Ordering, Page, cursor_of, paginate
+from resolvers.pagination import Ordering, Page, Position, cursor_of, cut, paginate
 
 
 def contact_sort_key(contact: Contact) -> tuple[str, str, int]:
     return (contact.last_name.lower(), (contact.first_name or "").lower(), contact.pk)
+
+
+def _contact_position(contact: Contact) -> Position:
+    return (contact.last_name.lower(), (contact.first_name or "").lower()), contact.pk
+
+
+async def contacts_of_account(
+    context: Context, account: Account, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page[Contact]:
+    """A page of the account's visible contacts, cut from all of them (loaded for many accounts at once)."""
+    args = context.page_args(f"Account.contacts:{account.pk}", first, after, last, before)
+    contacts = await context.loaders.get(account_contacts_loader).load(account.pk)
+    page = cut(contacts, args, _contact_position)
+    return LoadedPage(
+        rows=page.rows,
+        cursors=page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        queryset=None,  # type: ignore[arg-type]
+        total=len(contacts),
+    )
 
 
 def account_contacts_loader(viewer: User) -> DataLoader[int, list[Contact]]:

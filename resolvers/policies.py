@@ -9,15 +9,40 @@ from permissions import scopes
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.loaders import by_id_loader
+from resolvers.opportunities import LoadedPage
+from resolvers.pagination import Page, Position, cut
 
 
 def access_policy_loader(viewer: User) -> DataLoader[int, AccessPolicy | None]:
     return by_id_loader(lambda: scopes.visible_access_policies(viewer))
 
 
-async def policies_of_viewer_company(context: Context) -> list[AccessPolicy]:
-    policies = await scopes.visible_access_policies(context.viewer)
-    return sorted(policies, key=lambda policy: -MemberRole(policy.role).rank)
+def _policy_position(policy: AccessPolicy) -> Position:
+    """Highest role first, then oldest first."""
+    return -MemberRole(policy.role).rank, policy.pk
+
+
+async def policies_of_viewer_company(
+    context: Context, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page[AccessPolicy]:
+    """The viewer's company's policies, highest role first: a company has few, so the page is
+    cut from all of them."""
+    args = context.page_args("accessPolicies", first, after, last, before)
+    policies = sorted(await scopes.visible_access_policies(context.viewer), key=_policy_position)
+    page = cut(policies, args, _policy_position)
+    return LoadedPage(
+        rows=page.rows,
+        cursors=page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        queryset=None,  # type: ignore[arg-type]
+        total=len(policies),
+    )
+
+
+def policy_edge_cursor(context: Context, policy: AccessPolicy) -> str:
+    """The cursor of a policy in `accessPolicies`."""
+    return context.page_args("accessPolicies", None, None, None, None).cursor(*_policy_position(policy))
 
 
 async def create_policy(context: Context, role: MemberRole) -> tuple[AccessPolicy | None, list[DomainError]]:

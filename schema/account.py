@@ -28,9 +28,12 @@ class Account(relay.Node):
     website: str | None
     industry: str | None
 
-    @strawberry.field(description="The account's contacts the viewer can see, by last name.")
-    def contacts(self, info: Info) -> list["Contact"]:
-        return load_now(info.context.loaders.get(accounts.account_contacts_loader), self.id)  # type: ignore[return-value]
+    @strawberry.field(description="The account's contacts the viewer can see, by last name then first name.")
+    async def contacts(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection["Contact"]:
+        page = await accounts.contacts_of_account(info.context, self, first, after, last, before)  # type: ignore[arg-type]
+        return Connection.from_page(page)
 
     @strawberry.field(description="The account's opportunities the viewer can see, oldest first.")
     async def opportunities(

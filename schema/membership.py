@@ -14,6 +14,7 @@ from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from resolvers.loaders import load_now
 from schema.company import Company
+from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.enums import MemberRole, MembershipSource
 from schema.errors import UserError, user_errors
 from schema.user import User
@@ -150,12 +151,23 @@ class CreateAccessPolicyPayload:
     access_policy: AccessPolicy | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description="The new policy's edge in `accessPolicies`, for Relay's @appendEdge; null when it was not created."
+    )
+    def access_policy_edge(self, info: Info) -> Edge[AccessPolicy] | None:
+        if self.access_policy is None:
+            return None
+        cursor = policy_resolvers.policy_edge_cursor(info.context, self.access_policy)  # type: ignore[arg-type]
+        return Edge(cursor=cursor, node=self.access_policy)
+
 
 @strawberry.type
 class MembershipQuery:
-    @strawberry.field(description="The access policies of the viewer's company, highest role first.")
-    async def access_policies(self, info: Info) -> list[AccessPolicy]:
-        return await policy_resolvers.policies_of_viewer_company(info.context)  # type: ignore[return-value]
+    @strawberry.field(description="The access policies of the viewer's company, highest role first, then oldest first.")
+    async def access_policies(
+        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+    ) -> Connection[AccessPolicy]:
+        return Connection.from_page(await policy_resolvers.policies_of_viewer_company(info.context, first, after, last, before))
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ mutation ($input: CreateAccessPolicyInput!) {
 """
 
 ACCESS_POLICIES = """
-query { accessPolicies { id role company { name } } }
+query { accessPolicies { nodes { id role company { name } } } }
 """
 
 POLICY_NODE = """
@@ -145,10 +145,12 @@ async def test_users_see_only_their_own_companys_policies(anonymous_client):
 
     assert listed == {
         "data": {
-            "accessPolicies": [
-                {"id": gid(collaborator_policy), "role": "COLLABORATOR", "company": {"name": company.name}},
-                {"id": gid(viewer_policy), "role": "VIEWER", "company": {"name": company.name}},
-            ]
+            "accessPolicies": {
+                "nodes": [
+                    {"id": gid(collaborator_policy), "role": "COLLABORATOR", "company": {"name": company.name}},
+                    {"id": gid(viewer_policy), "role": "VIEWER", "company": {"name": company.name}},
+                ]
+            }
         }
     }
     assert own_node == {"data": {"node": {"id": gid(viewer_policy), "role": "VIEWER"}}}

@@ -42,7 +42,7 @@ query ($id: ID!, $first: Int, $after: String) {
   node(id: $id) {
     ... on Account {
       id name website industry
-      contacts { id firstName lastName email phone jobTitle account { id } }
+      contacts { nodes { id firstName lastName email phone jobTitle account { id } } }
       opportunities(first: $first, after: $after) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } }
     }
   }
@@ -184,12 +184,14 @@ async def test_an_account_lists_only_its_visible_contacts_and_opportunities(anon
                 "name": "Shared",
                 "website": "https://shared.example",
                 "industry": "Retail",
-                "contacts": [
-                    {"id": gid(own_contact), "firstName": None, "lastName": "mine", "email": own_contact.email,
-                     "phone": None, "jobTitle": None, "account": {"id": gid(account)}},
-                    {"id": gid(referenced), "firstName": "Ria", "lastName": "Referenced", "email": "ria@shared.example",
-                     "phone": "+1 555 0100", "jobTitle": "CFO", "account": {"id": gid(account)}},
-                ],
+                "contacts": {
+                    "nodes": [
+                        {"id": gid(own_contact), "firstName": None, "lastName": "mine", "email": own_contact.email,
+                         "phone": None, "jobTitle": None, "account": {"id": gid(account)}},
+                        {"id": gid(referenced), "firstName": "Ria", "lastName": "Referenced", "email": "ria@shared.example",
+                         "phone": "+1 555 0100", "jobTitle": "CFO", "account": {"id": gid(account)}},
+                    ]
+                },
                 "opportunities": {
                     "totalCount": 2,
                     "edges": [{"node": {"id": gid(shared)}}, {"node": {"id": gid(own_opportunity)}}],

@@ -14,6 +14,7 @@ from tests.factories import (
     graphql,
     make_account,
     make_activity,
+    make_contact,
     make_lead,
     make_opportunity,
     make_user,
@@ -94,6 +95,23 @@ query ($first: Int, $after: String, $last: Int, $before: String) {
     edges { cursor node { name isDefault } }
     pageInfo { hasNextPage hasPreviousPage }
   }
+}
+"""
+ACCOUNT_CONTACTS = """
+query ($id: ID!, $first: Int, $after: String, $last: Int) {
+  node(id: $id) {
+    ... on Account {
+      contacts(first: $first, after: $after, last: $last) { totalCount nodes { lastName } pageInfo { hasPreviousPage endCursor } }
+    }
+  }
+}
+"""
+POLICIES = """
+query ($after: String, $last: Int) { accessPolicies(after: $after, last: $last) { totalCount nodes { role } } }
+"""
+CREATE_POLICY = """
+mutation ($role: MemberRole!) {
+  createAccessPolicy(input: {role: $role}) { accessPolicyEdge { cursor node { role } } userErrors { code } }
 }
 """
 CREATE_TEMPLATE = """
@@ -425,3 +443,38 @@ async def test_opportunity_templates_are_a_connection_that_pages_both_ways(anony
         {"hasNextPage": False, "hasPreviousPage": True},
     )
     assert first["data"]["opportunityTemplates"]["totalCount"] == 3
+
+
+async def test_an_accounts_contacts_are_a_connection_that_pages_both_ways(anonymous_client):
+    owner = await make_user()
+    account = await make_account(owner.company)
+    for last_name in ("Charlie", "alpha", "Bravo"):
+        await make_contact(owner.company, last_name=last_name, account=account)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        first = await graphql(owner_client, ACCOUNT_CONTACTS, {"id": gid(account), "first": 2})
+        rest = await graphql(
+            owner_client, ACCOUNT_CONTACTS, {"id": gid(account), "first": 2, "after": first["data"]["node"]["contacts"]["pageInfo"]["endCursor"]}
+        )
+        last = await graphql(owner_client, ACCOUNT_CONTACTS, {"id": gid(account), "last": 1})
+
+    assert first["data"]["node"]["contacts"]["nodes"] == [{"lastName": "alpha"}, {"lastName": "Bravo"}]
+    assert first["data"]["node"]["contacts"]["totalCount"] == 3
+    assert rest["data"]["node"]["contacts"]["nodes"] == [{"lastName": "Charlie"}]
+    assert last["data"]["node"]["contacts"]["nodes"] == [{"lastName": "Charlie"}]
+    assert last["data"]["node"]["contacts"]["pageInfo"]["hasPreviousPage"] is True
+
+
+async def test_access_policies_are_a_connection_and_a_created_policy_has_its_edge(anonymous_client):
+    admin = await make_user(is_admin=True)
+
+    async with client_as(anonymous_client, admin) as admin_client:
+        viewer_policy = (await graphql(admin_client, CREATE_POLICY, {"role": "VIEWER"}))["data"]["createAccessPolicy"]
+        owner_policy = (await graphql(admin_client, CREATE_POLICY, {"role": "COLLABORATOR"}))["data"]["createAccessPolicy"]
+        listed = await graphql(admin_client, POLICIES, {"last": 2})
+        after_owner = await graphql(admin_client, POLICIES, {"after": owner_policy["accessPolicyEdge"]["cursor"]})
+
+    assert [node["role"] for node in listed["data"]["accessPolicies"]["nodes"]] == ["COLLABORATOR", "VIEWER"]
+    assert listed["data"]["accessPolicies"]["totalCount"] == 2
+    assert viewer_policy["accessPolicyEdge"]["node"] == {"role": "VIEWER"}
+    assert after_owner["data"]["accessPolicies"]["nodes"] == [{"role": "VIEWER"}]
