@@ -105,7 +105,9 @@ async def test_a_refused_lead_has_no_edge_and_nothing_is_written(anonymous_clien
         body = await graphql(owner_client, CREATE_LEAD, {"input": {"topic": "New", "partnerId": "Company:999999"}})
 
     assert body["data"]["createLead"]["leadEdge"] is None
-    assert body["data"]["createLead"]["userErrors"] != []
+    assert body["data"]["createLead"]["userErrors"] == [
+        {"code": "NOT_FOUND", "message": "No Company with ID 'Company:999999'", "field": ["partnerId"]}
+    ]
     assert await Lead.all().count() == 0
 
 
