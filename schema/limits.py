@@ -342,7 +342,7 @@ class _Measure:
             if is_connection(child):
                 return size + size * nodes, 2 + size * cost
             return size + size * nodes, size + size * cost
-        if is_connection(parent) or (is_edge(parent) and node.name.value != "node"):
+        if (is_connection(parent) and node.name.value != "nodes") or (is_edge(parent) and node.name.value != "node"):
             return nodes, cost
         return nodes, 1 + cost
 

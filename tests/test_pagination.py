@@ -3,6 +3,7 @@ cursors this server issued for that list."""
 
 import base64
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from leadbridge.settings import Settings
@@ -113,6 +114,12 @@ CREATE_POLICY = """
 mutation ($role: MemberRole!) {
   createAccessPolicy(input: {role: $role}) { accessPolicyEdge { cursor node { role } } userErrors { code } }
 }
+"""
+OWNERS_THROUGH_NODES = """
+query { leads(first: 5) { nodes { owner { name } } } }
+"""
+OWNERS_THROUGH_EDGES = """
+query { leads(first: 5) { edges { node { owner { name } } } } }
 """
 CREATE_TEMPLATE = """
 mutation ($name: String!) { createOpportunityTemplate(input: {name: $name}) { userErrors { code } } }
@@ -478,3 +485,13 @@ async def test_access_policies_are_a_connection_and_a_created_policy_has_its_edg
     assert listed["data"]["accessPolicies"]["totalCount"] == 2
     assert viewer_policy["accessPolicyEdge"]["node"] == {"role": "VIEWER"}
     assert after_owner["data"]["accessPolicies"]["nodes"] == [{"role": "VIEWER"}]
+
+
+async def test_a_connections_nodes_cost_what_its_edges_nodes_cost(settings):
+    async with serving(replace(settings, rate_limit_capacity=None)) as anonymous_client:
+        owner = await make_user()
+        async with client_as(anonymous_client, owner) as owner_client:
+            through_nodes = await graphql(owner_client, OWNERS_THROUGH_NODES)
+            through_edges = await graphql(owner_client, OWNERS_THROUGH_EDGES)
+
+    assert through_nodes["extensions"]["cost"]["requestedQueryCost"] == through_edges["extensions"]["cost"]["requestedQueryCost"] == 12
