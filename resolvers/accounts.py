@@ -129,12 +129,12 @@ async def list_companies(
 
 async def account_edge_cursor(context: Context, account: Account) -> str:
     """The cursor of an account in `accounts`."""
-    return await cursor_of(_accounts(context), context.page_args("accounts", None, None, None, None), BY_NAME, account.pk)
+    return await cursor_of(context.cursors, "accounts", _accounts(context), BY_NAME, account.pk)
 
 
 async def contact_edge_cursor(context: Context, contact: Contact) -> str:
     """The cursor of a contact in `contacts`."""
-    return await cursor_of(_contacts(context), context.page_args("contacts", None, None, None, None), BY_NAME, contact.pk)
+    return await cursor_of(context.cursors, "contacts", _contacts(context), BY_NAME, contact.pk)
 
 
 async def create_account(context: Context, values: dict[str, Any]) -> tuple[Account | None, list[DomainError]]:

@@ -157,7 +157,7 @@ async def activities_of(
 
 def activity_edge_cursor(context: Context, record: Record, activity: Activity) -> str:
     """The cursor of an activity in its record's `activities`."""
-    return context.page_args(activities_list(record), None, None, None, None).cursor(*_position(activity))
+    return context.cursors.encode(activities_list(record), *_position(activity))
 
 
 def activity_loader(viewer: User) -> DataLoader[int, Activity | None]:

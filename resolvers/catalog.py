@@ -127,7 +127,7 @@ async def entries_page(
 
 def entry_edge_cursor(context: Context, entry: SalesPlan | Solution | PartnerProgram) -> str:
     """The cursor of a catalog entry in its list (`salesPlans`, `solutions`, `partnerPrograms`)."""
-    return context.page_args(LISTS[type(entry)], None, None, None, None).cursor(entry.name, entry.pk)
+    return context.cursors.encode(LISTS[type(entry)], entry.name, entry.pk)
 
 
 async def create_entry(context: Context, model: type[Entry], name: str) -> tuple[Entry | None, list[DomainError]]:

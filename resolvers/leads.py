@@ -96,7 +96,7 @@ async def opportunity_edge_cursor(context: Context, lead: Lead, opportunity: Opp
     if not link_ids:
         return None
     link_id = link_ids[0]
-    return context.page_args(opportunities_list(lead), None, None, None, None).cursor(link_id, link_id)
+    return context.cursors.encode(opportunities_list(lead), link_id, link_id)
 
 
 class LeadOrderField(str, Enum):
@@ -213,6 +213,5 @@ async def leads(
 async def lead_edge_cursor(context: Context, lead: Lead) -> str:
     """The cursor of a lead in `leads` in its default order, newest first."""
     sort = LeadSort()
-    args = context.page_args(leads_list(sort), None, None, None, None)
     queryset, ordering = sorted_by(scopes.visible_leads(context.viewer), sort)
-    return await cursor_of(queryset, args, ordering, lead.pk)
+    return await cursor_of(context.cursors, leads_list(sort), queryset, ordering, lead.pk)

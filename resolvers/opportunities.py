@@ -242,9 +242,8 @@ async def list_opportunities(
 async def opportunity_edge_cursor(context: Context, opportunity: Opportunity) -> str:
     """The cursor of an opportunity in `opportunities` in its default order, newest first."""
     order = OpportunityOrderField.CREATED_AT
-    args = context.page_args(opportunities_list(order, True), None, None, None, None)
     queryset, ordering = await sorted_by(context, scopes.visible_opportunities(context.viewer), order, True)
-    return await cursor_of(queryset, args, ordering, opportunity.pk)
+    return await cursor_of(context.cursors, opportunities_list(order, True), queryset, ordering, opportunity.pk)
 
 
 async def _visible(queryset: QuerySet[T], global_id: str | None, type_name: str, field: list[str]) -> T | None:

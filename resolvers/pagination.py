@@ -252,9 +252,10 @@ async def paginate(queryset: QuerySet[T], args: PageArgs, ordering: Ordering) ->
     return page_of(fetched, args, lambda row: (getattr(row, ordering.field), row.pk), queryset)  # type: ignore[attr-defined]
 
 
-async def cursor_of(queryset: QuerySet[Any], args: PageArgs, ordering: Ordering, pk: int) -> str:
-    """The cursor of one row of a list, as a page of that list would give it."""
+async def cursor_of(cursors: Cursors, connection: str, queryset: QuerySet[Any], ordering: Ordering, pk: int) -> str:
+    """The cursor of one row of a list, as a page of that list would give it: its sort key is
+    read back from the database, as the page reads it."""
     if ordering.field == "id":
-        return args.cursor(pk, pk)
+        return cursors.encode(connection, pk, pk)
     (sort_value,) = await queryset.filter(id=pk).limit(1).values_list(ordering.field, flat=True)
-    return args.cursor(sort_value, pk)
+    return cursors.encode(connection, sort_value, pk)

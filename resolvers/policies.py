@@ -42,7 +42,7 @@ async def policies_of_viewer_company(
 
 def policy_edge_cursor(context: Context, policy: AccessPolicy) -> str:
     """The cursor of a policy in `accessPolicies`."""
-    return context.page_args("accessPolicies", None, None, None, None).cursor(*_policy_position(policy))
+    return context.cursors.encode("accessPolicies", *_policy_position(policy))
 
 
 async def create_policy(context: Context, role: MemberRole) -> tuple[AccessPolicy | None, list[DomainError]]:

@@ -106,7 +106,7 @@ async def templates_page(
 
 def template_edge_cursor(context: Context, template: OpportunityTemplate) -> str:
     """The cursor of a template in `opportunityTemplates`."""
-    return context.page_args("opportunityTemplates", None, None, None, None).cursor(*_template_position(template))
+    return context.cursors.encode("opportunityTemplates", *_template_position(template))
 
 
 async def events_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[ConversionEvent | None]:
