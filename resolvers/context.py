@@ -33,6 +33,7 @@ class Context:
     def page_args(
         self, connection: str, first: int | None, after: str | None, last: int | None, before: str | None
     ) -> PageArgs:
+        """The checked paging arguments of the list named `connection` (BAD_USER_INPUT when out of bounds)."""
         return self.cursors.page_args(connection, first=first, after=after, last=last, before=before)
 
 
