@@ -290,7 +290,11 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
     stage = await template.default_stage if template.default_stage_id else await OpportunityStage.all().order_by("sort_order").first()
     members = []
     if template.copy_members:
-        members = [PreviewMember(user=member.user, role=MemberRole(member.role)) for member in await LeadMember.filter(lead_id=lead.id).select_related("user")]
+        members = [
+            PreviewMember(user=member.user, role=MemberRole(member.role))
+            for member in await LeadMember.filter(lead_id=lead.id).select_related("user")
+        ]
+        members.sort(key=lambda member: (-member.role.rank, member.user.name.casefold(), member.user.pk))
     await lead.fetch_related("sales_plans", "solutions", "partner_programs")
     linked = Subquery(LeadOpportunity.filter(lead_id=lead.id).values("opportunity_id"))
     conversion_scopes = ConversionScopes(accounts=scopes.visible_accounts(viewer), contacts=scopes.visible_contacts(viewer))

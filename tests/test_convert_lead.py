@@ -84,6 +84,14 @@ mutation ($input: ConvertLeadsInput!) {
   convertLeads(input: $input) { results { lead { id status } opportunity { id } userErrors { code field } } }
 }
 """
+RESPOND = """
+mutation ($input: RespondToLeadInput!) {
+  respondToLead(input: $input) { userErrors { code message field } }
+}
+"""
+PREVIEW_MEMBERS = """
+query ($leadId: ID!) { conversionPreview(leadId: $leadId) { opportunity { members { user { id } role } } } }
+"""
 CREATE_TEMPLATE = """
 mutation ($input: CreateOpportunityTemplateInput!) {
   createOpportunityTemplate(input: $input) {
@@ -195,6 +203,35 @@ async def test_standard_template_carries_the_lead_over_field_by_field(anonymous_
     assert converted["convertedBy"] == {"id": gid(owner)}
     assert converted["convertedAccount"]["id"] == account["id"] and converted["convertedContact"]["id"] == contact["id"]
     assert datetime.fromisoformat(converted["convertedAt"]) > datetime.now(UTC) - timedelta(minutes=1)
+
+
+async def test_the_standard_template_copies_a_direct_role_lower_than_the_policy_role(anonymous_client):
+    vendor, partner = await make_company(), await make_company()
+    owner = await make_user(company=vendor, name="A Owner")
+    partner_admin = await make_user(company=partner, name="B Partner Admin", is_admin=True)
+    lead = await make_lead(owner, partner=partner, customer_name="Initech")
+
+    async with client_as(anonymous_client, partner_admin) as admin_client:
+        accepted = await graphql(admin_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}})
+        preview = await graphql(admin_client, PREVIEW_MEMBERS, {"leadId": gid(lead)})
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}})
+
+    assert accepted == {"data": {"respondToLead": {"userErrors": []}}}
+    assert preview == {"data": {"conversionPreview": {"opportunity": {"members": [
+        {"user": {"id": gid(owner)}, "role": "OWNER"}, {"user": {"id": gid(partner_admin)}, "role": "COLLABORATOR"},
+    ]}}}}
+    result = converted["data"]["convertLead"]
+    assert result["userErrors"] == []
+    assert result["opportunity"]["members"] == [
+        {"user": {"id": gid(owner)}, "role": "OWNER", "source": "DIRECT"},
+        {"user": {"id": gid(partner_admin)}, "role": "OWNER", "source": "ACCESS_POLICY"},
+        {"user": {"id": gid(partner_admin)}, "role": "COLLABORATOR", "source": "DIRECT"},
+    ]
+    opportunity = await Opportunity.get(lead_links__lead_id=lead.id)
+    assert sorted((m.user_id, MemberRole(m.role)) for m in await OpportunityMember.filter(opportunity_id=opportunity.id)) == [
+        (owner.id, MemberRole.OWNER), (partner_admin.id, MemberRole.COLLABORATOR),
+    ]
 
 
 async def test_the_conversion_is_recorded_on_the_lead_and_the_opportunity(anonymous_client):
