@@ -95,6 +95,15 @@ mutation ($input: RespondToLeadInput!) {
 PREVIEW_MEMBERS = """
 query ($leadId: ID!) { conversionPreview(leadId: $leadId) { opportunity { members { user { id } role } } } }
 """
+PREVIEW_MONEY = """
+query ($leadId: ID!) {
+  conversionPreview(leadId: $leadId) {
+    opportunity { amount currency }
+    linkableOpportunities { id amount expectedRevenue }
+    blockers { code }
+  }
+}
+"""
 CREATE_TEMPLATE = """
 mutation ($input: CreateOpportunityTemplateInput!) {
   createOpportunityTemplate(input: $input) {
@@ -815,6 +824,33 @@ async def test_the_preview_shows_what_would_be_created_without_writing(anonymous
     assert preview["duplicateAccounts"] == [{"id": gid(duplicate)}]
     assert preview["linkableOpportunities"] == [{"id": gid(linkable)}]
     assert preview["blockers"] == []
+    assert await counts() == before
+
+
+async def test_the_preview_hides_money_from_a_participant_of_the_lead(anonymous_client):
+    net = await shared_lead_network()
+    participant = await make_user(company=net["vendor"])
+    await add_member(net["lead"], participant, MemberRole.PARTICIPANT)
+    linkable = await make_opportunity(net["owner"], amount=Decimal("5000.00"), currency="USD")
+    await add_member(linkable, participant, MemberRole.PARTICIPANT)
+    await add_member(linkable, net["viewer"], MemberRole.VIEWER)
+    before = await counts()
+
+    async with client_as(anonymous_client, participant) as participant_client:
+        hidden = await graphql(participant_client, PREVIEW_MONEY, {"leadId": gid(net["lead"])})
+    async with client_as(anonymous_client, net["viewer"]) as viewer_client:
+        shown = await graphql(viewer_client, PREVIEW_MONEY, {"leadId": gid(net["lead"])})
+
+    assert hidden == {"data": {"conversionPreview": {
+        "opportunity": {"amount": None, "currency": "USD"},
+        "linkableOpportunities": [{"id": gid(linkable), "amount": None, "expectedRevenue": None}],
+        "blockers": [{"code": "FORBIDDEN"}],
+    }}}
+    assert shown == {"data": {"conversionPreview": {
+        "opportunity": {"amount": "120000.00", "currency": "USD"},
+        "linkableOpportunities": [{"id": gid(linkable), "amount": "5000.00", "expectedRevenue": "500.00"}],
+        "blockers": [{"code": "FORBIDDEN"}],
+    }}}
     assert await counts() == before
 
 
