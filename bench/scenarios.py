@@ -241,7 +241,8 @@ async def floor_viewer(sql: Sql, viewer: Viewer) -> str:
 
 
 async def _members(sql: Sql, table: str, record_column: str, records: list[Any]) -> tuple[dict[int, list[dict[str, Any]]], dict[int, Any]]:
-    """Members of each record (direct and through policies, highest role first) and their users."""
+    """Members of each record (each direct membership and each role through policies, highest role
+    first) and their users."""
     record_ids = [record["id"] for record in records]
     direct: dict[int, dict[int, str]] = defaultdict(dict)
     for row in await sql.rows_in(f'SELECT "{record_column}", "user_id", "role" FROM "{table}" WHERE "{record_column}" {{ids}}', record_ids):
@@ -266,18 +267,13 @@ async def _members(sql: Sql, table: str, record_column: str, records: list[Any])
         by_company[user["company_id"]].append(user)
     result: dict[int, list[dict[str, Any]]] = {}
     for record in records:
-        entries = []
-        candidates = dict(direct[record["id"]])
+        entries = [(role, "DIRECT", users[user_id]) for user_id, role in direct[record["id"]].items()]
         for company_id in {record["sourced_by_id"], record["partner_id"]} - {None}:
             for user in by_company.get(company_id, []):
                 policy = "OWNER" if user["is_admin"] else policies.get(company_id)
-                if policy and RANK[policy] > RANK.get(candidates.get(user["id"], ""), 0):
-                    candidates[user["id"]] = policy
-        for user_id, role in candidates.items():
-            user = users[user_id]
-            source = "DIRECT" if direct[record["id"]].get(user_id) == role else "ACCESS_POLICY"
-            entries.append((role, source, user))
-        entries.sort(key=lambda entry: (-RANK[entry[0]], entry[2]["name"].casefold(), entry[2]["id"]))
+                if policy:
+                    entries.append((policy, "ACCESS_POLICY", user))
+        entries.sort(key=lambda entry: (-RANK[entry[0]], entry[2]["name"].casefold(), entry[2]["id"], entry[1] == "ACCESS_POLICY"))
         result[record["id"]] = [{"role": role, "source": source, "user_id": user["id"]} for role, source, user in entries]
     return result, users
 

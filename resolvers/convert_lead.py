@@ -3,7 +3,8 @@ scopes, lock the lead, replay or record the idempotency key, and call models.con
 
 import hashlib
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -20,7 +21,11 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id, decode_ids, global_id
 from resolvers.lead_events import publish_conversion
 
+logger = logging.getLogger("leadbridge.errors")
+
 MAX_BATCH = 100
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+UNEXPECTED_ITEM_ERROR = "An unexpected error stopped the conversion of this item; nothing of it was written"
 
 
 @dataclass
@@ -155,7 +160,17 @@ async def _replay(context: Context, stored: dict[str, int | None]) -> Conversion
     )
 
 
+def check_idempotency_key(key: str | None) -> None:
+    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
+        raise DomainError(
+            "INVALID_INPUT",
+            f"idempotencyKey may have at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters, got {len(key)}",
+            ["idempotencyKey"],
+        )
+
+
 async def _convert(context: Context, request: ConvertRequest) -> ConversionResult:
+    check_idempotency_key(request.idempotency_key)
     async with in_transaction():
         lead, _ = await require_lead(context, request.lead_id, Action.CONVERT)
         if request.idempotency_key:
@@ -200,11 +215,34 @@ async def convert(context: Context, request: ConvertRequest) -> tuple[Conversion
     return result, errors
 
 
+def _within_item(error: DomainError, index: int) -> DomainError:
+    """An item's error with its field as a path into the batch input."""
+    return replace(error, field=["items", str(index), *(error.field or [])])
+
+
+async def _convert_item(context: Context, index: int, request: ConvertRequest) -> tuple[ConversionResult | None, list[DomainError]]:
+    """One item of a batch: an unexpected exception is logged and becomes the item's error, so that
+    the items before and after it are still answered. Its transaction rolled back: nothing of it
+    was written."""
+    try:
+        result, errors = await attempt(lambda: _convert(context, request))
+    except Exception:
+        logger.exception("convertLeads: unexpected error in item %d", index)
+        result, errors = None, [DomainError("INTERNAL", UNEXPECTED_ITEM_ERROR, None)]
+    await publish_conversion(context, result)
+    return result, [_within_item(error, index) for error in errors]
+
+
 async def convert_many(
     context: Context, requests: list[ConvertRequest]
-) -> list[tuple[ConversionResult | None, list[DomainError]]]:
-    """Each item on its own, all or nothing for that item, answered in order."""
-    return [await convert(context, request) for request in requests]
+) -> tuple[list[tuple[ConversionResult | None, list[DomainError]]], list[DomainError]]:
+    """Each item on its own, all or nothing for that item, answered in order; and the errors of
+    the batch itself (no items, or too many), when nothing is converted."""
+    if not requests:
+        return [], [DomainError("INVALID_INPUT", "items must hold at least one lead", ["items"])]
+    if len(requests) > MAX_BATCH:
+        return [], [DomainError("INVALID_INPUT", f"items may hold at most {MAX_BATCH} leads, got {len(requests)}", ["items"])]
+    return [await _convert_item(context, index, request) for index, request in enumerate(requests)], []
 
 
 async def link(context: Context, lead_id: str, opportunity_id: str) -> tuple[ConversionResult | None, list[DomainError]]:

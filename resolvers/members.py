@@ -47,30 +47,25 @@ def _entries(
     policy_users: dict[int, list[User]],
     policy_roles: dict[int, list[MemberRole]],
 ) -> list[MemberEntry]:
-    """One entry per user with a role on the record: their effective role, and DIRECT when the
-    direct membership gives that role (a tie included), else ACCESS_POLICY."""
+    """How each user holds a role on the record: their direct membership with its own role, and
+    separately the highest role the access policies that apply give them."""
     _, sourced_by_id, partner_id = key
-    candidates = set(direct)
-    for company_id in {sourced_by_id, partner_id} - {None}:
-        candidates.update(user.pk for user in policy_users.get(company_id, []))  # type: ignore[arg-type]
+    involved = {sourced_by_id, partner_id} - {None}
     entries = []
-    for user_id in candidates:
+    for user_id, role in direct.items():
         user = users_by_id.get(user_id)
-        if user is None:
-            continue
-        direct_role = direct.get(user_id)
-        role = roles.effective_role(
-            direct=direct_role,
-            viewer_policy_role=roles.policy_role(user.is_admin, policy_roles.get(user.company_id, [])),
-            viewer_company_id=user.company_id,
-            sourced_by_id=sourced_by_id,
-            partner_id=partner_id,
+        if user is not None:
+            entries.append(MemberEntry(user=user, role=role, source=MembershipSource.DIRECT))
+    for company_id in involved:
+        for user in policy_users.get(company_id, []):  # type: ignore[arg-type]
+            role = roles.policy_role(user.is_admin, policy_roles.get(user.company_id, []))
+            if role is not None:
+                entries.append(MemberEntry(user=user, role=role, source=MembershipSource.ACCESS_POLICY))
+    entries.sort(
+        key=lambda entry: (
+            -entry.role.rank, entry.user.name.casefold(), entry.user.pk, entry.source is MembershipSource.ACCESS_POLICY
         )
-        if role is None:
-            continue
-        source = MembershipSource.DIRECT if direct_role == role else MembershipSource.ACCESS_POLICY
-        entries.append(MemberEntry(user=user, role=role, source=source))
-    entries.sort(key=lambda entry: (-entry.role.rank, entry.user.name.casefold(), entry.user.pk))
+    )
     return entries
 
 

@@ -36,9 +36,9 @@ from models.conversion import (
 from models.conversion_records import ConversionEvent, ConversionSettings
 from models.template import OpportunityTemplate, check_mappings
 from models.validation import clean_percentage, clean_text
-from permissions import scopes
+from permissions import roles, scopes
 from permissions.roles import Action
-from resolvers.access import require_lead
+from resolvers.access import require_lead, role_on
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
 from resolvers.ids import decode_id, node_pk
@@ -288,7 +288,8 @@ def _draft_or_error(build: Any) -> tuple[dict[str, Any], list[DomainError]]:
 
 async def preview(context: Context, lead_id: str, template_id: str | None) -> Preview | None:
     """None when the lead is invisible; a lead the viewer may not convert still previews, with
-    what stands in the way in `blockers`."""
+    what stands in the way in `blockers`. The drafted amount is None for a viewer whose role on
+    the lead may not read its money."""
     viewer = context.viewer
     try:
         pk = decode_id(lead_id, "Lead", ["leadId"])
@@ -317,10 +318,16 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
     blockers += errors
     opportunity, errors = _draft_or_error(lambda: opportunity_fields(lead, template, {}))
     blockers += errors
+    if not roles.may(await role_on(context, lead), Action.READ_MONEY):
+        opportunity["amount"] = None
     stage = await template.default_stage if template.default_stage_id else await OpportunityStage.all().order_by("sort_order").first()
     members = []
     if template.copy_members:
-        members = [PreviewMember(user=member.user, role=MemberRole(member.role)) for member in await LeadMember.filter(lead_id=lead.id).select_related("user")]
+        members = [
+            PreviewMember(user=member.user, role=MemberRole(member.role))
+            for member in await LeadMember.filter(lead_id=lead.id).select_related("user")
+        ]
+        members.sort(key=lambda member: (-member.role.rank, member.user.name.casefold(), member.user.pk))
     await lead.fetch_related("sales_plans", "solutions", "partner_programs")
     linked = Subquery(LeadOpportunity.filter(lead_id=lead.id).values("opportunity_id"))
     conversion_scopes = ConversionScopes(accounts=scopes.visible_accounts(viewer), contacts=scopes.visible_contacts(viewer))

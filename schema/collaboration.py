@@ -61,7 +61,7 @@ class RecordPermissions:
 class RecordCollaboration:
     """Fields common to Lead and Opportunity; `self` is a models.Lead or models.Opportunity."""
 
-    @strawberry.field(description="Everyone with a role on the record, once each, highest role first.")
+    @strawberry.field(description="How each person holds a role on the record: a DIRECT entry for a direct membership and an ACCESS_POLICY entry for a role through access policies; highest role first, then by name.")
     async def members(self, info: Info) -> list[Member]:
         return await member_resolvers.members_of(info.context, self)  # type: ignore[arg-type,return-value]
 

@@ -18,7 +18,6 @@ from resolvers import loaders
 from resolvers import templates
 from resolvers.context import Info
 from resolvers.loaders import load_now
-from resolvers.pagination import bad_input
 from schema.connection import Edge
 from schema.errors import UserError, user_errors
 from schema.mutation_results import given_fields
@@ -96,7 +95,12 @@ class ConvertLeadInput:
     account: AccountChoice | None = strawberry.UNSET
     contact: ContactChoice | None = strawberry.UNSET
     opportunity: OpportunityChoice | None = strawberry.UNSET
-    idempotency_key: str | None = strawberry.UNSET
+    idempotency_key: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Up to 255 characters, chosen by the client: repeating the call with the same key returns the "
+        "first result and writes nothing; the same key with another input is IDEMPOTENCY_KEY_REUSED; a longer key "
+        "is INVALID_INPUT.",
+    )
 
 
 @strawberry.input
@@ -181,7 +185,15 @@ class ConvertLeadPayload:
 
 @strawberry.type
 class ConvertLeadsPayload:
-    results: list[ConvertLeadPayload] = strawberry.field(description="One result per item, in order.")
+    results: list[ConvertLeadPayload] = strawberry.field(
+        description="One result per item, in order; an item that was refused has its own userErrors, with `field` "
+        'a path into the batch input such as ["items", "1", "idempotencyKey"]. Empty when the batch itself was refused.'
+    )
+    user_errors: list[UserError] = strawberry.field(
+        default_factory=list,
+        description="Why the batch as a whole was refused: INVALID_INPUT on items when it holds no lead or more than "
+        "100. When not empty, nothing was converted. Empty whenever the items were tried, even if some were refused.",
+    )
 
 
 @strawberry.type
@@ -254,12 +266,17 @@ class ConversionMutation:
     async def convert_lead(self, info: Info, input: ConvertLeadInput) -> ConvertLeadPayload:
         return ConvertLeadPayload.of(*await conversion.convert(info.context, convert_request(input)))
 
-    @strawberry.mutation(description="Convert up to 100 leads, each on its own; one result per item, in order.")
+    @strawberry.mutation(
+        description="Convert 1 to 100 leads, each on its own and all or nothing for that lead; one result per item, "
+        "in order. Whatever refuses one item (bad input, a conflict, an unexpected error: INTERNAL) is that item's "
+        "userErrors; the other items are still converted."
+    )
     async def convert_leads(self, info: Info, input: ConvertLeadsInput) -> ConvertLeadsPayload:
-        if len(input.items) > conversion.MAX_BATCH:
-            raise bad_input(f"'items' may hold at most {conversion.MAX_BATCH} leads, got {len(input.items)}")
-        outcomes = await conversion.convert_many(info.context, [convert_request(item) for item in input.items])
-        return ConvertLeadsPayload(results=[ConvertLeadPayload.of(*outcome) for outcome in outcomes])
+        outcomes, errors = await conversion.convert_many(info.context, [convert_request(item) for item in input.items])
+        return ConvertLeadsPayload(
+            results=[ConvertLeadPayload.of(*outcome) for outcome in outcomes],
+            user_errors=user_errors(errors),  # type: ignore[arg-type]
+        )
 
     @strawberry.mutation(description="Link an opportunity the viewer is a member of; converts an unconverted lead.")
     async def link_opportunity(self, info: Info, input: LinkOpportunityInput) -> LinkOpportunityPayload:

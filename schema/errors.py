@@ -36,6 +36,15 @@ class UserErrorCode(str, Enum):
     INVALID_TEMPLATE = "INVALID_TEMPLATE"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     CONFLICT = "CONFLICT"
+    INTERNAL = "INTERNAL"
+
+
+for _value in UserErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    if _value.name == "INTERNAL":
+        _value.description = (
+            "An unexpected server error stopped this item of a batch (convertLeads): nothing of the item was "
+            "written, and the other items are answered as usual. Retrying the same item may fail the same way."
+        )
 
 
 @strawberry.type(description="A refused mutation input; when a payload has any, nothing was written.")

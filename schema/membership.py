@@ -28,9 +28,10 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
 
 @strawberry.type(
-    description="A user with a role on a lead or an opportunity: their effective role (the highest of "
-    "their direct membership and the access policies that apply), and DIRECT when their direct "
-    "membership gives that role, else ACCESS_POLICY."
+    description="How a user holds a role on a lead or an opportunity. A user appears once with source DIRECT "
+    "and their direct membership's own role, and once with source ACCESS_POLICY and the highest role the "
+    "access policies of the record's companies give them; someone who holds both appears twice. Their "
+    "effective role, the higher of the two, is what the record's viewerRole reads for them."
 )
 class Member:
     user: User

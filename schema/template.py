@@ -163,7 +163,10 @@ class PreviewMember:
 @strawberry.type
 class OpportunityPreview:
     name: str | None
-    amount: Decimal | None
+    amount: Decimal | None = strawberry.field(
+        description="The amount the opportunity would get; null when there is none, or when the viewer's role on "
+        "the lead (PARTICIPANT) may not read its money."
+    )
     currency: str | None
     close_date: date | None
     probability: int | None

@@ -81,7 +81,27 @@ mutation ($input: UnlinkOpportunityInput!) {
 """
 CONVERT_MANY = """
 mutation ($input: ConvertLeadsInput!) {
-  convertLeads(input: $input) { results { lead { id status } opportunity { id } userErrors { code field } } }
+  convertLeads(input: $input) {
+    results { lead { id status } opportunity { id } userErrors { code message field } }
+    userErrors { code message field }
+  }
+}
+"""
+RESPOND = """
+mutation ($input: RespondToLeadInput!) {
+  respondToLead(input: $input) { userErrors { code message field } }
+}
+"""
+PREVIEW_MEMBERS = """
+query ($leadId: ID!) { conversionPreview(leadId: $leadId) { opportunity { members { user { id } role } } } }
+"""
+PREVIEW_MONEY = """
+query ($leadId: ID!) {
+  conversionPreview(leadId: $leadId) {
+    opportunity { amount currency }
+    linkableOpportunities { id amount expectedRevenue }
+    blockers { code }
+  }
 }
 """
 CREATE_TEMPLATE = """
@@ -195,6 +215,35 @@ async def test_standard_template_carries_the_lead_over_field_by_field(anonymous_
     assert converted["convertedBy"] == {"id": gid(owner)}
     assert converted["convertedAccount"]["id"] == account["id"] and converted["convertedContact"]["id"] == contact["id"]
     assert datetime.fromisoformat(converted["convertedAt"]) > datetime.now(UTC) - timedelta(minutes=1)
+
+
+async def test_the_standard_template_copies_a_direct_role_lower_than_the_policy_role(anonymous_client):
+    vendor, partner = await make_company(), await make_company()
+    owner = await make_user(company=vendor, name="A Owner")
+    partner_admin = await make_user(company=partner, name="B Partner Admin", is_admin=True)
+    lead = await make_lead(owner, partner=partner, customer_name="Initech")
+
+    async with client_as(anonymous_client, partner_admin) as admin_client:
+        accepted = await graphql(admin_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}})
+        preview = await graphql(admin_client, PREVIEW_MEMBERS, {"leadId": gid(lead)})
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}})
+
+    assert accepted == {"data": {"respondToLead": {"userErrors": []}}}
+    assert preview == {"data": {"conversionPreview": {"opportunity": {"members": [
+        {"user": {"id": gid(owner)}, "role": "OWNER"}, {"user": {"id": gid(partner_admin)}, "role": "COLLABORATOR"},
+    ]}}}}
+    result = converted["data"]["convertLead"]
+    assert result["userErrors"] == []
+    assert result["opportunity"]["members"] == [
+        {"user": {"id": gid(owner)}, "role": "OWNER", "source": "DIRECT"},
+        {"user": {"id": gid(partner_admin)}, "role": "OWNER", "source": "ACCESS_POLICY"},
+        {"user": {"id": gid(partner_admin)}, "role": "COLLABORATOR", "source": "DIRECT"},
+    ]
+    opportunity = await Opportunity.get(lead_links__lead_id=lead.id)
+    assert sorted((m.user_id, MemberRole(m.role)) for m in await OpportunityMember.filter(opportunity_id=opportunity.id)) == [
+        (owner.id, MemberRole.OWNER), (partner_admin.id, MemberRole.COLLABORATOR),
+    ]
 
 
 async def test_the_conversion_is_recorded_on_the_lead_and_the_opportunity(anonymous_client):
@@ -546,23 +595,110 @@ async def test_convert_leads_answers_each_item_in_order(anonymous_client):
             "input": {"items": [{"leadId": gid(net["lead"])}, {"leadId": gid(pending)}, {"leadId": gid(second)}]}
         })
 
-    results = body["data"]["convertLeads"]["results"]
-    assert [(r["lead"] or {}).get("status") for r in results] == ["CLOSED_CONVERTED", None, "CLOSED_CONVERTED"]
-    assert [r["userErrors"] for r in results] == [[], [{"code": "LEAD_NOT_ACCEPTED", "field": ["leadId"]}], []]
+    payload = body["data"]["convertLeads"]
+    assert payload["userErrors"] == []
+    assert [(r["lead"] or {}).get("status") for r in payload["results"]] == ["CLOSED_CONVERTED", None, "CLOSED_CONVERTED"]
+    assert [r["userErrors"] for r in payload["results"]] == [[], [{
+        "code": "LEAD_NOT_ACCEPTED",
+        "message": "The lead is pending: the partner has not accepted it",
+        "field": ["items", "1", "leadId"],
+    }], []]
     await pending.refresh_from_db()
     assert pending.is_converted is False
 
 
-async def test_convert_leads_takes_at_most_100_items(anonymous_client):
+async def test_a_batch_item_with_a_too_long_idempotency_key_is_refused_alone(anonymous_client):
+    owner = await make_user()
+    first, bad, third = [await make_lead(owner, customer_name=f"Customer {n}", email=None) for n in range(3)]
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        body = await graphql(owner_client, CONVERT_MANY, {"input": {"items": [
+            {"leadId": gid(first), "idempotencyKey": "k" * 255},
+            {"leadId": gid(bad), "idempotencyKey": "k" * 256},
+            {"leadId": gid(third)},
+        ]}})
+
+    payload = body["data"]["convertLeads"]
+    assert "errors" not in body and payload["userErrors"] == []
+    assert [(r["lead"] or {}).get("id") for r in payload["results"]] == [gid(first), None, gid(third)]
+    assert [r["userErrors"] for r in payload["results"]] == [[], [{
+        "code": "INVALID_INPUT",
+        "message": "idempotencyKey may have at most 255 characters, got 256",
+        "field": ["items", "1", "idempotencyKey"],
+    }], []]
+    assert sorted(await Lead.filter(is_converted=True).values_list("id", flat=True)) == [first.id, third.id]
+    assert await Opportunity.filter(lead_links__lead_id=bad.id).count() == 0
+    assert await IdempotencyRecord.all().values_list("key", flat=True) == ["k" * 255]
+
+
+async def test_an_unexpected_error_in_one_item_leaves_the_other_items_converted(anonymous_client, monkeypatch, caplog):
+    owner = await make_user()
+    first, failing, third = [await make_lead(owner, customer_name=f"Customer {n}", email=None) for n in range(3)]
+    record = models.conversion.record
+
+    async def fail_for_one_lead(kind, lead, viewer, **what):
+        if lead.id == failing.id:
+            raise RuntimeError("injected failure inside one item")
+        return await record(kind, lead, viewer, **what)
+
+    monkeypatch.setattr(models.conversion, "record", fail_for_one_lead)
+    async with client_as(anonymous_client, owner) as owner_client:
+        response = await owner_client.post("/graphql", json={"query": CONVERT_MANY, "variables": {"input": {"items": [
+            {"leadId": gid(first)}, {"leadId": gid(failing)}, {"leadId": gid(third)},
+        ]}}})
+
+    body = response.json()
+    payload = body["data"]["convertLeads"]
+    assert "errors" not in body and payload["userErrors"] == []
+    assert [(r["lead"] or {}).get("status") for r in payload["results"]] == ["CLOSED_CONVERTED", None, "CLOSED_CONVERTED"]
+    assert [r["userErrors"] for r in payload["results"]] == [[], [{
+        "code": "INTERNAL",
+        "message": "An unexpected error stopped the conversion of this item; nothing of it was written",
+        "field": ["items", "1"],
+    }], []]
+    assert "injected" not in response.text and "Traceback" not in response.text
+    assert sorted(await Lead.filter(is_converted=True).values_list("id", flat=True)) == [first.id, third.id]
+    assert await Opportunity.all().count() == 2 and await Account.all().count() == 2
+    assert await Opportunity.filter(lead_links__lead_id=failing.id).count() == 0
+    assert (await Lead.get(id=failing.id)).status == LeadStatus.OPEN_NOT_CONTACTED
+    logged = [r for r in caplog.records if r.name == "leadbridge.errors" and r.exc_info]
+    assert [str(r.exc_info[1]) for r in logged] == ["injected failure inside one item"]
+
+
+@pytest.mark.parametrize("size", [0, 101])
+async def test_a_batch_of_no_items_or_more_than_100_is_refused_and_writes_nothing(anonymous_client, size):
+    owner = await make_user()
+    leads = [await make_lead(owner, customer_name=f"Customer {n}", email=None) for n in range(3)]
+    before = await counts()
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        body = await graphql(owner_client, CONVERT_MANY, {
+            "input": {"items": [{"leadId": gid(leads[n % 3]), "idempotencyKey": f"key-{n}"} for n in range(size)]}
+        })
+
+    message = "items must hold at least one lead" if size == 0 else "items may hold at most 100 leads, got 101"
+    assert body == {"data": {"convertLeads": {
+        "results": [], "userErrors": [{"code": "INVALID_INPUT", "message": message, "field": ["items"]}],
+    }}}
+    assert await counts() == before
+    assert await IdempotencyRecord.all().count() == 0
+
+
+async def test_convert_lead_refuses_an_idempotency_key_over_255_characters(anonymous_client):
     net = await shared_lead_network()
+    before = await counts()
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = (await owner_client.post("/graphql", json={
-            "query": CONVERT_MANY, "variables": {"input": {"items": [{"leadId": gid(net["lead"])}] * 101}}
-        })).json()
+        body = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(net["lead"]), "idempotencyKey": "k" * 256}})
 
-    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
-    assert not await Lead.filter(is_converted=True).exists()
+    assert body["data"]["convertLead"]["userErrors"] == [{
+        "code": "INVALID_INPUT",
+        "message": "idempotencyKey may have at most 255 characters, got 256",
+        "field": ["idempotencyKey"],
+    }]
+    assert body["data"]["convertLead"]["lead"] is None
+    assert await counts() == before
+    assert await IdempotencyRecord.all().count() == 0
 
 
 async def test_a_failure_after_the_opportunity_is_written_leaves_nothing_behind(anonymous_client, monkeypatch):
@@ -688,6 +824,33 @@ async def test_the_preview_shows_what_would_be_created_without_writing(anonymous
     assert preview["duplicateAccounts"] == [{"id": gid(duplicate)}]
     assert preview["linkableOpportunities"] == [{"id": gid(linkable)}]
     assert preview["blockers"] == []
+    assert await counts() == before
+
+
+async def test_the_preview_hides_money_from_a_participant_of_the_lead(anonymous_client):
+    net = await shared_lead_network()
+    participant = await make_user(company=net["vendor"])
+    await add_member(net["lead"], participant, MemberRole.PARTICIPANT)
+    linkable = await make_opportunity(net["owner"], amount=Decimal("5000.00"), currency="USD")
+    await add_member(linkable, participant, MemberRole.PARTICIPANT)
+    await add_member(linkable, net["viewer"], MemberRole.VIEWER)
+    before = await counts()
+
+    async with client_as(anonymous_client, participant) as participant_client:
+        hidden = await graphql(participant_client, PREVIEW_MONEY, {"leadId": gid(net["lead"])})
+    async with client_as(anonymous_client, net["viewer"]) as viewer_client:
+        shown = await graphql(viewer_client, PREVIEW_MONEY, {"leadId": gid(net["lead"])})
+
+    assert hidden == {"data": {"conversionPreview": {
+        "opportunity": {"amount": None, "currency": "USD"},
+        "linkableOpportunities": [{"id": gid(linkable), "amount": None, "expectedRevenue": None}],
+        "blockers": [{"code": "FORBIDDEN"}],
+    }}}
+    assert shown == {"data": {"conversionPreview": {
+        "opportunity": {"amount": "120000.00", "currency": "USD"},
+        "linkableOpportunities": [{"id": gid(linkable), "amount": "5000.00", "expectedRevenue": "500.00"}],
+        "blockers": [{"code": "FORBIDDEN"}],
+    }}}
     assert await counts() == before
 
 

@@ -80,6 +80,12 @@ mutation ($input: RemoveOpportunityMemberInput!) {
 }
 """
 
+RESPOND = """
+mutation ($input: RespondToLeadInput!) {
+  respondToLead(input: $input) { userErrors { code message field } }
+}
+"""
+
 LEADS_WITH_COLLABORATION = """
 query ($ids: [ID!]!) {
   nodes(ids: $ids) {
@@ -167,7 +173,7 @@ async def test_a_company_policy_lists_every_user_of_the_company_with_its_highest
     }
 
 
-async def test_a_direct_viewer_who_is_owner_through_a_policy_is_listed_once_as_owner(anonymous_client):
+async def test_a_direct_viewer_who_is_owner_through_a_policy_is_listed_with_both_roles(anonymous_client):
     vendor, partner = await make_company(), await make_company()
     owner = await make_user(company=vendor, name="A Owner")
     partner_admin = await make_user(company=partner, name="B Partner Admin", is_admin=True)
@@ -181,13 +187,41 @@ async def test_a_direct_viewer_who_is_owner_through_a_policy_is_listed_once_as_o
         "data": {
             "lead": {
                 "viewerRole": "OWNER",
-                "members": [member(owner, "OWNER", "DIRECT"), member(partner_admin, "OWNER", "ACCESS_POLICY")],
+                "members": [
+                    member(owner, "OWNER", "DIRECT"),
+                    member(partner_admin, "OWNER", "ACCESS_POLICY"),
+                    member(partner_admin, "VIEWER", "DIRECT"),
+                ],
             }
         }
     }
 
 
-async def test_a_direct_role_equal_to_or_above_the_policy_role_reads_direct(anonymous_client):
+async def test_a_company_admin_who_accepted_a_shared_lead_is_a_direct_collaborator_and_a_policy_owner(anonymous_client):
+    vendor, partner = await make_company(), await make_company()
+    owner = await make_user(company=vendor, name="A Owner")
+    partner_admin = await make_user(company=partner, name="B Partner Admin", is_admin=True)
+    lead = await make_lead(owner, partner=partner)
+
+    async with client_as(anonymous_client, partner_admin) as admin_client:
+        accepted = await graphql(admin_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}})
+    async with client_as(anonymous_client, owner) as owner_client:
+        body = await graphql(owner_client, LEAD_MEMBERS, {"id": gid(lead)})
+    async with client_as(anonymous_client, partner_admin) as admin_client:
+        admin_view = await graphql(admin_client, LEAD_MEMBERS, {"id": gid(lead)})
+
+    assert accepted == {"data": {"respondToLead": {"userErrors": []}}}
+    expected_members = [
+        member(owner, "OWNER", "DIRECT"),
+        member(partner_admin, "OWNER", "ACCESS_POLICY"),
+        member(partner_admin, "COLLABORATOR", "DIRECT"),
+    ]
+    assert body == {"data": {"lead": {"viewerRole": "OWNER", "members": expected_members}}}
+    assert admin_view == {"data": {"lead": {"viewerRole": "OWNER", "members": expected_members}}}
+    assert await lead_memberships(lead) == sorted([(owner.pk, "OWNER"), (partner_admin.pk, "COLLABORATOR")])
+
+
+async def test_a_direct_role_and_a_policy_role_are_listed_apart_whichever_is_higher(anonymous_client):
     vendor, partner = await make_company(), await make_company()
     owner = await make_user(company=vendor, name="A Owner")
     promoted = await make_user(company=partner, name="B Promoted")
@@ -207,7 +241,9 @@ async def test_a_direct_role_equal_to_or_above_the_policy_role_reads_direct(anon
                 "members": [
                     member(owner, "OWNER", "DIRECT"),
                     member(promoted, "COLLABORATOR", "DIRECT"),
+                    member(promoted, "PARTICIPANT", "ACCESS_POLICY"),
                     member(equal, "PARTICIPANT", "DIRECT"),
+                    member(equal, "PARTICIPANT", "ACCESS_POLICY"),
                 ],
             }
         }
@@ -649,5 +685,7 @@ async def test_collaboration_fields_of_many_leads_take_a_constant_number_of_stat
     ]
     assert first["activities"]["totalCount"] == 3
     assert len(first["activities"]["edges"]) == 2
-    assert len(first["members"]) == 3
+    assert sorted((m["role"], m["source"]) for m in first["members"]) == [
+        ("COLLABORATOR", "DIRECT"), ("OWNER", "ACCESS_POLICY"), ("OWNER", "DIRECT"), ("VIEWER", "ACCESS_POLICY")
+    ]
     assert many_statements.count == few_statements.count, "\n".join(many_statements.statements)

@@ -137,7 +137,20 @@ def crash_in(response: requests.Response) -> str | None:
     for error in errors or []:
         if (error.get("extensions") or {}).get("code") == "INTERNAL":
             return f"INTERNAL error: {json.dumps(error)[:500]}"
+    internal = internal_user_errors(body.get("data") if isinstance(body, dict) else None)
+    if internal:
+        return f"INTERNAL user error of a batch item: {json.dumps(internal[0])[:500]}"
     return None
+
+
+def internal_user_errors(value: Any) -> list[Any]:
+    """The `userErrors` anywhere in the data that say an unexpected error stopped an item (convertLeads)."""
+    if isinstance(value, list):
+        return [error for item in value for error in internal_user_errors(item)]
+    if not isinstance(value, dict):
+        return []
+    found = [error for error in value.get("userErrors") or [] if isinstance(error, dict) and error.get("code") == "INTERNAL"]
+    return found + [error for key, item in value.items() if key != "userErrors" for error in internal_user_errors(item)]
 
 
 def fuzz(operation: Any, network: SampleNetwork, headers: dict[str, str], crashes: list[str]) -> int:
