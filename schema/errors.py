@@ -105,7 +105,8 @@ class ErrorCodes(SchemaExtension):
     does not parse is GRAPHQL_PARSE_FAILED, one that fails validation GRAPHQL_VALIDATION_FAILED,
     and variables that cannot be coerced (their message names the variable and the path inside
     it) or a oneOf input given no or several fields are BAD_USER_INPUT. Errors that already carry
-    a code (limits, rate limit, NOT_FOUND, INTERNAL) keep it.
+    a code (limits, rate limit, NOT_FOUND, INTERNAL) keep it; a field's error without one is a
+    server fault (graphql-core's own, such as a null for a non-null field): INTERNAL.
 
     First in the schema's extensions, so that its operation hook runs after the others have
     rewritten the errors."""
