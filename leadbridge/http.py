@@ -209,8 +209,10 @@ def select_operation(params: GraphQLParams, max_tokens: int) -> OperationDefinit
     operation = get_operation_ast(document, params.operation_name)
     if operation is None:
         if params.operation_name:
-            raise HTTPError(400, f"Unknown operation named '{params.operation_name}'", graphql_error=True)
-        raise HTTPError(400, "Must provide operation name if query contains multiple operations", graphql_error=True)
+            raise HTTPError(400, f"Unknown operation named '{params.operation_name}'", graphql_error=True, code="BAD_USER_INPUT")
+        raise HTTPError(
+            400, "Must provide operation name if query contains multiple operations", graphql_error=True, code="BAD_USER_INPUT"
+        )
     return operation
 
 
@@ -251,7 +253,10 @@ class GraphQLEndpoint:
                 record.operation_name = operation.name.value if operation.name else None
                 if operation.operation is OperationType.SUBSCRIPTION:
                     raise HTTPError(
-                        400, "Subscriptions run over websockets: open /graphql with graphql-transport-ws", graphql_error=True
+                        400,
+                        "Subscriptions run over websockets: open /graphql with graphql-transport-ws",
+                        graphql_error=True,
+                        code="BAD_USER_INPUT",
                     )
                 if request.method == "GET" and operation.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
                     raise HTTPError(405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"})

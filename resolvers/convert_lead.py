@@ -126,10 +126,11 @@ async def _opportunity_choice(
     template = await visible_template(context, draft.pop("template_id"), [*at, "templateId"]) if draft.get("template_id") is not None else None
     stage = None
     if draft.get("stage_id") is not None:
-        stage_pk = decode_id(draft.pop("stage_id"), "OpportunityStage", [*at, "stageId"])
+        stage_id = draft.pop("stage_id")
+        stage_pk = decode_id(stage_id, "OpportunityStage", [*at, "stageId"])
         stage = await scopes.visible_stages(context.viewer).filter(id=stage_pk).first()
         if stage is None:
-            raise DomainError("NOT_FOUND", "No such OpportunityStage", [*at, "stageId"])
+            raise DomainError("NOT_FOUND", f"No OpportunityStage with ID '{stage_id}'", [*at, "stageId"])
     if draft.get("exclude_member_ids"):
         draft["exclude_member_ids"] = await visible_users(context, draft["exclude_member_ids"], [*at, "excludeMemberIds"])
     return Choice(create=draft), template, stage

@@ -224,7 +224,9 @@ async def update_settings(context: Context, given: dict[str, Any]) -> tuple[Conv
                     pk = decode_id(given["default_template_id"], "OpportunityTemplate", ["defaultTemplateId"])
                     template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
                     if template is None:
-                        raise DomainError("NOT_FOUND", "No such OpportunityTemplate", ["defaultTemplateId"])
+                        raise DomainError(
+                            "NOT_FOUND", f"No OpportunityTemplate with ID '{given['default_template_id']}'", ["defaultTemplateId"]
+                        )
                     settings.default_template_id = template.pk
             if "minimum_score" in given:
                 settings.minimum_score = clean_percentage(given["minimum_score"], ["minimumScore"])

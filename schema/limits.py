@@ -46,7 +46,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
-from resolvers.pagination import DEFAULT_PAGE_SIZE
+from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MUTATION_COST = 10
 SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
@@ -383,6 +383,62 @@ class _Measure:
         return None
 
 
+PAGE_ARGUMENTS = ("first", "last")
+
+
+def page_size_error(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> GraphQLError | None:
+    """BAD_USER_INPUT for the first `first` or `last` of the operation, literal or variable,
+    outside 0..MAX_PAGE_SIZE: checked before nodes and cost, which such a page size inflates,
+    so that the client learns what to fix whatever the selection."""
+    operation = get_operation_ast(document, operation_name)
+    root = schema.get_root_type(operation.operation) if operation else None
+    if operation is None or root is None:
+        return None
+    walk = _Measure(schema, document, operation, variables or {})
+    return _page_size_error(walk, operation.selection_set, root, set())
+
+
+def _page_size_error(
+    walk: "_Measure", selection_set: SelectionSetNode, parent: GraphQLNamedType, entered: set[str]
+) -> GraphQLError | None:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            definition = walk.definition(selection.name.value, parent)
+            if definition is None:
+                continue
+            for argument in selection.arguments or ():
+                name = argument.name.value
+                if name in PAGE_ARGUMENTS and name in definition.args:
+                    size = walk.value(argument.value)
+                    if isinstance(size, int) and not isinstance(size, bool) and not 0 <= size <= MAX_PAGE_SIZE:
+                        message = (
+                            f"'{name}' must not be negative"
+                            if size < 0
+                            else f"'{name}' may be at most {MAX_PAGE_SIZE}, got {size}"
+                        )
+                        return GraphQLError(message, nodes=[argument], extensions={"code": "BAD_USER_INPUT"})
+            inner: GraphQLNamedType | None = get_named_type(definition.type)
+            selections = selection.selection_set
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            inner = walk.schema.get_type(condition.name.value) if condition else parent
+            selections = selection.selection_set
+        else:
+            fragment = walk.fragments.get(selection.name.value)
+            if fragment is None or selection.name.value in entered:
+                continue
+            entered.add(selection.name.value)
+            inner = walk.schema.get_type(fragment.type_condition.name.value)
+            selections = fragment.selection_set
+        if selections is not None and inner is not None:
+            error = _page_size_error(walk, selections, inner, entered)
+            if error is not None:
+                return error
+    return None
+
+
 def is_connection(type_: Any) -> bool:
     return isinstance(type_, GraphQLObjectType) and "edges" in type_.fields and "pageInfo" in type_.fields
 
@@ -454,13 +510,13 @@ class QueryLimiter(SchemaExtension):
         assert context.graphql_document is not None
         limits = self.limits
         self.cost = measure(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
-        refusal = None
-        if self.cost.nodes > limits.max_nodes:
+        refusal = page_size_error(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
+        if refusal is None and self.cost.nodes > limits.max_nodes:
             refusal = limit_error(
                 f"This query may return up to {self.cost.nodes:,} nodes, more than the limit of {limits.max_nodes:,}",
                 "MAX_NODE_LIMIT_EXCEEDED",
             )
-        elif self.budget is not None:
+        elif refusal is None and self.budget is not None:
             refusal = await self.charge(self.budget, self.cost.cost)
         if refusal is not None:
             context.result = GraphQLExecutionResult(data=None, errors=[refusal])

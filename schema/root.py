@@ -6,7 +6,7 @@ from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
-from schema.errors import MaskInternalErrors
+from schema.errors import ErrorCodes, MaskInternalErrors, check_one_of_inputs_in_graphql_core
 from schema.execution import ExecutionContext, resolve_node_ids_directly
 from schema.input_text import RefuseNulCharacters
 from schema.lead import LeadMutation, LeadQuery
@@ -50,6 +50,7 @@ schema = strawberry.Schema(
     config=StrawberryConfig(),
     execution_context_class=ExecutionContext,
     extensions=[
+        ErrorCodes,
         QueryLimiter,
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
@@ -58,3 +59,4 @@ schema = strawberry.Schema(
     ],
 )
 resolve_node_ids_directly(schema)
+check_one_of_inputs_in_graphql_core(schema)

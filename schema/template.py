@@ -197,7 +197,7 @@ async def build_preview(info: Info, lead_id: str, template_id: str | None) -> Co
     except models.DomainError as error:
         raise GraphQLError(error.message, extensions={"code": error.code}) from None
     if found is None:
-        raise GraphQLError(f"No lead with ID '{lead_id}'", extensions={"code": "NOT_FOUND"})
+        raise GraphQLError(f"No Lead with ID '{lead_id}'", extensions={"code": "NOT_FOUND"})
     opportunity = found.opportunity
     companies = await info.context.loaders.company.load_many([section.company_id for section in found.company_sections])
     company_names = {company.pk: company.name for company in companies if company is not None}

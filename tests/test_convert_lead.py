@@ -930,5 +930,5 @@ async def test_the_preview_names_what_stands_in_the_way_and_hides_an_invisible_l
     assert blocked["data"]["conversionPreview"]["blockers"] == [{"code": "LEAD_NOT_ACCEPTED"}]
     assert hidden["data"] is None
     assert [(error["message"], error["extensions"]) for error in hidden["errors"]] == [
-        (f"No lead with ID '{gid(net['lead'])}'", {"code": "NOT_FOUND"})
+        (f"No Lead with ID '{gid(net['lead'])}'", {"code": "NOT_FOUND"})
     ]

@@ -3,7 +3,7 @@
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,18 @@ CHROMIUM_ARGS = [
 ]
 DEMO_EMAIL = "admin@northwind.example"
 VIEWER_EMAIL = "{ viewer { email } }"
+LEAD_EVENTS = "subscription { leadEvents { kind lead { topic status } } }"
+OPEN_LEADS = """
+query {
+  leads(first: 1, filter: {status: [OPEN_NOT_CONTACTED], acceptance: [NOT_REQUIRED]}) { edges { node { id topic } } }
+}
+"""
+STATUS_TOGGLES = ["WORKING_CONTACTED", "OPEN_NOT_CONTACTED", "WORKING_CONTACTED"]
+SET_STATUS = """
+mutation ($input: SetLeadStatusInput!) {
+  setLeadStatus(input: $input) { lead { status } userErrors { code message field } }
+}
+"""
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 ASSET_URL = re.compile(r"""(?:src|href)="([^"]+)\"""")
 CONFIG = re.compile(r'<script id="graphiql-config" type="application/json">(.*?)</script>', re.S)
@@ -198,3 +210,61 @@ def test_graphiql_runs_a_query_in_headless_chromium_offline(browser, tmp_path):
     assert failures == []
     assert console_errors == []
     assert screenshot.stat().st_size > 0
+
+
+def as_demo_admin(server: LiveServer, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
+    token = demo_token(server, DEMO_EMAIL)
+    response = httpx.post(
+        server.graphql_url, json={"query": query, "variables": variables or {}}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]
+
+
+def test_graphiql_streams_a_subscription_over_the_websocket_in_headless_chromium(browser, tmp_path):
+    from playwright.sync_api import expect
+
+    sockets: list[str] = []
+    init_payloads: list[object] = []
+    console_errors: list[str] = []
+
+    def watch(socket) -> None:  # type: ignore[no-untyped-def]
+        sockets.append(socket.url)
+        socket.on("framesent", lambda payload: init_payloads.extend(connection_init(payload)))
+
+    with live_server(cli_env(f"sqlite://{tmp_path}/demo.db"), command="demo") as server:
+        (lead,) = [edge["node"] for edge in as_demo_admin(server, OPEN_LEADS)["leads"]["edges"]]  # type: ignore[index]
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.on("websocket", watch)
+        page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+        page.goto(server.graphql_url)
+        query_editor = page.locator(".graphiql-query-editor .CodeMirror")
+        expect(query_editor).to_be_visible()
+        query_editor.evaluate("(editor, query) => editor.CodeMirror.setValue(query)", LEAD_EVENTS)
+        page.wait_for_function(PARSED, arg=query_editor.element_handle())
+        page.get_by_role("button", name=re.compile("Execute query")).click()
+        response = page.locator(".graphiql-response")
+        for status in STATUS_TOGGLES:  # the first change may come before the server registered the subscription
+            changed = as_demo_admin(server, SET_STATUS, {"input": {"leadId": lead["id"], "status": status}})
+            assert changed == {"setLeadStatus": {"lead": {"status": status}, "userErrors": []}}
+            with suppress(AssertionError):
+                expect(response).to_contain_text("STATUS_CHANGED", timeout=3_000)
+                break
+        response_text = response.inner_text()
+        page.screenshot(path=str(tmp_path / "graphiql-subscription.png"))
+        token = demo_token(server, DEMO_EMAIL)
+
+    assert "STATUS_CHANGED" in response_text
+    assert sockets == [server.graphql_url.replace("http://", "ws://", 1)]
+    assert init_payloads == [{"Authorization": f"Bearer {token}"}]
+    assert lead["topic"] in response_text
+    assert status in response_text
+    assert console_errors == []
+
+
+def connection_init(frame: object) -> list[object]:
+    """The payload of a graphql-transport-ws connection_init frame; nothing for other frames."""
+    message = json.loads(frame) if isinstance(frame, str) else {}
+    return [message.get("payload")] if message.get("type") == "connection_init" else []

@@ -16,7 +16,11 @@ MUTATION = "mutation { __typename }"
 GRAPHQL_RESPONSE = "application/graphql-response+json; charset=utf-8"
 JSON = "application/json; charset=utf-8"
 UNKNOWN_FIELD_ERRORS = [
-    {"message": "Cannot query field 'doesNotExist' on type 'Query'.", "locations": [{"line": 1, "column": 9}]}
+    {
+        "message": "Cannot query field 'doesNotExist' on type 'Query'.",
+        "locations": [{"line": 1, "column": 9}],
+        "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+    }
 ]
 
 
@@ -182,7 +186,7 @@ async def test_an_operation_name_that_selects_nothing_is_a_request_error(
         response = await client.post("/graphql", json=body, headers={"Accept": accept})
 
     assert response.status_code == status
-    assert response.json() == {"errors": [{"message": message}]}
+    assert response.json() == {"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT"}}]}
 
 
 @pytest.mark.parametrize(

@@ -384,7 +384,14 @@ async def test_a_subscription_sent_over_http_is_refused(anonymous_client):
     async with client_as(anonymous_client, user) as user_client:
         body = await graphql(user_client, SUBSCRIPTION)
 
-    assert body == {"errors": [{"message": "Subscriptions run over websockets: open /graphql with graphql-transport-ws"}]}
+    assert body == {
+        "errors": [
+            {
+                "message": "Subscriptions run over websockets: open /graphql with graphql-transport-ws",
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ]
+    }
 
 
 async def test_delivery_resumes_after_the_listen_connection_drops_on_postgres(db, server):

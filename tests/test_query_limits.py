@@ -253,7 +253,15 @@ async def test_a_spread_of_an_unknown_fragment_is_a_validation_error(anonymous_c
     async with client_as(anonymous_client, user) as client:
         body = await graphql(client, "{ ...Missing }")
 
-    assert body == {"errors": [{"message": "Unknown fragment 'Missing'.", "locations": [{"line": 1, "column": 6}]}]}
+    assert body == {
+        "errors": [
+            {
+                "message": "Unknown fragment 'Missing'.",
+                "locations": [{"line": 1, "column": 6}],
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+            }
+        ]
+    }
 
 
 async def test_a_batch_of_operations_is_refused(anonymous_client: httpx.AsyncClient) -> None:

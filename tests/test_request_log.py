@@ -87,7 +87,7 @@ async def test_outcomes_and_error_codes_are_logged(
     assert [without_duration(entry) for entry in entries(request_log)] == [
         logged(
             broken.headers["x-request-id"], user_id=user.id, operation_type="query", operation_name="Broken",
-            outcome="refused", error_codes=["GRAPHQL_ERROR"],
+            outcome="refused", error_codes=["GRAPHQL_VALIDATION_FAILED"],
         ),
         logged(
             batched.headers["x-request-id"], user_id=user.id, status=400, outcome="refused",

@@ -1,0 +1,126 @@
+"""GraphQL errors over graphql-transport-ws carry the same `extensions.code` as over HTTP."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+from leadbridge.database import connected
+from leadbridge.settings import Settings
+from tests.factories import gid, make_lead, make_user
+from tests.live import LiveServer, cli_env, live_server
+from tests.test_lead_events import WAIT, bearer, connected_as
+
+UNKNOWN_FIELD = "subscription { leadEvents { kind nope } }"
+MISSING_VARIABLE = "subscription ($leadId: ID!) { leadEvents(leadId: $leadId) { kind } }"
+TOO_MANY_LEADS = "query { leads(first: 101) { totalCount } }"
+LEAD_EVENTS = "subscription ($leadId: ID) { leadEvents(leadId: $leadId) { kind } }"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def live_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    databases = request.getfixturevalue(f"{request.param}_databases")
+    database_url = databases.fresh(tmp_path_factory.mktemp("websocket"))
+    yield cli_env(database_url)
+    databases.drop(database_url)
+
+
+@pytest.fixture
+async def db(live_env: dict[str, str]) -> AsyncIterator[None]:
+    settings = Settings(database_url=live_env["LEADBRIDGE_DATABASE_URL"], secret_key=live_env["LEADBRIDGE_SECRET_KEY"])
+    async with connected(settings):
+        yield
+
+
+@pytest.fixture(scope="module")
+def server(live_env: dict[str, str]) -> Iterator[LiveServer]:
+    with live_server(live_env) as running:
+        yield running
+
+
+async def answer(server: LiveServer, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The first message the server sends for one operation, after the connection is acknowledged."""
+    async with connected_as(server, {"Authorization": token}) as socket:
+        assert json.loads(await asyncio.wait_for(socket.recv(), WAIT)) == {"type": "connection_ack"}
+        payload = {"query": query, "variables": variables or {}}
+        await socket.send(json.dumps({"id": "op", "type": "subscribe", "payload": payload}))
+        return json.loads(await asyncio.wait_for(socket.recv(), WAIT))
+
+
+async def test_a_validation_error_is_graphql_validation_failed(db, server):
+    viewer = await make_user()
+
+    message = await answer(server, bearer(viewer, server.env), UNKNOWN_FIELD)
+
+    assert message == {
+        "id": "op",
+        "type": "error",
+        "payload": [
+            {
+                "message": "Cannot query field 'nope' on type 'LeadEvent'.",
+                "locations": [{"line": 1, "column": 34}],
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+            }
+        ],
+    }
+
+
+async def test_a_missing_variable_is_bad_user_input(db, server):
+    viewer = await make_user()
+
+    message = await answer(server, bearer(viewer, server.env), MISSING_VARIABLE)
+
+    assert message == {
+        "id": "op",
+        "type": "error",
+        "payload": [
+            {
+                "message": "Variable '$leadId' has invalid value: Expected a value of non-null type 'ID!' to be provided.",
+                "locations": [{"line": 1, "column": 15}],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
+    }
+
+
+async def test_a_page_above_100_is_bad_user_input(db, server):
+    viewer = await make_user()
+
+    message = await answer(server, bearer(viewer, server.env), TOO_MANY_LEADS)
+
+    assert message == {
+        "id": "op",
+        "type": "next",
+        "payload": {
+            "data": None,
+            "errors": [
+                {
+                    "message": "'first' may be at most 100, got 101",
+                    "locations": [{"line": 1, "column": 15}],
+                    "extensions": {"code": "BAD_USER_INPUT"},
+                }
+            ],
+        },
+    }
+
+
+async def test_the_events_of_an_invisible_lead_name_it_as_queries_and_mutations_do(db, server):
+    owner, outsider = await make_user(), await make_user()
+    lead = await make_lead(owner)
+
+    message = await answer(server, bearer(outsider, server.env), LEAD_EVENTS, {"leadId": gid(lead)})
+
+    assert message == {
+        "id": "op",
+        "type": "error",
+        "payload": [
+            {
+                "message": f"No Lead with ID '{gid(lead)}'",
+                "locations": [{"line": 1, "column": 30}],
+                "path": ["leadEvents"],
+                "extensions": {"code": "NOT_FOUND"},
+            }
+        ],
+    }
