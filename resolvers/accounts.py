@@ -18,6 +18,7 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id
 from resolvers.opportunities import LoadedPage, NestedPageKey, nested_page_loader, pks_or_nothing
 from resolvers.pagination import Ordering, Page, paginate
+from resolvers.search import search_term
 
 
 def contact_sort_key(contact: Contact) -> tuple[str, str, int]:
@@ -46,14 +47,10 @@ def account_opportunities_loader(viewer: User) -> DataLoader[NestedPageKey, Load
     return nested_page_loader(children_of)
 
 
-def _search(text: str | None) -> str | None:
-    return text.strip() if text is not None and text.strip() else None
-
-
 async def list_accounts(context: Context, *, first: int | None, after: str | None, search: str | None) -> Page[Account]:
     """Visible accounts by name (case-insensitive); `search` matches the name or the website."""
     queryset = scopes.visible_accounts(context.viewer)
-    if (text := _search(search)) is not None:
+    if (text := search_term(search, "search")) is not None:
         queryset = queryset.filter(Q(name__icontains=text) | Q(website__icontains=text))
     queryset = queryset.annotate(sort_name=Lower("name"))
     return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))
@@ -65,7 +62,7 @@ async def list_contacts(
     """Visible contacts by last name; `search` matches first name, last name or email;
     `accountId` narrows to one account (an ID that is not a visible account's matches nothing)."""
     queryset = scopes.visible_contacts(context.viewer)
-    if (text := _search(search)) is not None:
+    if (text := search_term(search, "search")) is not None:
         queryset = queryset.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text))
     if account_id is not None:
         queryset = queryset.filter(account_id__in=pks_or_nothing([account_id], "Account"))
@@ -76,7 +73,7 @@ async def list_contacts(
 async def list_companies(context: Context, *, first: int | None, after: str | None, search: str | None) -> Page[Company]:
     """The network's companies by name; `search` matches the name or the domain."""
     queryset = scopes.visible_companies(context.viewer)
-    if (text := _search(search)) is not None:
+    if (text := search_term(search, "search")) is not None:
         queryset = queryset.filter(Q(name__icontains=text) | Q(domain__icontains=text))
     queryset = queryset.annotate(sort_name=Lower("name"))
     return await paginate(queryset, first=first, after=after, ordering=Ordering("sort_name"))

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
@@ -15,6 +17,7 @@ from schema.limits import QueryLimiter
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
 from schema.pipeline import PipelineQuery
+from schema.scalars import DecimalScalar
 from schema.subscription import Subscription
 from schema.template import TemplateMutation, TemplateQuery
 from schema.user import User
@@ -48,6 +51,7 @@ schema = strawberry.Schema(
     subscription=Subscription,
     types=[Company, User],
     config=StrawberryConfig(),
+    scalar_overrides={Decimal: DecimalScalar},
     execution_context_class=ExecutionContext,
     extensions=[
         QueryLimiter,
