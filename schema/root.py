@@ -50,8 +50,7 @@ schema = strawberry.Schema(
     mutation=_mutation_type(),
     subscription=Subscription,
     types=[Company, User],
-    config=StrawberryConfig(),
-    scalar_overrides={Decimal: DecimalScalar},
+    config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
     execution_context_class=ExecutionContext,
     extensions=[
         QueryLimiter,

@@ -3,7 +3,7 @@
 from decimal import Decimal, DecimalException
 
 from strawberry.exceptions import StrawberryInputCoercionError
-from strawberry.types.scalar import ScalarWrapper, scalar
+from strawberry.types.scalar import ScalarDefinition, scalar
 
 from models.validation import AMOUNT_SPELLING
 
@@ -23,8 +23,7 @@ def parse_decimal(value: object) -> Decimal | str:
     return text if amount.is_finite() and not AMOUNT_SPELLING.fullmatch(text) else amount
 
 
-DecimalScalar: ScalarWrapper = scalar(
-    Decimal,
+DecimalScalar: ScalarDefinition = scalar(
     name="Decimal",
     description=(
         "A decimal number, sent and read as a string of ASCII digits with an optional '-' and '.', "
