@@ -1,5 +1,6 @@
 """The Starlette application: lifespan, routes and error handling."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,14 +11,18 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
 from leadbridge import events, graphiql, request_log
-from leadbridge.database import connected, database_answers
-from leadbridge.http import GraphQLEndpoint, error_body, json_response, wants_html
+from leadbridge.database import connected, database_ready, migration_names
+from leadbridge.header_limit import HeaderSizeLimit
+from leadbridge.http import GraphQLEndpoint, error_body, json_response, negotiate, wants_html
 from leadbridge.rate_limit import buckets
 from leadbridge.settings import Settings
 from leadbridge.websocket import GraphQLWebSocket
+from resolvers import outage
 from resolvers.pagination import Cursors
 from schema import schema
 from schema.limits import QueryLimits
+
+logger = logging.getLogger("leadbridge.database")
 
 
 def query_limits(settings: Settings) -> QueryLimits:
@@ -60,13 +65,30 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
                 if rate_limit_buckets is not None:
                     await rate_limit_buckets.close()
 
+    migrations = migration_names()
+
     async def graphql(request: Request) -> Response:
         if request.method == "GET" and settings.graphiql_enabled and wants_html(request):
             return graphiql.page(request, demo_token=demo_token)
-        return await endpoint(request)
+        try:
+            return await endpoint(request)
+        except Exception as error:
+            if not outage.is_outage(error):
+                raise
+            return unavailable(request, error)
+
+    def unavailable(request: Request, error: Exception) -> Response:
+        """The database failed before the operation ran (checking the token): come back later."""
+        logger.warning("database unavailable: %s", error)
+        record = request_log.record_of(request)
+        if record is not None:
+            record.error_codes = ["SERVICE_UNAVAILABLE"]
+        headers = {"Retry-After": str(outage.RETRY_AFTER_SECONDS)}
+        media_type = negotiate(request.headers.get("accept")) or "application/json"
+        return json_response(error_body(outage.MESSAGE, "SERVICE_UNAVAILABLE"), 503, media_type, headers)
 
     async def healthz(request: Request) -> Response:
-        if await database_answers(settings):
+        if await database_ready(settings, migrations):
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
@@ -86,7 +108,7 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
-        middleware=[Middleware(request_log.RequestLog)],
+        middleware=[Middleware(HeaderSizeLimit), Middleware(request_log.RequestLog)],
         exception_handlers={Exception: internal_error},
     )
     app.state.cursors = Cursors.signed_with(settings.resolved_secret_key())

@@ -1,5 +1,6 @@
 """Bearer tokens: HS256 JWTs naming a user and their token version."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -8,6 +9,11 @@ import jwt
 from models import User
 
 ALGORITHM = "HS256"
+MAX_TOKEN_TTL_HOURS = 10 * 366 * 24
+"""The longest lifetime a token is issued with; a later `exp` is refused as forged."""
+SUBJECT = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
+"""A user id as tokens carry it: ASCII digits, no sign, space or leading zero, at most 10 of them."""
+MAX_USER_ID = 2**31 - 1
 
 
 class AuthenticationError(Exception):
@@ -48,16 +54,30 @@ async def authenticate(authorization: str | None, secret_key: str) -> User:
         raise AuthenticationError("Token has expired") from None
     except jwt.InvalidTokenError:
         raise AuthenticationError("Invalid token") from None
-    try:
-        user_id = int(claims["sub"])
-    except (TypeError, ValueError):
-        raise AuthenticationError("Invalid token") from None
+    user_id = _user_id(claims)
     user = await _user_with_company(user_id)
     if user is None or user.token_version != claims["ver"]:
         raise AuthenticationError("Token has been revoked")
     if not user.is_active:
         raise AuthenticationError("User is deactivated")
     return user
+
+
+def _user_id(claims: dict[str, Any]) -> int:
+    """The user id of claims whose signature PyJWT verified; AuthenticationError unless `sub`,
+    `ver` and `exp` have the types and sizes this server issues."""
+    subject, version, expires = claims["sub"], claims["ver"], claims["exp"]
+    latest = datetime.now(UTC) + timedelta(hours=MAX_TOKEN_TTL_HOURS + 1)
+    if (
+        not isinstance(subject, str)
+        or not SUBJECT.fullmatch(subject)
+        or int(subject) > MAX_USER_ID
+        or type(version) is not int
+        or type(expires) not in (int, float)
+        or not expires < latest.timestamp()
+    ):
+        raise AuthenticationError("Invalid token")
+    return int(subject)
 
 
 _USER_QUERIES: dict[str, tuple[str, Any]] = {}

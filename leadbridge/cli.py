@@ -12,7 +12,7 @@ from strawberry.relay import to_base64
 from tortoise.exceptions import ConfigurationError, DBConnectionError, OperationalError
 
 from leadbridge import demo as demo_network
-from leadbridge.auth import issue_token
+from leadbridge.auth import MAX_TOKEN_TTL_HOURS, issue_token
 from leadbridge.database import apply_migrations, connected, pending_migrations
 from leadbridge.settings import Settings, SettingsError
 from models import DomainError, User
@@ -157,7 +157,12 @@ def users_create(email: str, name: str, company: str, admin: bool, edit_converte
 
 @cli.command()
 @click.option("--email", required=True)
-@click.option("--ttl-hours", type=click.FloatRange(min=0, min_open=True), default=None, help="Lifetime; 24 by default.")
+@click.option(
+    "--ttl-hours",
+    type=click.FloatRange(min=0, min_open=True, max=MAX_TOKEN_TTL_HOURS),
+    default=None,
+    help="Lifetime; 24 by default, at most ten years.",
+)
 def token(email: str, ttl_hours: float | None) -> None:
     """Print a bearer token for a user."""
     settings = load_settings(token_ttl_hours=ttl_hours)

@@ -1,5 +1,6 @@
 """Tortoise configuration, migrations and the database lifecycle."""
 
+import pkgutil
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -119,9 +120,23 @@ async def connected(settings: Settings) -> AsyncIterator[None]:
         await Tortoise.close_connections()
 
 
-async def database_answers(settings: Settings) -> bool:
+def migration_names() -> frozenset[str]:
+    """The migrations on disk, found as Tortoise's MigrationLoader finds them."""
+    import models.migrations
+
+    return frozenset(
+        name for _, name, is_package in pkgutil.iter_modules(models.migrations.__path__) if not is_package and name[0] not in "_~"
+    )
+
+
+APPLIED_MIGRATIONS = f"SELECT \"name\" FROM \"tortoise_migrations\" WHERE \"app\" = '{APP_LABEL}'"
+
+
+async def database_ready(settings: Settings, migrations: frozenset[str]) -> bool:
+    """Whether the database answers and has every one of `migrations` applied: one small query,
+    cheap enough for a load balancer's health check."""
     try:
-        await connections.get(settings.dialect).execute_query("SELECT 1")
+        _, rows = await connections.get(settings.dialect).execute_query(APPLIED_MIGRATIONS)
     except Exception:
         return False
-    return True
+    return migrations <= {row["name"] for row in rows}

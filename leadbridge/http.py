@@ -12,9 +12,11 @@ from strawberry import Schema
 from strawberry.types import ExecutionResult
 
 from leadbridge.auth import AuthenticationError, authenticate
+from leadbridge.client_json import UnreadableJSON, load_json
 from leadbridge.multipart import MultipartError, is_multipart, read_operations
 from leadbridge.rate_limit import Buckets, UserBudget
 from leadbridge.request_log import RequestRecord, record_of
+from resolvers import outage
 from resolvers.context import Context
 from schema.limits import QueryLimits
 
@@ -125,9 +127,9 @@ def _optional_string(value: object, name: str) -> str | None:
 def _optional_object(value: object, name: str, *, encoded: bool) -> dict[str, Any] | None:
     if encoded and isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError:
-            raise HTTPError(400, f"The '{name}' parameter must be a JSON-encoded object") from None
+            value = load_json(value)
+        except UnreadableJSON as error:
+            raise HTTPError(400, error.explain(f"The '{name}' parameter must be a JSON-encoded object")) from None
     if value is None or isinstance(value, dict):
         return value
     raise HTTPError(400, f"The '{name}' parameter must be an object")
@@ -156,9 +158,11 @@ async def read_params(request: Request, max_body_bytes: int) -> GraphQLParams:
                 raise HTTPError(415, "The request body must be encoded as utf-8")
         body = await read_body(request, max_body_bytes)
         try:
-            raw = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            raw = load_json(body.decode("utf-8"))
+        except UnicodeDecodeError:
             raise HTTPError(400, "The request body is not valid JSON") from None
+        except UnreadableJSON as error:
+            raise HTTPError(400, error.explain("The request body is not valid JSON")) from None
         if isinstance(raw, list):
             raise HTTPError(
                 400, "Batched requests are not supported: send one operation per request", code="BATCHING_NOT_SUPPORTED"
@@ -301,6 +305,8 @@ class GraphQLEndpoint:
             body["errors"] = errors
         if result.extensions:
             body["extensions"] = result.extensions
+        if "SERVICE_UNAVAILABLE" in record.error_codes:
+            return json_response(body, 503, media_type, {"Retry-After": str(outage.RETRY_AFTER_SECONDS)})
         if "RATE_LIMITED" in record.error_codes and budget is not None and budget.throttle is not None:
             seconds = budget.throttle.seconds_until(cost["requestedQueryCost"] if cost else 1)
             return json_response(body, 429, media_type, {"Retry-After": str(seconds)})

@@ -6,7 +6,6 @@ Forms can be posted across sites without a CORS preflight, but every GraphQL req
 bearer token in its Authorization header, which such a form cannot send.
 """
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +14,8 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.types import Message
 from strawberry.file_uploads.utils import replace_placeholders_with_files
+
+from leadbridge.client_json import UnreadableJSON, load_json
 
 MULTIPART = "multipart/form-data"
 MIB = 1024 * 1024
@@ -64,9 +65,9 @@ def _json_field(form: FormData, name: str) -> Any:
     if not isinstance(value, str):
         raise MultipartError(400, f"The multipart request needs a '{name}' field holding JSON")
     try:
-        return json.loads(value)
-    except ValueError:
-        raise MultipartError(400, f"The '{name}' field is not valid JSON") from None
+        return load_json(value)
+    except UnreadableJSON as error:
+        raise MultipartError(400, error.explain(f"The '{name}' field is not valid JSON")) from None
 
 
 def _files(form: FormData, files_map: Any) -> dict[str, UploadFile]:

@@ -22,7 +22,7 @@ from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.section import LeadCompanySection, OpportunityCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
-from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text
+from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text, clean_website
 
 LEGAL_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company",
                   "gmbh", "ag", "sa", "sas", "plc", "bv", "nv", "oy", "ab", "srl", "spa", "pty"}
@@ -114,7 +114,7 @@ def account_draft(lead: Lead, given: dict[str, Any]) -> dict[str, Any]:
     draft.update({key: value for key, value in given.items() if key in draft})
     return {
         "name": clean_text(draft["name"], ["account", "create", "name"], max_length=255, required=True),
-        "website": clean_text(draft["website"], ["account", "create", "website"], max_length=255),
+        "website": clean_website(draft["website"], ["account", "create", "website"]),
         "industry": clean_text(draft["industry"], ["account", "create", "industry"], max_length=120),
     }
 

@@ -4,6 +4,9 @@ are reported by line and leave nothing behind, and an `externalId` makes a row i
 
 The file is read twice as a stream, never held in memory: a first pass checks that it is UTF-8
 CSV with a known header and counts its rows before anything is written; the second imports.
+A stream that cannot be read twice (a pipe) is first copied to a temporary file. Every pass
+counts the bytes it reads and every line is read up to a bound, so that a stream without end
+(`/dev/zero`) is refused with memory flat.
 """
 
 import asyncio
@@ -11,8 +14,9 @@ import codecs
 import csv
 import io
 import re
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -33,6 +37,9 @@ from models.user import User
 from models.validation import clean_text
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_LINE_CHARACTERS = 4 * 1024 * 1024
+READ_CHUNK_BYTES = 1 << 16
+NUL = "\x00"
 BATCH_SIZE = 1000
 MAX_EXTERNAL_ID_LENGTH = 100
 COLUMNS = {  # the column as documented -> what it sets
@@ -68,6 +75,58 @@ def _refused(message: str) -> DomainError:
     return DomainError("INVALID_INPUT", message, FILE_FIELD)
 
 
+def _too_large(size: int | None = None) -> DomainError:
+    measured = f" ({size} bytes)" if size is not None else ""
+    return _refused(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB{measured}: split it")
+
+
+class _Counted(io.RawIOBase):
+    """A binary file read through a count of its bytes: past MAX_FILE_BYTES, DomainError,
+    whatever size the file said it had."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.read_bytes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self.file.read(min(len(buffer), READ_CHUNK_BYTES))
+        self.read_bytes += len(chunk)
+        if self.read_bytes > MAX_FILE_BYTES:
+            raise _too_large()
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def _lines(text: io.TextIOWrapper) -> Iterator[str]:
+    """The text's lines, each read up to MAX_LINE_CHARACTERS: a longer one is refused."""
+    number = 0
+    while line := text.readline(MAX_LINE_CHARACTERS + 1):
+        number += 1
+        if len(line) > MAX_LINE_CHARACTERS:
+            raise _refused(f"line {number} is longer than {MAX_LINE_CHARACTERS} characters: is this a CSV file?")
+        yield line
+
+
+@contextmanager
+def rereadable(file: BinaryIO) -> Iterator[BinaryIO]:
+    """The file itself when it can be read twice; otherwise a temporary copy of it, up to
+    MAX_FILE_BYTES (DomainError beyond)."""
+    if file.seekable():
+        yield file
+        return
+    with tempfile.TemporaryFile() as copy:
+        copied = 0
+        while chunk := file.read(READ_CHUNK_BYTES):
+            copied += len(chunk)
+            if copied > MAX_FILE_BYTES:
+                raise _too_large()
+            copy.write(chunk)
+        yield copy  # type: ignore[misc]
+
+
 def _key(name: str) -> str:
     """Header names match whatever their case, spaces, underscores and hyphens."""
     return re.sub(r"[\s_\-]", "", name).lower()
@@ -81,6 +140,8 @@ def columns_of(header: list[str]) -> list[str]:
     missing column."""
     columns: list[str] = []
     for cell in header:
+        if NUL in cell:
+            raise _refused("line 1 holds the character U+0000: a column is named in text")
         column = KNOWN.get(_key(cell))
         if column is None:
             raise _refused(f"unknown column '{cell.strip()}' on line 1; the columns are {', '.join(COLUMNS)}")
@@ -107,13 +168,13 @@ class ImportReport:
 
 
 @contextmanager
-def _text(file: BinaryIO) -> Iterator[io.TextIOWrapper]:
-    """The binary file read as UTF-8 text (a byte order mark is allowed), from its start; the
-    file stays open afterwards."""
+def _text(file: BinaryIO) -> Iterator[Iterator[str]]:
+    """The binary file's lines read as UTF-8 text (a byte order mark is allowed), from its
+    start, counted and bounded; the file stays open afterwards."""
     file.seek(0)
-    text = io.TextIOWrapper(file, encoding="utf-8-sig", errors="strict", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(_Counted(file)), encoding="utf-8-sig", errors="strict", newline="")
     try:
-        yield text
+        yield _lines(text)
     finally:
         text.detach()
 
@@ -148,7 +209,7 @@ def scan(file: BinaryIO) -> tuple[list[str], int]:
     file.seek(0, io.SEEK_END)
     size = file.tell()
     if size > MAX_FILE_BYTES:
-        raise _refused(f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB ({size} bytes): split it")
+        raise _too_large(size)
     header: list[str] | None = None
     rows = 0
     with _text(file) as text:
@@ -240,6 +301,9 @@ class _Import:
         for column, raw in zip(self.columns, values, strict=True):
             value = raw.strip()
             if not value:
+                continue
+            if NUL in value:
+                problems.append(DomainError("INVALID_INPUT", f"{column} may not contain the character U+0000", [column]))
                 continue
             try:
                 if column == "partner":
@@ -343,6 +407,21 @@ async def import_leads(
     is the viewer's scope in which `partner` names are found. DomainError, with nothing written,
     when the file itself is refused; each bad row goes to `on_bad_row` and the others are
     imported. `on_start` receives the number of rows, `on_progress` how many more are done."""
+    with ExitStack() as stack:
+        readable = await asyncio.to_thread(stack.enter_context, rereadable(file))
+        return await _import(viewer, readable, companies, dry_run, on_bad_row, on_start, on_progress, batch_size)
+
+
+async def _import(
+    viewer: User,
+    file: BinaryIO,
+    companies: QuerySet[Company],
+    dry_run: bool,
+    on_bad_row: Callable[[BadRow], None],
+    on_start: Callable[[int], None] | None,
+    on_progress: Callable[[int], None] | None,
+    batch_size: int,
+) -> ImportReport:
     header, rows = await asyncio.to_thread(scan, file)
     columns = columns_of(header)
     if on_start is not None:

@@ -18,7 +18,7 @@ from models.errors import DomainError
 from models.lead import Lead
 from models.membership import LeadMember
 from models.user import User
-from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text
+from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text, clean_website
 
 
 class LeadDecision(str, Enum):
@@ -53,6 +53,8 @@ def _clean_value(name: str, value: Any) -> Any:
     path = input_path(name)
     if name in IDENTIFYING_FIELDS and value is not None and not value.strip():
         raise DomainError("INVALID_INPUT", f"{path[0]} must not be empty; send null to clear it", path)
+    if name == "website":
+        return clean_website(value, path)
     if name in TEXT_LIMITS:
         return clean_text(value, path, max_length=TEXT_LIMITS[name])
     if name == "email":

@@ -19,7 +19,7 @@ from models.errors import DomainError
 from models.membership import OpportunityMember
 from models.opportunity import Opportunity, OpportunityStage
 from models.user import User
-from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text
+from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text, clean_website
 
 
 @dataclass
@@ -127,7 +127,7 @@ async def create_account(creator: User, *, name: str | None, website: str | None
     """An account created by the creator's company."""
     values = {
         "name": clean_text(name, ["name"], max_length=255, required=True),
-        "website": clean_text(website, ["website"], max_length=255),
+        "website": clean_website(website, ["website"]),
         "industry": clean_text(industry, ["industry"], max_length=120),
     }
     async with in_transaction():

@@ -1,6 +1,8 @@
 """Checks on input values shared by every workflow; each raises DomainError naming the field."""
 
+import re
 from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from models.errors import DomainError
 from models.user import normalize_email
@@ -16,6 +18,10 @@ ISO_4217 = frozenset(
     XCG XDR XOF XPD XPF XPT XSU XTS XUA XXX YER ZAR ZMW ZWG ZWL""".split()
 )
 MAX_AMOUNT = Decimal("9999999999999999.99")
+AMOUNT_SPELLING = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", re.ASCII)
+"""How an amount is written: ASCII digits, an optional minus sign, decimal point and exponent.
+Python's Decimal also reads spaces, underscores and other scripts' digits; those are refused,
+so that each amount has one spelling."""
 
 
 def clean_text(value: str | None, field: list[str], *, max_length: int, required: bool = False) -> str | None:
@@ -60,10 +66,14 @@ def clean_percentage(value: int | None, field: list[str]) -> int | None:
     return value
 
 
-def clean_amount(value: Decimal | None, field: list[str]) -> Decimal | None:
-    """A money amount: not negative, at most two decimal places."""
+def clean_amount(value: Decimal | str | None, field: list[str]) -> Decimal | None:
+    """A money amount, given as a Decimal or as text: not negative, at most two decimal places."""
     if value is None:
         return None
+    if isinstance(value, str) and not AMOUNT_SPELLING.fullmatch(value):
+        raise DomainError(
+            "INVALID_INPUT", f"{field[-1]} must be written with ASCII digits and an optional '.', like 1234.50", field
+        )
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
@@ -75,3 +85,40 @@ def clean_amount(value: Decimal | None, field: list[str]) -> Decimal | None:
     if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
         raise DomainError("INVALID_INPUT", f"{field[-1]} may have at most two decimal places and 16 digits", field)
     return amount
+
+
+WEBSITE_SCHEMES = ("http", "https")
+HOST_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)", re.ASCII)
+
+
+def clean_website(value: str | None, field: list[str]) -> str | None:
+    """An http or https URL, trimmed; a bare domain (`acme.example/path`) gets `https://`.
+    INVALID_INPUT for any other scheme (`javascript:`, `data:`, `ftp:`), a user name or
+    password before the host, a host that is not a domain name, or more than 255 characters."""
+    text = clean_text(value, field, max_length=255)
+    if text is None:
+        return None
+    scheme, separator, _ = text.partition("://")
+    if not separator:
+        text = f"https://{text}"
+    if (separator and scheme.lower() not in WEBSITE_SCHEMES) or len(text) > 255 or not _is_web_address(text):
+        raise DomainError("INVALID_INPUT", f"{field[-1]} must be an http or https URL, like https://acme.example", field)
+    return text
+
+
+def _is_web_address(url: str) -> bool:
+    if any(character.isspace() or not character.isprintable() for character in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        host = (parts.hostname or "").encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        return False
+    labels = host.split(".")
+    domain = len(labels) >= 2 and all(HOST_LABEL.fullmatch(label) for label in labels) and not labels[-1].isdigit()
+    return "@" not in parts.netloc and (domain or _is_ipv4(labels))
+
+
+def _is_ipv4(labels: list[str]) -> bool:
+    return len(labels) == 4 and all(label.isdigit() and int(label) <= 255 for label in labels)

@@ -19,6 +19,7 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id
 from resolvers.opportunities import LoadedPage, NestedPageKey, nested_page_loader, pks_or_nothing
 from resolvers.pagination import Ordering, Page, Position, cursor_of, cut, paginate
+from resolvers.search import search_term
 
 
 def contact_sort_key(contact: Contact) -> tuple[str, str, int]:
@@ -68,10 +69,6 @@ def account_opportunities_loader(viewer: User) -> DataLoader[NestedPageKey, Load
     return nested_page_loader(children_of)
 
 
-def _search(text: str | None) -> str | None:
-    return text.strip() if text is not None and text.strip() else None
-
-
 BY_NAME = Ordering("sort_name")
 
 
@@ -89,7 +86,7 @@ async def list_accounts(
     """Visible accounts by name (case-insensitive); `search` matches the name or the website."""
     args = context.page_args("accounts", first, after, last, before)
     queryset = _accounts(context)
-    if (text := _search(search)) is not None:
+    if (text := search_term(search, "search")) is not None:
         queryset = queryset.filter(Q(name__icontains=text) | Q(website__icontains=text))
     return await paginate(queryset, args, BY_NAME)
 
@@ -108,7 +105,7 @@ async def list_contacts(
     `accountId` narrows to one account (an ID that is not a visible account's matches nothing)."""
     args = context.page_args("contacts", first, after, last, before)
     queryset = _contacts(context)
-    if (text := _search(search)) is not None:
+    if (text := search_term(search, "search")) is not None:
         queryset = queryset.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text))
     if account_id is not None:
         queryset = queryset.filter(account_id__in=pks_or_nothing([account_id], "Account"))
@@ -121,7 +118,7 @@ async def list_companies(
     """The network's companies by name; `search` matches the name or the domain."""
     args = context.page_args("companies", first, after, last, before)
     queryset = scopes.visible_companies(context.viewer)
-    if (text := _search(search)) is not None:
+    if (text := search_term(search, "search")) is not None:
         queryset = queryset.filter(Q(name__icontains=text) | Q(domain__icontains=text))
     queryset = queryset.annotate(sort_name=Lower("name"))
     return await paginate(queryset, args, BY_NAME)

@@ -9,16 +9,18 @@ from models import DomainError
 
 
 MAX_PK = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL
+MAX_PK_DIGITS = len(str(MAX_PK))
 
 
 def node_pk(node_id: object) -> int | None:
-    """The primary key the node part of a global ID names; None when it cannot name a record
-    (not ASCII digits, or out of the primary keys' range)."""
+    """The primary key the node part of a global ID names; None when it cannot name a record:
+    not ASCII digits, a leading zero (each key has one spelling), or out of the keys' range.
+    The length is checked before converting, so a number of any size costs nothing."""
     text = str(node_id)
-    if not (text.isascii() and text.isdigit()):
+    if not (0 < len(text) <= MAX_PK_DIGITS and text.isascii() and text.isdigit()) or text[0] == "0":
         return None
     pk = int(text)
-    return pk if 0 < pk <= MAX_PK else None
+    return pk if pk <= MAX_PK else None
 
 
 def global_id(type_name: str, pk: int) -> str:

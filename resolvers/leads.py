@@ -21,6 +21,7 @@ from resolvers.ids import decode_id
 from resolvers.loaders import grouped_loader, lead_loader, opportunity_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Ordering, Page, bad_input, cursor_of, cut, paginate
+from resolvers.search import search_term
 
 T = TypeVar("T")
 
@@ -167,8 +168,8 @@ def matching(viewer: User, criteria: LeadCriteria, now: datetime) -> QuerySet[Le
         queryset = queryset.filter(sourced_by_id=_company_pk(criteria.sourced_by_id, "sourcedById"))
     if criteria.partner_id is not None:
         queryset = queryset.filter(partner_id=_company_pk(criteria.partner_id, "partnerId"))
-    term = (criteria.search or "").strip()
-    if term:
+    term = search_term(criteria.search, "filter.search")
+    if term is not None:
         queryset = queryset.filter(
             Q(first_name__icontains=term)
             | Q(last_name__icontains=term)

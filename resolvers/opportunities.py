@@ -29,6 +29,7 @@ from resolvers.ids import decode_id
 from resolvers.loaders import opportunity_loader, stage_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Ordering, Page, PageArgs, cursor_of, cut, paginate
+from resolvers.search import search_term
 
 T = TypeVar("T")
 
@@ -183,8 +184,8 @@ def filtered(queryset: QuerySet[Opportunity], given: OpportunityFilter) -> Query
         queryset = queryset.filter(sourced_by_id__in=pks_or_nothing([given.sourced_by_id], "Company"))
     if given.account_id is not None:
         queryset = queryset.filter(account_id__in=pks_or_nothing([given.account_id], "Account"))
-    if given.search is not None and given.search.strip():
-        queryset = queryset.filter(name__icontains=given.search.strip())
+    if (term := search_term(given.search, "filter.search")) is not None:
+        queryset = queryset.filter(name__icontains=term)
     return queryset
 
 

@@ -12,6 +12,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.execution import StreamExecutionResult
 
 from models.errors import DomainError
+from resolvers import outage
 
 logger = logging.getLogger("leadbridge.errors")
 
@@ -76,15 +77,19 @@ class MaskInternalErrors(MaskErrors):
         super().__init__(should_mask_error=is_unexpected, error_message=INTERNAL_MESSAGE)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
+        unavailable = outage.is_outage(error.original_error)
+        if unavailable:
+            logger.warning("database unavailable at %s: %s", error.path, error.original_error)
+        else:
+            logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
         return GraphQLError(
-            message=self.error_message,
+            message=outage.MESSAGE if unavailable else self.error_message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
             original_error=None,
-            extensions={"code": "INTERNAL"},
+            extensions={"code": "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL"},
         )
 
 

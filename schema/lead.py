@@ -130,7 +130,10 @@ class LeadFilter:
     sourced_by_id: strawberry.ID | None = None
     partner_id: strawberry.ID | None = None
     search: str | None = strawberry.field(
-        default=None, description="Case-insensitive part of the first or last name, customer name or email."
+        default=None, description=(
+            "Case-insensitive part of the first or last name, customer name or email; at most 200 characters"
+            " (longer is BAD_USER_INPUT)."
+        ),
     )
     min_score: int | None = None
     include_converted: bool = strawberry.field(default=False, description="Converted leads are left out unless true.")

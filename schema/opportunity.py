@@ -156,7 +156,9 @@ class OpportunityFilter:
     partner_id: strawberry.ID | None = None
     sourced_by_id: strawberry.ID | None = None
     account_id: strawberry.ID | None = None
-    search: str | None = strawberry.field(default=None, description="Part of the name, in any case.")
+    search: str | None = strawberry.field(
+        default=None, description="Part of the name, in any case; at most 200 characters (longer is BAD_USER_INPUT)."
+    )
 
 
 @strawberry.input

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
@@ -15,6 +17,7 @@ from schema.limits import QueryLimiter
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
 from schema.pipeline import PipelineQuery
+from schema.scalars import DecimalScalar
 from schema.subscription import Subscription
 from schema.template import TemplateMutation, TemplateQuery
 from schema.user import User
@@ -47,7 +50,7 @@ schema = strawberry.Schema(
     mutation=_mutation_type(),
     subscription=Subscription,
     types=[Company, User],
-    config=StrawberryConfig(),
+    config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
     execution_context_class=ExecutionContext,
     extensions=[
         ErrorCodes,

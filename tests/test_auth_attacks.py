@@ -64,6 +64,19 @@ async def constant(token: str) -> str:
     return token
 
 
+def signed(**overrides: object) -> Callable[[User], Awaitable[str]]:
+    """A token signed with the server's own key whose claims differ from what it issues."""
+
+    async def forge(user: User) -> str:
+        values = {name: value(user) if callable(value) else value for name, value in overrides.items()}
+        return jwt.encode(claims(user, **values), TEST_SECRET_KEY, "HS256")
+
+    return forge
+
+
+ARABIC_INDIC_DIGITS = str.maketrans("0123456789", "\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669")
+
+
 Attack = Callable[[User], Awaitable[str]]
 ATTACKS: dict[str, tuple[Attack, str]] = {
     "alg-None": (lambda user: constant(unsigned(user, "None")), "Invalid token"),
@@ -84,6 +97,21 @@ ATTACKS: dict[str, tuple[Attack, str]] = {
         lambda user: constant(jwt.encode(claims(user, sub="admin"), TEST_SECRET_KEY, "HS256")), "Invalid token"
     ),
     "deleted-user": (deleted, "Token has been revoked"),
+    "subject-in-arabic-indic-digits": (signed(sub=lambda user: str(user.id).translate(ARABIC_INDIC_DIGITS)), "Invalid token"),
+    "subject-with-spaces": (signed(sub=lambda user: f" {user.id} "), "Invalid token"),
+    "subject-zero-padded": (signed(sub=lambda user: f"0{user.id}"), "Invalid token"),
+    "subject-signed": (signed(sub=lambda user: f"+{user.id}"), "Invalid token"),
+    "subject-beyond-32-bits": (signed(sub="4294967297"), "Invalid token"),
+    "subject-of-5000-digits": (signed(sub="9" * 5000), "Invalid token"),
+    "subject-a-json-number": (signed(sub=lambda user: user.id), "Invalid token"),
+    "version-a-string": (signed(ver=lambda user: str(user.token_version)), "Invalid token"),
+    "version-a-float": (signed(ver=lambda user: float(user.token_version)), "Invalid token"),
+    "version-false": (signed(ver=False), "Invalid token"),
+    "expiry-in-a-thousand-years": (signed(exp=int(datetime.now(UTC).timestamp()) + 1000 * 366 * 86400), "Invalid token"),
+    "expiry-of-400-digits": (signed(exp=10**400), "Invalid token"),
+    "expiry-a-numeric-string": (signed(exp=str(int(datetime.now(UTC).timestamp()) + 3600)), "Invalid token"),
+    "expiry-a-word": (signed(exp="tomorrow"), "Invalid token"),
+    "expiry-negative": (signed(exp=-1), "Token has expired"),
 }
 
 

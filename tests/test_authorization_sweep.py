@@ -73,11 +73,13 @@ def encoded(type_name: str, node_id: str) -> str:
 
 
 def made_up_ids(type_name: str) -> list[str]:
-    """IDs that name no record: unknown, out of range, not digits, not an ID at all."""
+    """IDs that name no record: unknown, out of range (up to thousands of digits, past what
+    Python's int() converts), not digits, not an ID at all."""
     return [
         encoded(type_name, "999999"),
         encoded(type_name, "99999999999"),
         encoded(type_name, "1" * 30),
+        encoded(type_name, "9" * 5000),
         encoded(type_name, "-1"),
         encoded(type_name, "\u00b2"),
         "not-an-id",
@@ -174,13 +176,22 @@ async def seed_network() -> tuple[Any, Network]:
     )
 
 
+def zero_padded(global_id: str) -> str:
+    """The same record's ID spelt with a leading zero (`Lead:09` for `Lead:9`)."""
+    type_name, _, node_id = base64.b64decode(global_id).decode().partition(":")
+    return encoded(type_name, "0" + node_id)
+
+
 def planted_ids(site: Site, network: Network) -> list[tuple[str, str]]:
     """(what, ID) pairs to try at a site."""
     if site.expected is None:
         return [(f"foreign {name}", value) for name, value in network.foreign.items()] + [
             ("made-up", value) for value in made_up_ids("Lead")
-        ]
-    cases = [("wrong type", network.own["Lead" if site.expected == "Company" else "Company"])]
+        ] + [("zero-padded own", zero_padded(network.own["Lead"]))]
+    cases = [
+        ("wrong type", network.own["Lead" if site.expected == "Company" else "Company"]),
+        ("zero-padded own", zero_padded(network.own[site.expected])),
+    ]
     if site.expected in network.foreign:
         cases.append(("foreign", network.foreign[site.expected]))
     return cases + [("made-up", value) for value in made_up_ids(site.expected)]
@@ -303,7 +314,7 @@ async def database_rows() -> dict[str, list[str]]:
     return rows
 
 
-async def test_every_id_argument_refuses_foreign_wrong_type_and_made_up_ids(anonymous_client: httpx.AsyncClient) -> None:
+async def test_every_id_argument_refuses_foreign_wrong_type_zero_padded_and_made_up_ids(anonymous_client: httpx.AsyncClient) -> None:
     # given a viewer (an admin of their company), a colleague, and an outsider's company with
     # a record of every kind
     viewer, network = await seed_network()
@@ -326,7 +337,7 @@ async def test_every_id_argument_refuses_foreign_wrong_type_and_made_up_ids(anon
                 missing = await graphql(viewer_client, document, variables)
             before = await database_rows()
 
-            # when the site gets a foreign, a wrong-type and made-up IDs
+            # when the site gets a foreign, a wrong-type, a zero-padded and made-up IDs
             for what, planted in planted_ids(site, network):
                 document, variables = operation(schema, site, planted, network)
                 response = await viewer_client.post("/graphql", json={"query": document, "variables": variables})

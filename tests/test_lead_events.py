@@ -2,6 +2,7 @@
 `leadbridge serve`, on SQLite and PostgreSQL, and across two workers on PostgreSQL."""
 
 import asyncio
+import base64
 import json
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import jwt
 import pytest
 from tortoise import connections
 from websockets.asyncio.client import ClientConnection, connect
@@ -319,6 +321,31 @@ async def test_a_connection_without_a_valid_token_is_closed_forbidden(db, server
         assert await close_code(socket) == 4403
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "9" * 5000},
+        {"sub": "4294967297"},
+        {"sub": "\u0661"},
+        {"ver": "0"},
+        {"exp": 10**400},
+        {"exp": "tomorrow"},
+    ],
+    ids=["subject-of-5000-digits", "subject-beyond-32-bits", "subject-in-arabic-indic-digits", "version-a-string", "expiry-of-400-digits", "expiry-a-word"],
+)
+async def test_a_signed_token_with_claims_this_server_never_issues_is_closed_forbidden(db, server, claims):
+    user = await make_user()
+    now = int(datetime.now(UTC).timestamp())
+    token = jwt.encode(
+        {"sub": str(user.id), "ver": user.token_version, "iat": now, "exp": now + 3600, **claims},
+        server.env["LEADBRIDGE_SECRET_KEY"],
+        "HS256",
+    )
+
+    async with connected_as(server, {"Authorization": f"Bearer {token}"}) as socket:
+        assert await close_code(socket) == 4403
+
+
 async def test_a_deactivated_users_token_is_refused(db, server):
     user = await make_user(is_active=False)
 
@@ -347,6 +374,8 @@ async def test_subscribing_before_connection_init_is_refused(db, server):
 async def test_a_lead_the_viewer_cannot_see_is_refused_like_one_that_does_not_exist(db, server):
     net = await vendor_network()
     made_up = global_id("Lead", 999999)
+    huge = base64.b64encode(b"Lead:" + b"9" * 5000).decode()
+    zero_padded = base64.b64encode(f"Lead:0{net['outsiders_lead'].id}".encode()).decode()
 
     async with (
         subscriber(server, net["owner"]) as owner_events,
@@ -355,7 +384,7 @@ async def test_a_lead_the_viewer_cannot_see_is_refused_like_one_that_does_not_ex
         assert json.loads(await socket.recv()) == {"type": "connection_ack"}
         outsider = Subscriber(socket)
         answers = {}
-        for lead_id in (gid(net["lead"]), made_up, "not-an-id"):
+        for lead_id in (gid(net["lead"]), made_up, "not-an-id", huge, zero_padded):
             await outsider.send("events", SUBSCRIPTION, {"leadId": lead_id})
             answers[lead_id] = await outsider.receive()
         await mutate(server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}})
