@@ -1,7 +1,8 @@
 """`python -m bench`: seed (once), start a live `leadbridge serve`, drive it from a separate load
 process on loopback at a fixed concurrency, and print, per backend and scenario, p50 / p95
 latency, throughput, SQL statements per request and peak server memory, beside the scenario's
-floor (hand-written SQL through the same driver, serialized to the same JSON, in one process)."""
+floor (hand-written SQL through the same driver, serialized to the same JSON, in one process)
+and, for the portal on PostgreSQL, beside the peer: PostGraphile on the same database (bench/peer.py)."""
 
 import argparse
 import asyncio
@@ -18,6 +19,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from bench.live import LiveProcess, StartFailed, free_port
+from bench.peer import PostGraphile, objects_in, portal_lead_ids
+from bench.peer import portal_body as peer_portal_body
 from bench.scenarios import Fixtures, Scenario, Sql, prepare, scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,96 +128,95 @@ def fixtures_for(url: str, args: argparse.Namespace) -> Fixtures:
     return asyncio.run(main())
 
 
-class Server:
+class Server(LiveProcess):
     """A live server process on a free loopback port; `hello` runs the Strawberry hello-world."""
 
     def __init__(self, env: dict[str, str], hello: bool = False) -> None:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)
+        self.port = free_port()
+        self.hello = hello
         if hello:
             command = [PYTHON, "-m", "uvicorn", "bench.hello:app", "--log-level", "warning", "--no-access-log"]
         else:
             command = [PYTHON, "-m", "bench.server", "serve"]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self.hello = hello
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise SystemExit(f"server exited: {Path(self.log.name).read_text()}")
-            try:
-                if hello:
-                    httpx.post(f"http://127.0.0.1:{self.port}/graphql", json={"query": "{viewer{email}}"}, timeout=1)
-                    break
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("server did not start")
-            time.sleep(0.2)
+        super().__init__("hello-world" if hello else "server", command, env, ROOT, self._answers)
+        try:
+            self.wait()
+        except StartFailed as error:
+            raise SystemExit(str(error)) from None
+
+    def _answers(self) -> bool:
+        try:
+            if self.hello:
+                httpx.post(f"http://127.0.0.1:{self.port}/graphql", json={"query": "{viewer{email}}"}, timeout=1)
+                return True
+            return httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def statements(self) -> int:
         if self.hello:
             return 0
         return httpx.get(f"http://127.0.0.1:{self.port}/__bench__/statements", timeout=5).json()["statements"]
 
-    def reset_peak_memory(self) -> None:
-        try:
-            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
-        except OSError:
-            pass
 
-    def peak_memory_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        Path(self.log.name).unlink(missing_ok=True)
-
-
-def drive(server: Server, scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
+def load(port: int, headers: dict[str, str], bodies: list[dict[str, Any]], cycle: bool, args: argparse.Namespace) -> dict[str, Any]:
+    """Run the load process (`bench.load`) against `port` at the bench's concurrency."""
     job = {
-        "port": server.port,
+        "port": port,
         "path": "/graphql",
-        "headers": {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "Authorization": f"Bearer {scenario.viewer.token}",
-        },
-        "bodies": scenario.bodies,
+        "headers": {"Content-Type": "application/json", "Accept": "application/json", **headers},
+        "bodies": bodies,
         "concurrency": args.concurrency,
         "warmup": args.warmup,
         "duration": args.duration,
-        "cycle": scenario.cycle,
+        "cycle": cycle,
     }
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(job, file)
     try:
-        server.reset_peak_memory()
-        before = server.statements()
-        started = time.perf_counter()
         output = subprocess.run([PYTHON, "-m", "bench.load", file.name], capture_output=True, text=True, cwd=ROOT, check=True)
-        result = json.loads(output.stdout)
-        sent = result["sent"]
-        result["statements_per_request"] = (server.statements() - before) / sent if sent else float("nan")
-        result["peak_memory_mb"] = server.peak_memory_mb()
-        result["wall_s"] = time.perf_counter() - started
-        return result
+        return json.loads(output.stdout)
     finally:
         os.unlink(file.name)
+
+
+def drive(server: Server, scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
+    server.reset_peak_memory()
+    before = server.statements()
+    started = time.perf_counter()
+    result = load(server.port, {"Authorization": f"Bearer {scenario.viewer.token}"}, scenario.bodies, scenario.cycle, args)
+    sent = result["sent"]
+    result["statements_per_request"] = (server.statements() - before) / sent if sent else float("nan")
+    result["peak_memory_mb"] = server.peak_memory_mb()
+    result["wall_s"] = time.perf_counter() - started
+    result["objects"] = objects_in(result.get("sample"))
+    return result
+
+
+def start_peer(url: str) -> tuple[PostGraphile | None, str | None]:
+    """Start PostGraphile on the backend's database (it answers once `wait()` returns), or say why not."""
+    try:
+        return PostGraphile(url, ROOT, {k: v for k, v in os.environ.items() if not k.startswith("LEADBRIDGE_")}), None
+    except StartFailed as error:
+        return None, str(error)
+
+
+def measure_peer(peer: PostGraphile, lead_ids: list[int], api_sample: str | None, args: argparse.Namespace) -> dict[str, Any]:
+    """PostGraphile's portal: the same 50 leads at the same concurrency through the same load process."""
+    log(f"[postgres] portal: load on the peer, {peer.name}")
+    peer.reset_peak_memory()
+    started = time.perf_counter()
+    result = load(peer.port, {}, [peer_portal_body(lead_ids)], True, args)
+    result["peak_memory_mb"] = peer.peak_memory_mb()
+    result["wall_s"] = time.perf_counter() - started
+    sample = result.pop("sample")
+    if result["errors"]:
+        log(f"[postgres] the peer answered {result['errors']} requests with errors, the first: {result['first_error']}")
+    result["name"] = peer.name
+    result["objects"] = objects_in(sample)
+    result["same_leads"] = bool(lead_ids) and portal_lead_ids(sample) == portal_lead_ids(api_sample) == lead_ids
+    return result
 
 
 def measure_floor(url: str, scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
@@ -273,9 +276,18 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     chosen = [s for s in scenarios(fixtures, args.conversions * 2) if not args.only or s.name in args.only.split(",")]
     rows = []
     env = env_for(url)
-    server = Server(env)
-    hello = None
+    peer, peer_skipped = start_peer(url) if backend == "postgres" and "portal" in [s.name for s in chosen] else (None, None)
+    server: Server | None = None
+    hello: Server | None = None
     try:
+        server = Server(env)
+        if peer:
+            try:
+                peer.wait()
+            except StartFailed as error:
+                peer, peer_skipped = None, str(error)
+        if peer_skipped:
+            log(f"[{backend}] the peer will not be measured: {peer_skipped}")
         for scenario in chosen:
             target = server
             if scenario.hello_world:
@@ -283,6 +295,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
                 target = hello
             log(f"[{backend}] {scenario.name}: load")
             api = drive(target, scenario, args)
+            peer_result = None
+            if scenario.name == "portal" and peer:
+                peer_result = measure_peer(peer, fixtures.portal_lead_ids, api.get("sample"), args)
+                peer.stop()
+                peer = None
             floor = measure_floor(url, scenario, args) if scenario.floor else None
             rows.append(
                 {
@@ -291,19 +308,21 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
                     "api": {k: v for k, v in api.items() if k != "sample"},
                     "floor": {k: v for k, v in floor.items() if k != "sample"} if floor else None,
                     "same_json": same_data(api.get("sample"), floor["sample"] if floor else None, scenario.name),
+                    "peer": peer_result,
                 }
+                | ({"peer_skipped": peer_skipped} if scenario.name == "portal" and peer_skipped else {})
             )
     finally:
-        server.stop()
-        if hello:
-            hello.stop()
+        for process in (server, hello, peer):
+            if process:
+                process.stop()
     return rows
 
 
 def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     header = (
         f"{'backend':9} {'scenario':19} {'p50 ms':>8} {'p95 ms':>8} {'req/s':>7} {'SQL/req':>7} {'peak MB':>7}"
-        f" {'floor p50':>9} {'floor p95':>9} {'p50 ratio':>9} {'same':>5} {'errors':>6}"
+        f" {'floor p50':>9} {'floor p95':>9} {'p50 ratio':>9} {'same':>5} {'errors':>6} {'peer p50':>8} {'peer req/s':>10}"
     )
     lines = [header, "-" * len(header)]
     by_key = {(row["backend"], row["scenario"]): row for row in rows}
@@ -313,10 +332,12 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
             continue
         floor_p50 = floor["p50_ms"] if floor else float("nan")
         floor_p95 = floor["p95_ms"] if floor else float("nan")
+        peer = row.get("peer")
+        beside = f" {peer['p50_ms']:8.2f} {peer['throughput']:10.1f}" if peer else f" {'-':>8} {'-':>10}"
         lines.append(
             f"{row['backend']:9} {row['scenario']:19} {api['p50_ms']:8.2f} {api['p95_ms']:8.2f} {api['throughput']:7.1f}"
             f" {api['statements_per_request']:7.1f} {api['peak_memory_mb']:7.0f} {floor_p50:9.2f} {floor_p95:9.2f}"
-            f" {api['p50_ms'] / floor_p50 if floor else float('nan'):9.2f} {row['same_json']:>5} {api['errors']:6d}"
+            f" {api['p50_ms'] / floor_p50 if floor else float('nan'):9.2f} {row['same_json']:>5} {api['errors']:6d}{beside}"
         )
     lines.append("")
     lines.append("targets:")
@@ -329,6 +350,9 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         if portal:
             ratio = portal["api"]["p50_ms"] / portal["floor"]["p50_ms"]
             lines.append(f"  [{backend}] portal p50 / floor p50 = {ratio:.2f} (target <= 3)")
+            if portal["peer"]:
+                ours, theirs = portal["api"]["throughput"], portal["peer"]["throughput"]
+                lines.append(f"  [{backend}] portal throughput / peer throughput = {ours / theirs if theirs else float('nan'):.2f} (target >= 1)")
         deep = [name for name in (s for _, s in by_key) if name.startswith("page-") and name != "page-1"]
         if deep:
             lines.append(f"  [{backend}] {deep[0]} p50 / page-1 p50 = {p50(deep[0]) / p50('page-1'):.2f} (target <= 1.5)")
@@ -341,7 +365,26 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
                 f"({p50('viewer'):.2f} / {hello['p50_ms']:.2f} ms; throughput {by_key[(backend, 'viewer')]['api']['throughput']:.0f}"
                 f" / {hello['throughput']:.0f} req/s; target <= 1.3)"
             )
+    lines += peer_lines(rows)
     return "\n".join(lines)
+
+
+def peer_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The peer beside our portal: latency, throughput, how many objects each returned, for which leads."""
+    lines = []
+    for row in rows:
+        peer, api = row.get("peer"), row["api"]
+        if peer:
+            lines.append(
+                f"  [{row['backend']}] {row['scenario']}: ours / {peer['name']}: p50 {api['p50_ms']:.2f} / {peer['p50_ms']:.2f} ms,"
+                f" {api['throughput']:.1f} / {peer['throughput']:.1f} req/s, {api['objects'] or 0:,} / {peer['objects'] or 0:,} objects"
+                f" per response; same leads: {'yes' if peer['same_leads'] else 'NO'}; peer errors: {peer['errors']}"
+            )
+        elif row.get("peer_skipped"):
+            lines.append(f"  [{row['backend']}] {row['scenario']}: peer not measured: {row['peer_skipped']}")
+    if lines:
+        lines[:0] = ["", "peer (PostGraphile over the same PostgreSQL data, no visibility rules, the same leads by id):"]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:

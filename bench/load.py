@@ -2,8 +2,10 @@
 concurrency (one keep-alive HTTP/1.1 connection per worker) and prints a JSON summary.
 
 The job: {"port", "path", "headers", "bodies", "concurrency", "warmup", "duration", "cycle"}.
-With "cycle" the bodies are sent round-robin for `duration` seconds after `warmup` seconds;
-without it each body is sent exactly once (mutations that consume their record).
+With "cycle" the bodies are sent round-robin for `duration` seconds after `warmup` seconds, and
+each worker goes on until it has timed at least one request (so that a request slower than the
+window still gives a figure); without it each body is sent exactly once (mutations that consume
+their record).
 """
 
 import asyncio
@@ -56,15 +58,16 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
 
     async def worker() -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        timed = 0
         try:
             while True:
                 index = next_index[0]
                 if not cycle and index >= len(payloads):
                     return
-                next_index[0] = index + 1
                 begin = time.perf_counter()
-                if cycle and begin >= stop_at:
+                if cycle and begin >= stop_at and timed:
                     return
+                next_index[0] = index + 1
                 sent[0] += 1
                 status, body = await exchange(reader, writer, payloads[index % len(payloads)])
                 end = time.perf_counter()
@@ -74,6 +77,7 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
                     errors.append(f"{status} {body[:300].decode(errors='replace')}")
                 if begin >= measure_from:
                     latencies.append(end - begin)
+                    timed += 1
         finally:
             writer.close()
 

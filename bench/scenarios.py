@@ -171,6 +171,7 @@ class Fixtures:
     deep_page: int
     cursors: "Cursors"
     convert_lead_ids: list[int] = field(default_factory=list)
+    portal_lead_ids: list[int] = field(default_factory=list)
 
 
 async def visible_condition(sql: Sql, viewer: Viewer, first_param: int) -> tuple[str, list[Any]]:
@@ -540,7 +541,8 @@ def scenarios(fixtures: Fixtures, convert_count: int) -> list[Scenario]:
 
 
 async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAGE) -> Fixtures:
-    """Tokens, the deep page's cursor and fresh leads to convert; Tortoise must be connected."""
+    """Tokens, the deep page's cursor, the portal's 50 leads (for the peer) and fresh leads to convert;
+    Tortoise must be connected."""
     from leadbridge.auth import issue_token
     from models import Lead, LeadMember, LeadStatus, MemberRole, PartnerProgram, SalesPlan, Solution, User
     from permissions import scopes
@@ -553,7 +555,8 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
         return user, Viewer(user.id, user.company_id, True, issue_token(user, secret_key, 24))
 
     hub_user, hub = await admin_of(HUB)
-    _, partner = await admin_of(PARTNER)
+    partner_user, partner = await admin_of(PARTNER)
+    portal_lead_ids = await scopes.visible_leads(partner_user).order_by("-created_at", "-id").limit(50).values_list("id", flat=True)
     before = (
         await scopes.visible_leads(hub_user)
         .filter(is_converted=False)
@@ -595,4 +598,12 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
         await lead.solutions.add(*solutions)
         await lead.partner_programs.add(*programs)
         lead_ids.append(lead.id)
-    return Fixtures(hub_admin=hub, partner_admin=partner, deep_cursor=deep_cursor, deep_page=deep_page, cursors=cursors, convert_lead_ids=lead_ids)
+    return Fixtures(
+        hub_admin=hub,
+        partner_admin=partner,
+        deep_cursor=deep_cursor,
+        deep_page=deep_page,
+        cursors=cursors,
+        convert_lead_ids=lead_ids,
+        portal_lead_ids=list(portal_lead_ids),
+    )

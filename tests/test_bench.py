@@ -1,5 +1,6 @@
 """Smoke test of the benchmark command on a tiny data set: it runs end to end, every scenario
-answers without errors, and the API returns the same JSON as the hand-written SQL floor.
+answers without errors, the API returns the same JSON as the hand-written SQL floor, and on
+PostgreSQL the portal is measured on the peer (PostGraphile) too, for the same leads.
 The figures themselves are not asserted (they depend on the machine): see bench/RESULTS.md."""
 
 import json
@@ -44,6 +45,16 @@ def test_the_benchmark_command_runs_every_scenario_on_a_tiny_data_set(backend, r
         assert statements["viewer"] == 1
         assert statements["page-1"] == statements["page-3"] == 2
         assert "p50 ms" in completed.stdout and "targets:" in completed.stdout
+        peers = {row["scenario"]: row["peer"] for row in rows}
+        if backend == "postgres":
+            portal = peers.pop("portal")
+            assert portal is not None, rows[0].get("peer_skipped")
+            assert portal["name"].startswith("PostGraphile 4.14"), portal
+            assert portal["p50_ms"] > 0 and portal["throughput"] > 0 and portal["requests"] > 0, portal
+            assert (portal["errors"], portal["same_leads"]) == (0, True), portal
+            assert portal["objects"] > 0 and rows[0]["api"]["objects"] > 0
+            assert "ours / PostGraphile 4.14" in completed.stdout
+        assert all(peer is None for peer in peers.values()), peers
     finally:
         if backend == "postgres":
             import asyncio
