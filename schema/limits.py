@@ -59,7 +59,7 @@ AGGREGATED_ROWS_PER_POINT = 100
 """`pipeline` and `leadFunnel` cost 1 more point per this many records they count."""
 IMPORTED_BYTES_PER_POINT = 4096
 """`importLeads` costs 1 more point per this many bytes of the uploaded file."""
-SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
+SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 
 @dataclass(frozen=True)
