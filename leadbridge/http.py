@@ -299,7 +299,7 @@ class GraphQLEndpoint:
         record.error_codes = error_codes(errors)
         cost = (result.extensions or {}).get("cost")
         if cost:
-            record.cost = cost["requestedQueryCost"]
+            record.cost = cost["actualQueryCost"]
         body: dict[str, Any] = {} if is_request_error(result) else {"data": result.data}
         if errors:
             body["errors"] = errors

@@ -1,5 +1,7 @@
 """Token buckets, one per user: in this process's memory, or in Redis so that every worker
-shares them. Each request spends its query cost; the bucket refills at a steady rate."""
+shares them. Each request spends its query cost before it runs and settles the difference
+with its actual cost once it has run, which may leave the bucket below zero; the bucket
+refills at a steady rate."""
 
 import logging
 import time
@@ -20,6 +22,7 @@ TAKE_SCRIPT = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
+local settle = ARGV[4] == '1'
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'level', 'at')
@@ -31,12 +34,15 @@ if level == nil or at == nil then
 end
 level = math.min(capacity, level + math.max(0, now - at) * rate)
 local admitted = 0
-if cost <= level then
+if settle then
+  level = math.min(capacity, level - cost)
+  admitted = 1
+elseif cost <= level then
   level = level - cost
   admitted = 1
 end
 redis.call('HSET', KEYS[1], 'level', tostring(level), 'at', tostring(now))
-redis.call('PEXPIRE', KEYS[1], math.ceil((capacity - level) / rate * 1000) + 1000)
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil((capacity - level) / rate * 1000)) + 1000)
 return {admitted, tostring(level)}
 """
 
@@ -48,6 +54,11 @@ class Buckets(Protocol):
     async def take(self, key: str, cost: int) -> Throttle | None:
         """Spend `cost` from the bucket `key` when it holds that much; None when the buckets
         cannot be reached (the request is then let through)."""
+        ...
+
+    async def settle(self, key: str, difference: int) -> Throttle | None:
+        """Take `difference` from the bucket `key` whatever it holds (give it back, up to the
+        capacity, when negative); None when the buckets cannot be reached."""
         ...
 
     async def close(self) -> None: ...
@@ -68,11 +79,17 @@ class MemoryBuckets:
         return min(self.capacity, level + max(0.0, now - at) * self.restore_rate)
 
     async def take(self, key: str, cost: int) -> Throttle:
+        return self.update(key, cost, settle=False)
+
+    async def settle(self, key: str, difference: int) -> Throttle:
+        return self.update(key, difference, settle=True)
+
+    def update(self, key: str, cost: int, *, settle: bool) -> Throttle:
         now = self.clock()
         level = self.level(key, now)
-        admitted = cost <= level
+        admitted = settle or cost <= level
         if admitted:
-            level -= cost
+            level = min(self.capacity, level - cost)
         self.levels[key] = (level, now)
         if len(self.levels) > self.prune_above:
             self.forget_full(now)
@@ -99,9 +116,15 @@ class RedisBuckets:
         self.script = self.client.register_script(TAKE_SCRIPT)
 
     async def take(self, key: str, cost: int) -> Throttle | None:
+        return await self.update(key, cost, settle=False)
+
+    async def settle(self, key: str, difference: int) -> Throttle | None:
+        return await self.update(key, difference, settle=True)
+
+    async def update(self, key: str, cost: int, *, settle: bool) -> Throttle | None:
         try:
             admitted, level = await self.script(
-                keys=[self.key_prefix + key], args=[self.capacity, self.restore_rate, cost]
+                keys=[self.key_prefix + key], args=[self.capacity, self.restore_rate, cost, "1" if settle else "0"]
             )
         except (RedisError, OSError) as error:
             logger.warning("rate limiting skipped: Redis does not answer (%s)", type(error).__name__)
@@ -132,4 +155,8 @@ class UserBudget:
 
     async def spend(self, cost: int) -> Throttle | None:
         self.throttle = await self.buckets.take(str(self.user_id), cost)
+        return self.throttle
+
+    async def settle(self, difference: int) -> Throttle | None:
+        self.throttle = await self.buckets.settle(str(self.user_id), difference)
         return self.throttle

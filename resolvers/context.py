@@ -16,11 +16,23 @@ from resolvers.pagination import Cursors, PageArgs
 
 
 @dataclass
+class Work:
+    """What the reports and imports of a request went through, which its cost accounts for
+    once it has run (schema.limits)."""
+
+    rows_aggregated: int = 0
+    """Records that `pipeline` and `leadFunnel` counted."""
+    bytes_imported: int = 0
+    """Bytes of the files `importLeads` read."""
+
+
+@dataclass
 class Context:
     viewer: User
     request: HTTPConnection  # the HTTP request, or the websocket of a subscription
     events: LeadEventBus
     loaders: Loaders = field(init=False)
+    work: Work = field(default_factory=Work, init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.viewer)

@@ -26,6 +26,7 @@ async def import_leads(context: Context, upload: Any, dry_run: bool) -> tuple[Im
             raise DomainError(
                 "INVALID_INPUT", "Send the file as a multipart upload (GraphQL multipart request spec)", ["file"]
             )
+        context.work.bytes_imported += upload.size or 0
         try:
             return await lead_import.import_leads(
                 context.viewer,

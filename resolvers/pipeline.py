@@ -206,6 +206,7 @@ async def pipeline(context: Context, criteria: PipelineCriteria) -> PipelineRepo
             merged.opportunity_count += total.opportunity_count
             merged.amount += total.amount
             merged.unrounded_expected_revenue += total.unrounded_expected_revenue
+    context.work.rows_aggregated += overall.opportunity_count
     return PipelineReport(
         overall=overall,
         by_stage=[(stage, by_stage[stage.id]) for stage in stages],
@@ -317,6 +318,7 @@ async def lead_funnel(context: Context, criteria: FunnelCriteria) -> FunnelRepor
             figures.conversion_seconds.append((converted_at - created_at).total_seconds())
     partner_ids = [partner_id for partner_id in by_partner if partner_id is not None]
     names = dict(await scopes.visible_companies(context.viewer).filter(id__in=partner_ids).values_list("id", "name"))
+    context.work.rows_aggregated += overall.lead_count
     return FunnelReport(
         overall=overall,
         by_source=sorted(by_source.items(), key=lambda item: (item[0] is None, item[0] or "")),  # type: ignore[arg-type]

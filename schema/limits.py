@@ -3,7 +3,9 @@ suggestions, and the cost it is charged against the client's rate-limit budget.
 
 The limits come from the request context (`query_limits`, `cost_budget`), so that the
 composition root decides them from its settings; a context without them gets the defaults
-and no rate limiting.
+and no rate limiting. The cost an operation is charged is settled once it has run: what it
+returned and the rows its reports and imports went through (`work` on the context), and a
+refused document pays for the parsing and validation it took.
 """
 
 import math
@@ -49,7 +51,15 @@ from strawberry.types import ExecutionResult
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MUTATION_COST = 10
-SUGGESTION = re.compile(r" Did you mean .*\?$", re.DOTALL)
+REFUSAL_COST = 10
+"""The least a refused document costs (a syntax error, a validation error, a limit)."""
+REFUSAL_CHARACTERS_PER_POINT = 100
+"""A refused document costs 1 point per this many characters when that is more than REFUSAL_COST."""
+AGGREGATED_ROWS_PER_POINT = 100
+"""`pipeline` and `leadFunnel` cost 1 more point per this many records they count."""
+IMPORTED_BYTES_PER_POINT = 4096
+"""`importLeads` costs 1 more point per this many bytes of the uploaded file."""
+SUGGESTION = re.compile(r" Did you mean [^?]*\?")
 
 
 @dataclass(frozen=True)
@@ -93,13 +103,18 @@ class CostBudget(Protocol):
         """Take `cost` points when the bucket holds them; None when the bucket cannot be reached."""
         ...
 
+    async def settle(self, difference: int) -> Throttle | None:
+        """Take `difference` more points (give them back when negative) for work already done,
+        even when that leaves the bucket below zero; None when the bucket cannot be reached."""
+        ...
+
 
 @dataclass(frozen=True)
 class QueryCost:
     """`nodes`: what the operation may return at most, counted like GitHub (each connection's
     page size times the page sizes of the connections around it); `cost`: the rate-limit
-    points it is charged, counted like Shopify (1 per object, 2 per connection plus 1 per node
-    it may return, 10 per mutation; at least 1)."""
+    points it may be charged, counted like Shopify (1 per object, 2 per connection plus 1 per
+    node it may return, 10 per mutation; at least 1)."""
 
     nodes: int
     cost: int
@@ -447,6 +462,102 @@ def is_edge(type_: Any) -> bool:
     return isinstance(type_, GraphQLObjectType) and "node" in type_.fields and "cursor" in type_.fields
 
 
+def returned_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+    data: Mapping[str, Any] | None,
+) -> int:
+    """The cost of what the operation returned, by the rules of `measure` with each page counted
+    by the records it holds instead of the records it may hold."""
+    operation = get_operation_ast(document, operation_name)
+    root = schema.get_root_type(operation.operation) if operation else None
+    if operation is None or root is None or data is None:
+        return 1
+    walk = _Returned(schema, document, operation, variables or {})
+    cost = walk.object([operation.selection_set], root, data)
+    if operation.operation == OperationType.MUTATION:
+        cost += MUTATION_COST * len(walk.response_keys(operation.selection_set, set()))
+    return max(cost, 1)
+
+
+class _Returned(_Measure):
+    """The cost of a result, walked beside the selections that asked for it. Fields are merged
+    by response key, as GraphQL executes them, so each returned object counts once."""
+
+    def collect(
+        self, selection_sets: list[SelectionSetNode], parent: GraphQLNamedType
+    ) -> dict[str, tuple[list[FieldNode], GraphQLNamedType]]:
+        fields: dict[str, tuple[list[FieldNode], GraphQLNamedType]] = {}
+        spread: set[str] = set()
+
+        def visit(selection_set: SelectionSetNode, type_: GraphQLNamedType) -> None:
+            for selection in selection_set.selections:
+                if isinstance(selection, FieldNode):
+                    fields.setdefault((selection.alias or selection.name).value, ([], type_))[0].append(selection)
+                elif isinstance(selection, InlineFragmentNode):
+                    condition = selection.type_condition
+                    visit(selection.selection_set, (self.schema.get_type(condition.name.value) if condition else None) or type_)
+                elif selection.name.value not in spread and selection.name.value in self.fragments:
+                    spread.add(selection.name.value)
+                    fragment = self.fragments[selection.name.value]
+                    visit(fragment.selection_set, self.schema.get_type(fragment.type_condition.name.value) or type_)
+
+        for selection_set in selection_sets:
+            visit(selection_set, parent)
+        return fields
+
+    def object(self, selection_sets: list[SelectionSetNode], parent: GraphQLNamedType, value: Any) -> int:
+        if not isinstance(value, Mapping):
+            return 0
+        cost = 0
+        for key, (nodes, type_) in self.collect(selection_sets, parent).items():
+            if key in value:
+                cost += self.returned_field(nodes, type_, value[key])
+        return cost
+
+    def returned_field(self, nodes: list[FieldNode], parent: GraphQLNamedType, value: Any) -> int:
+        node = nodes[0]
+        definition = self.definition(node.name.value, parent)
+        selection_sets = [field.selection_set for field in nodes if field.selection_set is not None]
+        if not selection_sets or definition is None or value is None:
+            return 0
+        child = get_named_type(definition.type)
+        items = [self.object(selection_sets, child, item) for item in _flattened(value)]
+        if self.page_size(node, definition) is not None:
+            if is_connection(child):
+                return 2 + sum(items)
+            return sum(1 + cost for cost in items)
+        if is_connection(parent) or (is_edge(parent) and node.name.value != "node"):
+            return sum(items)
+        return 1 + max(items, default=0)
+
+
+def _flattened(value: Any) -> list[Any]:
+    """The objects of a field's value: the value itself, or the non-null items of its lists."""
+    if isinstance(value, list):
+        return [item for entry in value for item in _flattened(entry)]
+    return [] if value is None else [value]
+
+
+def refusal_cost(query: str | None, maximum: int) -> int:
+    """What a refused document costs: REFUSAL_COST, or 1 point per REFUSAL_CHARACTERS_PER_POINT
+    characters when that is more, and never more than a full bucket."""
+    size = math.ceil(len(query or "") / REFUSAL_CHARACTERS_PER_POINT)
+    return min(max(REFUSAL_COST, size), maximum)
+
+
+def work_cost(rows_aggregated: int, bytes_imported: int) -> int:
+    """The points of the records reports counted and of the bytes imports read."""
+    return math.ceil(rows_aggregated / AGGREGATED_ROWS_PER_POINT) + math.ceil(bytes_imported / IMPORTED_BYTES_PER_POINT)
+
+
+def is_request_error(result: GraphQLExecutionResult) -> bool:
+    """Refused before any field ran: its variables, say, could not be coerced."""
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors)
+
+
 def without_suggestion(error: GraphQLError) -> GraphQLError:
     message = SUGGESTION.sub("", error.message)
     if message == error.message:
@@ -467,13 +578,19 @@ class QueryLimiter(SchemaExtension):
 
     Tokens are counted as Strawberry's MaxTokensLimiter counts them, depth and aliases as its
     QueryDepthLimiter and MaxAliasesLimiter do (see DocumentShape); each refusal carries an
-    `extensions.code`.
+    `extensions.code`. Before running, the operation's requested cost is taken from the bucket;
+    once it has run, the bucket is settled to its actual cost: what it returned, plus the work
+    its reports and imports did. A refused document is charged `refusal_cost`; one the bucket
+    cannot pay for is answered RATE_LIMITED instead.
     """
 
     def __init__(self) -> None:
         self.cost: QueryCost | None = None
+        self.requested = 0
+        self.actual = 0
         self.throttle: Throttle | None = None
         self.charged = False
+        self.throttled: GraphQLError | None = None
 
     @property
     def limits(self) -> QueryLimits:
@@ -493,6 +610,8 @@ class QueryLimiter(SchemaExtension):
         except GraphQLSyntaxError as error:
             raise self.coded(error, limits) from None
         result = context.result
+        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and self.throttled is not None:
+            result.errors = [self.throttled]
         if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
             errors = [self.coded(error, limits) for error in result.errors]
             result.errors = errors if limits.suggestions else [without_suggestion(error) for error in errors]
@@ -509,29 +628,40 @@ class QueryLimiter(SchemaExtension):
         context = self.execution_context
         assert context.graphql_document is not None
         limits = self.limits
+        budget = self.budget
         self.cost = measure(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
+        self.requested = self.cost.cost
+        work = _work_done(context.context)
         refusal = page_size_error(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
         if refusal is None and self.cost.nodes > limits.max_nodes:
             refusal = limit_error(
                 f"This query may return up to {self.cost.nodes:,} nodes, more than the limit of {limits.max_nodes:,}",
                 "MAX_NODE_LIMIT_EXCEEDED",
             )
-        elif refusal is None and self.budget is not None:
-            refusal = await self.charge(self.budget, self.cost.cost)
-        if refusal is not None:
-            context.result = GraphQLExecutionResult(data=None, errors=[refusal])
-        yield
-
-    async def charge(self, budget: CostBudget, cost: int) -> GraphQLError | None:
-        self.charged = True
-        if cost > budget.maximum:
-            self.throttle = await budget.spend(0)
-            return limit_error(
-                f"This query costs {cost:,} points, more than the {budget.maximum:,} a client may spend at once",
+        elif refusal is None and budget is not None and self.cost.cost > budget.maximum:
+            refusal = limit_error(
+                f"This query costs {self.cost.cost:,} points, more than the {budget.maximum:,} a client may spend at once",
                 "MAX_COST_EXCEEDED",
             )
+        if budget is not None:
+            self.charged = True
+            if refusal is not None:
+                refusal = await self.charge(budget, refusal_cost(context.query, budget.maximum)) or refusal
+            else:
+                refusal = await self.charge(budget, self.cost.cost)
+        if refusal is not None:
+            context.result = GraphQLExecutionResult(data=None, errors=[refusal])
+            yield
+            return
+        yield
+        if budget is not None:
+            await self.settle(budget, work)
+
+    async def charge(self, budget: CostBudget, cost: int) -> GraphQLError | None:
+        """Take `cost` from the bucket; the RATE_LIMITED refusal when it does not hold that much."""
         self.throttle = await budget.spend(cost)
         if self.throttle is None or self.throttle.admitted:
+            self.actual = cost
             return None
         return limit_error(
             f"Rate limit exceeded: this query costs {cost:,} points and "
@@ -540,15 +670,44 @@ class QueryLimiter(SchemaExtension):
             "RATE_LIMITED",
         )
 
+    async def settle(self, budget: CostBudget, work_before: tuple[int, int]) -> None:
+        """Charge the actual cost of what ran in place of the requested one."""
+        context = self.execution_context
+        result = context.result
+        if not isinstance(result, GraphQLExecutionResult):
+            return
+        if is_request_error(result):
+            self.actual = refusal_cost(context.query, budget.maximum)
+        else:
+            assert context.graphql_document is not None
+            rows_before, bytes_before = work_before
+            rows, bytes_ = _work_done(context.context)
+            self.actual = returned_cost(
+                context.schema._schema, context.graphql_document, context.operation_name, context.variables, result.data
+            ) + work_cost(rows - rows_before, bytes_ - bytes_before)
+        if self.actual != self.requested:
+            self.throttle = await budget.settle(self.actual - self.requested) or self.throttle
+
     async def get_results(self) -> dict[str, Any]:
         budget = self.budget
         if budget is None:
             return {}
         if not self.charged:
-            self.throttle = await budget.spend(0)
+            self.charged = True
+            self.requested = refusal_cost(self.execution_context.query, budget.maximum)
+            self.throttled = await self.charge(budget, self.requested)
         return {
             "cost": {
-                "requestedQueryCost": self.cost.cost if self.cost else 0,
+                "requestedQueryCost": self.requested,
+                "actualQueryCost": self.actual,
                 "throttleStatus": self.throttle.as_extension() if self.throttle else None,
             }
         }
+
+
+def _work_done(context: Any) -> tuple[int, int]:
+    """The records counted by reports and the bytes read by imports so far on this context."""
+    work = getattr(context, "work", None)
+    if work is None:
+        return 0, 0
+    return work.rows_aggregated, work.bytes_imported

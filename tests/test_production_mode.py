@@ -16,6 +16,16 @@ MISSPELLED_FIELD = "{ viewer { emial } }"
 MISSPELLED_ARGUMENT = "{ leads(frist: 1) { totalCount } }"
 MISSPELLED_TYPE = "query ($filter: LeadFiltr) { leads(filter: $filter) { totalCount } }"
 MISSPELLED_ENUM_VALUE = "{ leads(filter: {status: [OPEN_NOT_CONTACTD]}) { totalCount } }"
+MISSPELLED_INPUT_FIELD = '{ leads(filter: {serch: "a"}) { totalCount } }'
+FILTERED_LEADS = "query ($filter: LeadFilter) { leads(filter: $filter) { totalCount } }"
+MISSPELLED_NESTED_INPUT_FIELD = """
+mutation { convertLead(input: {leadId: "TGVhZDox", account: {create: {nme: "Acme"}}}) { userErrors { code } } }
+"""
+MISSPELLED_INPUT_FIELD_IN_A_LIST = """
+mutation { convertLeads(input: {items: [{leadId: "TGVhZDox", oportunity: {skip: true}}]}) { results { userErrors { code } } } }
+"""
+CONVERT_LEAD = "mutation ($input: ConvertLeadInput!) { convertLead(input: $input) { userErrors { code } } }"
+CONVERT_LEADS = "mutation ($input: ConvertLeadsInput!) { convertLeads(input: $input) { results { userErrors { code } } } }"
 
 
 @pytest.fixture
@@ -27,8 +37,8 @@ def without_cost(body: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in body.items() if key != "extensions"}
 
 
-async def post(client: httpx.AsyncClient, query: str) -> dict[str, Any]:
-    response = await client.post("/graphql", json={"query": query})
+async def post(client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    response = await client.post("/graphql", json={"query": query, "variables": variables})
     assert response.status_code == 200, response.text
     return without_cost(response.json())
 
@@ -104,6 +114,62 @@ async def test_errors_suggest_no_names(settings: Settings, query: str, message: 
 
     assert [error["message"] for error in body["errors"]] == [message]
     assert [error["message"] for error in in_development["errors"]][0].startswith(message + " Did you mean ")
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "message"),
+    [
+        (
+            MISSPELLED_INPUT_FIELD,
+            None,
+            "Expected value of type 'LeadFilter' not to include unknown field 'serch'. Found: { serch: \"a\" }.",
+        ),
+        (
+            FILTERED_LEADS,
+            {"filter": {"serch": "a"}},
+            "Variable '$filter' has invalid value: Expected value of type 'LeadFilter' not to include unknown field "
+            "'serch'. Found: {'serch': 'a'}.",
+        ),
+        (
+            MISSPELLED_NESTED_INPUT_FIELD,
+            None,
+            "Expected value of type 'AccountDraft' not to include unknown field 'nme'. Found: { nme: \"Acme\" }.",
+        ),
+        (
+            CONVERT_LEAD,
+            {"input": {"leadId": "TGVhZDox", "account": {"create": {"nme": "Acme"}}}},
+            "Variable '$input' has invalid value at .account.create: Expected value of type 'AccountDraft' not to "
+            "include unknown field 'nme'. Found: {'nme': 'Acme'}.",
+        ),
+        (
+            MISSPELLED_INPUT_FIELD_IN_A_LIST,
+            None,
+            "Expected value of type 'ConvertLeadInput' not to include unknown field 'oportunity'. "
+            "Found: { leadId: \"TGVhZDox\", oportunity: { skip: true } }.",
+        ),
+        (
+            CONVERT_LEADS,
+            {"input": {"items": [{"leadId": "TGVhZDox", "oportunity": {"skip": True}}]}},
+            "Variable '$input' has invalid value at .items[0]: Expected value of type 'ConvertLeadInput' not to "
+            "include unknown field 'oportunity'. Found: {'leadId': 'TGVhZDox', 'oportunity': {'skip': True}}.",
+        ),
+    ],
+    ids=["literal", "variable", "nested-literal", "nested-variable", "list-literal", "list-variable"],
+)
+async def test_errors_suggest_no_input_field_names(
+    settings: Settings, query: str, variables: dict[str, Any] | None, message: str
+) -> None:
+    async with serving(settings) as anonymous_client:
+        user = await make_user()
+        async with client_as(anonymous_client, user) as client:
+            body = await post(client, query, variables)
+    async with serving(settings.with_overrides(env="development")) as anonymous_client:
+        async with client_as(anonymous_client, user) as client:
+            in_development = await post(client, query, variables)
+
+    assert [error["message"] for error in body["errors"]] == [message]
+    assert [error["message"] for error in in_development["errors"]] != [message]
+    assert "Did you mean '" in in_development["errors"][0]["message"]
 
 
 async def test_introspection_works_in_development(settings: Settings) -> None:

@@ -1,6 +1,7 @@
 """Rate limiting by query cost: a token bucket per user, reported on every response as Shopify
-does; over the limit, HTTP 429 with Retry-After and nothing run. Buckets live in memory, or in
-Redis (LEADBRIDGE_REDIS_URL) where the limit holds across workers.
+does (the requested cost taken before running, settled to the actual cost after); refused
+documents are paid for; over the limit, HTTP 429 with Retry-After and nothing run. Buckets live
+in memory, or in Redis (LEADBRIDGE_REDIS_URL) where the limit holds across workers.
 
 The buckets here hold 30 points and refill by 0.01 a second, so nothing measurable refills
 during a test."""
@@ -18,8 +19,8 @@ import pytest
 import redis
 
 from leadbridge.settings import Settings
-from models import Lead
-from tests.factories import client_as, make_user, serving
+from models import Lead, Opportunity
+from tests.factories import client_as, make_user, serving, stage_named
 from tests.live import LiveServer, cli_env, live_server, run_cli
 
 REDIS_URL = os.environ.get("LEADBRIDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -33,14 +34,28 @@ mutation ($input: CreateLeadInput!) {
 }
 """
 UNKNOWN_FIELD = "{ viewer { nickname } }"
+LONG_UNKNOWN_FIELD = "{ viewer { nickname } }" + " " * 2477
+SYNTAX_ERROR = "{ viewer { id }"
+LEAD_FUNNEL = "{ leadFunnel { leadCount } }"
+PIPELINE = "{ pipeline { opportunityCount } }"
+IMPORT_LEADS = """
+mutation ($input: ImportLeadsInput!) {
+  importLeads(input: $input) { createdCount userErrors { code } }
+}
+"""
 
 
 def throttle(available: int, maximum: float = 30.0, rate: float = 0.01) -> dict[str, float]:
     return {"maximumAvailable": maximum, "currentlyAvailable": available, "restoreRate": rate}
 
 
-def cost(requested: int, available: int) -> dict[str, Any]:
-    return {"cost": {"requestedQueryCost": requested, "throttleStatus": throttle(available)}}
+def cost(requested: int, actual: int, available: int) -> dict[str, Any]:
+    return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": throttle(available)}}
+
+
+def costs(response: httpx.Response) -> tuple[int, int]:
+    charged = response.json()["extensions"]["cost"]
+    return charged["requestedQueryCost"], charged["actualQueryCost"]
 
 
 def redis_unavailable_reason() -> str | None:
@@ -88,21 +103,144 @@ async def test_every_response_carries_the_query_cost_and_the_throttle_status(
         created = await post(client, CREATE_LEAD, new_lead("Cost"))
         leads = await post(client, FEW_LEADS)
 
-    assert viewer.json() == {"data": {"viewer": {"id": viewer.json()["data"]["viewer"]["id"]}}, "extensions": cost(1, 29)}
-    assert created.json()["extensions"] == cost(13, 16)
+    assert viewer.json() == {
+        "data": {"viewer": {"id": viewer.json()["data"]["viewer"]["id"]}},
+        "extensions": cost(1, 1, 29),
+    }
+    assert created.json()["extensions"] == cost(13, 13, 16)
     lead = {"id": created.json()["data"]["createLead"]["lead"]["id"], "owner": viewer.json()["data"]["viewer"]}
-    assert leads.json() == {"data": {"leads": {"edges": [{"node": lead}]}}, "extensions": cost(12, 4)}
+    assert leads.json() == {"data": {"leads": {"edges": [{"node": lead}]}}, "extensions": cost(12, 4, 12)}
 
 
-async def test_a_request_refused_before_running_is_charged_nothing(anonymous_client: httpx.AsyncClient) -> None:
+async def test_the_actual_cost_counts_the_records_returned_and_the_rest_is_given_back(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
+    owner = await make_user()
+    for topic in ("First", "Second", "Third"):
+        await Lead.create(topic=topic, sourced_by_id=owner.company_id, owner=owner)
+    admin = await make_user(company=owner.company, is_admin=True)
+
+    async with client_as(anonymous_client, admin) as client:
+        page = await post(client, LEADS)
+        empty = await post(client, "{ leads(first: 10, filter: {search: \"nothing like it\"}) { edges { node { id } } } }")
+
+    assert len(page.json()["data"]["leads"]["edges"]) == 3
+    assert page.json()["extensions"] == cost(22, 2 + 3 * 2, 22)
+    assert empty.json()["extensions"] == cost(12, 2, 20)
+
+
+async def test_a_refused_document_is_charged_by_its_size(anonymous_client: httpx.AsyncClient) -> None:
     user = await make_user()
 
     async with client_as(anonymous_client, user) as client:
         refused = await post(client, UNKNOWN_FIELD)
+        unparsed = await post(client, SYNTAX_ERROR)
         viewer = await post(client, VIEWER_ID)
+    async with client_as(anonymous_client, await make_user()) as client:
+        long_refused = await post(client, LONG_UNKNOWN_FIELD)
 
-    assert refused.json()["extensions"] == cost(0, 30)
-    assert viewer.json()["extensions"] == cost(1, 29)
+    assert [error["message"] for error in refused.json()["errors"]] == [
+        "Cannot query field 'nickname' on type 'User'. Did you mean 'name'?"
+    ]
+    assert refused.json()["extensions"] == cost(10, 10, 20)
+    assert unparsed.json()["extensions"] == cost(10, 10, 10)
+    assert viewer.json()["extensions"] == cost(1, 1, 9)
+    assert len(LONG_UNKNOWN_FIELD) == 2500
+    assert long_refused.json()["extensions"] == cost(25, 25, 5)
+
+
+async def test_a_refused_document_the_bucket_cannot_pay_for_is_rate_limited(anonymous_client: httpx.AsyncClient) -> None:
+    user = await make_user()
+
+    async with client_as(anonymous_client, user) as client:
+        answered = [await post(client, UNKNOWN_FIELD) for _ in range(3)]
+        refused = await post(client, UNKNOWN_FIELD)
+
+    assert [response.status_code for response in answered] == [200, 200, 200]
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "1000"
+    assert refused.json() == {
+        "errors": [
+            {
+                "message": "Rate limit exceeded: this query costs 10 points and 0 are available, "
+                "restored at 0.01 per second; retry in 1000 seconds",
+                "extensions": {"code": "RATE_LIMITED"},
+            }
+        ],
+        "extensions": cost(10, 0, 0),
+    }
+
+
+async def test_400_invalid_queries_in_a_row_meet_a_429_with_the_default_bucket(settings: Settings) -> None:
+    async with serving(replace(settings, rate_limit_capacity=None, rate_limit_restore_rate=50.0)) as anonymous_client:
+        user = await make_user()
+        async with client_as(anonymous_client, user) as client:
+            responses = []
+            for _ in range(400):
+                responses.append(await post(client, UNKNOWN_FIELD))
+                if responses[-1].status_code == 429:
+                    break
+
+    limited = responses[-1]
+    assert limited.status_code == 429, "400 invalid queries were all answered"
+    assert int(limited.headers["retry-after"]) >= 1
+    assert [error["extensions"]["code"] for error in limited.json()["errors"]] == ["RATE_LIMITED"]
+    assert {response.status_code for response in responses[:-1]} == {200}
+    assert {response.json()["errors"][0]["message"] for response in responses[:-1]} == {
+        "Cannot query field 'nickname' on type 'User'. Did you mean 'name'?"
+    }
+
+
+async def test_lead_funnel_and_pipeline_cost_a_point_more_per_100_records_they_count(settings: Settings) -> None:
+    async with serving(settings.with_overrides(rate_limit_capacity=10_000)) as anonymous_client:
+        admin = await make_user(is_admin=True)
+        async with client_as(anonymous_client, admin) as client:
+            empty_funnel = await post(client, LEAD_FUNNEL)
+            empty_pipeline = await post(client, PIPELINE)
+            stage = await stage_named()
+            await Lead.bulk_create(
+                [Lead(topic=f"Lead {n}", sourced_by_id=admin.company_id, owner=admin) for n in range(250)]
+            )
+            await Opportunity.bulk_create(
+                [
+                    Opportunity(name=f"Opportunity {n}", stage=stage, sourced_by_id=admin.company_id, owner=admin)
+                    for n in range(101)
+                ]
+            )
+            funnel = await post(client, LEAD_FUNNEL)
+            pipeline = await post(client, PIPELINE)
+
+    assert funnel.json()["data"] == {"leadFunnel": {"leadCount": 250}}
+    assert pipeline.json()["data"] == {"pipeline": {"opportunityCount": 101}}
+    assert [costs(empty_funnel), costs(empty_pipeline)] == [(1, 1), (1, 1)]
+    assert [costs(funnel), costs(pipeline)] == [(1, 1 + 3), (1, 1 + 2)]
+
+
+def upload(content: str) -> dict[str, Any]:
+    """The keyword arguments of an httpx POST of `importLeads` by the GraphQL multipart request spec."""
+    operations = {"query": IMPORT_LEADS, "variables": {"input": {"file": None}}}
+    return {
+        "data": {"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.input.file"]})},
+        "files": {"0": ("leads.csv", content.encode(), "text/csv")},
+    }
+
+
+async def test_an_import_costs_a_point_more_per_4_kib_of_its_file(settings: Settings) -> None:
+    small = "topic\nFleet renewal\n"
+    large = "topic\n" + "".join(f"Fleet renewal number {n:05}\n" for n in range(1000))
+    async with serving(settings.with_overrides(rate_limit_capacity=10_000)) as anonymous_client:
+        user = await make_user()
+        async with client_as(anonymous_client, user) as client:
+            small_import = await client.post("/graphql", **upload(small))
+            large_import = await client.post("/graphql", **upload(large))
+        imported = await Lead.all().count()
+
+    assert len(large) == 27_006
+    assert small_import.json()["data"] == {"importLeads": {"createdCount": 1, "userErrors": []}}
+    assert large_import.json()["data"] == {"importLeads": {"createdCount": 1000, "userErrors": []}}
+    assert costs(small_import) == (12, 12 + 1)
+    assert costs(large_import) == (12, 12 + 7)
+    assert imported == 1001
 
 
 async def test_over_the_limit_a_request_is_refused_with_429_and_writes_nothing(
@@ -126,7 +264,7 @@ async def test_over_the_limit_a_request_is_refused_with_429_and_writes_nothing(
                 "extensions": {"code": "RATE_LIMITED"},
             }
         ],
-        "extensions": cost(13, 4),
+        "extensions": cost(13, 0, 4),
     }
     assert sorted(await Lead.all().values_list("topic", flat=True)) == ["First", "Second"]
 
@@ -136,17 +274,18 @@ async def test_each_user_has_a_bucket_of_their_own(anonymous_client: httpx.Async
     other = await make_user()
 
     async with client_as(anonymous_client, spender) as client:
-        await post(client, LEADS)
+        await post(client, CREATE_LEAD, new_lead("First"))
+        await post(client, CREATE_LEAD, new_lead("Second"))
         refused = await post(client, LEADS)
     async with client_as(anonymous_client, other) as client:
         answered = await post(client, LEADS)
 
     assert refused.status_code == 429
     assert answered.status_code == 200
-    assert answered.json()["extensions"] == cost(22, 8)
+    assert answered.json()["extensions"] == cost(22, 2, 28)
 
 
-async def test_a_query_costing_more_than_a_full_bucket_is_refused_and_charged_nothing(
+async def test_a_query_costing_more_than_a_full_bucket_is_refused_and_charged_as_a_refusal(
     anonymous_client: httpx.AsyncClient,
 ) -> None:
     user = await make_user()
@@ -162,7 +301,7 @@ async def test_a_query_costing_more_than_a_full_bucket_is_refused_and_charged_no
                 "extensions": {"code": "MAX_COST_EXCEEDED"},
             }
         ],
-        "extensions": cost(42, 30),
+        "extensions": cost(42, 10, 20),
     }
 
 
@@ -192,7 +331,7 @@ async def test_when_redis_does_not_answer_requests_are_let_through(settings: Set
             response = await post(client, VIEWER_ID)
 
     assert response.status_code == 200
-    assert response.json()["extensions"] == {"cost": {"requestedQueryCost": 1, "throttleStatus": None}}
+    assert response.json()["extensions"] == {"cost": {"requestedQueryCost": 1, "actualQueryCost": 1, "throttleStatus": None}}
 
 
 async def test_buckets_in_redis_refuse_over_the_limit(settings: Settings, redis_prefix: str) -> None:
@@ -204,7 +343,7 @@ async def test_buckets_in_redis_refuse_over_the_limit(settings: Settings, redis_
             third = await post(client, CREATE_LEAD, new_lead("Third"))
         topics = sorted(await Lead.all().values_list("topic", flat=True))
 
-    assert [first.json()["extensions"], second.json()["extensions"]] == [cost(13, 17), cost(13, 4)]
+    assert [first.json()["extensions"], second.json()["extensions"]] == [cost(13, 13, 17), cost(13, 13, 4)]
     assert third.status_code == 429
     assert third.headers["retry-after"] == "900"
     assert third.json()["errors"][0]["extensions"] == {"code": "RATE_LIMITED"}
