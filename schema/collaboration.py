@@ -61,7 +61,10 @@ class RecordPermissions:
 class RecordCollaboration:
     """Fields common to Lead and Opportunity; `self` is a models.Lead or models.Opportunity."""
 
-    @strawberry.field(description="How each person holds a role on the record: a DIRECT entry for a direct membership and an ACCESS_POLICY entry for a role through access policies; highest role first, then by name.")
+    @strawberry.field(
+        description="How each person holds a role on the record: an entry for a direct membership (DIRECT) and "
+        "another for a role through access policies (ACCESS_POLICY); highest role first, then by name."
+    )
     async def members(self, info: Info) -> list[Member]:
         return await member_resolvers.members_of(info.context, self)  # type: ignore[arg-type,return-value]
 

@@ -28,10 +28,10 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
 
 @strawberry.type(
-    description="How a user holds a role on a lead or an opportunity. A user appears once with source DIRECT "
-    "and their direct membership's own role, and once with source ACCESS_POLICY and the highest role the "
-    "access policies of the record's companies give them; someone who holds both appears twice. Their "
-    "effective role, the higher of the two, is what the record's viewerRole reads for them."
+    description="One way a user holds a role on a lead or an opportunity. A direct member has an entry with "
+    "source DIRECT and their membership's own role; a user whom access policies give a role (a company admin "
+    "always gets OWNER) has an entry with source ACCESS_POLICY and the highest such role; someone who holds "
+    "both has both entries. Their effective role is the higher of the two: what viewerRole reads for them."
 )
 class Member:
     user: User
