@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from tortoise import Tortoise, connections
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import ConnectionWrapper, TransactionalDBClient, TransactionContext
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.sqlite import client as sqlite_client
 from tortoise.exceptions import TransactionManagementError
@@ -33,11 +33,49 @@ class ImmediateSqliteTransaction(sqlite_client.SqliteTransactionWrapper):
             raise TransactionManagementError(error) from error
 
 
+class ReleasingConnectionWrapper(ConnectionWrapper[Any]):
+    """Tortoise's wrapper of the one SQLite connection, releasing its lock when the connection
+    cannot be opened (the file is unreadable, or gone): Tortoise's keeps the lock, and every
+    later query of the process waits for it forever instead of trying again."""
+
+    async def __aenter__(self) -> Any:
+        await self._lock.acquire()
+        try:
+            await self.ensure_connection()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self.connection
+
+
+class ReleasingTransactionContext(sqlite_client.SqliteTransactionContext):
+    """Tortoise's SQLite transaction, releasing its lock when the transaction cannot begin."""
+
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = sqlite_client.get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                sqlite_client.get_connections().reset(self.token)
+                raise
+        except BaseException:
+            self._trxlock.release()
+            raise
+        return self.connection  # type: ignore[no-any-return]
+
+
 class SqliteClient(sqlite_client.SqliteClient):
-    """Tortoise's SQLite client, with transactions serialised across processes (`--workers`)."""
+    """Tortoise's SQLite client, with transactions serialised across processes (`--workers`),
+    that tries again after the database could not be opened."""
+
+    def acquire_connection(self) -> ConnectionWrapper[Any]:
+        return ReleasingConnectionWrapper(self._lock, self)
 
     def _in_transaction(self) -> TransactionContext:
-        return sqlite_client.SqliteTransactionContext(ImmediateSqliteTransaction(self), self._lock)
+        return ReleasingTransactionContext(ImmediateSqliteTransaction(self), self._lock)
 
 
 client_class = SqliteClient  # this module is the Tortoise engine of SQLite connections

@@ -30,7 +30,7 @@ def is_outage(error: BaseException | None) -> bool:
     seen: set[int] = set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        if isinstance(error, DBConnectionError | POSTGRES_OUTAGES):
+        if isinstance(error, (DBConnectionError, *POSTGRES_OUTAGES)):
             return True
         if isinstance(error, asyncpg.InterfaceError) and "closed" in str(error):
             return True

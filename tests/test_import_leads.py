@@ -234,6 +234,62 @@ def test_a_file_over_200_mb_is_refused_before_reading(database_url, tmp_path):
     assert in_database(database_url, lead_count) == 0
 
 
+def test_a_cell_holding_nul_is_a_bad_row_with_its_line_and_the_others_are_imported(database_url, tmp_path):
+    # given a file whose third line holds U+0000 in a cell
+    in_database(database_url, make_importer)
+    csv_file = write(tmp_path, "topic,description\nFirst,fine\nSecond,bad\x00cell\nThird,fine\n")
+
+    # when it is imported
+    result = run_cli("import-leads", str(csv_file), "--as", "importer@northwind.example", env=cli_env(database_url))
+
+    # then that row is reported by its line and nothing of it is written
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "created 2 leads, skipped 0 already imported, 1 bad rows\n",
+        "line 3: description may not contain the character U+0000\n",
+    )
+    assert sorted(in_database(database_url, lambda: Lead.all().values_list("topic", flat=True))) == ["First", "Third"]
+
+
+def test_a_stream_without_end_stops_with_one_line_and_flat_memory(database_url):
+    # given an importer
+    in_database(database_url, make_importer)
+    env = cli_env(database_url)
+    importing = [sys.executable, "-m", "leadbridge", "import-leads"]
+
+    # when they import /dev/zero, and a pipe of valid lines without end
+    zeros, zeros_peak = measuring_peak_rss([*importing, "/dev/zero", "--as", "importer@northwind.example"], env)
+    pipe = f"(echo topic; yes Renewal) | {' '.join(importing)} /dev/stdin --as importer@northwind.example"
+    piped, piped_peak = measuring_peak_rss(["bash", "-c", pipe], env)
+
+    # then each stops with one line, exit status 1, memory bounded, and nothing written
+    assert zeros == "1||leadbridge: error: /dev/zero: line 1 is longer than 4194304 characters: is this a CSV file?"
+    assert piped == "1||leadbridge: error: /dev/stdin: the file is larger than 200 MB: split it"
+    assert zeros_peak < 150_000 and piped_peak < 150_000  # KiB: far below what the stream sent
+    assert in_database(database_url, lead_count) == 0
+
+
+async def test_import_leads_mutation_reports_a_cell_holding_nul_as_a_bad_row(anonymous_client):
+    # given an importer
+    importer = await make_importer()
+
+    # when they upload a file whose third line holds U+0000 in a cell
+    async with client_as(anonymous_client, importer) as importer_client:
+        response = await importer_client.post("/graphql", **upload("topic,description\nFirst,fine\nSecond,bad\x00cell\n"))
+
+    # then that row is a bad row with its line, and only the other is written
+    assert response.json() == {
+        "data": {
+            "importLeads": payload(
+                createdCount=1,
+                badRowCount=1,
+                badRows=[{"line": 3, "reason": "description may not contain the character U+0000"}],
+            )
+        }
+    }
+    assert await Lead.all().values_list("topic", flat=True) == ["First"]
+
+
 def test_an_unknown_importer_is_one_line(database_url, tmp_path):
     csv_file = write(tmp_path, "topic\nRenewal\n")
 
@@ -274,6 +330,12 @@ PEAK_RSS = textwrap.dedent(
 def import_measuring_peak_rss(csv_file: Path, env: dict[str, str]) -> tuple[str, int]:
     """The import's outcome line and its peak resident set size in KiB, from a process of its own."""
     command = [sys.executable, "-m", "leadbridge", "import-leads", str(csv_file), "--as", "importer@northwind.example"]
+    return measuring_peak_rss(command, env)
+
+
+def measuring_peak_rss(command: list[str], env: dict[str, str]) -> tuple[str, int]:
+    """The command's exit status, stdout and stderr on one line, and the peak resident set size
+    in KiB of its processes."""
     measured = subprocess.run(
         [sys.executable, "-c", PEAK_RSS, *command], env=env, capture_output=True, text=True, timeout=300, check=True
     )
