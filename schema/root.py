@@ -1,11 +1,11 @@
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
+from schema.documents import CachedDocuments
 from schema.errors import MaskInternalErrors
 from schema.execution import ExecutionContext, resolve_node_ids_directly
 from schema.input_text import RefuseNulCharacters
@@ -51,8 +51,7 @@ schema = strawberry.Schema(
     execution_context_class=ExecutionContext,
     extensions=[
         QueryLimiter,
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        CachedDocuments,
         RefuseNulCharacters,
         MaskInternalErrors,
     ],
