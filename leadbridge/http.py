@@ -2,10 +2,9 @@
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast, parse
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry import Schema
@@ -18,6 +17,7 @@ from leadbridge.rate_limit import Buckets, UserBudget
 from leadbridge.request_log import RequestRecord, record_of
 from resolvers import outage
 from resolvers.context import Context
+from schema.documents import parse_document
 from schema.limits import QueryLimits
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -111,11 +111,6 @@ def error_body(message: str, code: str | None = None) -> dict[str, Any]:
     if code:
         error["extensions"] = {"code": code}
     return {"errors": [error]}
-
-
-@lru_cache(maxsize=1024)
-def parse_document(query: str, max_tokens: int) -> DocumentNode:
-    return parse(query, max_tokens=max_tokens)
 
 
 def _optional_string(value: object, name: str) -> str | None:

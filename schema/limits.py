@@ -49,12 +49,15 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from schema.documents import token_count
 
 MUTATION_COST = 10
+DOCUMENT_TOKENS_PER_POINT = 10
+DOCUMENT_CHARACTERS_PER_POINT = 1000
+"""Every document costs at least 1 point per DOCUMENT_TOKENS_PER_POINT tokens and per
+DOCUMENT_CHARACTERS_PER_POINT characters: parsing and validating it take that long."""
 REFUSAL_COST = 10
 """The least a refused document costs (a syntax error, a validation error, a limit)."""
-REFUSAL_CHARACTERS_PER_POINT = 100
-"""A refused document costs 1 point per this many characters when that is more than REFUSAL_COST."""
 AGGREGATED_ROWS_PER_POINT = 100
 """`pipeline` and `leadFunnel` cost 1 more point per this many records they count."""
 IMPORTED_BYTES_PER_POINT = 4096
@@ -114,7 +117,7 @@ class QueryCost:
     """`nodes`: what the operation may return at most, counted like GitHub (each connection's
     page size times the page sizes of the connections around it); `cost`: the rate-limit
     points it may be charged, counted like Shopify (1 per object, 2 per connection plus 1 per
-    node it may return, 10 per mutation; at least 1)."""
+    node it may return, 10 per mutation; at least 1 and at least `document_cost`)."""
 
     nodes: int
     cost: int
@@ -281,7 +284,17 @@ def measure(
     nodes, cost = walk.selections(operation.selection_set, root)
     if operation.operation == OperationType.MUTATION:
         cost += MUTATION_COST * len(walk.response_keys(operation.selection_set, set()))
-    return QueryCost(nodes=nodes, cost=max(cost, 1))
+    return QueryCost(nodes=nodes, cost=max(cost, 1, document_cost(None, document)))
+
+
+def document_cost(query: str | None, document: DocumentNode | None) -> int:
+    """What reading a document costs, whatever it asks for: by its characters, and by its tokens
+    once it parsed."""
+    source = document.loc.source.body if document is not None and document.loc else query or ""
+    by_tokens = token_count(document) if document is not None else 0
+    return max(
+        math.ceil(len(source) / DOCUMENT_CHARACTERS_PER_POINT), math.ceil(by_tokens / DOCUMENT_TOKENS_PER_POINT)
+    )
 
 
 class _Measure:
@@ -473,13 +486,14 @@ def returned_cost(
     by the records it holds instead of the records it may hold."""
     operation = get_operation_ast(document, operation_name)
     root = schema.get_root_type(operation.operation) if operation else None
+    floor = max(1, document_cost(None, document))
     if operation is None or root is None or data is None:
-        return 1
+        return floor
     walk = _Returned(schema, document, operation, variables or {})
     cost = walk.object([operation.selection_set], root, data)
     if operation.operation == OperationType.MUTATION:
         cost += MUTATION_COST * len(walk.response_keys(operation.selection_set, set()))
-    return max(cost, 1)
+    return max(cost, floor)
 
 
 class _Returned(_Measure):
@@ -541,11 +555,10 @@ def _flattened(value: Any) -> list[Any]:
     return [] if value is None else [value]
 
 
-def refusal_cost(query: str | None, maximum: int) -> int:
-    """What a refused document costs: REFUSAL_COST, or 1 point per REFUSAL_CHARACTERS_PER_POINT
-    characters when that is more, and never more than a full bucket."""
-    size = math.ceil(len(query or "") / REFUSAL_CHARACTERS_PER_POINT)
-    return min(max(REFUSAL_COST, size), maximum)
+def refusal_cost(query: str | None, document: DocumentNode | None, maximum: int) -> int:
+    """What a refused document costs: REFUSAL_COST, or its `document_cost` when that is more,
+    and never more than a full bucket."""
+    return min(max(REFUSAL_COST, document_cost(query, document)), maximum)
 
 
 def work_cost(rows_aggregated: int, bytes_imported: int) -> int:
@@ -646,7 +659,8 @@ class QueryLimiter(SchemaExtension):
         if budget is not None:
             self.charged = True
             if refusal is not None:
-                refusal = await self.charge(budget, refusal_cost(context.query, budget.maximum)) or refusal
+                fee = refusal_cost(context.query, context.graphql_document, budget.maximum)
+                refusal = await self.charge(budget, fee) or refusal
             else:
                 refusal = await self.charge(budget, self.cost.cost)
         if refusal is not None:
@@ -677,7 +691,7 @@ class QueryLimiter(SchemaExtension):
         if not isinstance(result, GraphQLExecutionResult):
             return
         if is_request_error(result):
-            self.actual = refusal_cost(context.query, budget.maximum)
+            self.actual = refusal_cost(context.query, context.graphql_document, budget.maximum)
         else:
             assert context.graphql_document is not None
             rows_before, bytes_before = work_before
@@ -694,7 +708,8 @@ class QueryLimiter(SchemaExtension):
             return {}
         if not self.charged:
             self.charged = True
-            self.requested = refusal_cost(self.execution_context.query, budget.maximum)
+            context = self.execution_context
+            self.requested = refusal_cost(context.query, context.graphql_document, budget.maximum)
             self.throttled = await self.charge(budget, self.requested)
         return {
             "cost": {

@@ -1,13 +1,13 @@
 from decimal import Decimal
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
 from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
+from schema.documents import CachedDocuments
 from schema.errors import ErrorCodes, MaskInternalErrors, check_one_of_inputs_in_graphql_core
 from schema.execution import ExecutionContext, resolve_node_ids_directly
 from schema.input_text import RefuseNulCharacters
@@ -55,8 +55,7 @@ schema = strawberry.Schema(
     extensions=[
         ErrorCodes,
         QueryLimiter,
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        CachedDocuments,
         RefuseNulCharacters,
         MaskInternalErrors,
     ],

@@ -34,7 +34,9 @@ mutation ($input: CreateLeadInput!) {
 }
 """
 UNKNOWN_FIELD = "{ viewer { nickname } }"
-LONG_UNKNOWN_FIELD = "{ viewer { nickname } }" + " " * 2477
+LONG_UNKNOWN_FIELD = "{ viewer { nickname" + " id" * 243 + " } }"
+WIDE_VIEWER = "{ viewer {" + " id" * 293 + " } }"
+COMMENTED_VIEWER = "# " + "x" * 4500 + "\n{ viewer { id } }"
 SYNTAX_ERROR = "{ viewer { id }"
 LEAD_FUNNEL = "{ leadFunnel { leadCount } }"
 PIPELINE = "{ pipeline { opportunityCount } }"
@@ -119,14 +121,16 @@ async def test_the_actual_cost_counts_the_records_returned_and_the_rest_is_given
     for topic in ("First", "Second", "Third"):
         await Lead.create(topic=topic, sourced_by_id=owner.company_id, owner=owner)
     admin = await make_user(company=owner.company, is_admin=True)
+    outsider = await make_user()
 
     async with client_as(anonymous_client, admin) as client:
         page = await post(client, LEADS)
-        empty = await post(client, "{ leads(first: 10, filter: {search: \"nothing like it\"}) { edges { node { id } } } }")
+    async with client_as(anonymous_client, outsider) as client:
+        empty = await post(client, "{ leads(first: 10) { edges { node { id } } } }")
 
     assert len(page.json()["data"]["leads"]["edges"]) == 3
     assert page.json()["extensions"] == cost(22, 2 + 3 * 2, 22)
-    assert empty.json()["extensions"] == cost(12, 2, 20)
+    assert empty.json() == {"data": {"leads": {"edges": []}}, "extensions": cost(12, 2, 28)}
 
 
 async def test_a_refused_document_is_charged_by_its_size(anonymous_client: httpx.AsyncClient) -> None:
@@ -145,8 +149,22 @@ async def test_a_refused_document_is_charged_by_its_size(anonymous_client: httpx
     assert refused.json()["extensions"] == cost(10, 10, 20)
     assert unparsed.json()["extensions"] == cost(10, 10, 10)
     assert viewer.json()["extensions"] == cost(1, 1, 9)
-    assert len(LONG_UNKNOWN_FIELD) == 2500
     assert long_refused.json()["extensions"] == cost(25, 25, 5)
+
+
+async def test_every_document_costs_a_point_per_10_tokens_and_per_1000_characters(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
+    user = await make_user()
+
+    async with client_as(anonymous_client, user) as client:
+        wide = await post(client, WIDE_VIEWER)
+        commented = await post(client, COMMENTED_VIEWER)
+
+    assert wide.json()["data"] == {"viewer": {"id": wide.json()["data"]["viewer"]["id"]}}
+    assert wide.json()["extensions"] == cost(30, 30, 0)
+    assert commented.status_code == 429
+    assert commented.json()["extensions"] == cost(5, 0, 0)
 
 
 async def test_a_refused_document_the_bucket_cannot_pay_for_is_rate_limited(anonymous_client: httpx.AsyncClient) -> None:
@@ -282,7 +300,7 @@ async def test_each_user_has_a_bucket_of_their_own(anonymous_client: httpx.Async
 
     assert refused.status_code == 429
     assert answered.status_code == 200
-    assert answered.json()["extensions"] == cost(22, 2, 28)
+    assert answered.json()["extensions"] == cost(22, 3, 27)
 
 
 async def test_a_query_costing_more_than_a_full_bucket_is_refused_and_charged_as_a_refusal(
