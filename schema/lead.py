@@ -132,7 +132,9 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
     def owner(self, info: Info) -> User:
         return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field(description="Who converted the lead; null until it is converted.")
+    @strawberry.field(
+        description="Who converted the lead; null until it is converted, or when the viewer cannot see them."
+    )
     def converted_by(self, info: Info) -> User | None:
         if self.converted_by_id is None:  # type: ignore[attr-defined]
             return None
