@@ -12,8 +12,9 @@ from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
 from resolvers.loaders import load_now
 from schema.connection import After, Before, Connection, Edge, First, Last
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.errors import user_errors
+from schema.mutation_results import MutationInput
 
 if TYPE_CHECKING:
     from schema.opportunity import Opportunity
@@ -21,12 +22,15 @@ if TYPE_CHECKING:
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
 
-@strawberry.type(description="A customer organisation that opportunities are sold to.")
+@strawberry.type(
+    description="A customer organisation that opportunities are sold to. Visible to the users of the company that "
+    "created it and to everyone who can see a lead or an opportunity that refers to it."
+)
 class Account(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    website: str | None
-    industry: str | None
+    name: str = strawberry.field(description="The organisation's name; at most 255 characters.")
+    website: str | None = strawberry.field(description="The organisation's website; null when unknown.")
+    industry: str | None = strawberry.field(description="The organisation's industry, as free text; null when unknown.")
 
     @strawberry.field(description="The account's contacts the viewer can see, by last name then first name.")
     async def contacts(
@@ -53,16 +57,21 @@ class Account(relay.Node):
         return await opportunities.nodes_of(info.context, loaders.account_loader, node_ids)
 
 
-@strawberry.type(description="A person at a customer, optionally part of an account.")
+@strawberry.type(
+    description="A person at a customer, optionally part of an account. Visible to the users of the company that "
+    "created it and to everyone who can see a lead or an opportunity that refers to it."
+)
 class Contact(relay.Node):
     id: relay.NodeID[int]
-    first_name: str | None
-    last_name: str
-    email: str | None
-    phone: str | None
-    job_title: str | None
+    first_name: str | None = strawberry.field(description="The person's first name; null when unknown.")
+    last_name: str = strawberry.field(description="The person's last name.")
+    email: str | None = strawberry.field(description="The person's email address, in lowercase; null when unknown.")
+    phone: str | None = strawberry.field(description="The person's phone number; null when unknown.")
+    job_title: str | None = strawberry.field(description="The person's job title; null when unknown.")
 
-    @strawberry.field
+    @strawberry.field(
+        description="The account the person belongs to; null when none, or when the viewer cannot see it."
+    )
     def account(self, info: Info) -> Account | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
@@ -79,17 +88,21 @@ class Contact(relay.Node):
         return await opportunities.nodes_of(info.context, loaders.contact_loader, node_ids)
 
 
-@strawberry.input
+@strawberry.input(description="A new account of the viewer's company.")
 class CreateAccountInput:
-    name: str
-    website: str | None = None
-    industry: str | None = None
+    name: str = strawberry.field(description="The organisation's name; required, at most 255 characters.")
+    website: str | None = strawberry.field(
+        default=None, description="The organisation's website; at most 255 characters."
+    )
+    industry: str | None = strawberry.field(
+        default=None, description="The organisation's industry; at most 120 characters."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createAccount.")
 class CreateAccountPayload:
-    account: Account | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    account: Account | None = strawberry.field(default=None, description="The new account; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description=(
@@ -103,20 +116,29 @@ class CreateAccountPayload:
         return Edge(cursor=await accounts.account_edge_cursor(info.context, self.account), node=self.account)  # type: ignore[arg-type]
 
 
-@strawberry.input
+@strawberry.input(description="A new contact of the viewer's company.")
 class CreateContactInput:
-    last_name: str
-    first_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    job_title: str | None = None
-    account_id: strawberry.ID | None = None
+    last_name: str = strawberry.field(description="The person's last name; required, at most 120 characters.")
+    first_name: str | None = strawberry.field(
+        default=None, description="The person's first name; at most 120 characters."
+    )
+    email: str | None = strawberry.field(
+        default=None,
+        description="The person's email address; stored in lowercase. Not an email address: INVALID_INPUT.",
+    )
+    phone: str | None = strawberry.field(default=None, description="The person's phone number; at most 50 characters.")
+    job_title: str | None = strawberry.field(
+        default=None, description="The person's job title; at most 120 characters."
+    )
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The account the person belongs to, one the viewer can see (else NOT_FOUND)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createContact.")
 class CreateContactPayload:
-    contact: Contact | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    contact: Contact | None = strawberry.field(default=None, description="The new contact; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description=(
@@ -140,7 +162,10 @@ class AccountQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        search: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Keep accounts whose name or website contains this text, ignoring case."),
+        ] = None,
     ) -> Connection[Account]:
         page = await accounts.list_accounts(info.context, first=first, after=after, last=last, before=before, search=search)
         return Connection.from_page(page)
@@ -155,8 +180,18 @@ class AccountQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        search: str | None = None,
-        account_id: strawberry.ID | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Keep contacts whose first name, last name or email contains this text, ignoring case."
+            ),
+        ] = None,
+        account_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Keep the contacts of this account; an ID that is not a visible account's matches nothing."
+            ),
+        ] = None,
     ) -> Connection[Contact]:
         page = await accounts.list_contacts(
             info.context, first=first, after=after, last=last, before=before, search=search, account_id=account_id
@@ -166,15 +201,21 @@ class AccountQuery:
 
 @strawberry.type
 class AccountMutation:
-    @strawberry.mutation(description="Create an account for the viewer's company.")
-    async def create_account(self, info: Info, input: CreateAccountInput) -> CreateAccountPayload:
+    @strawberry.mutation(
+        description="Create an account of the viewer's company, with the viewer as its creator. userErrors: "
+        "INVALID_INPUT, CONFLICT."
+    )
+    async def create_account(self, info: Info, input: MutationInput[CreateAccountInput]) -> CreateAccountPayload:
         account, errors = await accounts.create_account(
             info.context, {"name": input.name, "website": input.website, "industry": input.industry}
         )
         return CreateAccountPayload(account=account, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Create a contact for the viewer's company, optionally in a visible account.")
-    async def create_contact(self, info: Info, input: CreateContactInput) -> CreateContactPayload:
+    @strawberry.mutation(
+        description="Create a contact of the viewer's company, optionally in an account the viewer can see. "
+        "userErrors: INVALID_INPUT, NOT_FOUND (accountId), CONFLICT."
+    )
+    async def create_contact(self, info: Info, input: MutationInput[CreateContactInput]) -> CreateContactPayload:
         values = {
             "first_name": input.first_name,
             "last_name": input.last_name,

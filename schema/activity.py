@@ -14,8 +14,8 @@ from resolvers.context import Info
 from resolvers.loaders import load_now
 from schema.connection import Edge
 from schema.enums import ActivityKind
-from schema.errors import UserError
-from schema.mutation_results import given, on_record
+from schema.errors import USER_ERRORS, UserError
+from schema.mutation_results import MutationInput, given, on_record
 from schema.errors import user_errors
 from schema.user import User
 
@@ -30,11 +30,11 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 @strawberry.type(description="A call, email, meeting, task or note logged on a lead or an opportunity.")
 class Activity(relay.Node):
     id: relay.NodeID[int]
-    kind: ActivityKind  # type: ignore[valid-type]
-    subject: str
-    due_at: datetime | None
-    done_at: datetime | None
-    created_at: datetime
+    kind: ActivityKind = strawberry.field(description="What kind of activity it is.")  # type: ignore[valid-type]
+    subject: str = strawberry.field(description="What it is about; at most 255 characters.")
+    due_at: datetime | None = strawberry.field(description="When it is due (UTC); null when it has no due date.")
+    done_at: datetime | None = strawberry.field(description="When it was done (UTC); null while it is not done.")
+    created_at: datetime = strawberry.field(description="When it was logged (UTC).")
 
     @strawberry.field(description="Who logged it.")
     def owner(self, info: Info) -> User:
@@ -51,20 +51,33 @@ class Activity(relay.Node):
 
 @strawberry.input(description="Exactly one of leadId and opportunityId, and the activity; dueAt and doneAt are UTC.")
 class LogActivityInput:
-    kind: ActivityKind  # type: ignore[valid-type]
-    subject: str
-    lead_id: strawberry.ID | None = strawberry.UNSET
-    opportunity_id: strawberry.ID | None = strawberry.UNSET
-    due_at: datetime | None = strawberry.UNSET
-    done_at: datetime | None = strawberry.UNSET
+    kind: ActivityKind = strawberry.field(description="What kind of activity it is.")  # type: ignore[valid-type]
+    subject: str = strawberry.field(description="What it is about; required, at most 255 characters.")
+    lead_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The lead to log it on; give this or opportunityId. Converted leads take activities too.",
+    )
+    opportunity_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The opportunity to log it on; give this or leadId."
+    )
+    due_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When it is due; without an offset, UTC."
+    )
+    done_at: datetime | None = strawberry.field(
+        default=strawberry.UNSET, description="When it was done; without an offset, UTC."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of logActivity.")
 class LogActivityPayload:
-    activity: Activity | None = None
-    lead: LeadRef | None = None
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    activity: Activity | None = strawberry.field(default=None, description="The new activity; null when refused.")
+    lead: LeadRef | None = strawberry.field(
+        default=None, description="The lead it was logged on, when the input named one; null when refused."
+    )
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The opportunity it was logged on, when the input named one; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description=(
@@ -82,8 +95,12 @@ class LogActivityPayload:
 
 @strawberry.type
 class ActivityMutation:
-    @strawberry.mutation(description="Log an activity on a lead or an opportunity (PARTICIPANT or more; converted leads too).")
-    async def log_activity(self, info: Info, input: LogActivityInput) -> LogActivityPayload:
+    @strawberry.mutation(
+        description="Log an activity on a lead or an opportunity (PARTICIPANT or more; converted leads too), owned by "
+        "the viewer. userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId, or no subject), "
+        "NOT_FOUND, FORBIDDEN, CONFLICT."
+    )
+    async def log_activity(self, info: Info, input: MutationInput[LogActivityInput]) -> LogActivityPayload:
         result, errors = await activity_resolvers.log_activity(
             info.context,
             given(input.lead_id),

@@ -17,8 +17,8 @@ from resolvers.loaders import load_now
 from permissions import scopes
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
-from schema.errors import UserError
-from schema.mutation_results import given, on_record
+from schema.errors import USER_ERRORS, UserError
+from schema.mutation_results import given, on_record, MutationInput
 from schema.errors import user_errors
 
 if TYPE_CHECKING:
@@ -34,12 +34,14 @@ class CatalogEntry(relay.Node):
     """What the three catalogs share; each names its model and its scoped loader."""
 
     id: relay.NodeID[int]
-    name: str
-    created_at: datetime
+    name: str = strawberry.field(
+        description="The entry's name, unique within its company's catalog whatever the case; at most 200 characters."
+    )
+    created_at: datetime = strawberry.field(description="When the entry was created (UTC).")
     model: ClassVar[type[Model]]
     loader: ClassVar[Callable[[models.User], DataLoader[int, Any]]]
 
-    @strawberry.field
+    @strawberry.field(description="The company whose catalog holds the entry.")
     def company(self, info: Info) -> Company:
         return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
 
@@ -72,55 +74,90 @@ class PartnerProgram(CatalogEntry):
 
 @strawberry.input(description="Exactly one of leadId and opportunityId, and the entries to link.")
 class LinkCatalogInput:
-    lead_id: strawberry.ID | None = strawberry.UNSET
-    opportunity_id: strawberry.ID | None = strawberry.UNSET
-    sales_plan_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    solution_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    partner_program_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    lead_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The lead to link them to; give this or opportunityId."
+    )
+    opportunity_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The opportunity to link them to; give this or leadId."
+    )
+    sales_plan_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Sales plans to link; unknown ones are NOT_FOUND at their index."
+    )
+    solution_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Solutions to link; unknown ones are NOT_FOUND at their index."
+    )
+    partner_program_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Partner programs to link; unknown ones are NOT_FOUND at their index."
+    )
 
 
 @strawberry.input(description="Exactly one of leadId and opportunityId, and the entries to unlink.")
 class UnlinkCatalogInput:
-    lead_id: strawberry.ID | None = strawberry.UNSET
-    opportunity_id: strawberry.ID | None = strawberry.UNSET
-    sales_plan_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    solution_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
-    partner_program_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+    lead_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The lead to unlink them from; give this or opportunityId."
+    )
+    opportunity_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The opportunity to unlink them from; give this or leadId."
+    )
+    sales_plan_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Sales plans to unlink; unknown ones are NOT_FOUND at their index."
+    )
+    solution_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Solutions to unlink; unknown ones are NOT_FOUND at their index."
+    )
+    partner_program_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Partner programs to unlink; unknown ones are NOT_FOUND at their index."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of linkCatalog.")
 class LinkCatalogPayload:
-    lead: LeadRef | None = None
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(
+        default=None, description="The lead with its links, when the input named one; null when refused."
+    )
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The opportunity with its links, when the input named one; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of unlinkCatalog.")
 class UnlinkCatalogPayload:
-    lead: LeadRef | None = None
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(
+        default=None, description="The lead with its links, when the input named one; null when refused."
+    )
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The opportunity with its links, when the input named one; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A new sales plan of the admin's company.")
 class CreateSalesPlanInput:
-    name: str
+    name: str = strawberry.field(
+        description="The name; required, at most 200 characters, unique in the company's sales plans whatever the case."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new solution of the admin's company.")
 class CreateSolutionInput:
-    name: str
+    name: str = strawberry.field(
+        description="The name; required, at most 200 characters, unique in the company's solutions whatever the case."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new partner program of the admin's company.")
 class CreatePartnerProgramInput:
-    name: str
+    name: str = strawberry.field(
+        description="The name; required, at most 200 characters, unique in the company's partner programs whatever the "
+        "case."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createSalesPlan.")
 class CreateSalesPlanPayload:
-    sales_plan: SalesPlan | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    sales_plan: SalesPlan | None = strawberry.field(default=None, description="The new sales plan; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description="The new entry's edge in `salesPlans` (by name), for Relay's @appendEdge; null when it was not created."
@@ -131,10 +168,10 @@ class CreateSalesPlanPayload:
         return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.sales_plan), node=self.sales_plan)  # type: ignore[arg-type]
 
 
-@strawberry.type
+@strawberry.type(description="The result of createSolution.")
 class CreateSolutionPayload:
-    solution: Solution | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    solution: Solution | None = strawberry.field(default=None, description="The new solution; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description="The new entry's edge in `solutions` (by name), for Relay's @appendEdge; null when it was not created."
@@ -145,10 +182,12 @@ class CreateSolutionPayload:
         return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.solution), node=self.solution)  # type: ignore[arg-type]
 
 
-@strawberry.type
+@strawberry.type(description="The result of createPartnerProgram.")
 class CreatePartnerProgramPayload:
-    partner_program: PartnerProgram | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    partner_program: PartnerProgram | None = strawberry.field(
+        default=None, description="The new partner program; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description="The new entry's edge in `partnerPrograms` (by name), for Relay's @appendEdge; null when it was not created."
@@ -177,7 +216,12 @@ class CatalogQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        company_id: strawberry.ID | None = None,
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Keep the sales plans of this company; an ID that is not a Company's matches nothing."
+            ),
+        ] = None,
     ) -> Connection[SalesPlan]:
         page = await catalog_resolvers.entries_page(
             info.context, scopes.visible_sales_plans, first=first, after=after, last=last, before=before, company_id=company_id
@@ -192,7 +236,12 @@ class CatalogQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        company_id: strawberry.ID | None = None,
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Keep the solutions of this company; an ID that is not a Company's matches nothing."
+            ),
+        ] = None,
     ) -> Connection[Solution]:
         page = await catalog_resolvers.entries_page(
             info.context, scopes.visible_solutions, first=first, after=after, last=last, before=before, company_id=company_id
@@ -207,7 +256,12 @@ class CatalogQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        company_id: strawberry.ID | None = None,
+        company_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Keep the partner programs of this company; an ID that is not a Company's matches nothing."
+            ),
+        ] = None,
     ) -> Connection[PartnerProgram]:
         page = await catalog_resolvers.entries_page(
             info.context, scopes.visible_partner_programs, first=first, after=after, last=last, before=before, company_id=company_id
@@ -217,31 +271,50 @@ class CatalogQuery:
 
 @strawberry.type
 class CatalogMutation:
-    @strawberry.mutation(description="Link catalog entries to a lead or an opportunity (COLLABORATOR or more); linked entries stay linked.")
-    async def link_catalog(self, info: Info, input: LinkCatalogInput) -> LinkCatalogPayload:
+    @strawberry.mutation(
+        description="Link catalog entries of any company to a lead or an opportunity (COLLABORATOR or more); entries "
+        "already linked stay linked. userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId), "
+        "NOT_FOUND (the record, or an entry at its index), FORBIDDEN, LEAD_CONVERTED, CONFLICT."
+    )
+    async def link_catalog(self, info: Info, input: MutationInput[LinkCatalogInput]) -> LinkCatalogPayload:
         record, errors = await catalog_resolvers.change_links(
             info.context, given(input.lead_id), given(input.opportunity_id), catalog_ids(input), linking=True
         )
         return LinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Unlink catalog entries from a lead or an opportunity (COLLABORATOR or more); unlinked entries are ignored.")
-    async def unlink_catalog(self, info: Info, input: UnlinkCatalogInput) -> UnlinkCatalogPayload:
+    @strawberry.mutation(
+        description="Unlink catalog entries from a lead or an opportunity (COLLABORATOR or more); entries not linked "
+        "are ignored. userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId), NOT_FOUND (the record, "
+        "or an entry at its index), FORBIDDEN, LEAD_CONVERTED, CONFLICT."
+    )
+    async def unlink_catalog(self, info: Info, input: MutationInput[UnlinkCatalogInput]) -> UnlinkCatalogPayload:
         record, errors = await catalog_resolvers.change_links(
             info.context, given(input.lead_id), given(input.opportunity_id), catalog_ids(input), linking=False
         )
         return UnlinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Add a sales plan to the admin's company's catalog (admins only).")
-    async def create_sales_plan(self, info: Info, input: CreateSalesPlanInput) -> CreateSalesPlanPayload:
+    @strawberry.mutation(
+        description="Add a sales plan to the admin's company's catalog (company admins only). userErrors: FORBIDDEN "
+        "(not an admin), INVALID_INPUT, CONFLICT (the name is taken)."
+    )
+    async def create_sales_plan(self, info: Info, input: MutationInput[CreateSalesPlanInput]) -> CreateSalesPlanPayload:
         entry, errors = await catalog_resolvers.create_entry(info.context, models.SalesPlan, input.name)
         return CreateSalesPlanPayload(sales_plan=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Add a solution to the admin's company's catalog (admins only).")
-    async def create_solution(self, info: Info, input: CreateSolutionInput) -> CreateSolutionPayload:
+    @strawberry.mutation(
+        description="Add a solution to the admin's company's catalog (company admins only). userErrors: FORBIDDEN (not "
+        "an admin), INVALID_INPUT, CONFLICT (the name is taken)."
+    )
+    async def create_solution(self, info: Info, input: MutationInput[CreateSolutionInput]) -> CreateSolutionPayload:
         entry, errors = await catalog_resolvers.create_entry(info.context, models.Solution, input.name)
         return CreateSolutionPayload(solution=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Add a partner program to the admin's company's catalog (admins only).")
-    async def create_partner_program(self, info: Info, input: CreatePartnerProgramInput) -> CreatePartnerProgramPayload:
+    @strawberry.mutation(
+        description="Add a partner program to the admin's company's catalog (company admins only). userErrors: "
+        "FORBIDDEN (not an admin), INVALID_INPUT, CONFLICT (the name is taken)."
+    )
+    async def create_partner_program(
+        self, info: Info, input: MutationInput[CreatePartnerProgramInput]
+    ) -> CreatePartnerProgramPayload:
         entry, errors = await catalog_resolvers.create_entry(info.context, models.PartnerProgram, input.name)
         return CreatePartnerProgramPayload(partner_program=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]

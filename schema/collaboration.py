@@ -18,9 +18,9 @@ from schema.catalog import CatalogMutation, CatalogQuery, PartnerProgram, SalesP
 from schema.company import Company
 from schema.connection import After, Before, Connection, First, Last
 from schema.enums import MemberRole
-from schema.errors import UserError
+from schema.errors import USER_ERRORS, UserError
 from schema.membership import Member, MembershipMutation, MembershipQuery
-from schema.mutation_results import given, on_record
+from schema.mutation_results import MutationInput, given, on_record
 from schema.errors import user_errors
 
 if TYPE_CHECKING:
@@ -33,11 +33,15 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
 @strawberry.type(description="What one member company records about a lead or an opportunity.")
 class CompanySection:
-    industry: str | None
-    region: str | None
-    updated_at: datetime
+    industry: str | None = strawberry.field(
+        description="The record's industry, as this company sees it; null when not set."
+    )
+    region: str | None = strawberry.field(
+        description="The record's region, as this company sees it; null when not set."
+    )
+    updated_at: datetime = strawberry.field(description="When the section last changed (UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="The company whose section this is.")
     def company(self, info: Info) -> Company:
         return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
 
@@ -72,15 +76,15 @@ class RecordCollaboration:
     async def company_sections(self, info: Info) -> list[CompanySection]:
         return await section_resolvers.sections_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The sales plans linked to the record, by name.")
     async def sales_plans(self, info: Info) -> list[SalesPlan]:
         return await catalog_resolvers.sales_plans_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The solutions linked to the record, by name.")
     async def solutions(self, info: Info) -> list[Solution]:
         return await catalog_resolvers.solutions_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The partner programs linked to the record, by name.")
     async def partner_programs(self, info: Info) -> list[PartnerProgram]:
         return await catalog_resolvers.partner_programs_of(info.context, self)  # type: ignore[arg-type,return-value]
 
@@ -95,26 +99,46 @@ class RecordCollaboration:
     async def viewer_role(self, info: Info) -> MemberRole | None:  # type: ignore[valid-type]
         return await viewer_role(info.context, self)  # type: ignore[arg-type]
 
-    @strawberry.field
+    @strawberry.field(description="What the viewer may do with the record now, from their role and its state.")
     async def viewer_can(self, info: Info) -> RecordPermissions:
         return await permissions_on(info.context, self)  # type: ignore[arg-type,return-value]
 
 
 @strawberry.input(description="Exactly one of leadId and opportunityId; a field left out is untouched, null clears it.")
 class SetCompanySectionInput:
-    lead_id: strawberry.ID | None = strawberry.UNSET
-    opportunity_id: strawberry.ID | None = strawberry.UNSET
-    industry: str | None = strawberry.UNSET
-    region: str | None = strawberry.UNSET
-    crm_account: str | None = strawberry.UNSET
+    lead_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The lead whose section to set; give this or opportunityId."
+    )
+    opportunity_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The opportunity whose section to set; give this or leadId."
+    )
+    industry: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The industry, as the viewer's company sees it; at most 120 characters; null or blank clears it.",
+    )
+    region: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The region, as the viewer's company sees it; at most 120 characters; null or blank clears it.",
+    )
+    crm_account: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The record's account in the viewer's company's own CRM, private to that company; at most 255 "
+        "characters; null or blank clears it.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of setCompanySection.")
 class SetCompanySectionPayload:
-    company_section: CompanySection | None = None
-    lead: LeadRef | None = None
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    company_section: CompanySection | None = strawberry.field(
+        default=None, description="The viewer's company's section as set; null when refused."
+    )
+    lead: LeadRef | None = strawberry.field(
+        default=None, description="The lead, when the input named one; null when refused."
+    )
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The opportunity, when the input named one; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type
@@ -124,8 +148,14 @@ class CollaborationQuery(CatalogQuery, MembershipQuery):
 
 @strawberry.type
 class CollaborationMutation(MembershipMutation, CatalogMutation, ActivityMutation):
-    @strawberry.mutation(description="Create or update the viewer's company's section of a lead or an opportunity (COLLABORATOR or more).")
-    async def set_company_section(self, info: Info, input: SetCompanySectionInput) -> SetCompanySectionPayload:
+    @strawberry.mutation(
+        description="Create or update the viewer's company's section of a lead or an opportunity (COLLABORATOR or "
+        "more). userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId, or a value too long), "
+        "NOT_FOUND, FORBIDDEN, LEAD_CONVERTED, CONFLICT."
+    )
+    async def set_company_section(
+        self, info: Info, input: MutationInput[SetCompanySectionInput]
+    ) -> SetCompanySectionPayload:
         changes = {
             name: getattr(input, name)
             for name in ("industry", "region", "crm_account")

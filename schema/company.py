@@ -9,11 +9,13 @@ from resolvers import nodes
 from resolvers.context import Info
 
 
-@strawberry.type(description="A vendor or partner company of the network.")
+@strawberry.type(description="A vendor or partner company of the network: every signed-in user sees every company.")
 class Company(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    domain: str | None
+    name: str = strawberry.field(description="The company's name.")
+    domain: str | None = strawberry.field(
+        description="The company's web domain, such as \"northwind.example\"; null when unknown."
+    )
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:

@@ -19,8 +19,10 @@ from resolvers import templates
 from resolvers.context import Info
 from resolvers.loaders import load_now
 from schema.connection import Edge
-from schema.errors import UserError, user_errors
-from schema.mutation_results import given_fields
+from schema.errors import user_errors, USER_ERRORS, UserError
+from schema.mutation_results import given_fields, MutationInput
+from resolvers.pagination import bad_input
+from schema.enums import describe_values
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -33,91 +35,209 @@ AccountRef = Annotated["Account", strawberry.lazy("schema.opportunity")]
 ContactRef = Annotated["Contact", strawberry.lazy("schema.opportunity")]
 StageRef = Annotated["OpportunityStage", strawberry.lazy("schema.opportunity")]
 
-ConversionEventKindEnum = strawberry.enum(ConversionEventKind, name="ConversionEventKind")
+ConversionEventKindEnum = describe_values(
+    strawberry.enum(ConversionEventKind, name="ConversionEventKind", description="What a conversion event records."),
+    {
+        "CONVERTED": "The lead was converted, by convertLead or by linking an opportunity to it.",
+        "OPPORTUNITY_CREATED": "A converted lead gained a new opportunity through convertLead.",
+        "OPPORTUNITY_LINKED": "An existing opportunity was linked to a converted lead.",
+        "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
+    },
+)
 
 
 @strawberry.input(description="A new account; fields left out come from the lead.")
 class AccountDraft:
-    name: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    industry: str | None = strawberry.UNSET
-    allow_duplicate: bool = False
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The account's name, at most 255 characters; left out, it comes from the lead's customerName "
+        "(required one way or the other).",
+    )
+    website: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The account's website; left out, the lead's website."
+    )
+    industry: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The account's industry; empty when left out."
+    )
+    allow_duplicate: bool = strawberry.field(
+        default=False,
+        description="Create the account even when visible accounts match its name or website domain; false answers "
+        "DUPLICATE_ACCOUNT with their IDs instead.",
+    )
 
 
 @strawberry.input(description="A new contact; fields left out come from the lead.")
 class ContactDraft:
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    job_title: str | None = strawberry.UNSET
-    allow_duplicate: bool = False
+    first_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The contact's first name; left out, it comes from the lead."
+    )
+    last_name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The contact's last name, at most 120 characters; left out, it comes from the lead (required one "
+        "way or the other).",
+    )
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The contact's email address; left out, it comes from the lead."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The contact's phone number; left out, it comes from the lead."
+    )
+    job_title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The contact's job title; left out, it comes from the lead."
+    )
+    allow_duplicate: bool = strawberry.field(
+        default=False,
+        description="Create the contact even when visible contacts have its email; false answers DUPLICATE_CONTACT "
+        "with their IDs instead.",
+    )
 
 
 @strawberry.input(description="A new opportunity; fields left out come from the lead through the template.")
 class OpportunityDraft:
-    name: str | None = strawberry.UNSET
-    amount: Decimal | None = strawberry.UNSET
-    currency: str | None = strawberry.UNSET
-    close_date: date | None = strawberry.UNSET
-    probability: int | None = strawberry.UNSET
-    template_id: strawberry.ID | None = strawberry.UNSET
-    stage_id: strawberry.ID | None = strawberry.UNSET
-    copy_members: bool | None = strawberry.UNSET
-    copy_links: bool | None = strawberry.UNSET
-    exclude_member_ids: list[strawberry.ID] | None = strawberry.UNSET
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The opportunity's name, at most 255 characters; left out, the template fills it (the Standard "
+        "template: the topic, else the customer name).",
+    )
+    amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The deal's value in `currency`, with at most two decimal places; left out, the template fills it "
+        "(the Standard template: the estimated amount).",
+    )
+    currency: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The ISO 4217 code of the amount; left out, the template fills it."
+    )
+    close_date: date | None = strawberry.field(
+        default=strawberry.UNSET, description="When the deal is expected to close; left out, the template fills it."
+    )
+    probability: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The chance of winning, 0 to 100 percent; left out, the template fills it, else it follows the "
+        "stage.",
+    )
+    template_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The template to convert with; left out, the company's default template."
+    )
+    stage_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The stage to start at; left out, the template's default stage, else the first stage.",
+    )
+    copy_members: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whether the lead's direct members join the opportunity with their roles; left out, as the "
+        "template says. The converting user always becomes an OWNER.",
+    )
+    copy_links: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Whether the lead's sales plans, solutions, partner programs and activities are linked to the "
+        "opportunity; left out, as the template says.",
+    )
+    exclude_member_ids: list[strawberry.ID] | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Direct members of the lead who do not join the opportunity; each must be a user the viewer can "
+        "see (else NOT_FOUND at its index).",
+    )
 
 
 @strawberry.input(one_of=True, description="Create an account, attach an existing one, or skip.")
 class AccountChoice:
-    create: AccountDraft | None = strawberry.UNSET
-    existing_id: strawberry.ID | None = strawberry.UNSET
-    skip: bool | None = strawberry.UNSET
+    create: AccountDraft | None = strawberry.field(
+        default=strawberry.UNSET, description="Create a new account from the lead and this draft."
+    )
+    existing_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Attach an account the viewer can see; only its empty fields are filled from the lead.",
+    )
+    skip: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="True: no account. Only true is accepted; leave the choice out to follow the company's settings.",
+    )
 
 
 @strawberry.input(one_of=True, description="Create a contact, attach an existing one, or skip.")
 class ContactChoice:
-    create: ContactDraft | None = strawberry.UNSET
-    existing_id: strawberry.ID | None = strawberry.UNSET
-    skip: bool | None = strawberry.UNSET
+    create: ContactDraft | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Create a new contact from the lead and this draft, in the chosen account.",
+    )
+    existing_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Attach a contact the viewer can see, of the chosen account (else INVALID_INPUT); only its empty "
+        "fields are filled from the lead.",
+    )
+    skip: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="True: no contact. Only true is accepted; leave the choice out to follow the company's settings.",
+    )
 
 
 @strawberry.input(one_of=True, description="Create an opportunity, link an existing one, or skip.")
 class OpportunityChoice:
-    create: OpportunityDraft | None = strawberry.UNSET
-    existing_id: strawberry.ID | None = strawberry.UNSET
-    skip: bool | None = strawberry.UNSET
-
-
-@strawberry.input
-class ConvertLeadInput:
-    lead_id: strawberry.ID
-    account: AccountChoice | None = strawberry.UNSET
-    contact: ContactChoice | None = strawberry.UNSET
-    opportunity: OpportunityChoice | None = strawberry.UNSET
-    idempotency_key: str | None = strawberry.field(
+    create: OpportunityDraft | None = strawberry.field(
         default=strawberry.UNSET,
-        description="Up to 255 characters, chosen by the client: repeating the call with the same key returns the "
-        "first result and writes nothing; the same key with another input is IDEMPOTENCY_KEY_REUSED; a longer key "
-        "is INVALID_INPUT.",
+        description="Create a new opportunity from the lead through a template and this draft.",
+    )
+    existing_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="Link an opportunity the viewer is a member of, directly or through a policy.",
+    )
+    skip: bool | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="True: no opportunity. Only true is accepted; leave the choice out to follow the company's "
+        "settings.",
     )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Which lead to convert and what to make of it. A choice left out follows the conversion settings of "
+    "the viewer's company (by default: create all three)."
+)
+class ConvertLeadInput:
+    lead_id: strawberry.ID = strawberry.field(description="The lead to convert.")
+    account: AccountChoice | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The account: create one, attach an existing one, or skip. Must be left out when the lead is "
+        "already converted.",
+    )
+    contact: ContactChoice | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The contact: create one, attach an existing one, or skip. Must be left out when the lead is "
+        "already converted.",
+    )
+    opportunity: OpportunityChoice | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The opportunity: create one, link an existing one, or skip. The only choice a converted lead "
+        "takes, to gain one more opportunity.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="A key of the client's choosing, at most 255 characters, that makes a retry safe: repeating the "
+        "call with the same key and input returns the first result and writes nothing; the same key with another "
+        "input is IDEMPOTENCY_KEY_REUSED; a longer key is INVALID_INPUT. Keys are the viewer's own.",
+    )
+
+
+@strawberry.input(description="Several conversions in one request.")
 class ConvertLeadsInput:
-    items: list[ConvertLeadInput]
+    items: list[ConvertLeadInput] = strawberry.field(
+        description="The conversions, at most 100, each as convertLead takes it; they run one by one, in order."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Which opportunity to link to which lead.")
 class LinkOpportunityInput:
-    lead_id: strawberry.ID
-    opportunity_id: strawberry.ID
+    lead_id: strawberry.ID = strawberry.field(description="The lead; an unconverted lead is converted by the link.")
+    opportunity_id: strawberry.ID = strawberry.field(
+        description="The opportunity, one the viewer is a member of, directly or through a policy (else NOT_FOUND)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Which link between a lead and an opportunity to remove.")
 class UnlinkOpportunityInput:
-    lead_id: strawberry.ID
-    opportunity_id: strawberry.ID
+    lead_id: strawberry.ID = strawberry.field(description="The lead.")
+    opportunity_id: strawberry.ID = strawberry.field(
+        description="The opportunity linked to it by linking, not created by converting it."
+    )
 
 
 def choice_input(choice: Any) -> conversion.ChoiceInput | None:
@@ -159,13 +279,23 @@ async def opportunity_edge(info: Info, lead: Any, opportunity: Any) -> Edge[Any]
     return None if cursor is None else Edge(cursor=cursor, node=opportunity)
 
 
-@strawberry.type
+@strawberry.type(description="The result of one conversion.")
 class ConvertLeadPayload:
-    lead: LeadRef | None = None
-    account: AccountRef | None = None
-    contact: ContactRef | None = None
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(default=None, description="The converted lead; null when refused.")
+    account: AccountRef | None = strawberry.field(
+        default=None,
+        description="The account created or attached; null when skipped, when the lead was already converted, or when "
+        "refused.",
+    )
+    contact: ContactRef | None = strawberry.field(
+        default=None,
+        description="The contact created or attached; null when skipped, when the lead was already converted, or when "
+        "refused.",
+    )
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The opportunity created or linked; null when skipped or refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description=(
@@ -183,7 +313,7 @@ class ConvertLeadPayload:
         return cls(lead=result.lead, account=result.account, contact=result.contact, opportunity=result.opportunity)  # type: ignore[arg-type]
 
 
-@strawberry.type
+@strawberry.type(description="The results of convertLeads.")
 class ConvertLeadsPayload:
     results: list[ConvertLeadPayload] = strawberry.field(
         description="One result per item, in order; an item that was refused has its own userErrors, with `field` "
@@ -196,11 +326,13 @@ class ConvertLeadsPayload:
     )
 
 
-@strawberry.type
+@strawberry.type(description="The result of linkOpportunity.")
 class LinkOpportunityPayload:
-    lead: LeadRef | None = None
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(default=None, description="The lead, now converted; null when refused.")
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The linked opportunity; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description=(
@@ -212,40 +344,48 @@ class LinkOpportunityPayload:
         return await opportunity_edge(info, self.lead, self.opportunity)
 
 
-@strawberry.type
+@strawberry.type(description="The result of unlinkOpportunity.")
 class UnlinkOpportunityPayload:
-    lead: LeadRef | None = None
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(
+        default=None, description="The lead, which stays converted; null when refused."
+    )
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The opportunity no longer linked; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="A conversion, link or unlink: who, when, and what it created or linked.")
 class ConversionEvent(relay.Node):
     id: relay.NodeID[int]
-    kind: ConversionEventKindEnum  # type: ignore[valid-type]
+    kind: ConversionEventKindEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
     created_at: datetime = strawberry.field(description="When it happened (UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="Who did it; null when the viewer cannot see that user.")
     def actor(self, info: Info) -> User | None:
         return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="The lead converted, linked or unlinked.")
     def lead(self, info: Info) -> LeadRef | None:
         return load_now(info.context.loaders.get(loaders.lead_loader), self.lead_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="The opportunity created, linked or unlinked; null when there was none.")
     def opportunity(self, info: Info) -> OpportunityRef | None:
         if self.opportunity_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.get(loaders.opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The account created or attached by a conversion; null for other events or when there was none."
+    )
     def account(self, info: Info) -> AccountRef | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.get(loaders.account_loader), self.account_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The contact created or attached by a conversion; null for other events or when there was none."
+    )
     def contact(self, info: Info) -> ContactRef | None:
         if self.contact_id is None:  # type: ignore[attr-defined]
             return None
@@ -262,8 +402,14 @@ class ConversionEvent(relay.Node):
 
 @strawberry.type
 class ConversionMutation:
-    @strawberry.mutation(description="Convert a lead into an account, a contact and an opportunity (CONTRACT.md section 7).")
-    async def convert_lead(self, info: Info, input: ConvertLeadInput) -> ConvertLeadPayload:
+    @strawberry.mutation(
+        description="Convert a lead (COLLABORATOR or more) into an account, a contact and an opportunity, each "
+        "created, attached or skipped, all or nothing; the lead becomes CLOSED_CONVERTED. On a converted lead, only an "
+        "opportunity choice adds one more opportunity. userErrors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, "
+        "LEAD_NOT_ACCEPTED, LEAD_DISQUALIFIED, LEAD_NOT_QUALIFIED, ALREADY_CONVERTED, ALREADY_LINKED, "
+        "NOTHING_TO_CONVERT, DUPLICATE_ACCOUNT, DUPLICATE_CONTACT, IDEMPOTENCY_KEY_REUSED, CONFLICT."
+    )
+    async def convert_lead(self, info: Info, input: MutationInput[ConvertLeadInput]) -> ConvertLeadPayload:
         return ConvertLeadPayload.of(*await conversion.convert(info.context, convert_request(input)))
 
     @strawberry.mutation(
@@ -271,22 +417,32 @@ class ConversionMutation:
         "in order. Whatever refuses one item (bad input, a conflict, an unexpected error: INTERNAL) is that item's "
         "userErrors; the other items are still converted."
     )
-    async def convert_leads(self, info: Info, input: ConvertLeadsInput) -> ConvertLeadsPayload:
+    async def convert_leads(self, info: Info, input: MutationInput[ConvertLeadsInput]) -> ConvertLeadsPayload:
         outcomes, errors = await conversion.convert_many(info.context, [convert_request(item) for item in input.items])
         return ConvertLeadsPayload(
             results=[ConvertLeadPayload.of(*outcome) for outcome in outcomes],
             user_errors=user_errors(errors),  # type: ignore[arg-type]
         )
 
-    @strawberry.mutation(description="Link an opportunity the viewer is a member of; converts an unconverted lead.")
-    async def link_opportunity(self, info: Info, input: LinkOpportunityInput) -> LinkOpportunityPayload:
+    @strawberry.mutation(
+        description="Link an opportunity the viewer is a member of to a lead (COLLABORATOR or more on the lead); an "
+        "unconverted lead is converted by the link. userErrors: NOT_FOUND, FORBIDDEN, ALREADY_LINKED, "
+        "LEAD_NOT_ACCEPTED, LEAD_DISQUALIFIED, LEAD_NOT_QUALIFIED, CONFLICT."
+    )
+    async def link_opportunity(self, info: Info, input: MutationInput[LinkOpportunityInput]) -> LinkOpportunityPayload:
         result, errors = await conversion.link(info.context, input.lead_id, input.opportunity_id)
         if result is None:
             return LinkOpportunityPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
         return LinkOpportunityPayload(lead=result.lead, opportunity=result.opportunity)  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Remove a link made by linking; an opportunity the conversion created stays.")
-    async def unlink_opportunity(self, info: Info, input: UnlinkOpportunityInput) -> UnlinkOpportunityPayload:
+    @strawberry.mutation(
+        description="Remove a link that linkOpportunity (or an existingId choice) made (COLLABORATOR or more on the "
+        "lead); an opportunity the conversion created stays linked, and the lead stays converted. userErrors: "
+        "NOT_FOUND, FORBIDDEN, NOT_LINKED, INVALID_INPUT (created by the conversion), CONFLICT."
+    )
+    async def unlink_opportunity(
+        self, info: Info, input: MutationInput[UnlinkOpportunityInput]
+    ) -> UnlinkOpportunityPayload:
         result, errors = await conversion.unlink(info.context, input.lead_id, input.opportunity_id)
         if result is None:
             return UnlinkOpportunityPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
@@ -295,8 +451,8 @@ class ConversionMutation:
 
 @strawberry.enum(description="Whether converting the lead created the opportunity or an existing one was linked.")
 class OpportunityLinkHow(Enum):
-    CREATED = "CREATED"
-    LINKED = "LINKED"
+    CREATED = strawberry.enum_value("CREATED", description="Converting the lead created the opportunity.")
+    LINKED = strawberry.enum_value("LINKED", description="An existing opportunity was linked to the lead.")
 
 
 @strawberry.type(description="How and when an opportunity came from a lead, and by whom.")
@@ -307,19 +463,19 @@ class LeadOpportunityLink:
     def linked_at(self) -> datetime:
         return self.created_at  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="Whether converting the lead created the opportunity, or an existing one was linked.")
     def how(self) -> OpportunityLinkHow:
         return OpportunityLinkHow.CREATED if self.created_by_conversion else OpportunityLinkHow.LINKED  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="Who converted or linked; null when the viewer cannot see that user.")
     def by(self, info: Info) -> User | None:
         return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="The lead.")
     def lead(self, info: Info) -> LeadRef | None:
         return load_now(info.context.loaders.get(loaders.lead_loader), self.lead_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="The opportunity.")
     def opportunity(self, info: Info) -> OpportunityRef | None:
         return load_now(info.context.loaders.get(loaders.opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined]
 

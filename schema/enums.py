@@ -1,23 +1,110 @@
 """The contract's enumerations as GraphQL enums, exposed once from models.enums."""
 
 from enum import Enum
+from typing import TypeVar
 
 import strawberry
 
 from models import enums
 
-LeadStatus = strawberry.enum(enums.LeadStatus, name="LeadStatus")
-LeadAcceptance = strawberry.enum(enums.LeadAcceptance, name="LeadAcceptance")
-MemberRole = strawberry.enum(enums.MemberRole, name="MemberRole")
-MembershipSource = strawberry.enum(enums.MembershipSource, name="MembershipSource")
-ForecastCategory = strawberry.enum(enums.ForecastCategory, name="ForecastCategory")
-ActivityKind = strawberry.enum(enums.ActivityKind, name="ActivityKind")
+E = TypeVar("E", bound=type[Enum])
+
+
+def describe_values(enum: E, descriptions: dict[str, str]) -> E:
+    """Give the values of a Strawberry enum their descriptions. The enums of models/ cannot carry
+    `strawberry.enum_value`, since models/ does not import Strawberry, and `str` enums cannot."""
+    values = enum.__strawberry_definition__.values  # type: ignore[attr-defined]
+    unknown = set(descriptions) - {value.name for value in values}
+    if unknown:
+        raise ValueError(f"{enum.__name__} has no values {sorted(unknown)}")
+    for value in values:
+        value.description = descriptions.get(value.name)
+    return enum
+
+
+LeadStatus = describe_values(
+    strawberry.enum(enums.LeadStatus, name="LeadStatus", description="Where a lead is in its lifecycle."),
+    {
+        "OPEN_NOT_CONTACTED": "New and not yet contacted: every lead starts here.",
+        "WORKING_CONTACTED": "Being worked on: the customer was contacted.",
+        "CLOSED_CONVERTED": "Converted into an opportunity: reached only through convertLead or linkOpportunity; "
+        "the lead is then read-only.",
+        "CLOSED_NOT_CONVERTED": "Disqualified, with a reason; setLeadStatus can reopen it.",
+    },
+)
+LeadAcceptance = describe_values(
+    strawberry.enum(
+        enums.LeadAcceptance,
+        name="LeadAcceptance",
+        description="Whether the partner company a lead is shared with accepted it.",
+    ),
+    {
+        "NOT_REQUIRED": "The lead is not shared with another company: nobody needs to accept it.",
+        "PENDING": "Shared and waiting for the partner company's answer (respondToLead) until its acceptance deadline.",
+        "ACCEPTED": "The partner company accepted the lead.",
+        "REJECTED": "The partner company rejected the lead, with a reason; the owner may share it with another "
+        "partner.",
+        "EXPIRED": "The acceptance deadline passed without an answer; the owner may share it with another partner.",
+    },
+)
+MemberRole = describe_values(
+    strawberry.enum(
+        enums.MemberRole,
+        name="MemberRole",
+        description="A role on a lead or an opportunity, from least to most; the highest role a user holds is theirs.",
+    ),
+    {
+        "VIEWER": "Reads the record and its nested data, money included.",
+        "PARTICIPANT": "Reads the record but not its money (amounts and expected revenue read null), and logs "
+        "activities.",
+        "COLLABORATOR": "Reads everything, logs activities, updates fields, status and its company's section, "
+        "converts, links and unlinks opportunities and catalog entries, and accepts or rejects a shared lead.",
+        "OWNER": "May do everything a COLLABORATOR may, and adds, changes and removes members.",
+    },
+)
+MembershipSource = describe_values(
+    strawberry.enum(
+        enums.MembershipSource,
+        name="MembershipSource",
+        description="How a user holds a role on a lead or an opportunity.",
+    ),
+    {
+        "DIRECT": "A direct membership of the record: from addLeadMember or addOpportunityMember, from creating the "
+        "record or answering a shared lead, or copied from the lead by a conversion.",
+        "ACCESS_POLICY": "An access policy of the user's company, which sources the record or is its partner: "
+        "OWNER for company admins, or the role of a policy made with createAccessPolicy.",
+    },
+)
+ForecastCategory = describe_values(
+    strawberry.enum(
+        enums.ForecastCategory,
+        name="ForecastCategory",
+        description="How an opportunity counts in the forecast; each stage has one.",
+    ),
+    {
+        "PIPELINE": "Early: possible, not yet likely.",
+        "BEST_CASE": "Could close in the period if things go well.",
+        "COMMIT": "Expected to close in the period.",
+        "CLOSED": "Closed and won.",
+        "OMITTED": "Left out of the forecast, such as a lost opportunity.",
+    },
+)
+ActivityKind = describe_values(
+    strawberry.enum(enums.ActivityKind, name="ActivityKind", description="What kind of activity was logged."),
+    {
+        "CALL": "A phone call.",
+        "EMAIL": "An email.",
+        "MEETING": "A meeting.",
+        "TASK": "A task to do, usually with a due date.",
+        "NOTE": "A note.",
+    },
+)
 
 
 @strawberry.enum(description="Which way a connection is sorted.")
 class OrderDirection(Enum):
-    ASC = "ASC"
-    DESC = "DESC"
+    ASC = strawberry.enum_value("ASC", description="Ascending: smallest, earliest or A first.")
+    DESC = strawberry.enum_value("DESC", description="Descending: largest, latest or Z first.")
 
 
 __all__ = ["ActivityKind", "ForecastCategory", "LeadAcceptance", "LeadStatus", "MemberRole", "MembershipSource", "OrderDirection"]

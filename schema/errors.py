@@ -13,13 +13,17 @@ from strawberry.types.execution import StreamExecutionResult
 
 from models.errors import DomainError
 from resolvers import outage
+from schema.enums import describe_values
 
 logger = logging.getLogger("leadbridge.errors")
 
 INTERNAL_MESSAGE = "Internal server error"
 
 
-@strawberry.enum(description="Why a mutation refused its input (CONTRACT.md section 8).")
+@strawberry.enum(
+    description="Why a mutation refused its input. Each mutation's description lists the codes it answers; "
+    "CONFLICT can come from any mutation that writes."
+)
 class UserErrorCode(str, Enum):
     NOT_FOUND = "NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
@@ -43,19 +47,56 @@ class UserErrorCode(str, Enum):
     INTERNAL = "INTERNAL"
 
 
-for _value in UserErrorCode.__strawberry_definition__.values:  # type: ignore[attr-defined]
-    if _value.name == "INTERNAL":
-        _value.description = (
-            "An unexpected server error stopped this item of a batch (convertLeads): nothing of the item was "
-            "written, and the other items are answered as usual. Retrying the same item may fail the same way."
-        )
+describe_values(
+    UserErrorCode,
+    {
+        "NOT_FOUND": "A record the input names does not exist for the viewer: it does not exist, the viewer may "
+        "not see it, or the ID is not one of the expected type. The same answer in every case.",
+        "FORBIDDEN": "The viewer can see the record, but their role or company does not allow this action.",
+        "INVALID_INPUT": "A value is not acceptable (empty, too long, out of range, not an ISO 4217 code, a "
+        "combination the rules refuse); `field` names it.",
+        "INVALID_STATUS_TRANSITION": "The record's state does not allow this change now, such as answering a "
+        "lead that no longer waits for an answer.",
+        "CONVERSION_REQUIRED": "CLOSED_CONVERTED is reached only by converting the lead (convertLead or "
+        "linkOpportunity), never by setLeadStatus.",
+        "LEAD_CONVERTED": "The lead is converted and read-only: only conversion actions and activities still apply, "
+        "and users allowed to edit converted leads may still change its fields.",
+        "LEAD_NOT_ACCEPTED": "The lead is shared and its partner company has not accepted it (PENDING, REJECTED "
+        "or EXPIRED), so it cannot be converted.",
+        "LEAD_DISQUALIFIED": "The lead is CLOSED_NOT_CONVERTED: reopen it with setLeadStatus before converting.",
+        "LEAD_NOT_QUALIFIED": "The lead's score is below the minimum score of the converting company's "
+        "conversion settings.",
+        "ALREADY_CONVERTED": "The lead is converted: only an opportunity choice (or linkOpportunity) can still "
+        "add to it.",
+        "ALREADY_LINKED": "The opportunity is already linked to the lead.",
+        "NOT_LINKED": "The opportunity is not linked to the lead.",
+        "NOTHING_TO_CONVERT": "The account, the contact and the opportunity would all be skipped.",
+        "DUPLICATE_ACCOUNT": "Visible accounts match the new account's name or website domain; the message lists "
+        "their IDs. Attach one with existingId, or set allowDuplicate.",
+        "DUPLICATE_CONTACT": "Visible contacts have the new contact's email; the message lists their IDs. Attach "
+        "one with existingId, or set allowDuplicate.",
+        "LAST_OWNER": "The change would leave the record without a direct OWNER.",
+        "INVALID_TEMPLATE": "A field mapping names an unknown field, or joins fields that hold different kinds "
+        "of values.",
+        "IDEMPOTENCY_KEY_REUSED": "The idempotency key was used before with a different input.",
+        "CONFLICT": "The record already exists (a member, a name, a policy), or a concurrent change won: read "
+        "again and retry.",
+        "INTERNAL": "An unexpected server error stopped this item of a batch (convertLeads): nothing of the item "
+        "was written, and the other items are answered as usual. Retrying the same item may fail the same way.",
+    },
+)
+
+USER_ERRORS = "Why the input was refused; empty on success. When it is not empty, nothing was written."
 
 
 @strawberry.type(description="A refused mutation input; when a payload has any, nothing was written.")
 class UserError:
-    code: UserErrorCode
-    message: str
-    field: list[str] | None = strawberry.field(description="The path into `input` of the field at fault.")
+    code: UserErrorCode = strawberry.field(description="What kind of refusal this is, for programs to act on.")
+    message: str = strawberry.field(description="What is wrong, in English, for people to read.")
+    field: list[str] | None = strawberry.field(
+        description='The path into `input` of the field at fault, such as ["contact", "existingId"] or '
+        '["salesPlanIds", "2"]; null when the refusal concerns the input as a whole.'
+    )
 
 
 def user_errors(errors: list[DomainError]) -> list[UserError]:

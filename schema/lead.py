@@ -18,9 +18,9 @@ from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.conversion import RecordConversion
-from schema.enums import LeadAcceptance, LeadStatus, OrderDirection
-from schema.errors import UserError, user_errors
-from schema.mutation_results import given_fields
+from schema.enums import LeadAcceptance, LeadStatus, OrderDirection, describe_values
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput, given_fields
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -30,78 +30,138 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 AccountRef = Annotated["Account", strawberry.lazy("schema.opportunity")]
 ContactRef = Annotated["Contact", strawberry.lazy("schema.opportunity")]
 
-LeadDecision = strawberry.enum(LeadDecisionValue, name="LeadDecision", description="A partner's answer to a shared lead.")
-LeadOrderField = strawberry.enum(leads.LeadOrderField, name="LeadOrderField")
+LeadDecision = describe_values(
+    strawberry.enum(LeadDecisionValue, name="LeadDecision", description="A partner's answer to a shared lead."),
+    {
+        "ACCEPT": "Accept the lead: `acceptance` becomes ACCEPTED and it can be converted.",
+        "REJECT": "Reject the lead, with a reason: `acceptance` becomes REJECTED and the owner may share it with "
+        "another partner.",
+    },
+)
+LeadOrderField = describe_values(
+    strawberry.enum(leads.LeadOrderField, name="LeadOrderField", description="What `leads` can be sorted by."),
+    {
+        "CREATED_AT": "When the lead was created.",
+        "UPDATED_AT": "When the lead last changed.",
+        "SCORE": "The score; leads without a score sort below 0.",
+        "CUSTOMER_NAME": "The customer name, ignoring case; leads without one sort before A.",
+    },
+)
 
 
-@strawberry.type(description="A prospective deal shared between a vendor and a partner until it is converted.")
+@strawberry.type(
+    description="A prospective deal brought by a company (`sourcedBy`) and possibly shared with a partner company, "
+    "until it is converted into an opportunity. Visible to its members and to the users access policies give a role; "
+    "for anyone else it does not exist."
+)
 class Lead(RecordCollaboration, RecordConversion, relay.Node):
     id: relay.NodeID[int]
-    topic: str | None
-    first_name: str | None
-    last_name: str | None
-    email: str | None
-    phone: str | None
-    job_title: str | None
-    customer_name: str | None
-    website: str | None
-    description: str | None
-    source: str | None
-    score: int | None = strawberry.field(description="From 0 to 100.")
-    currency: str | None = strawberry.field(description="ISO 4217 code of the estimated amount.")
-    estimated_close_date: date | None
-    status: LeadStatus  # type: ignore[valid-type]
-    acceptance_deadline: datetime | None = strawberry.field(
-        description="When a pending lead stops waiting for its partner's answer and reads EXPIRED."
+    topic: str | None = strawberry.field(
+        description="What the deal is about; at most 255 characters. A lead has a topic, a last name or a customer "
+        "name."
     )
-    rejection_reason: str | None
-    disqualification_reason: str | None
-    is_converted: bool
-    converted_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
+    first_name: str | None = strawberry.field(description="The prospect's first name; at most 120 characters.")
+    last_name: str | None = strawberry.field(description="The prospect's last name; at most 120 characters.")
+    email: str | None = strawberry.field(description="The prospect's email address, in lowercase.")
+    phone: str | None = strawberry.field(description="The prospect's phone number, as entered; at most 50 characters.")
+    job_title: str | None = strawberry.field(description="The prospect's job title; at most 120 characters.")
+    customer_name: str | None = strawberry.field(
+        description="The prospect's organisation; at most 255 characters. The Standard conversion template names the "
+        "new account after it."
+    )
+    website: str | None = strawberry.field(description="The customer's website; at most 255 characters.")
+    description: str | None = strawberry.field(description="Free text about the lead; at most 10,000 characters.")
+    source: str | None = strawberry.field(
+        description="Where the lead came from (a campaign, an event, a referral), as free text of at most 120 "
+        "characters; leadFunnel groups leads by it."
+    )
+    score: int | None = strawberry.field(
+        description="How promising the lead is, a whole number from 0 to 100; null when not scored. A company's "
+        "conversion settings may require a minimum score to convert."
+    )
+    currency: str | None = strawberry.field(
+        description='The ISO 4217 code of `estimatedAmount`, such as "EUR"; null when not set.'
+    )
+    estimated_close_date: date | None = strawberry.field(
+        description="When the deal is expected to close; null when unknown."
+    )
+    status: LeadStatus = strawberry.field(description="Where the lead is in its lifecycle.")  # type: ignore[valid-type]
+    acceptance_deadline: datetime | None = strawberry.field(
+        description="When a PENDING lead stops waiting for its partner's answer and reads EXPIRED (UTC); null when "
+        "there is no deadline."
+    )
+    rejection_reason: str | None = strawberry.field(
+        description="Why the partner company rejected the lead; null unless `acceptance` is REJECTED."
+    )
+    disqualification_reason: str | None = strawberry.field(
+        description="Why the lead was disqualified; null unless `status` is CLOSED_NOT_CONVERTED."
+    )
+    is_converted: bool = strawberry.field(
+        description="Whether the lead was converted (by convertLead or linkOpportunity); a converted lead is read-only "
+        "except for conversion actions and activities."
+    )
+    converted_at: datetime | None = strawberry.field(description="When the lead was converted (UTC); null until it is.")
+    created_at: datetime = strawberry.field(description="When the lead was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When the lead last changed (UTC).")
 
-    @strawberry.field(description="Null for a viewer whose role may not read money (PARTICIPANT).")
+    @strawberry.field(
+        description="The expected value of the deal in `currency`, with at most two decimal places; null when not set, "
+        "and always null for a viewer whose role is PARTICIPANT."
+    )
     async def estimated_amount(self, info: Info) -> Decimal | None:
         return await leads.estimated_amount(info, self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="Whether the partner company accepted the lead; EXPIRED once a pending lead passes its deadline.")
+    @strawberry.field(
+        description="Whether the partner company accepted the lead; a PENDING lead past its deadline reads EXPIRED. "
+        "NOT_REQUIRED when the lead is not shared."
+    )
     def acceptance(self) -> LeadAcceptance:  # type: ignore[valid-type]
         return self.acceptance_at(datetime.now(UTC))  # type: ignore[attr-defined]
 
-    @strawberry.field(description="The company that brought the lead.")
+    @strawberry.field(description="The company that brought the lead: its creator's company.")
     def sourced_by(self, info: Info) -> Company:
         return load_now(info.context.loaders.company, self.sourced_by_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field(description="The company the lead is shared with.")
+    @strawberry.field(description="The company the lead is shared with; null when it is not shared.")
     def partner(self, info: Info) -> Company | None:
         if self.partner_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The user who created the lead.")
     def owner(self, info: Info) -> User:
         return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field
+    @strawberry.field(
+        description="Who converted the lead; null until it is converted, or when the viewer cannot see them."
+    )
     def converted_by(self, info: Info) -> User | None:
         if self.converted_by_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.user, self.converted_by_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The account the conversion created or attached; null when the lead is not converted or its "
+        "conversion skipped the account."
+    )
     def converted_account(self, info: Info) -> AccountRef | None:
         if self.converted_account_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.get(record_account_loader), self.converted_account_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The contact the conversion created or attached; null when the lead is not converted or its "
+        "conversion skipped the contact."
+    )
     def converted_contact(self, info: Info) -> ContactRef | None:
         if self.converted_contact_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.get(record_contact_loader), self.converted_contact_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field(description="The opportunities linked to the lead that the viewer can see, newest link first.")
+    @strawberry.field(
+        description="The opportunities the lead was converted to or linked to that the viewer can see, newest link "
+        "first."
+    )
     async def opportunities(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[OpportunityRef]:
@@ -122,98 +182,193 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
 @strawberry.input(description="Leads kept by `leads`; every criterion given must hold.")
 class LeadFilter:
     status: list[LeadStatus] | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Any of these statuses."
+        default=None, description="Keep leads with any of these statuses."
     )
     acceptance: list[LeadAcceptance] | None = strawberry.field(  # type: ignore[valid-type]
-        default=None, description="Any of these, as readers see them: PENDING is pending and not expired."
+        default=None,
+        description="Keep leads with any of these acceptances, as readers see them: a PENDING lead past its deadline "
+        "counts as EXPIRED, not PENDING.",
     )
-    sourced_by_id: strawberry.ID | None = None
-    partner_id: strawberry.ID | None = None
-    search: str | None = strawberry.field(
-        default=None, description=(
-            "Case-insensitive part of the first or last name, customer name or email; at most 200 characters"
-            " (longer is BAD_USER_INPUT)."
-        ),
+    sourced_by_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Keep leads brought by this company. An ID that is not a Company's is a BAD_USER_INPUT error; an "
+        "unknown company matches nothing.",
     )
-    min_score: int | None = None
-    include_converted: bool = strawberry.field(default=False, description="Converted leads are left out unless true.")
-
-
-@strawberry.input
-class LeadOrder:
-    field: LeadOrderField = leads.LeadOrderField.CREATED_AT  # type: ignore[valid-type]
-    direction: OrderDirection = OrderDirection.DESC  # type: ignore[valid-type]
-
-
-@strawberry.input
-class CreateLeadInput:
-    topic: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    job_title: str | None = None
-    customer_name: str | None = None
-    website: str | None = None
-    description: str | None = None
-    source: str | None = None
-    score: int | None = None
-    estimated_amount: Decimal | None = None
-    currency: str | None = None
-    estimated_close_date: date | None = None
-    sourced_by_id: strawberry.ID | None = strawberry.field(default=None, description="The viewer's company (the default).")
     partner_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A company other than sourcedBy shares the lead with it: acceptance starts PENDING."
+        default=None,
+        description="Keep leads shared with this company. An ID that is not a Company's is a BAD_USER_INPUT error; an "
+        "unknown company matches nothing.",
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Keep leads whose first name, last name, customer name or email contains this text, ignoring "
+        "case; blank matches every lead. At most 200 characters: longer is a BAD_USER_INPUT error.",
+    )
+    min_score: int | None = strawberry.field(
+        default=None,
+        description="Keep leads with a score of at least this (0 to 100; more or less is a BAD_USER_INPUT error); "
+        "leads without a score are left out.",
+    )
+    include_converted: bool = strawberry.field(
+        default=False, description="Converted leads are left out unless this is true."
+    )
+
+
+@strawberry.input(description="How `leads` are sorted; ties are broken by creation order.")
+class LeadOrder:
+    field: LeadOrderField = strawberry.field(  # type: ignore[valid-type]
+        default=leads.LeadOrderField.CREATED_AT, description="What to sort by."
+    )
+    direction: OrderDirection = strawberry.field(  # type: ignore[valid-type]
+        default=OrderDirection.DESC, description="Which way; newest, highest or Z first by default."
+    )
+
+
+@strawberry.input(
+    description="A new lead. Give at least one of topic, lastName and customerName; fields left out are empty."
+)
+class CreateLeadInput:
+    topic: str | None = strawberry.field(default=None, description="What the deal is about; at most 255 characters.")
+    first_name: str | None = strawberry.field(
+        default=None, description="The prospect's first name; at most 120 characters."
+    )
+    last_name: str | None = strawberry.field(
+        default=None, description="The prospect's last name; at most 120 characters."
+    )
+    email: str | None = strawberry.field(
+        default=None,
+        description="The prospect's email address; stored in lowercase. Not an email address: INVALID_INPUT.",
+    )
+    phone: str | None = strawberry.field(
+        default=None, description="The prospect's phone number; at most 50 characters."
+    )
+    job_title: str | None = strawberry.field(
+        default=None, description="The prospect's job title; at most 120 characters."
+    )
+    customer_name: str | None = strawberry.field(
+        default=None, description="The prospect's organisation; at most 255 characters."
+    )
+    website: str | None = strawberry.field(default=None, description="The customer's website; at most 255 characters.")
+    description: str | None = strawberry.field(
+        default=None, description="Free text about the lead; at most 10,000 characters."
+    )
+    source: str | None = strawberry.field(default=None, description="Where the lead came from; at most 120 characters.")
+    score: int | None = strawberry.field(default=None, description="How promising the lead is, from 0 to 100.")
+    estimated_amount: Decimal | None = strawberry.field(
+        default=None,
+        description="The expected value of the deal: not negative, at most two decimal places and 16 digits before "
+        "the dot. Needs a `currency`.",
+    )
+    currency: str | None = strawberry.field(
+        default=None, description='The ISO 4217 code of `estimatedAmount`, such as "EUR"; any case.'
+    )
+    estimated_close_date: date | None = strawberry.field(
+        default=None, description="When the deal is expected to close."
+    )
+    sourced_by_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The company that brings the lead: only the viewer's own company (the default); another is "
+        "FORBIDDEN.",
+    )
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The company to share the lead with. Another company than `sourcedBy` makes `acceptance` PENDING "
+        "until it answers; an unknown company is NOT_FOUND.",
     )
     acceptance_deadline: datetime | None = strawberry.field(
-        default=None, description="When the partner's answer is due; in the future."
+        default=None,
+        description="When the partner's answer is due, in the future; only with a partner. Past it, `acceptance` "
+        "reads EXPIRED.",
     )
 
 
 @strawberry.input(description="Fields left out are untouched; an explicit null clears one.")
 class UpdateLeadInput:
-    lead_id: strawberry.ID
-    topic: str | None = strawberry.UNSET
-    first_name: str | None = strawberry.UNSET
-    last_name: str | None = strawberry.UNSET
-    email: str | None = strawberry.UNSET
-    phone: str | None = strawberry.UNSET
-    job_title: str | None = strawberry.UNSET
-    customer_name: str | None = strawberry.UNSET
-    website: str | None = strawberry.UNSET
-    description: str | None = strawberry.UNSET
-    source: str | None = strawberry.UNSET
-    score: int | None = strawberry.UNSET
-    estimated_amount: Decimal | None = strawberry.UNSET
-    currency: str | None = strawberry.UNSET
-    estimated_close_date: date | None = strawberry.UNSET
+    lead_id: strawberry.ID = strawberry.field(description="The lead to change.")
+    topic: str | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="What the deal is about; at most 255 characters. Null clears it, as long as a last name or a "
+        "customer name remains.",
+    )
+    first_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The prospect's first name; at most 120 characters."
+    )
+    last_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The prospect's last name; at most 120 characters."
+    )
+    email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The prospect's email address; stored in lowercase."
+    )
+    phone: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The prospect's phone number; at most 50 characters."
+    )
+    job_title: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The prospect's job title; at most 120 characters."
+    )
+    customer_name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The prospect's organisation; at most 255 characters."
+    )
+    website: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The customer's website; at most 255 characters."
+    )
+    description: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Free text about the lead; at most 10,000 characters."
+    )
+    source: str | None = strawberry.field(
+        default=strawberry.UNSET, description="Where the lead came from; at most 120 characters."
+    )
+    score: int | None = strawberry.field(
+        default=strawberry.UNSET, description="How promising the lead is, from 0 to 100."
+    )
+    estimated_amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The expected value of the deal: not negative, at most two decimal places and 16 digits before "
+        "the dot. A lead with an amount needs a `currency`.",
+    )
+    currency: str | None = strawberry.field(
+        default=strawberry.UNSET, description='The ISO 4217 code of `estimatedAmount`, such as "EUR"; any case.'
+    )
+    estimated_close_date: date | None = strawberry.field(
+        default=strawberry.UNSET, description="When the deal is expected to close."
+    )
     partner_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET,
-        description="A new partner shares the lead again (owners only; not while a partner waits or has accepted).",
+        description="Share the lead with this company, starting a new wait for its answer; null stops sharing. Only "
+        "an OWNER at the sourcing company, and only while no partner waits or has accepted "
+        "(INVALID_STATUS_TRANSITION).",
     )
     acceptance_deadline: datetime | None = strawberry.field(
-        default=strawberry.UNSET, description="The deadline of a new share; in the future."
+        default=strawberry.UNSET, description="The deadline of the new share, in the future; null for none."
     )
 
 
-@strawberry.input
+@strawberry.input(description="A lead's new status.")
 class SetLeadStatusInput:
-    lead_id: strawberry.ID
-    status: LeadStatus  # type: ignore[valid-type]
-    reason: str | None = strawberry.field(default=None, description="Why the lead is disqualified (CLOSED_NOT_CONVERTED).")
+    lead_id: strawberry.ID = strawberry.field(description="The lead to move.")
+    status: LeadStatus = strawberry.field(  # type: ignore[valid-type]
+        description="The new status. CLOSED_CONVERTED is refused with CONVERSION_REQUIRED: only conversion reaches it."
+    )
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why the lead is disqualified: required for CLOSED_NOT_CONVERTED (at most 2,000 characters), "
+        "ignored otherwise.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="The partner company's answer to a lead shared with it.")
 class RespondToLeadInput:
-    lead_id: strawberry.ID
-    decision: LeadDecision  # type: ignore[valid-type]
-    reason: str | None = strawberry.field(default=None, description="Why the lead is rejected; required to reject.")
+    lead_id: strawberry.ID = strawberry.field(description="The PENDING lead to answer.")
+    decision: LeadDecision = strawberry.field(description="Accept or reject the lead.")  # type: ignore[valid-type]
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why the lead is rejected: required to reject (at most 2,000 characters), ignored to accept.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createLead.")
 class CreateLeadPayload:
-    lead: Lead | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: Lead | None = strawberry.field(default=None, description="The new lead; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description=(
@@ -227,31 +382,40 @@ class CreateLeadPayload:
         return Edge(cursor=await leads.lead_edge_cursor(info.context, self.lead), node=self.lead)  # type: ignore[arg-type]
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateLead.")
 class UpdateLeadPayload:
-    lead: Lead | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: Lead | None = strawberry.field(default=None, description="The lead as changed; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of setLeadStatus.")
 class SetLeadStatusPayload:
-    lead: Lead | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: Lead | None = strawberry.field(default=None, description="The lead with its new status; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of respondToLead.")
 class RespondToLeadPayload:
-    lead: Lead | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: Lead | None = strawberry.field(
+        default=None, description="The lead with its new acceptance; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type
 class LeadQuery:
-    @strawberry.field(description="The lead; null when the viewer cannot see it.")
-    async def lead(self, info: Info, id: strawberry.ID) -> Lead | None:
+    @strawberry.field(description="The lead with this ID; null when it does not exist for the viewer.")
+    async def lead(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The lead's global ID.")],
+    ) -> Lead | None:
         return await leads.lead(info, id)  # type: ignore[return-value]
 
-    @strawberry.field(description="The leads the viewer can see, newest first unless ordered otherwise.")
+    @strawberry.field(
+        description="The leads the viewer can see that match `filter`, newest first unless `orderBy` says otherwise; "
+        "converted leads only with `includeConverted`."
+    )
     async def leads(
         self,
         info: Info,
@@ -259,8 +423,14 @@ class LeadQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: LeadFilter | None = None,
-        order_by: LeadOrder | None = None,
+        filter: Annotated[
+            LeadFilter | None,
+            strawberry.argument(description="Which leads to keep; all unconverted ones when left out."),
+        ] = None,
+        order_by: Annotated[
+            LeadOrder | None,
+            strawberry.argument(description="How to sort them; newest first when left out."),
+        ] = None,
     ) -> Connection[Lead]:
         filter = filter or LeadFilter()
         order_by = order_by or LeadOrder()
@@ -280,8 +450,12 @@ class LeadQuery:
 
 @strawberry.type
 class LeadMutation:
-    @strawberry.mutation(description="A new lead owned by the viewer; shared with `partnerId` when that is another company.")
-    async def create_lead(self, info: Info, input: CreateLeadInput) -> CreateLeadPayload:
+    @strawberry.mutation(
+        description="Create a lead sourced by the viewer's company, with the viewer as its owner and direct OWNER; "
+        "with a `partnerId` of another company it is shared and waits for that company's answer. userErrors: "
+        "INVALID_INPUT, NOT_FOUND (partnerId or sourcedById), FORBIDDEN (another company as sourcedById), CONFLICT."
+    )
+    async def create_lead(self, info: Info, input: MutationInput[CreateLeadInput]) -> CreateLeadPayload:
         lead, errors = await lead_mutations.create_lead(
             info.context,
             {name: value for name, value in given_fields(input, only=EDITABLE_FIELDS).items() if value is not None},
@@ -291,18 +465,31 @@ class LeadMutation:
         )
         return CreateLeadPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Change a lead's fields, or share it with another partner (COLLABORATOR or more).")
-    async def update_lead(self, info: Info, input: UpdateLeadInput) -> UpdateLeadPayload:
+    @strawberry.mutation(
+        description="Change a lead's fields (COLLABORATOR or more), or share it with another partner (OWNER). "
+        "userErrors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, LEAD_CONVERTED, INVALID_STATUS_TRANSITION (a partner waits "
+        "or has accepted), CONFLICT."
+    )
+    async def update_lead(self, info: Info, input: MutationInput[UpdateLeadInput]) -> UpdateLeadPayload:
         sharing = given_fields(input, only=("partner_id", "acceptance_deadline"))
         lead, errors = await lead_mutations.update_lead(info.context, input.lead_id, given_fields(input, only=EDITABLE_FIELDS), sharing)
         return UpdateLeadPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Move a lead to another status; CLOSED_NOT_CONVERTED needs a reason.")
-    async def set_lead_status(self, info: Info, input: SetLeadStatusInput) -> SetLeadStatusPayload:
+    @strawberry.mutation(
+        description="Move a lead to another status (COLLABORATOR or more): open and working statuses move freely, "
+        "CLOSED_NOT_CONVERTED needs a reason and can be reopened. userErrors: NOT_FOUND, FORBIDDEN, INVALID_INPUT (no "
+        "reason), CONVERSION_REQUIRED, LEAD_CONVERTED, CONFLICT."
+    )
+    async def set_lead_status(self, info: Info, input: MutationInput[SetLeadStatusInput]) -> SetLeadStatusPayload:
         lead, errors = await lead_mutations.set_lead_status(info.context, input.lead_id, input.status, input.reason)
         return SetLeadStatusPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Accept or reject a lead shared with the viewer's company.")
-    async def respond_to_lead(self, info: Info, input: RespondToLeadInput) -> RespondToLeadPayload:
+    @strawberry.mutation(
+        description="Accept or reject a lead shared with the viewer's company (COLLABORATOR or more there); the "
+        "responder becomes a direct COLLABORATOR. userErrors: NOT_FOUND, FORBIDDEN (not the partner company, or too "
+        "low a role), INVALID_STATUS_TRANSITION (not PENDING, or past its deadline), INVALID_INPUT (a rejection "
+        "without a reason), CONFLICT."
+    )
+    async def respond_to_lead(self, info: Info, input: MutationInput[RespondToLeadInput]) -> RespondToLeadPayload:
         lead, errors = await lead_mutations.respond_to_lead(info.context, input.lead_id, input.decision, input.reason)
         return RespondToLeadPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]

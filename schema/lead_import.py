@@ -5,10 +5,19 @@ from strawberry.file_uploads import Upload
 
 from resolvers import lead_import
 from resolvers.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput
 
 
-@strawberry.input(description="A CSV file of leads, with the columns the README lists under \"Importing leads\".")
+@strawberry.input(
+    description="A CSV file of leads. Its first line names the columns, in any case and with spaces, underscores or "
+    "hyphens ignored: externalId, topic, firstName, lastName, email, phone, jobTitle, customerName, website, "
+    "description, source, score, estimatedAmount (a plain number such as 12500.50), currency, estimatedCloseDate "
+    "(YYYY-MM-DD), partner (the partner company's name) and acceptanceDeadline (ISO 8601, UTC without an offset). "
+    "Every column is optional but the header needs topic, lastName or customerName; an unknown or repeated column "
+    "refuses the file. Empty cells are left out; a row whose externalId the viewer's company imported before is "
+    "skipped."
+)
 class ImportLeadsInput:
     file: Upload = strawberry.field(description="The CSV file, UTF-8, at most 200 MB, sent by the GraphQL multipart request spec.")
     dry_run: bool = strawberry.field(default=False, description="Check every row and report, writing nothing.")
@@ -17,27 +26,35 @@ class ImportLeadsInput:
 @strawberry.type(description="A row that was not imported, and why; nothing of it was written.")
 class BadImportRow:
     line: int = strawberry.field(description="The line of the file where the row starts; the header is line 1.")
-    reason: str
+    reason: str = strawberry.field(
+        description='Every problem found in the row, such as "score must be between 0 and 100".'
+    )
 
 
 @strawberry.type(description="What an import did; userErrors when the file itself was refused (then nothing was written).")
 class ImportLeadsPayload:
-    dry_run: bool = False
+    dry_run: bool = strawberry.field(default=False, description="Whether this was a dry run that wrote nothing.")
     created_count: int = strawberry.field(default=0, description="New leads, owned by the viewer (in a dry run: that would be).")
     skipped_count: int = strawberry.field(
         default=0, description="Rows whose externalId the viewer's company imported before: left as they are."
     )
-    bad_row_count: int = 0
+    bad_row_count: int = strawberry.field(
+        default=0, description="Rows refused, each reported with its line; the others were imported."
+    )
     bad_rows: list[BadImportRow] = strawberry.field(
         default_factory=list, description=f"The first {lead_import.MAX_REPORTED_BAD_ROWS} bad rows, in file order."
     )
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type
 class LeadImportMutation:
-    @strawberry.mutation(description="Import leads from a CSV upload as the viewer, who owns every new lead.")
-    async def import_leads(self, info: Info, input: ImportLeadsInput) -> ImportLeadsPayload:
+    @strawberry.mutation(
+        description="Import leads from a CSV upload as the viewer, who owns every new lead, exactly as createLead "
+        "would create each; a bad row is reported and skipped, the others are written. userErrors (the file as a whole "
+        "refused, nothing written): INVALID_INPUT, CONFLICT."
+    )
+    async def import_leads(self, info: Info, input: MutationInput[ImportLeadsInput]) -> ImportLeadsPayload:
         report, bad_rows, errors = await lead_import.import_leads(info.context, input.file, input.dry_run)
         if report is None:
             return ImportLeadsPayload(dry_run=input.dry_run, user_errors=user_errors(errors))

@@ -16,7 +16,8 @@ from resolvers.loaders import load_now
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.enums import MemberRole, MembershipSource
-from schema.errors import UserError, user_errors
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -34,18 +35,24 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
     "both has both entries. Their effective role is the higher of the two: what viewerRole reads for them."
 )
 class Member:
-    user: User
-    role: MemberRole  # type: ignore[valid-type]
-    source: MembershipSource  # type: ignore[valid-type]
+    user: User = strawberry.field(description="The user who holds the role.")
+    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+        description="The role the user holds on the record this way."
+    )
+    source: MembershipSource = strawberry.field(  # type: ignore[valid-type]
+        description="How the user holds the role: a DIRECT membership, or an ACCESS_POLICY of their company."
+    )
 
 
 @strawberry.type(description="Gives every user of a company a role on the records the company sources or partners on.")
 class AccessPolicy(relay.Node):
     id: relay.NodeID[int]
-    role: MemberRole  # type: ignore[valid-type]
-    created_at: datetime
+    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+        description="The role every user of the company gets on the records the company sources or partners on."
+    )
+    created_at: datetime = strawberry.field(description="When the policy was created (UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="The company whose users the policy gives the role.")
     def company(self, info: Info) -> Company:
         return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
 
@@ -66,91 +73,118 @@ class AccessPolicy(relay.Node):
         return await load_nodes(info.context.loaders.get(policy_resolvers.access_policy_loader), node_ids)
 
 
-@strawberry.input
+@strawberry.input(description="Who to make a direct member of a lead, and with which role.")
 class AddLeadMemberInput:
-    lead_id: strawberry.ID
-    user_id: strawberry.ID
-    role: MemberRole  # type: ignore[valid-type]
+    lead_id: strawberry.ID = strawberry.field(description="The lead.")
+    user_id: strawberry.ID = strawberry.field(
+        description="The user, one the viewer can see (else NOT_FOUND) and not yet a direct member (else CONFLICT)."
+    )
+    role: MemberRole = strawberry.field(description="The role to give.")  # type: ignore[valid-type]
 
 
-@strawberry.input
+@strawberry.input(description="Whose direct role on a lead to change, and to what.")
 class UpdateLeadMemberInput:
-    lead_id: strawberry.ID
-    user_id: strawberry.ID
-    role: MemberRole  # type: ignore[valid-type]
+    lead_id: strawberry.ID = strawberry.field(description="The lead.")
+    user_id: strawberry.ID = strawberry.field(description="The user, a direct member of the lead (else NOT_FOUND).")
+    role: MemberRole = strawberry.field(description="The new role.")  # type: ignore[valid-type]
 
 
-@strawberry.input
+@strawberry.input(description="Whose direct membership of a lead to end.")
 class RemoveLeadMemberInput:
-    lead_id: strawberry.ID
-    user_id: strawberry.ID
+    lead_id: strawberry.ID = strawberry.field(description="The lead.")
+    user_id: strawberry.ID = strawberry.field(description="The user, a direct member of the lead (else NOT_FOUND).")
 
 
-@strawberry.input
+@strawberry.input(description="Who to make a direct member of an opportunity, and with which role.")
 class AddOpportunityMemberInput:
-    opportunity_id: strawberry.ID
-    user_id: strawberry.ID
-    role: MemberRole  # type: ignore[valid-type]
+    opportunity_id: strawberry.ID = strawberry.field(description="The opportunity.")
+    user_id: strawberry.ID = strawberry.field(
+        description="The user, one the viewer can see (else NOT_FOUND) and not yet a direct member (else CONFLICT)."
+    )
+    role: MemberRole = strawberry.field(description="The role to give.")  # type: ignore[valid-type]
 
 
-@strawberry.input
+@strawberry.input(description="Whose direct role on an opportunity to change, and to what.")
 class UpdateOpportunityMemberInput:
-    opportunity_id: strawberry.ID
-    user_id: strawberry.ID
-    role: MemberRole  # type: ignore[valid-type]
+    opportunity_id: strawberry.ID = strawberry.field(description="The opportunity.")
+    user_id: strawberry.ID = strawberry.field(
+        description="The user, a direct member of the opportunity (else NOT_FOUND)."
+    )
+    role: MemberRole = strawberry.field(description="The new role.")  # type: ignore[valid-type]
 
 
-@strawberry.input
+@strawberry.input(description="Whose direct membership of an opportunity to end.")
 class RemoveOpportunityMemberInput:
-    opportunity_id: strawberry.ID
-    user_id: strawberry.ID
+    opportunity_id: strawberry.ID = strawberry.field(description="The opportunity.")
+    user_id: strawberry.ID = strawberry.field(
+        description="The user, a direct member of the opportunity (else NOT_FOUND)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of addLeadMember.")
 class AddLeadMemberPayload:
-    lead: LeadRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(default=None, description="The lead with its members; null when refused.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateLeadMember.")
 class UpdateLeadMemberPayload:
-    lead: LeadRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(
+        default=None, description="The lead with its members; null when refused, or when the viewer no longer sees it."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeLeadMember.")
 class RemoveLeadMemberPayload:
-    lead: LeadRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    lead: LeadRef | None = strawberry.field(
+        default=None,
+        description="The lead with its members; null when refused, or when the viewer removed themselves and no "
+        "longer sees it.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of addOpportunityMember.")
 class AddOpportunityMemberPayload:
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None, description="The opportunity with its members; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateOpportunityMember.")
 class UpdateOpportunityMemberPayload:
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None,
+        description="The opportunity with its members; null when refused, or when the viewer no longer sees it.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeOpportunityMember.")
 class RemoveOpportunityMemberPayload:
-    opportunity: OpportunityRef | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    opportunity: OpportunityRef | None = strawberry.field(
+        default=None,
+        description="The opportunity with its members; null when refused, or when the viewer removed themselves and "
+        "no longer sees it.",
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.input
+@strawberry.input(description="A new access policy of the admin's company.")
 class CreateAccessPolicyInput:
-    role: MemberRole  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+        description="The role it gives every user of the company; one policy per role."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createAccessPolicy.")
 class CreateAccessPolicyPayload:
-    access_policy: AccessPolicy | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    access_policy: AccessPolicy | None = strawberry.field(
+        default=None, description="The new policy; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description="The new policy's edge in `accessPolicies`, for Relay's @appendEdge; null when it was not created."
@@ -173,47 +207,77 @@ class MembershipQuery:
 
 @strawberry.type
 class MembershipMutation:
-    @strawberry.mutation(description="Make a user a direct member of a lead (OWNER only).")
-    async def add_lead_member(self, info: Info, input: AddLeadMemberInput) -> AddLeadMemberPayload:
+    @strawberry.mutation(
+        description="Make a user a direct member of a lead (OWNER only). userErrors: NOT_FOUND (the lead or the user), "
+        "FORBIDDEN, CONFLICT (already a direct member), LEAD_CONVERTED."
+    )
+    async def add_lead_member(self, info: Info, input: MutationInput[AddLeadMemberInput]) -> AddLeadMemberPayload:
         lead, errors = await member_resolvers.add_lead_member(info.context, input.lead_id, input.user_id, input.role)
         return AddLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Change a direct member's role on a lead (OWNER only); the last direct OWNER stays.")
-    async def update_lead_member(self, info: Info, input: UpdateLeadMemberInput) -> UpdateLeadMemberPayload:
+    @strawberry.mutation(
+        description="Change a direct member's role on a lead (OWNER only). userErrors: NOT_FOUND (the lead, the user, "
+        "or not a direct member), FORBIDDEN, LAST_OWNER, LEAD_CONVERTED, CONFLICT."
+    )
+    async def update_lead_member(
+        self, info: Info, input: MutationInput[UpdateLeadMemberInput]
+    ) -> UpdateLeadMemberPayload:
         lead, errors = await member_resolvers.update_lead_member(info.context, input.lead_id, input.user_id, input.role)
         return UpdateLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="End a direct membership of a lead (OWNER only); the last direct OWNER stays.")
-    async def remove_lead_member(self, info: Info, input: RemoveLeadMemberInput) -> RemoveLeadMemberPayload:
+    @strawberry.mutation(
+        description="End a direct membership of a lead (OWNER only); roles from access policies stay. userErrors: "
+        "NOT_FOUND (the lead, the user, or not a direct member), FORBIDDEN, LAST_OWNER, LEAD_CONVERTED, CONFLICT."
+    )
+    async def remove_lead_member(
+        self, info: Info, input: MutationInput[RemoveLeadMemberInput]
+    ) -> RemoveLeadMemberPayload:
         lead, errors = await member_resolvers.remove_lead_member(info.context, input.lead_id, input.user_id)
         return RemoveLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Make a user a direct member of an opportunity (OWNER only).")
-    async def add_opportunity_member(self, info: Info, input: AddOpportunityMemberInput) -> AddOpportunityMemberPayload:
+    @strawberry.mutation(
+        description="Make a user a direct member of an opportunity (OWNER only). userErrors: NOT_FOUND (the "
+        "opportunity or the user), FORBIDDEN, CONFLICT (already a direct member)."
+    )
+    async def add_opportunity_member(
+        self, info: Info, input: MutationInput[AddOpportunityMemberInput]
+    ) -> AddOpportunityMemberPayload:
         opportunity, errors = await member_resolvers.add_opportunity_member(
             info.context, input.opportunity_id, input.user_id, input.role
         )
         return AddOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Change a direct member's role on an opportunity (OWNER only); the last direct OWNER stays.")
+    @strawberry.mutation(
+        description="Change a direct member's role on an opportunity (OWNER only). userErrors: NOT_FOUND (the "
+        "opportunity, the user, or not a direct member), FORBIDDEN, LAST_OWNER, CONFLICT."
+    )
     async def update_opportunity_member(
-        self, info: Info, input: UpdateOpportunityMemberInput
+        self, info: Info, input: MutationInput[UpdateOpportunityMemberInput]
     ) -> UpdateOpportunityMemberPayload:
         opportunity, errors = await member_resolvers.update_opportunity_member(
             info.context, input.opportunity_id, input.user_id, input.role
         )
         return UpdateOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="End a direct membership of an opportunity (OWNER only); the last direct OWNER stays.")
+    @strawberry.mutation(
+        description="End a direct membership of an opportunity (OWNER only); roles from access policies stay. "
+        "userErrors: NOT_FOUND (the opportunity, the user, or not a direct member), FORBIDDEN, LAST_OWNER, CONFLICT."
+    )
     async def remove_opportunity_member(
-        self, info: Info, input: RemoveOpportunityMemberInput
+        self, info: Info, input: MutationInput[RemoveOpportunityMemberInput]
     ) -> RemoveOpportunityMemberPayload:
         opportunity, errors = await member_resolvers.remove_opportunity_member(
             info.context, input.opportunity_id, input.user_id
         )
         return RemoveOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Give every user of the admin's company a role on the company's records (admins only).")
-    async def create_access_policy(self, info: Info, input: CreateAccessPolicyInput) -> CreateAccessPolicyPayload:
+    @strawberry.mutation(
+        description="Give every user of the admin's company a role on the records the company sources or partners on "
+        "(company admins only). userErrors: FORBIDDEN (not an admin), CONFLICT (the company has a policy with this "
+        "role)."
+    )
+    async def create_access_policy(
+        self, info: Info, input: MutationInput[CreateAccessPolicyInput]
+    ) -> CreateAccessPolicyPayload:
         policy, errors = await policy_resolvers.create_policy(info.context, input.role)
         return CreateAccessPolicyPayload(access_policy=policy, user_errors=user_errors(errors))  # type: ignore[arg-type]

@@ -1,12 +1,19 @@
-"""Pieces of mutation inputs and payloads: the fields an input gives, the record it names, and
-the payload fields that return it."""
+"""Pieces of mutation inputs and payloads: the described `input` argument, the fields an input
+gives, the record it names, and the payload fields that return it."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 import models
+
+InputT = TypeVar("InputT")
+
+MutationInput = Annotated[
+    InputT,
+    strawberry.argument(description="The parameters of the mutation, described field by field on its input type."),
+]
 
 
 def given_fields(input: Any, *, only: Iterable[str] | None = None, skip: Iterable[str] = ()) -> dict[str, Any]:

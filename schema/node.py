@@ -3,6 +3,7 @@
 import base64
 import binascii
 from collections import defaultdict
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
@@ -49,9 +50,17 @@ async def resolve_nodes(info: Info, ids: list[strawberry.ID]) -> list[relay.Node
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Fetches an object given its ID; null when it does not exist for the viewer.")
-    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The global ID of a record of any type.")],
+    ) -> relay.Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
     @strawberry.field(description="Fetches objects given their IDs, in order; null where one does not exist for the viewer.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs of records of any types.")],
+    ) -> list[relay.Node | None]:
         return await resolve_nodes(info, ids)

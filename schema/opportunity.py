@@ -18,9 +18,9 @@ from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.conversion import RecordConversion
-from schema.enums import ForecastCategory, OrderDirection
-from schema.errors import UserError, user_errors
-from schema.mutation_results import given_fields
+from schema.enums import ForecastCategory, OrderDirection, describe_values
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput, given_fields
 from schema.template import OpportunityTemplate
 from schema.user import User
 
@@ -35,12 +35,18 @@ __all__ = ["Account", "Contact", "Opportunity", "OpportunityMutation", "Opportun
 @strawberry.type(description="A step of the sales process with its default probability and forecast category.")
 class OpportunityStage(relay.Node):
     id: relay.NodeID[int]
-    name: str
-    probability: int = strawberry.field(description="The probability of an opportunity at this stage, 0 to 100.")
-    forecast_category: ForecastCategory  # type: ignore[valid-type]
-    is_closed: bool
-    is_won: bool
-    sort_order: int
+    name: str = strawberry.field(description="The stage's name, such as \"Prospecting\" or \"Closed Won\"; unique.")
+    probability: int = strawberry.field(
+        description="The probability, from 0 to 100 percent, of an opportunity at this stage that sets none of its own."
+    )
+    forecast_category: ForecastCategory = strawberry.field(  # type: ignore[valid-type]
+        description="How opportunities at this stage count in the forecast."
+    )
+    is_closed: bool = strawberry.field(description="Whether an opportunity at this stage is closed (won or lost).")
+    is_won: bool = strawberry.field(description="Whether an opportunity at this stage is won.")
+    sort_order: int = strawberry.field(
+        description="The stage's place in the sales process: stages are listed by it, lowest first."
+    )
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -53,76 +59,100 @@ class OpportunityStage(relay.Node):
         return await opportunities.nodes_of(info.context, loaders.stage_loader, node_ids)
 
 
-@strawberry.type(description="A deal in progress, moving through stages.")
+@strawberry.type(
+    description="A deal in progress, moving through stages: created with createOpportunity or by converting a lead. "
+    "Visible to its members and to the users access policies give a role; for anyone else it does not exist."
+)
 class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     id: relay.NodeID[int]
-    name: str
-    currency: str | None
-    close_date: date | None
-    created_at: datetime
-    updated_at: datetime
+    name: str = strawberry.field(description="The opportunity's name; at most 255 characters.")
+    currency: str | None = strawberry.field(
+        description='The ISO 4217 code of `amount`, such as "EUR"; null when not set.'
+    )
+    close_date: date | None = strawberry.field(
+        description="When the deal is expected to close, or closed; null when unknown."
+    )
+    created_at: datetime = strawberry.field(description="When the opportunity was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When the opportunity last changed (UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="The customer account the deal is with; null when none is set.")
     def account(self, info: Info) -> Account | None:
         if self.account_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.get(record_account_loader), self.account_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field(description="The template the opportunity was made from, when a conversion made it.")
+    @strawberry.field(
+        description="The template the conversion that created the opportunity used; null for an opportunity made with "
+        "createOpportunity."
+    )
     def template(self, info: Info) -> OpportunityTemplate | None:
         if self.template_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.get(loaders.template_loader), self.template_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field
+    @strawberry.field(
+        description="The customer's contact person for the deal, a contact of `account` when both are set; null when "
+        "none is set."
+    )
     def contact(self, info: Info) -> Contact | None:
         if self.contact_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.get(record_contact_loader), self.contact_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field(description="Null for a viewer whose role is PARTICIPANT.")
+    @strawberry.field(
+        description="The deal's value in `currency`, with at most two decimal places; null when not set, and always "
+        "null for a viewer whose role is PARTICIPANT."
+    )
     async def amount(self, info: Info) -> Decimal | None:
         return await opportunities.amount(info.context, self)  # type: ignore[arg-type]
 
-    @strawberry.field
+    @strawberry.field(description="Where the deal is in the sales process.")
     async def stage(self, info: Info) -> OpportunityStage:
         return await opportunities.stage_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field(description="The probability set on the opportunity, else its stage's.")
+    @strawberry.field(
+        description="The chance of winning, from 0 to 100 percent: the probability set on the opportunity, else its "
+        "stage's."
+    )
     async def probability(self, info: Info) -> int:
         return await opportunities.probability(info.context, self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="amount x probability / 100; null for a viewer whose role is PARTICIPANT.")
+    @strawberry.field(
+        description="The amount times the probability / 100, in `currency`, rounded to the cent; null without an "
+        "amount, and always null for a viewer whose role is PARTICIPANT."
+    )
     async def expected_revenue(self, info: Info) -> Decimal | None:
         return await opportunities.expected_revenue(info.context, self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="The stage's forecast category.")
+    @strawberry.field(description="How the opportunity counts in the forecast: its stage's category.")
     async def forecast_category(self, info: Info) -> ForecastCategory:  # type: ignore[valid-type]
         return (await opportunities.stage_of(info.context, self)).forecast_category  # type: ignore[arg-type]
 
-    @strawberry.field(description="Whether the stage closes the opportunity.")
+    @strawberry.field(description="Whether the opportunity is closed (won or lost): its stage says so.")
     async def is_closed(self, info: Info) -> bool:
         return (await opportunities.stage_of(info.context, self)).is_closed  # type: ignore[arg-type]
 
-    @strawberry.field(description="Whether the stage is a win.")
+    @strawberry.field(description="Whether the opportunity is won: its stage says so.")
     async def is_won(self, info: Info) -> bool:
         return (await opportunities.stage_of(info.context, self)).is_won  # type: ignore[arg-type]
 
-    @strawberry.field
+    @strawberry.field(description="The company that brought the deal.")
     def sourced_by(self, info: Info) -> Company:
         return load_now(info.context.loaders.company, self.sourced_by_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The partner company on the deal; null when there is none.")
     def partner(self, info: Info) -> Company | None:
         if self.partner_id is None:  # type: ignore[attr-defined]
             return None
         return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field
+    @strawberry.field(description="The user who created the opportunity, or converted the lead that created it.")
     def owner(self, info: Info) -> User:
         return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
 
-    @strawberry.field(description="The leads the viewer can see that this opportunity came from or was linked to, oldest first.")
+    @strawberry.field(
+        description="The leads the viewer can see that this opportunity came from or was linked to, oldest first."
+    )
     async def leads(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[LeadRef]:
@@ -140,61 +170,130 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return await opportunities.nodes_of(info.context, loaders.opportunity_loader, node_ids)
 
 
-OpportunityOrderField = strawberry.enum(opportunities.OpportunityOrderField, name="OpportunityOrderField")
+OpportunityOrderField = describe_values(
+    strawberry.enum(
+        opportunities.OpportunityOrderField,
+        name="OpportunityOrderField",
+        description="What `opportunities` can be sorted by.",
+    ),
+    {
+        "CREATED_AT": "When the opportunity was created.",
+        "UPDATED_AT": "When the opportunity last changed.",
+        "CLOSE_DATE": "The close date; opportunities without one come last either way.",
+        "AMOUNT": "The amount; opportunities without one, or whose amount the viewer may not read, come last either "
+        "way.",
+        "NAME": "The name, ignoring case.",
+    },
+)
 
 
 @strawberry.input(description="How `opportunities` are sorted; ties are broken by creation order.")
 class OpportunityOrder:
-    field: OpportunityOrderField  # type: ignore[valid-type]
-    direction: OrderDirection = OrderDirection.DESC
+    field: OpportunityOrderField = strawberry.field(description="What to sort by.")  # type: ignore[valid-type]
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.DESC, description="Which way; newest, largest or Z first by default."
+    )
 
 
 @strawberry.input(description="Every given condition must hold; an ID that is not a visible record's matches nothing.")
 class OpportunityFilter:
-    stage_ids: list[strawberry.ID] | None = None
-    is_closed: bool | None = None
-    partner_id: strawberry.ID | None = None
-    sourced_by_id: strawberry.ID | None = None
-    account_id: strawberry.ID | None = None
+    stage_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Keep opportunities at any of these stages."
+    )
+    is_closed: bool | None = strawberry.field(
+        default=None, description="True keeps closed opportunities (won or lost), false open ones."
+    )
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Keep opportunities with this partner company."
+    )
+    sourced_by_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Keep opportunities brought by this company."
+    )
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Keep opportunities with this account."
+    )
     search: str | None = strawberry.field(
-        default=None, description="Part of the name, in any case; at most 200 characters (longer is BAD_USER_INPUT)."
+        default=None,
+        description="Keep opportunities whose name contains this text, ignoring case; blank matches every "
+        "opportunity. At most 200 characters: longer is a BAD_USER_INPUT error.",
     )
 
 
-@strawberry.input
+@strawberry.input(description="A new opportunity; fields left out are empty.")
 class CreateOpportunityInput:
-    name: str
-    amount: Decimal | None = None
-    currency: str | None = None
-    close_date: date | None = None
-    account_id: strawberry.ID | None = None
-    contact_id: strawberry.ID | None = None
-    stage_id: strawberry.ID | None = strawberry.field(default=None, description="Defaults to the first stage, Prospecting.")
-    probability: int | None = strawberry.field(default=None, description="Leave it out to follow the stage.")
-    sourced_by_id: strawberry.ID | None = strawberry.field(default=None, description="Only the viewer's company, the default.")
-    partner_id: strawberry.ID | None = None
+    name: str = strawberry.field(description="The opportunity's name; required, at most 255 characters.")
+    amount: Decimal | None = strawberry.field(
+        default=None,
+        description="The deal's value: not negative, at most two decimal places and 16 digits before the dot.",
+    )
+    currency: str | None = strawberry.field(
+        default=None, description='The ISO 4217 code of `amount`, such as "EUR"; any case.'
+    )
+    close_date: date | None = strawberry.field(default=None, description="When the deal is expected to close.")
+    account_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The customer account, one the viewer can see (else NOT_FOUND)."
+    )
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The contact person, one the viewer can see (else NOT_FOUND) and of `accountId` when both are "
+        "given (else INVALID_INPUT).",
+    )
+    stage_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The stage to start at; the first stage, Prospecting, when left out."
+    )
+    probability: int | None = strawberry.field(
+        default=None, description="The chance of winning, from 0 to 100 percent; leave it out to follow the stage."
+    )
+    sourced_by_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The company that brings the deal: only the viewer's own company (the default); another is "
+        "FORBIDDEN.",
+    )
+    partner_id: strawberry.ID | None = strawberry.field(default=None, description="The partner company on the deal.")
 
 
 @strawberry.input(description="A field left out is untouched; an explicit null clears it.")
 class UpdateOpportunityInput:
-    opportunity_id: strawberry.ID
-    name: str | None = strawberry.UNSET
-    amount: Decimal | None = strawberry.UNSET
-    currency: str | None = strawberry.UNSET
-    close_date: date | None = strawberry.UNSET
-    account_id: strawberry.ID | None = strawberry.UNSET
-    contact_id: strawberry.ID | None = strawberry.UNSET
-    stage_id: strawberry.ID | None = strawberry.UNSET
-    probability: int | None = strawberry.field(
-        default=strawberry.UNSET, description="Null makes the probability follow the stage again."
+    opportunity_id: strawberry.ID = strawberry.field(description="The opportunity to change.")
+    name: str | None = strawberry.field(
+        default=strawberry.UNSET, description="The opportunity's name; at most 255 characters; cannot be cleared."
     )
-    partner_id: strawberry.ID | None = strawberry.UNSET
+    amount: Decimal | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The deal's value: not negative, at most two decimal places and 16 digits before the dot.",
+    )
+    currency: str | None = strawberry.field(
+        default=strawberry.UNSET, description='The ISO 4217 code of `amount`, such as "EUR"; any case.'
+    )
+    close_date: date | None = strawberry.field(
+        default=strawberry.UNSET, description="When the deal is expected to close."
+    )
+    account_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The customer account, one the viewer can see; the contact must belong to it.",
+    )
+    contact_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The contact person, one the viewer can see and of the opportunity's account when it has one.",
+    )
+    stage_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The new stage; cannot be cleared."
+    )
+    probability: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The chance of winning, from 0 to 100 percent; null makes it follow the stage again.",
+    )
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="The partner company on the deal; null removes it."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of createOpportunity.")
 class CreateOpportunityPayload:
-    opportunity: Opportunity | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    opportunity: Opportunity | None = strawberry.field(
+        default=None, description="The new opportunity; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         description=(
@@ -209,10 +308,12 @@ class CreateOpportunityPayload:
         return Edge(cursor=cursor, node=self.opportunity)
 
 
-@strawberry.type
+@strawberry.type(description="The result of updateOpportunity.")
 class UpdateOpportunityPayload:
-    opportunity: Opportunity | None = None
-    user_errors: list[UserError] = strawberry.field(default_factory=list)
+    opportunity: Opportunity | None = strawberry.field(
+        default=None, description="The opportunity as changed; null when refused."
+    )
+    user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 VALUE_FIELDS = ("name", "amount", "currency", "close_date", "probability")
@@ -221,11 +322,18 @@ REFERENCE_FIELDS = {"stage": "stage_id", "account": "account_id", "contact": "co
 
 @strawberry.type
 class OpportunityQuery(AccountQuery):
-    @strawberry.field(description="The opportunity; null when the viewer cannot see it.")
-    async def opportunity(self, info: Info, id: strawberry.ID) -> Opportunity | None:
+    @strawberry.field(description="The opportunity with this ID; null when it does not exist for the viewer.")
+    async def opportunity(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The opportunity's global ID.")],
+    ) -> Opportunity | None:
         return await opportunities.opportunity_by_id(info.context, id)  # type: ignore[return-value]
 
-    @strawberry.field(description="Opportunities the viewer can see; newest first unless `orderBy` says otherwise.")
+    @strawberry.field(
+        description="The opportunities the viewer can see that match `filter`, newest first unless `orderBy` says "
+        "otherwise."
+    )
     async def opportunities(
         self,
         info: Info,
@@ -233,8 +341,14 @@ class OpportunityQuery(AccountQuery):
         after: After = None,
         last: Last = None,
         before: Before = None,
-        filter: OpportunityFilter | None = None,
-        order_by: OpportunityOrder | None = None,
+        filter: Annotated[
+            OpportunityFilter | None,
+            strawberry.argument(description="Which opportunities to keep; all when left out."),
+        ] = None,
+        order_by: Annotated[
+            OpportunityOrder | None,
+            strawberry.argument(description="How to sort them; newest first when left out."),
+        ] = None,
     ) -> Connection[Opportunity]:
         given = filter or OpportunityFilter()
         order = order_by or OpportunityOrder(field=opportunities.OpportunityOrderField.CREATED_AT)
@@ -257,13 +371,15 @@ class OpportunityQuery(AccountQuery):
         )
         return Connection.from_page(page)
 
-    @strawberry.field(description="The stages of the sales process, in order.")
+    @strawberry.field(description="Every stage of the sales process, in order; the same for every user.")
     async def stages(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[OpportunityStage]:
         return Connection.from_page(await opportunities.stages(info.context, first, after, last, before))
 
-    @strawberry.field(description="The companies of the network, by name; `search` matches name or domain.")
+    @strawberry.field(
+        description="The companies of the partner network, by name: every signed-in user sees all of them."
+    )
     async def companies(
         self,
         info: Info,
@@ -271,7 +387,10 @@ class OpportunityQuery(AccountQuery):
         after: After = None,
         last: Last = None,
         before: Before = None,
-        search: str | None = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Keep companies whose name or domain contains this text, ignoring case."),
+        ] = None,
     ) -> Connection[Company]:
         page = await accounts.list_companies(info.context, first=first, after=after, last=last, before=before, search=search)
         return Connection.from_page(page)
@@ -279,15 +398,26 @@ class OpportunityQuery(AccountQuery):
 
 @strawberry.type
 class OpportunityMutation(AccountMutation):
-    @strawberry.mutation(description="Create an opportunity; the viewer becomes its owner and direct OWNER.")
-    async def create_opportunity(self, info: Info, input: CreateOpportunityInput) -> CreateOpportunityPayload:
+    @strawberry.mutation(
+        description="Create an opportunity sourced by the viewer's company, with the viewer as its owner and direct "
+        "OWNER. userErrors: INVALID_INPUT, NOT_FOUND (a referenced record), FORBIDDEN (another company as "
+        "sourcedById), CONFLICT."
+    )
+    async def create_opportunity(
+        self, info: Info, input: MutationInput[CreateOpportunityInput]
+    ) -> CreateOpportunityPayload:
         reference_ids = {"sourced_by": input.sourced_by_id, **{name: getattr(input, id_field) for name, id_field in REFERENCE_FIELDS.items()}}
         reference_ids = {name: value for name, value in reference_ids.items() if value is not None}
         opportunity, errors = await opportunities.create(info.context, given_fields(input, only=VALUE_FIELDS), reference_ids)
         return CreateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
 
-    @strawberry.mutation(description="Change an opportunity's fields (COLLABORATOR or more).")
-    async def update_opportunity(self, info: Info, input: UpdateOpportunityInput) -> UpdateOpportunityPayload:
+    @strawberry.mutation(
+        description="Change an opportunity's fields (COLLABORATOR or more). userErrors: NOT_FOUND, FORBIDDEN, "
+        "INVALID_INPUT, CONFLICT."
+    )
+    async def update_opportunity(
+        self, info: Info, input: MutationInput[UpdateOpportunityInput]
+    ) -> UpdateOpportunityPayload:
         reference_ids = {
             name: getattr(input, id_field)
             for name, id_field in REFERENCE_FIELDS.items()

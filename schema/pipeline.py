@@ -23,7 +23,7 @@ OpportunityStageRef = Annotated["OpportunityStage", strawberry.lazy("schema.oppo
 class PipelineMoney:
     currency: str | None = strawberry.field(description="ISO 4217 code; null for amounts entered without a currency.")
     opportunity_count: int = strawberry.field(description="The opportunities that add their amount here.")
-    amount: Decimal
+    amount: Decimal = strawberry.field(description="The sum of their amounts, in `currency`.")
     expected_revenue: Decimal = strawberry.field(
         description="The sum of amount x probability / 100 over these opportunities, rounded once to the cent."
     )
@@ -53,12 +53,14 @@ class PipelineTotals:
 
 @strawberry.type(description="The opportunities at one stage.")
 class PipelineStageTotals(PipelineTotals):
-    stage: OpportunityStageRef
+    stage: OpportunityStageRef = strawberry.field(description="The stage.")
 
 
 @strawberry.type(description="The opportunities of one forecast category.")
 class PipelineForecastTotals(PipelineTotals):
-    forecast_category: ForecastCategory  # type: ignore[valid-type]
+    forecast_category: ForecastCategory = strawberry.field(  # type: ignore[valid-type]
+        description="The forecast category."
+    )
 
 
 @strawberry.type(description="The forecast of the opportunities the viewer can see.")
@@ -69,9 +71,20 @@ class Pipeline(PipelineTotals):
 
 @strawberry.input(description="Opportunities kept by `pipeline`; every criterion given must hold.")
 class PipelineFilter:
-    partner_id: strawberry.ID | None = None
-    sourced_by_id: strawberry.ID | None = None
-    owner_id: strawberry.ID | None = None
+    partner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Keep opportunities with this partner company; an ID that is not a Company's is a BAD_USER_INPUT "
+        "error.",
+    )
+    sourced_by_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Keep opportunities brought by this company; an ID that is not a Company's is a BAD_USER_INPUT "
+        "error.",
+    )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Keep opportunities owned by this user; an ID that is not a User's is a BAD_USER_INPUT error.",
+    )
     close_date_from: date | None = strawberry.field(
         default=None,
         description="Close date on or after. With closeDateTo, at most 10 years apart; alone, an open end counts as today.",
@@ -79,26 +92,28 @@ class PipelineFilter:
     close_date_to: date | None = strawberry.field(default=None, description="Close date on or before.")
 
 
-@strawberry.type
+@strawberry.type(description="How many leads have one status.")
 class LeadStatusCount:
-    status: LeadStatus  # type: ignore[valid-type]
-    count: int
+    status: LeadStatus = strawberry.field(description="The status.")  # type: ignore[valid-type]
+    count: int = strawberry.field(description="How many leads have it.")
 
 
-@strawberry.type
+@strawberry.type(description="How many leads have one acceptance.")
 class LeadAcceptanceCount:
-    acceptance: LeadAcceptance  # type: ignore[valid-type]
-    count: int
+    acceptance: LeadAcceptance = strawberry.field(  # type: ignore[valid-type]
+        description="The acceptance, as readers see it."
+    )
+    count: int = strawberry.field(description="How many leads have it.")
 
 
 @strawberry.interface(description="Counts and rates of a set of leads.")
 class LeadFunnelFigures:
-    lead_count: int
+    lead_count: int = strawberry.field(description="How many leads.")
     by_status: list[LeadStatusCount] = strawberry.field(description="Every status, in lifecycle order.")
     by_acceptance: list[LeadAcceptanceCount] = strawberry.field(
         description="Every acceptance as readers see it: a pending lead past its deadline counts as EXPIRED."
     )
-    converted_count: int
+    converted_count: int = strawberry.field(description="How many of them are converted.")
     acceptance_rate: float | None = strawberry.field(
         description="Accepted over the shared leads whose answer is settled (accepted, rejected or expired); null when none is."
     )
@@ -156,7 +171,16 @@ def _figures(figures: pipeline.FunnelFigures) -> dict:
 @strawberry.type
 class PipelineQuery:
     @strawberry.field(description="Totals by stage and by forecast category of the opportunities the viewer can see.")
-    async def pipeline(self, info: Info, filter: PipelineFilter | None = None) -> Pipeline:
+    async def pipeline(
+        self,
+        info: Info,
+        filter: Annotated[
+            PipelineFilter | None,
+            strawberry.argument(
+                description="Which opportunities to count; every one the viewer can see when left out."
+            ),
+        ] = None,
+    ) -> Pipeline:
         given = filter or PipelineFilter()
         report = await pipeline.pipeline(
             info.context,
@@ -186,7 +210,14 @@ class PipelineQuery:
         )
 
     @strawberry.field(description="Counts, rates and time to conversion of the leads the viewer can see.")
-    async def lead_funnel(self, info: Info, filter: LeadFunnelFilter | None = None) -> LeadFunnel:
+    async def lead_funnel(
+        self,
+        info: Info,
+        filter: Annotated[
+            LeadFunnelFilter | None,
+            strawberry.argument(description="Which leads to count; every one the viewer can see when left out."),
+        ] = None,
+    ) -> LeadFunnel:
         given = filter or LeadFunnelFilter()
         report = await pipeline.lead_funnel(
             info.context, pipeline.FunnelCriteria(created_from=given.created_from, created_to=given.created_to)

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 import strawberry
 from strawberry.schema.config import StrawberryConfig
 
@@ -17,7 +15,7 @@ from schema.limits import QueryLimiter
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
 from schema.pipeline import PipelineQuery
-from schema.scalars import DecimalScalar
+from schema.scalars import SCALAR_OVERRIDES
 from schema.subscription import Subscription
 from schema.template import TemplateMutation, TemplateQuery
 from schema.user import User
@@ -30,12 +28,15 @@ class ViewerQuery:
         return info.context.viewer  # type: ignore[return-value]
 
 
-@strawberry.type
+@strawberry.type(description="Every read starts here; each answers only what the signed-in user may see.")
 class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQuery, TemplateQuery, PipelineQuery):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Every change starts here. Each mutation takes one `input` and answers a payload whose `userErrors` "
+    "say why it was refused; when they are not empty, nothing was written."
+)
 class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation, LeadImportMutation):
     pass
 
@@ -50,7 +51,8 @@ schema = strawberry.Schema(
     mutation=_mutation_type(),
     subscription=Subscription,
     types=[Company, User],
-    config=StrawberryConfig(scalar_map={Decimal: DecimalScalar}),
+    scalar_overrides=SCALAR_OVERRIDES,
+    config=StrawberryConfig(),
     execution_context_class=ExecutionContext,
     extensions=[
         ErrorCodes,

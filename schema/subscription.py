@@ -9,6 +9,7 @@ import strawberry
 from resolvers import lead_events
 from resolvers.context import Info
 from resolvers.loaders import load_now, opportunity_loader
+from schema.enums import describe_values
 from schema.lead import Lead
 from schema.user import User
 
@@ -17,18 +18,28 @@ if TYPE_CHECKING:
 
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
-LeadEventKind = strawberry.enum(
-    lead_events.LeadEventKind,
-    name="LeadEventKind",
-    description="What happened: OPPORTUNITY_LINKED also covers an opportunity created for an already converted lead.",
+LeadEventKind = describe_values(
+    strawberry.enum(
+        lead_events.LeadEventKind,
+        name="LeadEventKind",
+        description="What happened: OPPORTUNITY_LINKED also covers an opportunity created for an already converted "
+        "lead.",
+    ),
+    {
+        "STATUS_CHANGED": "setLeadStatus moved the lead to another status.",
+        "ACCEPTANCE_ANSWERED": "The partner company accepted or rejected the lead.",
+        "CONVERTED": "The lead was converted, by convertLead or by linking an opportunity to it.",
+        "OPPORTUNITY_LINKED": "The converted lead gained an opportunity, created or linked.",
+        "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
+    },
 )
 
 
 @strawberry.type(description="Something that happened to a lead the subscriber can see.")
 class LeadEvent:
-    kind: LeadEventKind  # type: ignore[valid-type]
+    kind: LeadEventKind = strawberry.field(description="What happened.")  # type: ignore[valid-type]
     lead: Lead = strawberry.field(description="The lead as the subscriber sees it when the event is delivered.")
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
 
     @strawberry.field(description="Who did it.")
     def actor(self, info: Info) -> User | None:
@@ -41,12 +52,22 @@ class LeadEvent:
         return load_now(info.context.loaders.get(opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined,return-value]
 
 
-@strawberry.type
+@strawberry.type(description="Live updates, over graphql-transport-ws on /graphql.")
 class Subscription:
     @strawberry.subscription(
         description="Status changes, acceptance answers, conversions, links and unlinks of the leads the viewer "
         "can see, or of one of them. Over graphql-transport-ws on /graphql, with "
         '`{"Authorization": "Bearer <token>"}` as the connection_init payload.'
     )
-    async def lead_events(self, info: Info, lead_id: strawberry.ID | None = None) -> AsyncIterator[LeadEvent]:
+    async def lead_events(
+        self,
+        info: Info,
+        lead_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the events of this lead; every lead the viewer can see when left out. A lead the "
+                "viewer cannot see is a NOT_FOUND error."
+            ),
+        ] = None,
+    ) -> AsyncIterator[LeadEvent]:
         return await lead_events.subscribe(info.context, lead_id)  # type: ignore[return-value]

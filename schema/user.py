@@ -11,17 +11,23 @@ from resolvers.loaders import load_now
 from schema.company import Company
 
 
-@strawberry.type(description="A person who signs in.")
+@strawberry.type(
+    description="A person who signs in, a member of exactly one company. Visible to the users of their company, of the "
+    "companies they share a visible record with, and to those who see a record they are a direct member of."
+)
 class User(relay.Node):
     id: relay.NodeID[int]
-    email: str
-    name: str
-    is_admin: bool
+    email: str = strawberry.field(description="The user's email address, in lowercase; they sign in with it.")
+    name: str = strawberry.field(description="The user's name.")
+    is_admin: bool = strawberry.field(
+        description="Whether the user administers their company: OWNER on every record the company sources or partners "
+        "on, and may create catalog entries, templates, access policies and conversion settings."
+    )
     can_edit_converted_leads: bool = strawberry.field(
         description="Whether the user may still edit the fields of converted leads."
     )
 
-    @strawberry.field
+    @strawberry.field(description="The company the user belongs to.")
     def company(self, info: Info) -> Company:
         return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined]
 

@@ -203,7 +203,7 @@ def test_export_schema_prints_the_sdl():
 
     assert result.returncode == 0, result.stderr
     assert "interface Node {\n  \"\"\"The Globally Unique ID of this object\"\"\"\n  id: ID!\n}" in result.stdout
-    assert "nodes(ids: [ID!]!): [Node]!" in result.stdout
+    assert 'nodes(\n    """Global IDs of records of any types."""\n    ids: [ID!]!\n  ): [Node]!' in result.stdout
     assert "viewer: User!" in result.stdout
 
 
