@@ -414,8 +414,9 @@ class ConversionMutation:
 
     @strawberry.mutation(
         description="Convert 1 to 100 leads, each on its own and all or nothing for that lead; one result per item, "
-        "in order. Whatever refuses one item (bad input, a conflict, an unexpected error: INTERNAL) is that item's "
-        "userErrors; the other items are still converted."
+        "in order, and whatever refuses one item never stops the others. Each item's userErrors: the codes of "
+        "convertLead, or INTERNAL when an unexpected error stopped that item. The batch's own userErrors: "
+        "INVALID_INPUT when it holds no item or more than 100, and then nothing is converted."
     )
     async def convert_leads(self, info: Info, input: MutationInput[ConvertLeadsInput]) -> ConvertLeadsPayload:
         outcomes, errors = await conversion.convert_many(info.context, [convert_request(item) for item in input.items])
