@@ -9,6 +9,7 @@ import pytest
 
 from models import Account, Lead, Opportunity
 from tests.factories import client_as, gid, graphql, make_lead, make_user
+from tests.live import cli_env, live_server
 
 VIEWER = "query Viewer { viewer { email } }"
 SEARCH_LEADS = "query ($search: String) { leads(filter: {search: $search}) { totalCount } }"
@@ -292,3 +293,18 @@ async def test_request_headers_over_64_kib_are_refused_with_431(anonymous_client
     assert refused.json() == {"errors": [{"message": "The request headers are larger than 64 KiB in total"}]}
     assert answered.status_code == 200
     assert answered.json() == {"data": {"viewer": {"email": user.email}}}
+
+
+def test_a_live_server_refuses_headers_over_64_kib_with_431(database_url):
+    # given `leadbridge serve`, behind which uvicorn parses the request
+    with live_server(cli_env(database_url)) as server:
+        # when a client sends headers of 65 KiB and of 200 KiB in total
+        refused = [
+            httpx.post(server.graphql_url, json={"query": VIEWER}, headers={"X-Padding": "a" * size}, timeout=30)
+            for size in (65 * 1024, 200 * 1024)
+        ]
+
+    # then both are refused with 431
+    assert [(response.status_code, response.json()) for response in refused] == [
+        (431, {"errors": [{"message": "The request headers are larger than 64 KiB in total"}]})
+    ] * 2
