@@ -12,6 +12,7 @@ from strawberry.relay import to_base64
 from tortoise.exceptions import ConfigurationError, DBConnectionError, OperationalError
 
 from leadbridge import demo as demo_network
+from leadbridge import request_log
 from leadbridge.auth import issue_token
 from leadbridge.database import apply_migrations, connected, pending_migrations
 from leadbridge.settings import Settings, SettingsError
@@ -121,6 +122,7 @@ def demo(host: str, port: int) -> None:
     for user, token in issued:
         role = "admin" if user.is_admin else "user"
         click.echo(f"  {user.email} ({user.company.name}, {role}): {token}")
+    request_log.configure()
     app = create_app(settings, demo_token=issued[0][1] if issued else None)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
