@@ -36,5 +36,9 @@ class Context:
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.viewer)
 
+    async def sign_out(self, reason: str) -> None:
+        """The viewer was deactivated or their tokens revoked while a connection stays open: a
+        websocket closes (leadbridge.websocket); over HTTP each request signs in anew."""
+
 
 Info = strawberry.Info[Context, None]
