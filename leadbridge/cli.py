@@ -1,6 +1,7 @@
 """The `leadbridge` command: one clear line and exit 1 on error, exit 2 on usage errors, never a traceback."""
 
 import asyncio
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,8 +11,10 @@ import click
 import uvicorn
 from strawberry.relay import to_base64
 from tortoise.exceptions import ConfigurationError, DBConnectionError, OperationalError
+from tortoise.expressions import F
 
 from leadbridge import demo as demo_network
+from leadbridge import request_log
 from leadbridge.auth import MAX_TOKEN_TTL_HOURS, issue_token
 from leadbridge.database import apply_migrations, connected, pending_migrations
 from leadbridge.settings import Settings, SettingsError
@@ -51,14 +54,20 @@ def cli() -> None:
     """Leadbridge: the GraphQL API of a partner co-selling CRM."""
 
 
-async def active_user(email: str) -> User:
-    """The active user with this email; a CLIError naming it otherwise. Call while connected."""
+async def user_named(email: str) -> User:
+    """The user with this email; a CLIError naming it otherwise. Call while connected."""
     normalized = normalize_email(email)
     user = await User.get_or_none(email=normalized)
     if user is None:
         raise CLIError(f"no user with email {normalized}")
+    return user
+
+
+async def active_user(email: str) -> User:
+    """The active user with this email; a CLIError naming it otherwise. Call while connected."""
+    user = await user_named(email)
     if not user.is_active:
-        raise CLIError(f"user {normalized} is deactivated")
+        raise CLIError(f"user {user.email} is deactivated")
     return user
 
 
@@ -121,6 +130,7 @@ def demo(host: str, port: int) -> None:
     for user, token in issued:
         role = "admin" if user.is_admin else "user"
         click.echo(f"  {user.email} ({user.company.name}, {role}): {token}")
+    request_log.configure()
     app = create_app(settings, demo_token=issued[0][1] if issued else None)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
@@ -153,6 +163,87 @@ def users_create(email: str, name: str, company: str, admin: bool, edit_converte
 
     user = run(create)
     click.echo(to_base64("User", user.id))
+
+
+def list_field(text: str) -> str:
+    """A field of `users list`: tabs and line breaks in a name would break its columns."""
+    return re.sub(r"[\t\r\n]", " ", text)
+
+
+@users.command("list")
+def users_list() -> None:
+    """Print one line per user, by email: global ID, email, company, admin, active (tab-separated; yes or no)."""
+    settings = load_settings()
+
+    async def listed() -> list[str]:
+        await require_migrated(settings)
+        async with connected(settings):
+            return [
+                "\t".join(
+                    (
+                        to_base64("User", user.id),
+                        user.email,
+                        list_field(user.company.name),
+                        "yes" if user.is_admin else "no",
+                        "yes" if user.is_active else "no",
+                    )
+                )
+                for user in await User.all().order_by("email").select_related("company")
+            ]
+
+    for line in run(listed):
+        click.echo(line)
+
+
+async def update_user(settings: Settings, email: str, change: Callable[[User], Awaitable[str]]) -> str:
+    await require_migrated(settings)
+    async with connected(settings):
+        return await change(await user_named(email))
+
+
+async def bump_token_version(user: User, **fields: object) -> None:
+    """Revoke every token issued to the user so far (and set `fields`), in one statement."""
+    await User.filter(id=user.id).update(token_version=F("token_version") + 1, **fields)
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+def users_deactivate(email: str) -> None:
+    """Refuse the user's every request and close their websockets."""
+
+    async def deactivate(user: User) -> str:
+        if not user.is_active:
+            return f"{user.email} was already deactivated"
+        await User.filter(id=user.id).update(is_active=False)
+        return f"deactivated {user.email}"
+
+    click.echo(run(lambda: update_user(load_settings(), email, deactivate)))
+
+
+@users.command("reactivate")
+@click.option("--email", required=True)
+def users_reactivate(email: str) -> None:
+    """Let a deactivated user sign in again with a new token: the tokens issued before stay refused."""
+
+    async def reactivate(user: User) -> str:
+        if user.is_active:
+            return f"{user.email} is already active"
+        await bump_token_version(user, is_active=True)
+        return f"reactivated {user.email}: issue a new token with 'leadbridge token'"
+
+    click.echo(run(lambda: update_user(load_settings(), email, reactivate)))
+
+
+@users.command("revoke-tokens")
+@click.option("--email", required=True)
+def users_revoke_tokens(email: str) -> None:
+    """Refuse every token issued to the user until now; tokens issued afterwards work."""
+
+    async def revoke(user: User) -> str:
+        await bump_token_version(user)
+        return f"revoked every token of {user.email}"
+
+    click.echo(run(lambda: update_user(load_settings(), email, revoke)))
 
 
 @cli.command()

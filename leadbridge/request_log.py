@@ -2,7 +2,9 @@
 
 The line holds who and what, never the query, its variables, a token or an e-mail address:
 request id, method, path, worker pid, status, outcome, duration, user id, operation type and
-name, error codes and query cost.
+name, error codes (each once, in the order they first appear) and the cost charged. Every
+string is cut to MAX_LOGGED_STRING characters and the codes to MAX_LOGGED_CODES, so that no
+request writes a long line.
 """
 
 import json
@@ -23,6 +25,16 @@ logger = logging.getLogger("leadbridge.request")
 HEADER = "X-Request-ID"
 CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,128}")
 PLAIN_PATH = re.compile(r"[A-Za-z0-9/._-]{1,200}")
+MAX_LOGGED_STRING = 200
+MAX_LOGGED_CODES = 10
+TRUNCATED = "..."
+
+
+def bounded(text: str | None) -> str | None:
+    """The text, cut to MAX_LOGGED_STRING characters (the last three then say so)."""
+    if text is None or len(text) <= MAX_LOGGED_STRING:
+        return text
+    return text[: MAX_LOGGED_STRING - len(TRUNCATED)] + TRUNCATED
 
 
 @dataclass
@@ -43,7 +55,9 @@ class RequestRecord:
     cost: int | None = None
 
     def line(self) -> str:
-        return json.dumps({"event": "request", **asdict(self)}, separators=(",", ":"))
+        fields = {name: bounded(value) if isinstance(value, str) else value for name, value in asdict(self).items()}
+        fields["error_codes"] = [bounded(code) for code in dict.fromkeys(self.error_codes)][:MAX_LOGGED_CODES]
+        return json.dumps({"event": "request", **fields}, separators=(",", ":"))
 
 
 def record_of(request: Request) -> RequestRecord | None:
@@ -114,12 +128,8 @@ def describe(status: int, error_codes: list[str]) -> str:
 
 
 def configure() -> None:
-    """Write the request log to stderr, one JSON object a line (for `leadbridge serve`).
-
-    Strawberry's own log of every GraphQL error is silenced: it quotes the query, which may
-    hold e-mail addresses; unexpected errors are still logged, by schema.errors.
-    """
-    logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)
+    """Write the request log to stderr, one JSON object a line (for `leadbridge serve` and
+    `leadbridge demo`). The schema logs no GraphQL error but unexpected ones (schema.errors)."""
     if any(getattr(handler, "leadbridge_request_log", False) for handler in logger.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)

@@ -1,8 +1,9 @@
 """GraphQL over websockets (graphql-transport-ws), served by Strawberry's own protocol handler.
 
 The bearer token travels in the `connection_init` payload, `{"Authorization": "Bearer ..."}`;
-without a valid one the socket closes with 4403 Forbidden before anything is sent, and it
-closes the same way when the token expires.
+without a valid one the socket closes with 4403 Forbidden before anything is sent. It closes
+the same way when the token expires, and once the user is deactivated or their tokens revoked:
+at the next operation the client starts, or the next event a subscription would deliver.
 """
 
 import asyncio
@@ -10,6 +11,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 import jwt
 from starlette.requests import Request
@@ -18,6 +20,8 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types.unset import UNSET, UnsetType
 
 from leadbridge.auth import AuthenticationError, authenticate, bearer_token
@@ -37,14 +41,54 @@ class ConnectionContext(RequestContext):
 
     viewer: User = field(init=False)
     connection_params: dict[str, object] = field(default_factory=dict)
+    transport: "SignedInTransport | None" = None
+    authorization: str | None = None
+    secret_key: str = ""
 
     def __post_init__(self) -> None:
         return None
 
-    def sign_in(self, viewer: User, budget: UserBudget | None) -> None:
+    def sign_in(self, viewer: User, budget: UserBudget | None, authorization: str | None, secret_key: str) -> None:
         self.viewer = viewer
         self.loaders = Loaders(viewer)
         self.cost_budget = budget
+        self.authorization = authorization
+        self.secret_key = secret_key
+
+    async def still_signed_in(self) -> bool:
+        """Checks the connection's token as a request's is checked; closes the socket when it is
+        no longer good."""
+        try:
+            await authenticate(self.authorization, self.secret_key)
+        except AuthenticationError as error:
+            await self.sign_out(str(error))
+            return False
+        return True
+
+    async def sign_out(self, reason: str) -> None:
+        if self.transport is not None:
+            await self.transport.close_forbidden(reason)
+
+
+class SignedInTransport(BaseGraphQLTransportWSHandler[ConnectionContext, None]):
+    """Strawberry's graphql-transport-ws handler, checking the token again before each
+    operation the client starts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.context.transport = self
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if self.connection_acknowledged and not await self.context.still_signed_in():
+            return
+        await super().handle_subscribe(message)
+
+    async def close_forbidden(self, reason: str) -> None:
+        """Close with 4403; the operations still running send nothing more."""
+        for operation in self.operations.values():
+            operation.completed = True
+        with suppress(Exception):  # already closed
+            await self.websocket.close(code=4403, reason=reason)
 
 
 def authorization(connection_params: dict[str, object]) -> str | None:
@@ -61,15 +105,16 @@ def expires_at(authorization: str) -> float:
     return float(claims["exp"])
 
 
-async def close_when_expired(websocket: WebSocket, at: float) -> None:
+async def close_when_expired(context: ConnectionContext, at: float) -> None:
     await asyncio.sleep(max(0.0, at - time.time()))
-    with suppress(Exception):  # already closed
-        await websocket.close(code=4403, reason="Token has expired")
+    await context.sign_out("Token has expired")
 
 
 class GraphQLWebSocket(GraphQL[ConnectionContext, None]):
     """Strawberry's ASGI app, for the websocket scope only, speaking graphql-transport-ws;
     the schema, token check and limits are those of the HTTP endpoint."""
+
+    graphql_transport_ws_handler_class = SignedInTransport
 
     def __init__(self, endpoint: GraphQLEndpoint) -> None:
         super().__init__(
@@ -92,9 +137,9 @@ class GraphQLWebSocket(GraphQL[ConnectionContext, None]):
         except AuthenticationError:
             raise ConnectionRejectionError from None
         buckets = self.endpoint.buckets
-        context.sign_in(viewer, UserBudget(buckets, viewer.id) if buckets else None)
-        websocket = context.request
-        websocket.state.expiry = asyncio.create_task(close_when_expired(websocket, expires_at(token)))  # type: ignore[arg-type]
+        context.sign_in(viewer, UserBudget(buckets, viewer.id) if buckets else None, token, self.endpoint.secret_key)
+        assert token is not None
+        context.request.state.expiry = asyncio.create_task(close_when_expired(context, expires_at(token)))
         return UNSET
 
     async def run(

@@ -48,5 +48,9 @@ class Context:
         """The checked paging arguments of the list named `connection` (BAD_USER_INPUT when out of bounds)."""
         return self.cursors.page_args(connection, first=first, after=after, last=last, before=before)
 
+    async def sign_out(self, reason: str) -> None:
+        """The viewer was deactivated or their tokens revoked while a connection stays open: a
+        websocket closes (leadbridge.websocket); over HTTP each request signs in anew."""
+
 
 Info = strawberry.Info[Context, None]

@@ -179,6 +179,7 @@ class Deliveries:
                     continue
                 viewer = await _current_viewer(self.context.viewer)
                 if viewer is None:
+                    await self.context.sign_out("User is deactivated or their tokens were revoked")
                     raise StopAsyncIteration
                 lead = await scopes.visible_leads(viewer).filter(id=event.lead_id).first()
                 if lead is None:

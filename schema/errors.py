@@ -2,6 +2,7 @@
 `extensions.code` each, anything unexpected masked as INTERNAL."""
 
 import logging
+import traceback
 from collections.abc import Iterator
 from enum import Enum
 
@@ -111,18 +112,41 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+MAX_LOGGED_PATH = 200
+
+
+def traceback_without_messages(error: BaseException) -> str:
+    """Where an exception and the exceptions that led to it were raised, each named by its type
+    alone: a message may quote the input (an e-mail address, a search) that caused it."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_list(traceback.extract_tb(current.__traceback__)))
+        kind = type(current)
+        name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+        parts.append(f"Traceback (most recent call last):\n{frames}{name}")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "\n\nwhich came from:\n\n".join(parts)
+
+
 class MaskInternalErrors(MaskErrors):
-    """Strawberry's MaskErrors, logging the original and tagging the mask with `code: INTERNAL`."""
+    """Strawberry's MaskErrors, logging where the original was raised and tagging the mask with
+    `code: INTERNAL`."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected, error_message=INTERNAL_MESSAGE)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        unavailable = outage.is_outage(error.original_error)
+        original = error.original_error
+        assert original is not None
+        path = ".".join(str(key) for key in error.path or ())[:MAX_LOGGED_PATH]
+        unavailable = outage.is_outage(original)
         if unavailable:
-            logger.warning("database unavailable at %s: %s", error.path, error.original_error)
+            logger.warning("database unavailable at %s: %s", path, type(original).__name__)
         else:
-            logger.error("unexpected error at %s", error.path, exc_info=error.original_error)
+            logger.error("unexpected error at %s: %s", path, traceback_without_messages(original))
         return GraphQLError(
             message=outage.MESSAGE if unavailable else self.error_message,
             nodes=error.nodes,

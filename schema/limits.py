@@ -566,7 +566,7 @@ def work_cost(rows_aggregated: int, bytes_imported: int) -> int:
     return math.ceil(rows_aggregated / AGGREGATED_ROWS_PER_POINT) + math.ceil(bytes_imported / IMPORTED_BYTES_PER_POINT)
 
 
-def is_request_error(result: GraphQLExecutionResult) -> bool:
+def is_request_error(result: GraphQLExecutionResult | ExecutionResult) -> bool:
     """Refused before any field ran: its variables, say, could not be coerced."""
     return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors)
 
@@ -688,7 +688,7 @@ class QueryLimiter(SchemaExtension):
         """Charge the actual cost of what ran in place of the requested one."""
         context = self.execution_context
         result = context.result
-        if not isinstance(result, GraphQLExecutionResult):
+        if not isinstance(result, (GraphQLExecutionResult, ExecutionResult)):
             return
         if is_request_error(result):
             self.actual = refusal_cost(context.query, context.graphql_document, budget.maximum)

@@ -1,5 +1,7 @@
 import strawberry
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext as StrawberryExecutionContext
 
 from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
@@ -46,7 +48,13 @@ def _mutation_type() -> type | None:
     return Mutation if Mutation.__strawberry_definition__.fields else None
 
 
-schema = strawberry.Schema(
+class Schema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: StrawberryExecutionContext | None = None) -> None:
+        """Logs nothing: Strawberry would log every error, expected ones too, with its traceback and
+        the query's text. Unexpected errors are logged by MaskInternalErrors, without their messages."""
+
+
+schema = Schema(
     query=Query,
     mutation=_mutation_type(),
     subscription=Subscription,

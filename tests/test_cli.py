@@ -4,6 +4,7 @@ import sqlite3
 from pathlib import Path
 
 import httpx
+import pytest
 
 import models.migrations
 
@@ -237,3 +238,99 @@ def test_demo_seeds_once_prints_tokens_and_reuses_its_data(tmp_path):
     }
     assert sqlite_rows(database_url, "SELECT count(*) FROM company") == [(3,)]
     assert sqlite_rows(database_url, "SELECT count(*) FROM user") == [(6,)]
+
+
+def unauthenticated(message: str) -> dict:
+    return {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]}
+
+
+def create_ada(env: dict[str, str]) -> str:
+    created = run_cli("users", "create", "--email", "ada@acme.example", "--name", "Ada", "--company", "Acme", env=env)
+    assert created.returncode == 0, created.stderr
+    return created.stdout.strip()
+
+
+def issue(env: dict[str, str], email: str = "ada@acme.example") -> str:
+    issued = run_cli("token", "--email", email, env=env)
+    assert issued.returncode == 0, issued.stderr
+    return issued.stdout.strip()
+
+
+def test_users_list_prints_one_line_per_user_by_email(database_url):
+    env = cli_env(database_url)
+    zed = run_cli("users", "create", "--email", "zed@zeta.example", "--name", "Zed", "--company", "Zeta\tCorp", "--admin", env=env)
+    ada = create_ada(env)
+    run_cli("users", "deactivate", "--email", "zed@zeta.example", env=env)
+
+    listed = run_cli("users", "list", env=env)
+
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stderr == ""
+    assert listed.stdout == (
+        f"{ada}\tada@acme.example\tAcme\tno\tyes\n"
+        f"{zed.stdout.strip()}\tzed@zeta.example\tZeta Corp\tyes\tno\n"
+    )
+
+
+def test_a_deactivated_user_is_refused_until_reactivated_and_then_needs_a_new_token(database_url):
+    env = cli_env(database_url)
+    create_ada(env)
+    token = issue(env)
+
+    with live_server(env) as server:
+        before = query_viewer(server.url, token)
+        deactivated = run_cli("users", "deactivate", "--email", " ADA@acme.example ", env=env)
+        refused = query_viewer(server.url, token)
+        no_token = run_cli("token", "--email", "ada@acme.example", env=env)
+        listed = run_cli("users", "list", env=env)
+        reactivated = run_cli("users", "reactivate", "--email", "ada@acme.example", env=env)
+        stale = query_viewer(server.url, token)
+        fresh = query_viewer(server.url, issue(env))
+
+    assert before.status_code == 200
+    assert deactivated.returncode == 0, deactivated.stderr
+    assert deactivated.stdout == "deactivated ada@acme.example\n"
+    assert (refused.status_code, refused.json()) == (401, unauthenticated("User is deactivated"))
+    assert assert_one_line_error(no_token) == "leadbridge: error: user ada@acme.example is deactivated"
+    assert listed.stdout.endswith("\tada@acme.example\tAcme\tno\tno\n")
+    assert reactivated.stdout == "reactivated ada@acme.example: issue a new token with 'leadbridge token'\n"
+    assert (stale.status_code, stale.json()) == (401, unauthenticated("Token has been revoked"))
+    assert fresh.json()["data"]["viewer"]["email"] == "ada@acme.example"
+
+
+def test_revoke_tokens_refuses_every_earlier_token_at_once_and_new_ones_work(database_url):
+    env = cli_env(database_url)
+    create_ada(env)
+    earlier = [issue(env), issue(env)]
+
+    with live_server(env) as server:
+        answered = [query_viewer(server.url, token).status_code for token in earlier]
+        revoked = run_cli("users", "revoke-tokens", "--email", "ada@acme.example", env=env)
+        refused = [query_viewer(server.url, token) for token in earlier]
+        fresh = query_viewer(server.url, issue(env))
+
+    assert answered == [200, 200]
+    assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout == "revoked every token of ada@acme.example\n"
+    assert [(response.status_code, response.json()) for response in refused] == [
+        (401, unauthenticated("Token has been revoked"))
+    ] * 2
+    assert fresh.json()["data"]["viewer"]["email"] == "ada@acme.example"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("users", "deactivate"), ("users", "reactivate"), ("users", "revoke-tokens"), ("token",)],
+    ids=["deactivate", "reactivate", "revoke-tokens", "token"],
+)
+def test_an_unknown_email_is_one_line_and_changes_nothing(database_url, command):
+    env = cli_env(database_url)
+    create_ada(env)
+    listed = run_cli("users", "list", env=env).stdout
+
+    unknown = run_cli(*command, "--email", "Nobody@Example.com", env=env)
+    malformed = run_cli(*command, "--email", "not-an-email", env=env)
+
+    assert assert_one_line_error(unknown) == "leadbridge: error: no user with email nobody@example.com"
+    assert assert_one_line_error(malformed) == "leadbridge: error: 'not-an-email' is not a valid email address"
+    assert run_cli("users", "list", env=env).stdout == listed

@@ -24,7 +24,7 @@ from leadbridge.settings import Settings
 from models import MemberRole, User
 from resolvers.ids import global_id
 from tests.factories import add_member, client_as, gid, graphql, make_company, make_lead, make_opportunity, make_policy, make_user, token_for
-from tests.live import LiveServer, cli_env, live_server
+from tests.live import LiveServer, cli_env, live_server, run_cli
 
 SUBSCRIPTION = """
 subscription ($leadId: ID) {
@@ -351,6 +351,35 @@ async def test_a_deactivated_users_token_is_refused(db, server):
 
     async with connected_as(server, {"Authorization": bearer(user, server.env)}) as socket:
         assert await close_code(socket) == 4403
+
+
+@pytest.mark.parametrize("command", ["deactivate", "revoke-tokens"])
+async def test_an_open_subscription_closes_forbidden_at_the_next_event_once_its_user_is_signed_out(db, server, command):
+    net = await vendor_network()
+
+    async with subscriber(server, net["owner"]) as owner_events, subscriber(server, net["colleague"]) as colleague_events:
+        signed_out = await asyncio.to_thread(run_cli, "users", command, "--email", net["colleague"].email, env=server.env)
+        await mutate(server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}})
+
+        delivered = await owner_events.next_event()
+        assert await close_code(colleague_events.socket) == 4403
+
+    assert signed_out.returncode == 0, signed_out.stderr
+    assert (delivered["kind"], delivered["lead"]["status"]) == ("STATUS_CHANGED", "WORKING_CONTACTED")
+    assert "Traceback" not in server.output()
+
+
+async def test_an_operation_started_on_an_open_connection_once_its_user_is_deactivated_closes_it(db, server):
+    user = await make_user()
+
+    async with connected_as(server, {"Authorization": bearer(user, server.env)}) as socket:
+        assert json.loads(await socket.recv()) == {"type": "connection_ack"}
+        deactivated = await asyncio.to_thread(run_cli, "users", "deactivate", "--email", user.email, env=server.env)
+        await Subscriber(socket).send("ready", READY_PROBE)
+
+        assert await close_code(socket) == 4403
+
+    assert deactivated.returncode == 0, deactivated.stderr
 
 
 async def test_the_connection_closes_when_its_token_expires(db, server):

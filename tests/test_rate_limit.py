@@ -38,6 +38,7 @@ LONG_UNKNOWN_FIELD = "{ viewer { nickname" + " id" * 243 + " } }"
 WIDE_VIEWER = "{ viewer {" + " id" * 293 + " } }"
 COMMENTED_VIEWER = "# " + "x" * 4500 + "\n{ viewer { id } }"
 SYNTAX_ERROR = "{ viewer { id }"
+PAGE_OF_LEADS = "query ($first: Int) { leads(first: $first) { totalCount } }"
 LEAD_FUNNEL = "{ leadFunnel { leadCount } }"
 PIPELINE = "{ pipeline { opportunityCount } }"
 IMPORT_LEADS = """
@@ -142,6 +143,8 @@ async def test_a_refused_document_is_charged_by_its_size(anonymous_client: httpx
         viewer = await post(client, VIEWER_ID)
     async with client_as(anonymous_client, await make_user()) as client:
         long_refused = await post(client, LONG_UNKNOWN_FIELD)
+    async with client_as(anonymous_client, await make_user()) as client:
+        uncoerced = await post(client, PAGE_OF_LEADS, {"first": "twenty"})
 
     assert [error["message"] for error in refused.json()["errors"]] == [
         "Cannot query field 'nickname' on type 'User'. Did you mean 'name'?"
@@ -150,6 +153,10 @@ async def test_a_refused_document_is_charged_by_its_size(anonymous_client: httpx
     assert unparsed.json()["extensions"] == cost(10, 10, 10)
     assert viewer.json()["extensions"] == cost(1, 1, 9)
     assert long_refused.json()["extensions"] == cost(25, 25, 5)
+    assert [error["message"] for error in uncoerced.json()["errors"]] == [
+        "Variable '$first' has invalid value: Int cannot represent non-integer value: 'twenty'"
+    ]
+    assert uncoerced.json()["extensions"] == cost(2, 10, 20)
 
 
 async def test_every_document_costs_a_point_per_10_tokens_and_per_1000_characters(
