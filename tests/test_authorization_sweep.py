@@ -230,13 +230,14 @@ def value(type_: GraphQLInputType, parent: str, name: str, path: tuple | None, p
 def payload_selection(type_: Any) -> str:
     """A mutation payload's userErrors, also inside a list of results."""
     named = get_named_type(type_)
-    if "userErrors" in named.fields:
-        return "{ __typename userErrors { code field message } }"
+    parts = ["__typename userErrors { code field message }"] if "userErrors" in named.fields else []
     for name, field in named.fields.items():
         item = get_named_type(field.type)
         if isinstance(item, GraphQLObjectType) and "userErrors" in item.fields:
-            return f"{{ {name} {{ userErrors {{ code field message }} }} }}"
-    raise AssertionError(f"{named.name} has no userErrors")
+            parts.append(f"{name} {{ userErrors {{ code field message }} }}")
+    if not parts:
+        raise AssertionError(f"{named.name} has no userErrors")
+    return "{ " + " ".join(parts) + " }"
 
 
 def answer_selection(type_: Any, depth: int = 2) -> str:
