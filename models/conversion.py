@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pypika_tortoise import Table
 from pypika_tortoise.terms import Case, ValueWrapper
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.queryset import QuerySet
 
@@ -80,6 +80,41 @@ async def settings_for(company_id: int) -> ConversionSettings:
     """The company's conversion settings, or the defaults (create all three, no minimum)."""
     found = await ConversionSettings.get_or_none(company_id=company_id)
     return found or ConversionSettings(company_id=company_id)
+
+
+SETTINGS_COLUMNS = ("id", "create_account", "create_contact", "create_opportunity", "default_template_id", "minimum_score")
+
+
+async def conversion_defaults(company_id: int) -> tuple[ConversionSettings, OpportunityTemplate]:
+    """The company's conversion settings and its default template (the Standard one unless the
+    settings name another) with the template's default stage, in one query: the candidate
+    templates, each carrying the settings."""
+    own = ConversionSettings.filter(company_id=company_id)
+    templates = (
+        await OpportunityTemplate.filter(
+            Q(company_id=None, is_default=True) | Q(id__in=Subquery(own.values("default_template_id")))
+        )
+        .annotate(**{f"settings_{column}": Subquery(own.values(column)) for column in SETTINGS_COLUMNS})
+        .select_related("default_stage")
+    )
+    found = {column: getattr(templates[0], f"settings_{column}") for column in SETTINGS_COLUMNS}
+    settings = ConversionSettings(company_id=company_id)
+    if found["id"] is not None:
+        settings = ConversionSettings(
+            id=found["id"],
+            company_id=company_id,
+            create_account=bool(found["create_account"]),
+            create_contact=bool(found["create_contact"]),
+            create_opportunity=bool(found["create_opportunity"]),
+            default_template_id=found["default_template_id"],
+            minimum_score=found["minimum_score"],
+        )
+    wanted = settings.default_template_id
+
+    def chosen(template: OpportunityTemplate) -> bool:
+        return template.pk == wanted if wanted else template.company_id is None and template.is_default
+
+    return settings, next(template for template in templates if chosen(template))
 
 
 async def standard_template() -> OpportunityTemplate:
@@ -340,13 +375,8 @@ async def convert_lead(
 ) -> ConversionResult:
     """Convert the (locked) lead, or give an already converted lead one more opportunity."""
     now = datetime.now(UTC)
-    settings = await settings_for(viewer.company_id)
-    if template is None:
-        template = (
-            await OpportunityTemplate.filter(id=settings.default_template_id).select_related("default_stage").get()
-            if settings.default_template_id
-            else await standard_template()
-        )
+    settings, default_template = await conversion_defaults(viewer.company_id)
+    template = template or default_template
     if lead.is_converted:
         if account is not None or contact is not None or opportunity is None or opportunity.skip:
             raise DomainError(

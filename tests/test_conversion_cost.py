@@ -33,9 +33,9 @@ mutation ($input: ConvertLeadInput!) {
 }
 """
 
-CONVERSION_STATEMENTS = {"sqlite": 25, "postgres": 26}
+CONVERSION_STATEMENTS = {"sqlite": 24, "postgres": 25}
 """One conversion, whatever the number of members and links: the viewer (token check); the lead,
-locked, and the viewer's role on it; the company's settings and the template with its stage; the
+locked, and the viewer's role on it; the company's settings with its template and stage; the
 duplicate accounts and contacts, the account and the contact; the opportunity, its members and
 its links to the lead's sales plans, solutions, partner programs and activities (one INSERT ...
 SELECT each); the lead's company sections; the conversion link, the lead, the event (and its
