@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from tortoise.expressions import Q
+from pypika_tortoise import Table
+from pypika_tortoise.terms import Case, ValueWrapper
+from tortoise.expressions import Q, Subquery
+from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.queryset import QuerySet
 
 from models.account import Account, Contact
@@ -68,6 +71,9 @@ class ConversionResult:
     contact: Contact | None = None
     opportunity: Opportunity | None = None
     events: list[ConversionEvent] = field(default_factory=list)
+    created_opportunity: bool = False
+    """Whether `opportunity` was created by this call, with the viewer as its direct OWNER and
+    `opportunity.stage` loaded."""
 
 
 async def settings_for(company_id: int) -> ConversionSettings:
@@ -76,8 +82,43 @@ async def settings_for(company_id: int) -> ConversionSettings:
     return found or ConversionSettings(company_id=company_id)
 
 
+SETTINGS_COLUMNS = ("id", "create_account", "create_contact", "create_opportunity", "default_template_id", "minimum_score")
+
+
+async def conversion_defaults(company_id: int) -> tuple[ConversionSettings, OpportunityTemplate]:
+    """The company's conversion settings and its default template (the Standard one unless the
+    settings name another) with the template's default stage, in one query: the candidate
+    templates, each carrying the settings."""
+    own = ConversionSettings.filter(company_id=company_id)
+    templates = (
+        await OpportunityTemplate.filter(
+            Q(company_id=None, is_default=True) | Q(id__in=Subquery(own.values("default_template_id")))
+        )
+        .annotate(**{f"settings_{column}": Subquery(own.values(column)) for column in SETTINGS_COLUMNS})
+        .select_related("default_stage")
+    )
+    found = {column: getattr(templates[0], f"settings_{column}") for column in SETTINGS_COLUMNS}
+    settings = ConversionSettings(company_id=company_id)
+    if found["id"] is not None:
+        settings = ConversionSettings(
+            id=found["id"],
+            company_id=company_id,
+            create_account=bool(found["create_account"]),
+            create_contact=bool(found["create_contact"]),
+            create_opportunity=bool(found["create_opportunity"]),
+            default_template_id=found["default_template_id"],
+            minimum_score=found["minimum_score"],
+        )
+    wanted = settings.default_template_id
+
+    def chosen(template: OpportunityTemplate) -> bool:
+        return template.pk == wanted if wanted else template.company_id is None and template.is_default
+
+    return settings, next(template for template in templates if chosen(template))
+
+
 async def standard_template() -> OpportunityTemplate:
-    return await OpportunityTemplate.get(company_id=None, is_default=True)
+    return await OpportunityTemplate.filter(company_id=None, is_default=True).select_related("default_stage").get()
 
 
 def check_convertible(lead: Lead, settings: ConversionSettings, now: datetime) -> None:
@@ -186,42 +227,100 @@ def fill_empty(record: Account | Contact, values: dict[str, Any]) -> list[str]:
     return filled
 
 
+async def _copy_members(lead: Lead, opportunity: Opportunity, viewer: User, copy_members: bool, excluded: list[int]) -> None:
+    """The viewer joins the opportunity as its OWNER and, when the template copies members, the
+    lead's direct members but the excluded join it with their roles: one INSERT ... SELECT."""
+    if not copy_members:
+        await OpportunityMember.create(opportunity=opportunity, user=viewer, role=MemberRole.OWNER)
+        return
+    members, users, lead_members = (Table(model._meta.db_table) for model in (OpportunityMember, User, LeadMember))
+    copied = lead_members.id.notnull()
+    if excluded:
+        copied &= users.id.notin(excluded)
+    created_at = OpportunityMember._meta.fields_map["created_at"].to_db_value(datetime.now(UTC), OpportunityMember)
+    db = OpportunityMember._meta.db
+    query = (
+        db.query_class.into(members)
+        .columns(members.opportunity_id, members.user_id, members.role, members.created_at)
+        .from_(users)
+        .left_join(lead_members)
+        .on((lead_members.user_id == users.id) & (lead_members.lead_id == lead.pk))
+        .select(
+            ValueWrapper(opportunity.pk),
+            users.id,
+            Case().when(users.id == viewer.id, ValueWrapper(MemberRole.OWNER.value)).else_(lead_members.role),
+            ValueWrapper(created_at),
+        )
+        .where((users.id == viewer.id) | copied)
+    )
+    await db.execute_query(*query.get_parameterized_sql())
+
+
+LINKED_CATALOGS = ("sales_plans", "solutions", "partner_programs")
+"""The catalog relations a lead and its opportunities share, through a link table each."""
+
+
+async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: str) -> None:
+    """Link the opportunity to the lead's entries of one catalog, in one INSERT ... SELECT."""
+    source: ManyToManyFieldInstance = Lead._meta.fields_map[relation]  # type: ignore[assignment]
+    target: ManyToManyFieldInstance = Opportunity._meta.fields_map[relation]  # type: ignore[assignment]
+    lead_links, opportunity_links = Table(source.through), Table(target.through)
+    db = Opportunity._meta.db
+    query = (
+        db.query_class.into(opportunity_links)
+        .columns(opportunity_links[target.forward_key], opportunity_links[target.backward_key])
+        .from_(lead_links)
+        .select(lead_links[source.forward_key], ValueWrapper(opportunity.pk))
+        .where(lead_links[source.backward_key] == lead.pk)
+    )
+    await db.execute_query(*query.get_parameterized_sql())
+
+
+async def _copy_activities(lead: Lead, opportunity: Opportunity) -> None:
+    """Link the opportunity to every activity of the lead, in one INSERT ... SELECT."""
+    target: ManyToManyFieldInstance = Opportunity._meta.fields_map["activities"]  # type: ignore[assignment]
+    links, activities = Table(target.through), Table(Activity._meta.db_table)
+    db = Opportunity._meta.db
+    query = (
+        db.query_class.into(links)
+        .columns(links[target.forward_key], links[target.backward_key])
+        .from_(activities)
+        .select(activities.id, ValueWrapper(opportunity.pk))
+        .where(activities.lead_id == lead.pk)
+    )
+    await db.execute_query(*query.get_parameterized_sql())
+
+
 async def _copy_to_opportunity(
     lead: Lead, opportunity: Opportunity, template: OpportunityTemplate, viewer: User, overrides: dict[str, Any]
 ) -> None:
     copy_members = overrides.get("copy_members", template.copy_members)
     copy_links = overrides.get("copy_links", template.copy_links)
-    excluded = set(overrides.get("exclude_member_ids") or ())
-    roles: dict[int, MemberRole] = {}
-    if copy_members:
-        for member in await LeadMember.filter(lead_id=lead.id):
-            if member.user_id not in excluded:
-                roles[member.user_id] = MemberRole(member.role)
-    roles[viewer.id] = MemberRole.OWNER
-    await OpportunityMember.bulk_create(
-        [OpportunityMember(opportunity_id=opportunity.id, user_id=user_id, role=role) for user_id, role in roles.items()]
-    )
+    excluded = list(overrides.get("exclude_member_ids") or ())
+    await _copy_members(lead, opportunity, viewer, copy_members, excluded)
     if copy_links:
-        await lead.fetch_related("sales_plans", "solutions", "partner_programs")
-        if lead.sales_plans:
-            await opportunity.sales_plans.add(*lead.sales_plans)
-        if lead.solutions:
-            await opportunity.solutions.add(*lead.solutions)
-        if lead.partner_programs:
-            await opportunity.partner_programs.add(*lead.partner_programs)
-        activities = await Activity.filter(lead_id=lead.id)
-        if activities:
-            await opportunity.activities.add(*activities)
+        for relation in LINKED_CATALOGS:
+            await _copy_catalog_links(lead, opportunity, relation)
+        await _copy_activities(lead, opportunity)
     if template.copy_company_sections:
-        await OpportunityCompanySection.bulk_create(
-            [
-                OpportunityCompanySection(
-                    opportunity_id=opportunity.id, company_id=section.company_id,
-                    industry=section.industry, region=section.region, crm_account=section.crm_account,
-                )
-                for section in await LeadCompanySection.filter(lead_id=lead.id)
-            ]
-        )
+        await _copy_company_sections(lead, opportunity)
+
+
+async def _copy_company_sections(lead: Lead, opportunity: Opportunity) -> None:
+    """Each company's section of the lead (industry, region, CRM account) becomes the
+    opportunity's, in one INSERT ... SELECT."""
+    sections, lead_sections = Table(OpportunityCompanySection._meta.db_table), Table(LeadCompanySection._meta.db_table)
+    copied = ("company_id", "industry", "region", "crm_account")
+    updated_at = OpportunityCompanySection._meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), OpportunityCompanySection)
+    db = OpportunityCompanySection._meta.db
+    query = (
+        db.query_class.into(sections)
+        .columns(sections.opportunity_id, *(sections[name] for name in copied), sections.updated_at)
+        .from_(lead_sections)
+        .select(ValueWrapper(opportunity.pk), *(lead_sections[name] for name in copied), ValueWrapper(updated_at))
+        .where(lead_sections.lead_id == lead.pk)
+    )
+    await db.execute_query(*query.get_parameterized_sql())
 
 
 async def create_opportunity_from_lead(
@@ -234,7 +333,8 @@ async def create_opportunity_from_lead(
     contact: Contact | None,
 ) -> Opportunity:
     values = opportunity_fields(lead, template, given)
-    stage = stage or (await template.default_stage if template.default_stage_id else None)
+    if stage is None and template.default_stage_id:
+        stage = template.default_stage if isinstance(template.default_stage, OpportunityStage) else await template.default_stage
     stage = stage or await OpportunityStage.all().order_by("sort_order").first()
     opportunity = await Opportunity.create(
         **values,
@@ -284,9 +384,8 @@ async def convert_lead(
 ) -> ConversionResult:
     """Convert the (locked) lead, or give an already converted lead one more opportunity."""
     now = datetime.now(UTC)
-    settings = await settings_for(viewer.company_id)
-    if template is None:
-        template = await settings.default_template if settings.default_template_id else await standard_template()
+    settings, default_template = await conversion_defaults(viewer.company_id)
+    template = template or default_template
     if lead.is_converted:
         if account is not None or contact is not None or opportunity is None or opportunity.skip:
             raise DomainError(
@@ -299,7 +398,7 @@ async def convert_lead(
         )
         kind = ConversionEventKind.OPPORTUNITY_CREATED if was_created else ConversionEventKind.OPPORTUNITY_LINKED
         event = await record(kind, lead, viewer, opportunity=created, details={"template": template.name if was_created else None})
-        return ConversionResult(lead=lead, opportunity=created, events=[event])
+        return ConversionResult(lead=lead, opportunity=created, events=[event], created_opportunity=was_created)
 
     check_convertible(lead, settings, now)
     account, contact, opportunity = effective_choices(account, contact, opportunity, settings)
@@ -353,6 +452,7 @@ async def convert_lead(
         details["contact"] = "created"
 
     created: Opportunity | None = None
+    was_created = False
     if not opportunity.skip:
         created, was_created = await add_opportunity(lead, viewer, opportunity, template, stage, chosen_account, chosen_contact)
         details["opportunity"] = "created" if was_created else "linked"
@@ -372,7 +472,10 @@ async def convert_lead(
         ConversionEventKind.CONVERTED, lead, viewer,
         opportunity=created, account=chosen_account, contact=chosen_contact, details=details,
     )
-    return ConversionResult(lead=lead, account=chosen_account, contact=chosen_contact, opportunity=created, events=[event])
+    return ConversionResult(
+        lead=lead, account=chosen_account, contact=chosen_contact, opportunity=created, events=[event],
+        created_opportunity=was_created,
+    )
 
 
 async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -> ConversionResult:

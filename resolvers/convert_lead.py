@@ -9,17 +9,18 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, Opportunity, OpportunityStage
+from models import DomainError, MemberRole, Opportunity, OpportunityStage
 from models.conversion import Choice, ConversionResult, ConversionScopes, convert_lead, link_opportunity, unlink_opportunity
 from models.conversion_records import IdempotencyRecord
 from models.template import OpportunityTemplate
 from permissions import scopes
 from permissions.roles import Action
-from resolvers.access import require_lead
+from resolvers.access import direct_opportunity_role_loader, require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id, decode_ids, global_id
 from resolvers.lead_events import publish_conversion
+from resolvers.loaders import stage_loader
 
 logger = logging.getLogger("leadbridge.errors")
 
@@ -210,8 +211,19 @@ async def _convert(context: Context, request: ConvertRequest) -> ConversionResul
         return result
 
 
+def _prime_payload(context: Context, result: ConversionResult | None) -> None:
+    """What the payload reads of an opportunity the conversion created and already knows: its
+    stage, and the viewer's direct role on it (OWNER)."""
+    if result is None or not result.created_opportunity or result.opportunity is None:
+        return
+    opportunity = result.opportunity
+    context.loaders.get(stage_loader).prime(opportunity.stage_id, opportunity.stage)
+    context.loaders.get(direct_opportunity_role_loader).prime(opportunity.pk, MemberRole.OWNER)
+
+
 async def convert(context: Context, request: ConvertRequest) -> tuple[ConversionResult | None, list[DomainError]]:
     result, errors = await attempt(lambda: _convert(context, request))
+    _prime_payload(context, result)
     await publish_conversion(context, result)
     return result, errors
 
@@ -230,6 +242,7 @@ async def _convert_item(context: Context, index: int, request: ConvertRequest) -
     except Exception:
         logger.exception("convertLeads: unexpected error in item %d", index)
         result, errors = None, [DomainError("INTERNAL", UNEXPECTED_ITEM_ERROR, None)]
+    _prime_payload(context, result)
     await publish_conversion(context, result)
     return result, [_within_item(error, index) for error in errors]
 

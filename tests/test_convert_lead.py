@@ -217,6 +217,30 @@ async def test_standard_template_carries_the_lead_over_field_by_field(anonymous_
     assert datetime.fromisoformat(converted["convertedAt"]) > datetime.now(UTC) - timedelta(minutes=1)
 
 
+async def test_excluded_members_stay_off_the_opportunity_and_the_converting_user_stays_its_owner(anonymous_client):
+    company = await make_company()
+    owner = await make_user(company=company)
+    colleague, guest = await make_user(company=company), await make_user(company=company)
+    lead = await make_lead(owner)
+    await add_member(lead, colleague, MemberRole.COLLABORATOR)
+    await add_member(lead, guest, MemberRole.VIEWER)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await graphql(owner_client, CONVERT, {"input": {
+            "leadId": gid(lead), "opportunity": {"create": {"excludeMemberIds": [gid(colleague), gid(owner)]}},
+        }})
+
+    result = converted["data"]["convertLead"]
+    assert result["userErrors"] == []
+    assert [(m["user"]["id"], m["role"]) for m in result["opportunity"]["members"] if m["source"] == "DIRECT"] == [
+        (gid(owner), "OWNER"), (gid(guest), "VIEWER"),
+    ]
+    opportunity = await Opportunity.get(lead_links__lead_id=lead.id)
+    assert sorted((m.user_id, MemberRole(m.role)) for m in await OpportunityMember.filter(opportunity_id=opportunity.id)) == sorted(
+        [(owner.id, MemberRole.OWNER), (guest.id, MemberRole.VIEWER)]
+    )
+
+
 async def test_the_standard_template_copies_a_direct_role_lower_than_the_policy_role(anonymous_client):
     vendor, partner = await make_company(), await make_company()
     owner = await make_user(company=vendor, name="A Owner")
