@@ -1,4 +1,4 @@
-"""Conversion (CONTRACT.md section 7): convertLead, convertLeads, linkOpportunity,
+"""Conversion: convertLead, convertLeads, linkOpportunity,
 unlinkOpportunity, templates, conversion settings, the preview and the event log."""
 
 from datetime import date, datetime
