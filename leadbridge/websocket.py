@@ -7,6 +7,7 @@ at the next operation the client starts, or the next event a subscription would 
 """
 
 import asyncio
+import json
 import time
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 from strawberry.types.unset import UNSET, UnsetType
 
 from leadbridge.auth import AuthenticationError, authenticate, bearer_token
+from leadbridge.client_json import UnreadableJSON, load_json
 from leadbridge.http import GraphQLEndpoint, RequestContext
 from leadbridge.rate_limit import UserBudget
 from models import User
@@ -124,6 +126,14 @@ class GraphQLWebSocket(GraphQL[ConnectionContext, None]):
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
         )
         self.endpoint = endpoint
+
+    def decode_json(self, data: str | bytes) -> object:
+        """A message read as HTTP bodies are (bounded nesting, no unpaired surrogate); one that is
+        not closes the socket with 4400, as Strawberry closes it for text that is not JSON."""
+        try:
+            return load_json(data if isinstance(data, str) else data.decode("utf-8", "replace"))
+        except UnreadableJSON as error:
+            raise json.JSONDecodeError(str(error), data if isinstance(data, str) else "", 0) from None
 
     async def get_context(self, request: WebSocket, response: WebSocket) -> ConnectionContext:  # type: ignore[override]
         return ConnectionContext(

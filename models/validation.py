@@ -80,7 +80,7 @@ def clean_amount(value: Decimal | str | None, field: list[str]) -> Decimal | Non
         raise DomainError("INVALID_INPUT", f"{field[-1]} is not a number", field) from None
     if not amount.is_finite():
         raise DomainError("INVALID_INPUT", f"{field[-1]} is not a number", field)
-    if amount < 0:
+    if amount < 0 or amount.is_signed():
         raise DomainError("INVALID_INPUT", f"{field[-1]} must not be negative", field)
     if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
         raise DomainError("INVALID_INPUT", f"{field[-1]} may have at most two decimal places and 16 digits", field)

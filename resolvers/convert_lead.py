@@ -15,6 +15,7 @@ from models.conversion_records import IdempotencyRecord
 from models.template import OpportunityTemplate
 from permissions import scopes
 from permissions.roles import Action
+from resolvers import outage
 from resolvers.access import direct_opportunity_role_loader, require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
@@ -239,7 +240,9 @@ async def _convert_item(context: Context, index: int, request: ConvertRequest) -
     was written."""
     try:
         result, errors = await attempt(lambda: _convert(context, request))
-    except Exception:
+    except Exception as error:
+        if outage.is_outage(error):
+            raise
         logger.exception("convertLeads: unexpected error in item %d", index)
         result, errors = None, [DomainError("INTERNAL", UNEXPECTED_ITEM_ERROR, None)]
     _prime_payload(context, result)

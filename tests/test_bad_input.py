@@ -197,6 +197,28 @@ async def test_money_in_another_spelling_is_invalid_input(anonymous_client, amou
     assert await Opportunity.all().count() == 0
 
 
+async def test_negative_zero_money_is_invalid_input(anonymous_client):
+    # given a user
+    user = await make_user()
+
+    # when they send an amount of negative zero
+    async with client_as(anonymous_client, user) as client:
+        lead = await graphql(client, CREATE_LEAD, {"input": {"topic": "Deal", "estimatedAmount": "-0.00", "currency": "EUR"}})
+        opportunity = await graphql(client, CREATE_OPPORTUNITY, {"input": {"name": "Deal", "amount": "-0", "currency": "EUR"}})
+
+    # then both are refused as negative, and nothing is written
+    assert lead["data"]["createLead"] == {
+        "lead": None,
+        "userErrors": [{"code": "INVALID_INPUT", "message": "estimatedAmount must not be negative", "field": ["estimatedAmount"]}],
+    }
+    assert opportunity["data"]["createOpportunity"] == {
+        "opportunity": None,
+        "userErrors": [{"code": "INVALID_INPUT", "message": "amount must not be negative", "field": ["amount"]}],
+    }
+    assert await Lead.all().count() == 0
+    assert await Opportunity.all().count() == 0
+
+
 async def test_money_in_plain_digits_is_taken(anonymous_client):
     # given a user
     user = await make_user()

@@ -689,6 +689,29 @@ async def test_an_unexpected_error_in_one_item_leaves_the_other_items_converted(
     assert [str(r.exc_info[1]) for r in logged] == ["injected failure inside one item"]
 
 
+async def test_a_database_outage_inside_a_batch_answers_503_not_an_item_error(anonymous_client, monkeypatch):
+    owner = await make_user()
+    first, failing = [await make_lead(owner, customer_name=f"Customer {n}", email=None) for n in range(2)]
+    record = models.conversion.record
+
+    async def lose_the_database_at_one_lead(kind, lead, viewer, **what):
+        if lead.id == failing.id:
+            raise ConnectionResetError("connection lost")
+        return await record(kind, lead, viewer, **what)
+
+    monkeypatch.setattr(models.conversion, "record", lose_the_database_at_one_lead)
+    async with client_as(anonymous_client, owner) as owner_client:
+        response = await owner_client.post("/graphql", json={"query": CONVERT_MANY, "variables": {"input": {"items": [
+            {"leadId": gid(first)}, {"leadId": gid(failing)},
+        ]}}})
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "5"
+    assert [error["extensions"]["code"] for error in response.json()["errors"]] == ["SERVICE_UNAVAILABLE"]
+    assert "connection lost" not in response.text
+    assert (await Lead.get(id=failing.id)).status == LeadStatus.OPEN_NOT_CONTACTED
+
+
 @pytest.mark.parametrize("size", [0, 101])
 async def test_a_batch_of_no_items_or_more_than_100_is_refused_and_writes_nothing(anonymous_client, size):
     owner = await make_user()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import websockets
 
 from leadbridge.database import connected
 from leadbridge.settings import Settings
@@ -124,3 +125,18 @@ async def test_the_events_of_an_invisible_lead_name_it_as_queries_and_mutations_
             }
         ],
     }
+
+
+async def test_an_unpaired_surrogate_in_a_message_closes_the_socket_as_unreadable(db, server):
+    viewer = await make_user()
+
+    async with connected_as(server, {"Authorization": bearer(viewer, server.env)}) as socket:
+        assert json.loads(await asyncio.wait_for(socket.recv(), WAIT)) == {"type": "connection_ack"}
+        await socket.send(
+            '{"id":"op","type":"subscribe","payload":{"query":"subscription ($leadId: ID) '
+            '{ leadEvents(leadId: $leadId) { kind } }","variables":{"leadId":"\\ud800"}}}'
+        )
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), WAIT)
+
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
