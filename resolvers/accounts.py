@@ -17,8 +17,8 @@ from permissions import scopes
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
-from resolvers.opportunities import LoadedPage, NestedPageKey, nested_page_loader, pks_or_nothing
-from resolvers.pagination import Ordering, Page, Position, cursor_of, cut, paginate
+from resolvers.opportunities import NestedPageKey, nested_page_loader, pks_or_nothing
+from resolvers.pagination import LoadedPage, Ordering, Page, Position, cursor_of, cut, paginate
 from resolvers.search import search_term
 
 
@@ -36,15 +36,7 @@ async def contacts_of_account(
     """A page of the account's visible contacts, cut from all of them (loaded for many accounts at once)."""
     args = context.page_args(f"Account.contacts:{account.pk}", first, after, last, before)
     contacts = await context.loaders.get(account_contacts_loader).load(account.pk)
-    page = cut(contacts, args, _contact_position)
-    return LoadedPage(
-        rows=page.rows,
-        cursors=page.cursors,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
-        queryset=None,  # type: ignore[arg-type]
-        total=len(contacts),
-    )
+    return cut(contacts, args, _contact_position)
 
 
 def account_contacts_loader(viewer: User) -> DataLoader[int, list[Contact]]:

@@ -1,7 +1,7 @@
 """Reading leads: `lead`, `leads` with its filter and order, and a lead's nested records."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
@@ -56,16 +56,6 @@ async def estimated_amount(info: Info, lead: Lead) -> Decimal | None:
     return None
 
 
-@dataclass
-class LoadedPage(Page[T]):
-    """A page cut from rows already loaded in a batch, with their count known."""
-
-    total: int = 0
-
-    async def total_count(self) -> int:
-        return self.total
-
-
 def opportunities_list(lead: Lead) -> str:
     """The name cursors of a lead's `opportunities` carry: another lead's are refused."""
     return f"Lead.opportunities:{lead.pk}"
@@ -81,14 +71,7 @@ async def opportunities_of(
     opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in links])
     rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
     page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
-    return LoadedPage(
-        rows=[opportunity for _, opportunity in page.rows],
-        cursors=page.cursors,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
-        queryset=scopes.visible_opportunities(info.context.viewer).filter(lead_links__lead_id=lead.pk),
-        total=len(rows),
-    )
+    return replace(page, rows=[opportunity for _, opportunity in page.rows])  # type: ignore[arg-type,return-value]
 
 
 async def opportunity_edge_cursor(context: Context, lead: Lead, opportunity: Opportunity) -> str | None:

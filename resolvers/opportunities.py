@@ -28,20 +28,10 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id
 from resolvers.loaders import opportunity_loader, stage_loader
 from resolvers.nodes import load_nodes
-from resolvers.pagination import Ordering, Page, PageArgs, cursor_of, cut, paginate
+from resolvers.pagination import LoadedPage, Ordering, Page, PageArgs, cursor_of, cut, paginate
 from resolvers.search import search_term
 
 T = TypeVar("T")
-
-
-@dataclass
-class LoadedPage(Page[T]):
-    """A page sliced from a list loaded in one batch with its siblings: its total is known."""
-
-    total: int = 0
-
-    async def total_count(self) -> int:
-        return self.total
 
 
 @dataclass(frozen=True)
@@ -61,15 +51,7 @@ def nested_page_key(
 
 
 def _slice(rows: list[T], key: NestedPageKey) -> LoadedPage[T]:
-    page = cut(rows, key.args, lambda row: (row.pk, row.pk))  # type: ignore[attr-defined]
-    return LoadedPage(
-        rows=page.rows,
-        cursors=page.cursors,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
-        queryset=None,  # type: ignore[arg-type]
-        total=len(rows),
-    )
+    return cut(rows, key.args, lambda row: (row.pk, row.pk))  # type: ignore[attr-defined]
 
 
 def nested_page_loader(children_of: Callable[[list[int]], Any]) -> DataLoader[NestedPageKey, LoadedPage[Any]]:

@@ -207,9 +207,19 @@ def page_of(
     )
 
 
-def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *, descending: bool = False) -> Page[T]:
+@dataclass
+class LoadedPage(Page[T]):
+    """A page cut from rows already loaded (in a batch, or a short list), with their count known."""
+
+    total: int = 0
+
+    async def total_count(self) -> int:
+        return self.total
+
+
+def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *, descending: bool = False) -> LoadedPage[T]:
     """A page cut from a whole list already loaded in its order, whose positions ascend (or,
-    `descending`, descend) along it."""
+    `descending`, descend) along it; its total is the list's length."""
 
     def later(first: Position, second: Position) -> bool:
         return first < second if descending else first > second
@@ -221,7 +231,15 @@ def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *,
         and (args.before is None or later(args.before, position(row)))
     ]
     nearest = window[::-1] if args.backward else window
-    return page_of(nearest[: args.size + 1], args, position)
+    page = page_of(nearest[: args.size + 1], args, position)
+    return LoadedPage(
+        rows=page.rows,
+        cursors=page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        queryset=None,  # type: ignore[arg-type]
+        total=len(rows),
+    )
 
 
 def _beyond(ordering: Ordering, position: Position, *, later: bool) -> Q:

@@ -9,7 +9,6 @@ from permissions import scopes
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.loaders import by_id_loader
-from resolvers.opportunities import LoadedPage
 from resolvers.pagination import Page, Position, cut
 
 
@@ -29,15 +28,7 @@ async def policies_of_viewer_company(
     cut from all of them."""
     args = context.page_args("accessPolicies", first, after, last, before)
     policies = sorted(await scopes.visible_access_policies(context.viewer), key=_policy_position)
-    page = cut(policies, args, _policy_position)
-    return LoadedPage(
-        rows=page.rows,
-        cursors=page.cursors,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
-        queryset=None,  # type: ignore[arg-type]
-        total=len(policies),
-    )
+    return cut(policies, args, _policy_position)
 
 
 def policy_edge_cursor(context: Context, policy: AccessPolicy) -> str:

@@ -44,7 +44,6 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id, node_pk
 from resolvers.loaders import grouped_loader, template_loader
 from resolvers.nodes import load_nodes
-from resolvers.opportunities import LoadedPage
 from resolvers.pagination import Page, Position, cut
 
 CAMEL_TO_FIELD = {
@@ -93,15 +92,7 @@ async def templates_page(
     page is cut from all of them."""
     args = context.page_args("opportunityTemplates", first, after, last, before)
     found = sorted(await scopes.visible_templates(context.viewer), key=_template_position)
-    page = cut(found, args, _template_position)
-    return LoadedPage(
-        rows=page.rows,
-        cursors=page.cursors,
-        has_next_page=page.has_next_page,
-        has_previous_page=page.has_previous_page,
-        queryset=None,  # type: ignore[arg-type]
-        total=len(found),
-    )
+    return cut(found, args, _template_position)
 
 
 def template_edge_cursor(context: Context, template: OpportunityTemplate) -> str:

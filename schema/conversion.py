@@ -21,7 +21,6 @@ from resolvers.loaders import load_now
 from schema.connection import Edge
 from schema.errors import user_errors, USER_ERRORS, UserError
 from schema.mutation_results import given_fields, MutationInput
-from resolvers.pagination import bad_input
 from schema.enums import describe_values
 from schema.user import User
 

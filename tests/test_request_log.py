@@ -13,8 +13,7 @@ import httpx
 import pytest
 
 import resolvers.leads
-from leadbridge.settings import Settings
-from tests.factories import client_as, make_user, serving, token_for
+from tests.factories import client_as, make_user, token_for
 from tests.live import LiveServer, cli_env, live_server, run_cli
 
 VIEWER = "query Viewer { viewer { id email } }"
