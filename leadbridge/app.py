@@ -54,6 +54,7 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
         query_limits=query_limits(settings),
         max_body_bytes=settings.max_body_bytes,
         buckets=rate_limit_buckets,
+        planned_reads=settings.planned_reads,
     )
 
     @asynccontextmanager

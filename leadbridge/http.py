@@ -57,6 +57,8 @@ class RequestContext(Context):
 
     query_limits: QueryLimits = QueryLimits()
     cost_budget: UserBudget | None = None
+    planned_reads: bool = False
+    """Whether schema.planner may run the operation (Settings.planned_reads)."""
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,7 @@ class GraphQLEndpoint:
     query_limits: QueryLimits
     max_body_bytes: int
     buckets: Buckets | None = None
+    planned_reads: bool = True
 
     async def __call__(self, request: Request) -> Response:
         record = record_of(request) or RequestRecord(request_id="", method=request.method, path=request.url.path)
@@ -278,6 +281,7 @@ class GraphQLEndpoint:
             events=request.app.state.lead_events,
             query_limits=self.query_limits,
             cost_budget=budget,
+            planned_reads=self.planned_reads,
         )
         result = await self.schema.execute(
             params.query,

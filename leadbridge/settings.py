@@ -34,6 +34,9 @@ class Settings:
     redis_url: str | None = None
     """Where the buckets live when several workers serve; in each process's memory when None."""
     redis_key_prefix: str = "leadbridge:rate-limit:"
+    planned_reads: bool = True
+    """Whether read operations the planner covers run on it (schema.planner); off, every operation
+    runs on the generic executor. Responses are the same either way."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -53,6 +56,7 @@ class Settings:
             ),
             redis_url=environ.get("LEADBRIDGE_REDIS_URL") or None,
             redis_key_prefix=environ.get("LEADBRIDGE_REDIS_KEY_PREFIX") or cls.redis_key_prefix,
+            planned_reads=_switch(environ, "LEADBRIDGE_PLANNED_READS", cls.planned_reads),
         )
         settings.validate()
         return settings
@@ -131,6 +135,18 @@ def _number(environ: dict[str, str], name: str, kind: type[N], default: N | None
         return kind(raw)
     except ValueError:
         raise SettingsError(f"{name} must be {'an integer' if kind is int else 'a number'}, not '{raw}'") from None
+
+
+SWITCH_VALUES = {"1": True, "true": True, "on": True, "0": False, "false": False, "off": False}
+
+
+def _switch(environ: dict[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in SWITCH_VALUES:
+        raise SettingsError(f"{name} must be on or off, not '{environ[name].strip()}'")
+    return SWITCH_VALUES[raw]
 
 
 def database_dialect(url: str) -> str:
