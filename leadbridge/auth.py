@@ -80,23 +80,5 @@ def _user_id(claims: dict[str, Any]) -> int:
     return int(subject)
 
 
-_USER_QUERIES: dict[str, tuple[str, Any]] = {}
-
-
 async def _user_with_company(user_id: int) -> User | None:
-    """`User.get_or_none(id=user_id).select_related("company")`, its SQL built once per database
-    dialect: on a request as small as `{ viewer { email } }`, building it with the query builder
-    cost more than running it. The rows go through Tortoise's own executor, as the query would."""
-    db = User._meta.db
-    dialect = db.capabilities.dialect
-    if dialect not in _USER_QUERIES:
-        query = User.filter(id=0).select_related("company").using_db(db)
-        query._make_query()
-        sql, params = query.query.get_parameterized_sql()
-        if params != [0]:
-            raise RuntimeError(f"the user query should take the user id as its only parameter, not {params!r}")
-        _USER_QUERIES[dialect] = (sql, query._select_related_idx)
-    sql, select_related_idx = _USER_QUERIES[dialect]
-    executor = db.executor_class(model=User, db=db, select_related_idx=select_related_idx)
-    users = await executor.execute_select(sql, [user_id])
-    return users[0] if users else None
+    return await User.filter(id=user_id).select_related("company").first()

@@ -46,6 +46,25 @@ async def role_on(context: Context, record: Lead | Opportunity) -> MemberRole | 
     )
 
 
+async def roles_on(context: Context, records: Sequence[Lead] | Sequence[Opportunity]) -> list[MemberRole | None]:
+    """`role_on` for many records of one kind, in one batch."""
+    if not records:
+        return []
+    factory = direct_lead_role_loader if isinstance(records[0], Lead) else direct_opportunity_role_loader
+    direct = await context.loaders.get(factory).load_many([record.pk for record in records])
+    viewer_policy_role = await context.loaders.policy_role()
+    return [
+        roles.effective_role(
+            direct=role,
+            viewer_policy_role=viewer_policy_role,
+            viewer_company_id=context.viewer.company_id,
+            sourced_by_id=record.sourced_by_id,
+            partner_id=record.partner_id,
+        )
+        for record, role in zip(records, direct, strict=True)
+    ]
+
+
 async def require_lead(context: Context, lead_id: str, action: Action, field: list[str] | None = None) -> tuple[Lead, MemberRole]:
     """The lead for an action, locked for update where the database can: NOT_FOUND when the
     viewer cannot see it, FORBIDDEN when their role does not allow the action. Call inside a

@@ -2,7 +2,7 @@
 to leads and opportunities."""
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -86,6 +86,26 @@ async def solutions_of(context: Context, record: Record) -> list[Solution]:
 async def partner_programs_of(context: Context, record: Record) -> list[PartnerProgram]:
     factory = lead_partner_programs_loader if isinstance(record, Lead) else opportunity_partner_programs_loader
     return await context.loaders.get(factory).load(record.pk)
+
+
+def _links_of_many(
+    lead_factory: Callable[[User], DataLoader[int, list[Entry]]],
+    opportunity_factory: Callable[[User], DataLoader[int, list[Entry]]],
+) -> Callable[[Context, list[Record]], Awaitable[list[list[Entry]]]]:
+    """The entries of one catalog linked to many records of one kind, in one batch."""
+
+    async def links_of_many(context: Context, records: list[Record]) -> list[list[Entry]]:
+        if not records:
+            return []
+        factory = lead_factory if isinstance(records[0], Lead) else opportunity_factory
+        return await context.loaders.get(factory).load_many([record.pk for record in records])
+
+    return links_of_many
+
+
+sales_plans_of_many = _links_of_many(lead_sales_plans_loader, opportunity_sales_plans_loader)
+solutions_of_many = _links_of_many(lead_solutions_loader, opportunity_solutions_loader)
+partner_programs_of_many = _links_of_many(lead_partner_programs_loader, opportunity_partner_programs_loader)
 
 
 def sales_plan_loader(viewer: User) -> DataLoader[int, SalesPlan | None]:

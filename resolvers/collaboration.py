@@ -17,6 +17,7 @@ from resolvers.access import (
     require_lead,
     require_opportunity,
     role_on,
+    roles_on,
 )
 from resolvers.context import Context
 from resolvers.loaders import LoaderFactory, Loaders
@@ -87,7 +88,19 @@ async def viewer_role(context: Context, record: Record) -> MemberRole | None:
 async def permissions_on(context: Context, record: Record) -> Permissions:
     """What the viewer's role allows on the record now. A converted lead takes no more field
     edits (unless the viewer may edit converted leads), member changes or responses."""
-    role = await viewer_role(context, record)
+    return permissions_for(context, record, await viewer_role(context, record))
+
+
+async def permissions_on_many(context: Context, records: list[Record]) -> list[Permissions]:
+    """`permissions_on` for many records of one kind, in one batch."""
+    return [
+        permissions_for(context, record, role)
+        for record, role in zip(records, await roles_on(context, records), strict=True)  # type: ignore[arg-type]
+    ]
+
+
+def permissions_for(context: Context, record: Record, role: MemberRole | None) -> Permissions:
+    """What `role` allows on the record now."""
     if isinstance(record, Opportunity):
         return Permissions(
             update=roles.may(role, Action.UPDATE),

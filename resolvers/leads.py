@@ -15,7 +15,7 @@ from tortoise.queryset import QuerySet
 from models import DomainError, Lead, LeadAcceptance, LeadOpportunity, LeadStatus, Opportunity, User
 from permissions import roles, scopes
 from permissions.roles import Action
-from resolvers.access import role_on
+from resolvers.access import role_on, roles_on
 from resolvers.context import Context, Info
 from resolvers.ids import decode_id
 from resolvers.loaders import grouped_loader, lead_loader, opportunity_loader
@@ -56,6 +56,14 @@ async def estimated_amount(info: Info, lead: Lead) -> Decimal | None:
     return None
 
 
+async def estimated_amounts(context: Context, records: list[Lead]) -> list[Decimal | None]:
+    """`estimated_amount` of many leads in one batch."""
+    return [
+        lead.estimated_amount if roles.may(role, Action.READ_MONEY) else None
+        for lead, role in zip(records, await roles_on(context, records), strict=True)
+    ]
+
+
 def opportunities_list(lead: Lead) -> str:
     """The name cursors of a lead's `opportunities` carry: another lead's are refused."""
     return f"Lead.opportunities:{lead.pk}"
@@ -72,6 +80,32 @@ async def opportunities_of(
     rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
     page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
     return replace(page, rows=[opportunity for _, opportunity in page.rows])  # type: ignore[arg-type,return-value]
+
+
+async def opportunities_of_many(
+    context: Context,
+    records: list[Lead],
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> list[Page[Opportunity]]:
+    """`opportunities_of` for many leads: their links and their opportunities in one batch each."""
+    arguments = [context.page_args(opportunities_list(lead), first, after, last, before) for lead in records]
+    links_of = await context.loaders.get(opportunity_links_loader).load_many([lead.pk for lead in records])
+    found = await context.loaders.get(opportunity_loader).load_many(
+        [link.opportunity_id for links in links_of for link in links]
+    )
+    pages: list[Page[Opportunity]] = []
+    position = 0
+    for args, links in zip(arguments, links_of, strict=True):
+        opportunities = found[position : position + len(links)]
+        position += len(links)
+        rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
+        page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
+        pages.append(replace(page, rows=[opportunity for _, opportunity in page.rows]))  # type: ignore[arg-type]
+    return pages
 
 
 async def opportunity_edge_cursor(context: Context, lead: Lead, opportunity: Opportunity) -> str | None:

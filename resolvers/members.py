@@ -45,7 +45,7 @@ def _entries(
     key: RecordKey,
     users_by_id: dict[int, User],
     policy_users: dict[int, list[User]],
-    policy_roles: dict[int, list[MemberRole]],
+    policy_role_of: dict[int, MemberRole | None],
 ) -> list[MemberEntry]:
     """How each user holds a role on the record: their direct membership with its own role, and
     separately the highest role the access policies that apply give them."""
@@ -58,7 +58,7 @@ def _entries(
             entries.append(MemberEntry(user=user, role=role, source=MembershipSource.DIRECT))
     for company_id in involved:
         for user in policy_users.get(company_id, []):  # type: ignore[arg-type]
-            role = roles.policy_role(user.is_admin, policy_roles.get(user.company_id, []))
+            role = policy_role_of[user.pk]
             if role is not None:
                 entries.append(MemberEntry(user=user, role=role, source=MembershipSource.ACCESS_POLICY))
     entries.sort(
@@ -97,7 +97,12 @@ def _members_loader(
             for user in users:
                 if user.is_admin or user.company_id in policy_roles:
                     policy_users[user.company_id].append(user)
-            return [_entries(direct[key[0]], key, users_by_id, policy_users, policy_roles) for key in keys]
+            policy_role_of = {
+                user.pk: roles.policy_role(user.is_admin, policy_roles.get(user.company_id, []))
+                for company_users in policy_users.values()
+                for user in company_users
+            }
+            return [_entries(direct[key[0]], key, users_by_id, policy_users, policy_role_of) for key in keys]
 
         return DataLoader(load_fn=load)
 
@@ -111,6 +116,16 @@ opportunity_members_loader = _members_loader(OpportunityMember, "opportunity_id"
 async def members_of(context: Context, record: Record) -> list[MemberEntry]:
     factory = lead_members_loader if isinstance(record, Lead) else opportunity_members_loader
     return await context.loaders.get(factory).load((record.pk, record.sourced_by_id, record.partner_id))
+
+
+async def members_of_many(context: Context, records: Sequence[Record]) -> list[list[MemberEntry]]:
+    """`members_of` for many records of one kind, in one batch."""
+    if not records:
+        return []
+    factory = lead_members_loader if isinstance(records[0], Lead) else opportunity_members_loader
+    return await context.loaders.get(factory).load_many(
+        [(record.pk, record.sourced_by_id, record.partner_id) for record in records]
+    )
 
 
 async def _visible_user(context: Context, user_id: str) -> User:

@@ -21,7 +21,7 @@ from models import opportunity_workflow as workflow
 from models.validation import MAX_AMOUNT
 from permissions import roles, scopes
 from permissions.roles import Action
-from resolvers.access import require_opportunity
+from resolvers.access import require_opportunity, roles_on
 from resolvers.collaboration import viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
@@ -86,6 +86,21 @@ async def stage_of(context: Context, opportunity: Opportunity) -> OpportunitySta
     stage = await context.loaders.get(stage_loader).load(opportunity.stage_id)
     assert stage is not None, "every stage is visible"
     return stage
+
+
+async def stages_of(context: Context, records: list[Opportunity]) -> list[OpportunityStage]:
+    """`stage_of` for many opportunities in one batch."""
+    stages = await context.loaders.get(stage_loader).load_many([opportunity.stage_id for opportunity in records])
+    assert all(stage is not None for stage in stages), "every stage is visible"
+    return stages  # type: ignore[return-value]
+
+
+async def amounts(context: Context, records: list[Opportunity]) -> list[Decimal | None]:
+    """`amount` of many opportunities in one batch."""
+    return [
+        opportunity.amount if roles.may(role, Action.READ_MONEY) else None
+        for opportunity, role in zip(records, await roles_on(context, records), strict=True)
+    ]
 
 
 async def probability(context: Context, opportunity: Opportunity) -> int:

@@ -33,6 +33,14 @@ async def sections_of(context: Context, record: Record) -> list[Section]:
     return await context.loaders.get(factory).load(record.pk)  # type: ignore[return-value]
 
 
+async def sections_of_many(context: Context, records: list[Record]) -> list[list[Section]]:
+    """`sections_of` for many records of one kind, in one batch."""
+    if not records:
+        return []
+    factory = lead_sections_loader if isinstance(records[0], Lead) else opportunity_sections_loader
+    return await context.loaders.get(factory).load_many([record.pk for record in records])  # type: ignore[return-value]
+
+
 def crm_account_for(context: Context, section: Section) -> str | None:
     """A section's CRM account is private to its company."""
     return section.crm_account if section.company_id == context.viewer.company_id else None

@@ -10,7 +10,8 @@ from resolvers import activities as activity_resolvers
 from resolvers import catalog as catalog_resolvers
 from resolvers import members as member_resolvers
 from resolvers import sections as section_resolvers
-from resolvers.collaboration import permissions_on, viewer_role
+from resolvers.access import roles_on
+from resolvers.collaboration import permissions_on, permissions_on_many, viewer_role
 from resolvers.context import Info
 from resolvers.loaders import load_now
 from schema.activity import Activity, ActivityMutation
@@ -21,6 +22,7 @@ from schema.enums import MemberRole
 from schema.errors import USER_ERRORS, UserError
 from schema.membership import Member, MembershipMutation, MembershipQuery
 from schema.mutation_results import MutationInput, given, on_record
+from schema.planner import batched
 from schema.errors import user_errors
 
 if TYPE_CHECKING:
@@ -67,24 +69,33 @@ class RecordCollaboration:
 
     @strawberry.field(
         description="How each person holds a role on the record: an entry for a direct membership (DIRECT) and "
-        "another for a role through access policies (ACCESS_POLICY); highest role first, then by name."
+        "another for a role through access policies (ACCESS_POLICY); highest role first, then by name.",
+        metadata=batched(member_resolvers.members_of_many),
     )
     async def members(self, info: Info) -> list[Member]:
         return await member_resolvers.members_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field(description="What each member company records about the record.")
+    @strawberry.field(
+        description="What each member company records about the record.", metadata=batched(section_resolvers.sections_of_many)
+    )
     async def company_sections(self, info: Info) -> list[CompanySection]:
         return await section_resolvers.sections_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field(description="The sales plans linked to the record, by name.")
+    @strawberry.field(
+        description="The sales plans linked to the record, by name.", metadata=batched(catalog_resolvers.sales_plans_of_many)
+    )
     async def sales_plans(self, info: Info) -> list[SalesPlan]:
         return await catalog_resolvers.sales_plans_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field(description="The solutions linked to the record, by name.")
+    @strawberry.field(
+        description="The solutions linked to the record, by name.", metadata=batched(catalog_resolvers.solutions_of_many)
+    )
     async def solutions(self, info: Info) -> list[Solution]:
         return await catalog_resolvers.solutions_of(info.context, self)  # type: ignore[arg-type,return-value]
 
-    @strawberry.field(description="The partner programs linked to the record, by name.")
+    @strawberry.field(
+        description="The partner programs linked to the record, by name.", metadata=batched(catalog_resolvers.partner_programs_of_many)
+    )
     async def partner_programs(self, info: Info) -> list[PartnerProgram]:
         return await catalog_resolvers.partner_programs_of(info.context, self)  # type: ignore[arg-type,return-value]
 
@@ -95,11 +106,17 @@ class RecordCollaboration:
         page = await activity_resolvers.activities_of(info.context, self, first, after, last, before)  # type: ignore[arg-type]
         return Connection.from_page(page)
 
-    @strawberry.field(description="The viewer's effective role: the highest of their direct membership and the policies that apply.")
+    @strawberry.field(
+        description="The viewer's effective role: the highest of their direct membership and the policies that apply.",
+        metadata=batched(roles_on),
+    )
     async def viewer_role(self, info: Info) -> MemberRole | None:  # type: ignore[valid-type]
         return await viewer_role(info.context, self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="What the viewer may do with the record now, from their role and its state.")
+    @strawberry.field(
+        description="What the viewer may do with the record now, from their role and its state.",
+        metadata=batched(permissions_on_many),
+    )
     async def viewer_can(self, info: Info) -> RecordPermissions:
         return await permissions_on(info.context, self)  # type: ignore[arg-type,return-value]
 

@@ -48,6 +48,8 @@ class CachedDocument:
     size: int
     validated: set[tuple[Any, ...]] = field(default_factory=set)
     """The (schema, rules) it passed validation with."""
+    plans: dict[Any, Any] = field(default_factory=dict)
+    """What schema.planner compiled from it."""
 
 
 Key = tuple[str, tuple[tuple[str, Any], ...]]
@@ -121,6 +123,13 @@ class DocumentCache:
             else:
                 entry.validated.add((schema, rules))
         return errors
+
+    def plans_of(self, query: str, parse_options: dict[str, Any], document: DocumentNode) -> dict[Any, Any]:
+        """Where the planner keeps the plans of a kept document; a dict of its own for one not kept."""
+        entry = self.entries.get(key_of(query, parse_options))
+        if entry is None or entry.document is not document:
+            return {}
+        return entry.plans
 
 
 documents = DocumentCache()

@@ -12,7 +12,7 @@ import models
 from models.lead_workflow import EDITABLE_FIELDS
 from models.lead_workflow import LeadDecision as LeadDecisionValue
 from resolvers import lead_mutations, leads
-from resolvers.context import Info
+from resolvers.context import Context, Info
 from resolvers.loaders import load_now, record_account_loader, record_contact_loader, record_user_loader
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
@@ -21,6 +21,7 @@ from schema.conversion import RecordConversion
 from schema.enums import LeadAcceptance, LeadStatus, OrderDirection, describe_values
 from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput, given_fields
+from schema.planner import batched
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -47,6 +48,12 @@ LeadOrderField = describe_values(
         "CUSTOMER_NAME": "The customer name, ignoring case; leads without one sort before A.",
     },
 )
+
+
+async def opportunities_of_many(
+    context: Context, records: list[models.Lead], **arguments: Any
+) -> list[Connection["Opportunity"]]:
+    return [Connection.from_page(page) for page in await leads.opportunities_of_many(context, records, **arguments)]
 
 
 @strawberry.type(
@@ -106,7 +113,8 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
 
     @strawberry.field(
         description="The expected value of the deal in `currency`, with at most two decimal places; null when not set, "
-        "and always null for a viewer whose role is PARTICIPANT."
+        "and always null for a viewer whose role is PARTICIPANT.",
+        metadata=batched(leads.estimated_amounts),
     )
     async def estimated_amount(self, info: Info) -> Decimal | None:
         return await leads.estimated_amount(info, self)  # type: ignore[arg-type]
@@ -160,7 +168,8 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
 
     @strawberry.field(
         description="The opportunities the lead was converted to or linked to that the viewer can see, newest link "
-        "first."
+        "first.",
+        metadata=batched(opportunities_of_many),
     )
     async def opportunities(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None

@@ -21,6 +21,7 @@ from schema.conversion import RecordConversion
 from schema.enums import ForecastCategory, OrderDirection, describe_values
 from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput, given_fields
+from schema.planner import batched
 from schema.template import OpportunityTemplate
 from schema.user import User
 
@@ -101,12 +102,13 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
 
     @strawberry.field(
         description="The deal's value in `currency`, with at most two decimal places; null when not set, and always "
-        "null for a viewer whose role is PARTICIPANT."
+        "null for a viewer whose role is PARTICIPANT.",
+        metadata=batched(opportunities.amounts),
     )
     async def amount(self, info: Info) -> Decimal | None:
         return await opportunities.amount(info.context, self)  # type: ignore[arg-type]
 
-    @strawberry.field(description="Where the deal is in the sales process.")
+    @strawberry.field(description="Where the deal is in the sales process.", metadata=batched(opportunities.stages_of))
     async def stage(self, info: Info) -> OpportunityStage:
         return await opportunities.stage_of(info.context, self)  # type: ignore[arg-type,return-value]
 

@@ -9,7 +9,6 @@ from schema.company import Company
 from schema.conversion import ConversionMutation
 from schema.documents import CachedDocuments
 from schema.errors import ErrorCodes, MaskInternalErrors, check_one_of_inputs_in_graphql_core
-from schema.execution import ExecutionContext, resolve_node_ids_directly
 from schema.input_text import RefuseNulCharacters
 from schema.lead import LeadMutation, LeadQuery
 from schema.lead_import import LeadImportMutation
@@ -17,6 +16,7 @@ from schema.limits import QueryLimiter
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
 from schema.pipeline import PipelineQuery
+from schema.planner import PlannedReads
 from schema.scalars import SCALAR_OVERRIDES
 from schema.subscription import Subscription
 from schema.template import TemplateMutation, TemplateQuery
@@ -61,14 +61,13 @@ schema = Schema(
     types=[Company, User],
     scalar_overrides=SCALAR_OVERRIDES,
     config=StrawberryConfig(),
-    execution_context_class=ExecutionContext,
     extensions=[
         ErrorCodes,
         QueryLimiter,
         CachedDocuments,
         RefuseNulCharacters,
         MaskInternalErrors,
+        PlannedReads,
     ],
 )
-resolve_node_ids_directly(schema)
 check_one_of_inputs_in_graphql_core(schema)

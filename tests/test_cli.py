@@ -178,6 +178,14 @@ def test_unknown_environment_is_refused(database_url):
     )
 
 
+def test_an_unknown_planned_reads_switch_is_refused(database_url):
+    result = run_cli("migrate", env=cli_env(database_url, LEADBRIDGE_PLANNED_READS="sometimes"))
+
+    assert assert_one_line_error(result) == (
+        "leadbridge: error: LEADBRIDGE_PLANNED_READS must be on or off, not 'sometimes'"
+    )
+
+
 def test_development_key_is_generated_once_beside_the_database_and_survives_a_restart(tmp_path):
     database_url = f"sqlite://{tmp_path}/dev.db"
     env = cli_env(database_url)

@@ -1,0 +1,463 @@
+"""The planned read path: queries over object types, run without graphql-core's per-field work.
+
+A validated query is compiled into a plan, once per document, operation and values of the
+variables its `@include` / `@skip` read, and kept with the parsed document: for each object type
+it reaches, its fields in response order, each with the function that resolves it, the function
+that serialises its leaves (chosen from its type when the plan is made) and the plan of its
+objects. The plan runs breadth-first: at each level every field of every object is resolved at
+once, so that the request's DataLoaders read each field of a level in one batch, through the
+same visibility scopes as the generic executor, and the objects of the next level are completed
+together. The resolvers are the schema's own, given the same context, so both paths compute the
+same values; the response is built from plain dicts, as graphql-core builds it.
+
+What the planner does not cover (mutations, subscriptions, introspection, interfaces and unions,
+fields with field extensions) runs on the generic executor, unchanged; so does a request whose
+planned run meets any error (a refused argument, a null where the schema promises a value), so
+that errors, their paths and the data beside them are graphql-core's own. A response says
+nothing about which path ran.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from decimal import Decimal
+from functools import lru_cache, partial
+from types import CoroutineType
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLSchema,
+    GraphQLString,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    get_operation_ast,
+    is_enum_type,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from graphql.language import Visitor, visit
+from strawberry import relay
+from strawberry.extensions import SchemaExtension
+from strawberry.relay import to_base64
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
+from tortoise.models import Model
+
+from resolvers.context import Work
+from resolvers.loaders import Loaders
+from schema.documents import documents
+
+_PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, dict, Decimal, datetime, date})
+_DIRECTIVES_WITH_VARIABLES = frozenset({"include", "skip"})
+
+
+BATCH = "leadbridge.planner.batch"
+
+
+def batched(resolve_many: Callable[..., Awaitable[list[Any]]]) -> dict[str, Any]:
+    """The `metadata` of a field the planned path resolves for a whole level at once:
+    `resolve_many(context, records, **arguments)` answers, in order, what the field's resolver
+    answers for each record."""
+    return {BATCH: resolve_many}
+
+
+class Uncovered(Exception):
+    """The operation has a shape the planner does not run: the generic executor runs it."""
+
+
+class Fallback(Exception):
+    """The planned run met an error: the generic executor answers the request, errors included."""
+
+
+@dataclass(frozen=True)
+class PlannedInfo:
+    """What the schema's resolvers read of `info` (only its context), on the planned path."""
+
+    context: Any
+
+
+Resolve = Callable[[Any, PlannedInfo, dict[str, Any]], Any]
+
+
+@dataclass
+class Output:
+    """How a field's value completes: a leaf serialised, an object planned, a list of either."""
+
+    non_null: bool = False
+    item: "Output | None" = None
+    leaf: Callable[[Any], Any] | None = None
+    object: "ObjectPlan | None" = None
+
+
+@dataclass
+class FieldPlan:
+    key: str
+    resolve: Resolve
+    output: Output
+    arguments: Callable[[VariableValues], dict[str, Any]] | None = None
+    """The resolver's keyword arguments for the request's variables; None when it takes none."""
+    batch: Callable[..., Awaitable[list[Any]]] | None = None
+    """The field's `batched` resolver, which answers for all the objects of a level at once."""
+
+
+@dataclass
+class ObjectPlan:
+    type_name: str
+    fields: list[FieldPlan] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    root: ObjectPlan
+
+
+class Planner:
+    """Compiles the operations of one Strawberry schema."""
+
+    def __init__(self, strawberry_schema: Any) -> None:
+        self.strawberry_schema = strawberry_schema
+        self.schema: GraphQLSchema = strawberry_schema._schema
+        config = strawberry_schema.config
+        self.convert = lambda raw, arguments: convert_arguments(
+            raw, arguments, scalar_registry=strawberry_schema.schema_converter.scalar_registry, config=config
+        )
+
+    def compile(
+        self, document: DocumentNode, operation: OperationDefinitionNode, variables: VariableValues
+    ) -> Plan:
+        fragments = {}
+        for definition in document.definitions:
+            if isinstance(definition, FragmentDefinitionNode):
+                if definition.variable_definitions:
+                    raise Uncovered("fragment variables")
+                fragments[definition.name.value] = FragmentDetails(definition)
+        root_type = self.schema.query_type
+        assert root_type is not None
+        collected = collect_fields(self.schema, fragments, variables, root_type, operation)
+        if collected.new_defer_usages or collected.forbidden_directive_instances:
+            raise Uncovered("@defer")
+        compiler = _Compiler(self, fragments, variables, operation)
+        return Plan(compiler.object_plan(root_type, collected.grouped_field_set))
+
+
+@dataclass
+class _Compiler:
+    planner: Planner
+    fragments: dict[str, FragmentDetails]
+    variables: VariableValues
+    operation: OperationDefinitionNode
+
+    def object_plan(self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]) -> ObjectPlan:
+        plan = ObjectPlan(type_.name)
+        for key, details in grouped.items():
+            if any(detail.defer_usage is not None or detail.fragment_variable_values is not None for detail in details):
+                raise Uncovered("@defer or fragment variables")
+            node = details[0].node
+            name = node.name.value
+            if name == "__typename":
+                plan.fields.append(FieldPlan(key, _typename_resolver(type_.name), Output(non_null=True)))
+                continue
+            if name.startswith("__"):
+                raise Uncovered("introspection")
+            definition = type_.fields.get(name)
+            strawberry_field = self.planner.strawberry_schema.get_field_for_type(name, type_.name)
+            if definition is None or strawberry_field is None:
+                raise Uncovered(f"{type_.name}.{name}")
+            if strawberry_field.extensions or strawberry_field.permission_classes:
+                raise Uncovered(f"{type_.name}.{name} has field extensions")
+            plan.fields.append(
+                FieldPlan(
+                    key,
+                    self.resolver(type_, name, strawberry_field),
+                    self.output(definition.type, details),
+                    self.arguments(definition, node, strawberry_field),
+                    strawberry_field.metadata.get(BATCH),
+                )
+            )
+        return plan
+
+    def output(self, type_: GraphQLOutputType, details: list[FieldDetails]) -> Output:
+        if is_non_null_type(type_):
+            return replace(self.output(type_.of_type, details), non_null=True)  # type: ignore[attr-defined]
+        if is_list_type(type_):
+            return Output(item=self.output(type_.of_type, details))  # type: ignore[attr-defined]
+        if is_leaf_type(type_):
+            return Output(leaf=_leaf_serializer(type_))
+        if is_object_type(type_):
+            assert isinstance(type_, GraphQLObjectType)
+            collected = collect_subfields(self.planner.schema, self.fragments, self.variables, self.operation, type_, details)
+            if collected.new_defer_usages or collected.forbidden_directive_instances:
+                raise Uncovered("@defer")
+            return Output(object=self.object_plan(type_, collected.grouped_field_set))
+        raise Uncovered(f"abstract type {type_}")
+
+    def arguments(
+        self, definition: GraphQLField, node: Any, strawberry_field: StrawberryField
+    ) -> Callable[[VariableValues], dict[str, Any]] | None:
+        if not definition.args:
+            return None
+        convert = self.planner.convert
+        arguments = strawberry_field.arguments
+
+        def of(variables: VariableValues) -> dict[str, Any]:
+            return convert(get_argument_values(definition, node, variables), arguments)
+
+        return of
+
+    def resolver(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Resolve:
+        definition = self.planner.strawberry_schema.get_type_by_name(type_.name)
+        assert isinstance(definition, StrawberryObjectDefinition)
+        origin = definition.origin
+        if name == "id" and isinstance(origin, type) and issubclass(origin, relay.Node):
+            if origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__:  # type: ignore[attr-defined]
+                raise Uncovered(f"{type_.name} resolves its own ids")
+            return _global_id_resolver(type_.name, origin.resolve_id_attr())
+        resolver = strawberry_field.base_resolver
+        if resolver is None:
+            default = strawberry_field.default_resolver
+            python_name = strawberry_field.python_name
+
+            def attribute(source: Any, info: PlannedInfo, kwargs: dict[str, Any]) -> Any:
+                return default(source, python_name)
+
+            return attribute
+        if resolver.root_parameter is not None or resolver.parent_parameter is not None:
+            raise Uncovered(f"{type_.name}.{name} takes its root as an argument")
+        function = resolver.wrapped_func
+        takes_self = resolver.self_parameter is not None
+        info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+
+        def call(source: Any, info: PlannedInfo, kwargs: dict[str, Any]) -> Any:
+            if info_name is not None:
+                kwargs = {**kwargs, info_name: info}
+            return function(source, **kwargs) if takes_self else function(**kwargs)
+
+        return call
+
+
+def _typename_resolver(type_name: str) -> Resolve:
+    return lambda source, info, kwargs: type_name
+
+
+def _global_id_resolver(type_name: str, id_attr: str) -> Resolve:
+    """A Node's `id` as relay's own resolver makes it: `to_base64(type, id)`, remembered for the
+    ids a page names again and again (its companies, users and stages)."""
+    encode = lru_cache(maxsize=4096)(partial(to_base64, type_name))
+    return lambda source, info, kwargs: encode(getattr(source, id_attr))
+
+
+_INT_RANGE = range(-(2**31), 2**31)
+
+
+def _leaf_serializer(type_: Any) -> Callable[[Any], Any]:
+    """The leaf's `coerce_output_value`, with the answers it gives for plain values taken at once:
+    a string as an ID or String is itself, an int in range as an Int is itself, a bool as a
+    Boolean is itself, and an enum's answer for a value, being a function of the value, is kept."""
+    coerce = type_.coerce_output_value
+
+    def serialize(value: Any) -> Any:
+        result = coerce(value)
+        if result is None:
+            raise Fallback(f"{type_} serialised {value!r} to null")
+        return result
+
+    if type_ is GraphQLString or type_ is GraphQLID:
+        return lambda value: value if type(value) is str else serialize(value)
+    if type_ is GraphQLInt:
+        return lambda value: value if type(value) is int and value in _INT_RANGE else serialize(value)
+    if type_ is GraphQLBoolean:
+        return lambda value: value if type(value) is bool else serialize(value)
+    if is_enum_type(type_):
+        known: dict[tuple[type, Any], Any] = {}
+
+        def enum_value(value: Any) -> Any:
+            key = (type(value), value)
+            try:
+                return known[key]
+            except KeyError:
+                result = known[key] = serialize(value)
+                return result
+            except TypeError:
+                return serialize(value)
+
+        return enum_value
+    return serialize
+
+
+def is_awaitable(value: Any) -> bool:
+    """Records are values (a Tortoise model defines `__await__`, which returns itself)."""
+    if type(value) in _PLAIN_VALUES or isinstance(value, Model):
+        return False
+    return isinstance(value, (CoroutineType, asyncio.Future))
+
+
+async def run(plan: Plan, context: Any, variables: VariableValues) -> dict[str, Any]:
+    """The `data` of the response: the plan run over the root (None, as Strawberry's root value)."""
+    data: dict[str, Any] = {}
+    await _run_level(plan.root, [None], [data], PlannedInfo(context), variables)
+    return data
+
+
+async def _run_level(
+    plan: ObjectPlan, sources: list[Any], outs: list[dict[str, Any]], info: PlannedInfo, variables: VariableValues
+) -> None:
+    """Resolves every field of every object of one level, then completes them, then the next level."""
+    resolved: list[Any] = []
+    pending: list[tuple[list[Any], int, Any]] = []
+    for field_plan in plan.fields:
+        kwargs = field_plan.arguments(variables) if field_plan.arguments is not None else {}
+        if field_plan.batch is not None:
+            holder = [field_plan.batch(info.context, sources, **kwargs)]
+            pending.append((holder, 0, holder[0]))
+            resolved.append(holder)
+            continue
+        resolve = field_plan.resolve
+        values = [resolve(source, info, kwargs) for source in sources]
+        for index, value in enumerate(values):
+            if is_awaitable(value):
+                pending.append((values, index, value))
+        resolved.append(values)
+    if pending:
+        results = await asyncio.gather(*(asyncio.ensure_future(awaitable) for _, _, awaitable in pending))
+        for (values, index, _), result in zip(pending, results, strict=True):
+            values[index] = result
+    resolved = [
+        values[0] if field_plan.batch is not None else values for field_plan, values in zip(plan.fields, resolved, strict=True)
+    ]
+    levels: list[tuple[ObjectPlan, list[Any], list[dict[str, Any]]]] = []
+    for field_plan, values in zip(plan.fields, resolved, strict=True):
+        key = field_plan.key
+        output = field_plan.output
+        children: dict[int, tuple[ObjectPlan, list[Any], list[dict[str, Any]]]] = {}
+        for out, value in zip(outs, values, strict=True):
+            out[key] = _complete(output, value, children)
+        levels.extend(children.values())
+    if levels:
+        await asyncio.gather(*(_run_level(child, child_sources, child_outs, info, variables) for child, child_sources, child_outs in levels))
+
+
+def _complete(output: Output, value: Any, children: dict[int, tuple[ObjectPlan, list[Any], list[dict[str, Any]]]]) -> Any:
+    if value is None:
+        if output.non_null:
+            raise Fallback("null where the schema promises a value")
+        return None
+    if output.leaf is not None:
+        return output.leaf(value)
+    if output.object is not None:
+        out: dict[str, Any] = {}
+        entry = children.get(id(output.object))
+        if entry is None:
+            entry = children[id(output.object)] = (output.object, [], [])
+        entry[1].append(value)
+        entry[2].append(out)
+        return out
+    assert output.item is not None
+    if isinstance(value, (str, bytes, dict)):
+        raise Fallback("a list field returned a scalar")
+    return [_complete(output.item, item, children) for item in value]
+
+
+class _DirectiveVariables(Visitor):
+    """The variables an `@include` or `@skip` of the document reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+        if node.name.value in _DIRECTIVES_WITH_VARIABLES:
+            for argument in node.arguments:
+                if isinstance(argument.value, VariableNode):
+                    self.names.add(argument.value.name.value)
+
+
+def directive_variables(document: DocumentNode) -> tuple[str, ...]:
+    visitor = _DirectiveVariables()
+    visit(document, visitor)
+    return tuple(sorted(visitor.names))
+
+
+class PlannedReads(SchemaExtension):
+    """Runs a query on its plan when the planner covers it and the context allows it
+    (`planned_reads`); the generic executor runs everything else. Last of the schema's
+    extensions, so that the others' checks and refusals come first."""
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        context = self.execution_context
+        if context.result is None and getattr(context.context, "planned_reads", False):
+            result = await self.planned(context)
+            if result is not None:
+                context.result = result
+        yield
+
+    async def planned(self, execution_context: Any) -> GraphQLExecutionResult | None:
+        document = execution_context.graphql_document
+        if document is None or execution_context.pre_execution_errors:
+            return None
+        operation = get_operation_ast(document, execution_context.operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return None
+        planner = planner_for(execution_context.schema)
+        variables = get_variable_values(planner.schema, operation.variable_definitions or (), execution_context.variables or {})
+        if isinstance(variables, list):
+            return None
+        plan = plan_of(planner, execution_context, document, operation, variables)
+        if plan is None:
+            return None
+        request_context = execution_context.context
+        try:
+            data = await run(plan, request_context, variables)
+        except Exception:
+            request_context.loaders = Loaders(request_context.viewer)
+            request_context.work = Work()
+            return None
+        return GraphQLExecutionResult(data=data, errors=None)
+
+
+_planners: dict[int, Planner] = {}
+
+
+def planner_for(strawberry_schema: Any) -> Planner:
+    planner = _planners.get(id(strawberry_schema))
+    if planner is None or planner.strawberry_schema is not strawberry_schema:
+        planner = _planners[id(strawberry_schema)] = Planner(strawberry_schema)
+    return planner
+
+
+_UNCOVERED = object()
+
+
+def plan_of(
+    planner: Planner, execution_context: Any, document: DocumentNode, operation: OperationDefinitionNode, variables: VariableValues
+) -> Plan | None:
+    """The operation's plan, kept with the parsed document; None when the planner does not cover it."""
+    plans = documents.plans_of(execution_context.query, dict(execution_context.parse_options), document)
+    names = plans.get("directive variables")
+    if names is None:
+        names = plans["directive variables"] = directive_variables(document)
+    key = (id(planner), operation.name.value if operation.name else None, tuple(repr(variables.coerced.get(name)) for name in names))
+    plan = plans.get(key)
+    if plan is None:
+        try:
+            plan = planner.compile(document, operation, variables)
+        except Uncovered:
+            plan = _UNCOVERED
+        plans[key] = plan
+    return None if plan is _UNCOVERED else plan  # type: ignore[return-value]
