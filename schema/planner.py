@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache, partial
+from operator import attrgetter
 from types import CoroutineType
 from typing import Any
 
@@ -115,6 +116,8 @@ class FieldPlan:
     """The resolver's keyword arguments for the request's variables; None when it takes none."""
     batch: Callable[..., Awaitable[list[Any]]] | None = None
     """The field's `batched` resolver, which answers for all the objects of a level at once."""
+    read: Callable[[Any], Any] | None = None
+    """For a leaf read straight from its object (a column, a Node's id): the value of an object."""
 
 
 @dataclass
@@ -182,13 +185,15 @@ class _Compiler:
                 raise Uncovered(f"{type_.name}.{name}")
             if strawberry_field.extensions or strawberry_field.permission_classes:
                 raise Uncovered(f"{type_.name}.{name} has field extensions")
+            output = self.output(definition.type, details)
             plan.fields.append(
                 FieldPlan(
                     key,
                     self.resolver(type_, name, strawberry_field),
-                    self.output(definition.type, details),
+                    output,
                     self.arguments(definition, node, strawberry_field),
                     strawberry_field.metadata.get(BATCH),
+                    self.read(type_, name, strawberry_field) if output.leaf is not None else None,
                 )
             )
         return plan
@@ -221,11 +226,26 @@ class _Compiler:
 
         return of
 
-    def resolver(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Resolve:
+    def read(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Callable[[Any], Any] | None:
+        """How to read a leaf that needs no resolver: a Node's id, or an attribute when the schema
+        reads attributes with `getattr`."""
+        origin = self._origin(type_)
+        if name == "id" and issubclass(origin, relay.Node):
+            encode = _global_id_encoder(type_.name)
+            id_of = attrgetter(origin.resolve_id_attr())
+            return lambda source: encode(id_of(source))
+        if strawberry_field.base_resolver is None and strawberry_field.default_resolver is getattr:
+            return attrgetter(strawberry_field.python_name)
+        return None
+
+    def _origin(self, type_: GraphQLObjectType) -> type:
         definition = self.planner.strawberry_schema.get_type_by_name(type_.name)
         assert isinstance(definition, StrawberryObjectDefinition)
-        origin = definition.origin
-        if name == "id" and isinstance(origin, type) and issubclass(origin, relay.Node):
+        return definition.origin
+
+    def resolver(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Resolve:
+        origin = self._origin(type_)
+        if name == "id" and issubclass(origin, relay.Node):
             if origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__:  # type: ignore[attr-defined]
                 raise Uncovered(f"{type_.name} resolves its own ids")
             return _global_id_resolver(type_.name, origin.resolve_id_attr())
@@ -256,10 +276,14 @@ def _typename_resolver(type_name: str) -> Resolve:
     return lambda source, info, kwargs: type_name
 
 
+def _global_id_encoder(type_name: str) -> Callable[[Any], str]:
+    """A Node's global ID as relay's own resolver makes it, `to_base64(type, id)`, remembered for
+    the ids a page names again and again (its companies, users and stages)."""
+    return lru_cache(maxsize=4096)(partial(to_base64, type_name))
+
+
 def _global_id_resolver(type_name: str, id_attr: str) -> Resolve:
-    """A Node's `id` as relay's own resolver makes it: `to_base64(type, id)`, remembered for the
-    ids a page names again and again (its companies, users and stages)."""
-    encode = lru_cache(maxsize=4096)(partial(to_base64, type_name))
+    encode = _global_id_encoder(type_name)
     return lambda source, info, kwargs: encode(getattr(source, id_attr))
 
 
@@ -322,6 +346,9 @@ async def _run_level(
     resolved: list[Any] = []
     pending: list[tuple[list[Any], int, Any]] = []
     for field_plan in plan.fields:
+        if field_plan.read is not None:
+            resolved.append(None)
+            continue
         kwargs = field_plan.arguments(variables) if field_plan.arguments is not None else {}
         if field_plan.batch is not None:
             holder = [field_plan.batch(info.context, sources, **kwargs)]
@@ -345,12 +372,81 @@ async def _run_level(
     for field_plan, values in zip(plan.fields, resolved, strict=True):
         key = field_plan.key
         output = field_plan.output
+        read = field_plan.read
+        if read is not None:
+            leaf = output.leaf
+            assert leaf is not None
+            for source, out in zip(sources, outs, strict=True):
+                value = read(source)
+                if value is None:
+                    if output.non_null:
+                        raise Fallback("null where the schema promises a value")
+                    out[key] = None
+                else:
+                    out[key] = leaf(value)
+            continue
+        if output.object is not None:
+            levels.append(_objects(key, output, outs, values))
+            continue
+        if output.item is not None and output.item.object is not None:
+            levels.append(_object_lists(key, output, outs, values))
+            continue
         children: dict[int, tuple[ObjectPlan, list[Any], list[dict[str, Any]]]] = {}
         for out, value in zip(outs, values, strict=True):
             out[key] = _complete(output, value, children)
         levels.extend(children.values())
     if levels:
         await asyncio.gather(*(_run_level(child, child_sources, child_outs, info, variables) for child, child_sources, child_outs in levels))
+
+
+Level = tuple[ObjectPlan, list[Any], list[dict[str, Any]]]
+
+
+def _objects(key: str, output: Output, outs: list[dict[str, Any]], values: list[Any]) -> Level:
+    """Completes an object field of every object of a level: the objects of the next level."""
+    assert output.object is not None
+    sources: list[Any] = []
+    children: list[dict[str, Any]] = []
+    for out, value in zip(outs, values, strict=True):
+        if value is None:
+            if output.non_null:
+                raise Fallback("null where the schema promises a value")
+            out[key] = None
+            continue
+        child: dict[str, Any] = {}
+        out[key] = child
+        sources.append(value)
+        children.append(child)
+    return output.object, sources, children
+
+
+def _object_lists(key: str, output: Output, outs: list[dict[str, Any]], values: list[Any]) -> Level:
+    """Completes a list-of-objects field of every object of a level."""
+    item = output.item
+    assert item is not None and item.object is not None
+    sources: list[Any] = []
+    children: list[dict[str, Any]] = []
+    for out, value in zip(outs, values, strict=True):
+        if value is None:
+            if output.non_null:
+                raise Fallback("null where the schema promises a value")
+            out[key] = None
+            continue
+        if isinstance(value, (str, bytes, dict)):
+            raise Fallback("a list field returned a scalar")
+        completed: list[dict[str, Any] | None] = []
+        for entry in value:
+            if entry is None:
+                if item.non_null:
+                    raise Fallback("null where the schema promises a value")
+                completed.append(None)
+                continue
+            child: dict[str, Any] = {}
+            completed.append(child)
+            sources.append(entry)
+            children.append(child)
+        out[key] = completed
+    return item.object, sources, children
 
 
 def _complete(output: Output, value: Any, children: dict[int, tuple[ObjectPlan, list[Any], list[dict[str, Any]]]]) -> Any:
