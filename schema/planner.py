@@ -258,15 +258,18 @@ class _Compiler:
                 return default(source, python_name)
 
             return attribute
-        if resolver.root_parameter is not None or resolver.parent_parameter is not None:
-            raise Uncovered(f"{type_.name}.{name} takes its root as an argument")
         function = resolver.wrapped_func
         takes_self = resolver.self_parameter is not None
         info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+        source_names = [
+            parameter.name for parameter in (resolver.root_parameter, resolver.parent_parameter) if parameter is not None
+        ]
 
         def call(source: Any, info: PlannedInfo, kwargs: dict[str, Any]) -> Any:
-            if info_name is not None:
-                kwargs = {**kwargs, info_name: info}
+            if info_name is not None or source_names:
+                kwargs = {**kwargs, **{name: source for name in source_names}}
+                if info_name is not None:
+                    kwargs[info_name] = info
             return function(source, **kwargs) if takes_self else function(**kwargs)
 
         return call
