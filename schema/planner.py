@@ -365,9 +365,12 @@ async def _run_level(
                 pending.append((values, index, value))
         resolved.append(values)
     if pending:
-        results = await asyncio.gather(*(asyncio.ensure_future(awaitable) for _, _, awaitable in pending))
-        for (values, index, _), result in zip(pending, results, strict=True):
-            values[index] = result
+        unique = {id(awaitable): awaitable for _, _, awaitable in pending}
+        results = dict(
+            zip(unique, await asyncio.gather(*(asyncio.ensure_future(awaitable) for awaitable in unique.values())), strict=True)
+        )
+        for values, index, awaitable in pending:
+            values[index] = results[id(awaitable)]
     resolved = [
         values[0] if field_plan.batch is not None else values for field_plan, values in zip(plan.fields, resolved, strict=True)
     ]
