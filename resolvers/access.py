@@ -2,13 +2,13 @@
 
 from collections.abc import Sequence
 
-from strawberry.dataloader import DataLoader
 
 from models import DomainError, Lead, LeadMember, MemberRole, Opportunity, OpportunityMember, User
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.context import Context
 from resolvers.ids import decode_id
+from resolvers.loaders import DataLoader
 
 
 def direct_lead_role_loader(viewer: User) -> DataLoader[int, MemberRole | None]:

@@ -5,7 +5,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
 from tortoise.functions import Lower
 from tortoise.queryset import QuerySet
@@ -17,6 +16,7 @@ from permissions import scopes
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
+from resolvers.loaders import DataLoader
 from resolvers.opportunities import NestedPageKey, nested_page_loader, pks_or_nothing
 from resolvers.pagination import LoadedPage, Ordering, Page, Position, cursor_of, cut, paginate
 from resolvers.search import search_term

@@ -5,7 +5,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import F, Q, Subquery
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
@@ -18,7 +17,7 @@ from permissions.roles import Action
 from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.loaders import by_id_loader
+from resolvers.loaders import DataLoader, by_id_loader
 from resolvers.pagination import Page, PageArgs, Position, page_of
 
 PageKey = tuple[int, PageArgs]

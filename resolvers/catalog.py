@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -19,7 +18,7 @@ from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
 from resolvers.errors import InputErrors, attempt
 from resolvers.ids import decode_id
-from resolvers.loaders import by_id_loader
+from resolvers.loaders import DataLoader, by_id_loader
 from resolvers.pagination import Ordering, Page, paginate
 
 Entry = TypeVar("Entry", SalesPlan, Solution, PartnerProgram)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from strawberry.dataloader import DataLoader
 
 from models import DomainError, Lead, LeadAcceptance, MemberRole, Opportunity, User
 from permissions import roles
@@ -20,7 +19,7 @@ from resolvers.access import (
     roles_on,
 )
 from resolvers.context import Context
-from resolvers.loaders import LoaderFactory, Loaders
+from resolvers.loaders import DataLoader, LoaderFactory, Loaders
 
 Record = Lead | Opportunity
 T = TypeVar("T")

@@ -7,7 +7,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
 from tortoise.functions import Coalesce, Lower
 from tortoise.queryset import QuerySet
@@ -18,7 +17,7 @@ from permissions.roles import Action
 from resolvers.access import role_on, roles_on
 from resolvers.context import Context, Info
 from resolvers.ids import decode_id
-from resolvers.loaders import grouped_loader, lead_loader, opportunity_loader
+from resolvers.loaders import DataLoader, grouped_loader, lead_loader, opportunity_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Ordering, Page, bad_input, cursor_of, cut, paginate
 from resolvers.search import search_term

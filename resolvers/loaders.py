@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, TypeVar
 
-from strawberry.dataloader import DataLoader
+from strawberry import dataloader
 from tortoise.queryset import QuerySet
 
 from models import Account, Company, Contact, Lead, MemberRole, Opportunity, OpportunityStage, OpportunityTemplate, User
@@ -17,6 +17,20 @@ from permissions import roles, scopes
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+
+
+
+class DataLoader(dataloader.DataLoader[K, T]):
+    """Strawberry's DataLoader, whose futures outlive an awaiter that is cancelled.
+
+    A loader hands every field that asks for a key the same future. When an error nulls part of
+    a response, graphql-core cancels the resolvers still pending under it, and cancelling a task
+    cancels the future it awaits: without the shield, every other field awaiting the same record
+    (the same company, the same user) would be cancelled with it, and the request with them."""
+
+    def load(self, key: K) -> Awaitable[T]:
+        return asyncio.shield(super().load(key))
+
 
 LoaderFactory = Callable[[User], DataLoader[Any, Any]]
 

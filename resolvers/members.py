@@ -5,7 +5,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -28,6 +27,7 @@ from resolvers.collaboration import Record, forget, viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
+from resolvers.loaders import DataLoader
 
 RecordKey = tuple[int, int, int | None]
 """A record as the members loader needs it: primary key, sourcedBy and partner company ids."""

@@ -3,11 +3,11 @@
 from collections.abc import Iterable
 from typing import TypeVar
 
-from strawberry.dataloader import DataLoader
 
 from models import Company, User
 from resolvers.context import Info
 from resolvers.ids import node_pk
+from resolvers.loaders import DataLoader
 
 T = TypeVar("T")
 

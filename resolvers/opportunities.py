@@ -9,7 +9,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, TypeVar
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import Case, Q, When
 from tortoise.functions import Coalesce, Lower
 from tortoise.queryset import QuerySet
@@ -26,7 +25,7 @@ from resolvers.collaboration import viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
-from resolvers.loaders import opportunity_loader, stage_loader
+from resolvers.loaders import DataLoader, opportunity_loader, stage_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import LoadedPage, Ordering, Page, PageArgs, cursor_of, cut, paginate
 from resolvers.search import search_term

@@ -1,6 +1,5 @@
 """Company access policies: listing the viewer's company's and creating one (admins)."""
 
-from strawberry.dataloader import DataLoader
 from tortoise.transactions import in_transaction
 
 from models import AccessPolicy, DomainError, MemberRole, User
@@ -8,7 +7,7 @@ from models.membership_workflow import create_access_policy
 from permissions import scopes
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.loaders import by_id_loader
+from resolvers.loaders import DataLoader, by_id_loader
 from resolvers.pagination import Page, Position, cut
 
 

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from strawberry.dataloader import DataLoader
 from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, LeadCompanySection, OpportunityCompanySection, User
@@ -11,7 +10,7 @@ from permissions.roles import Action
 from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.loaders import grouped_loader
+from resolvers.loaders import DataLoader, grouped_loader
 
 
 def lead_sections_loader(viewer: User) -> DataLoader[int, list[LeadCompanySection]]:

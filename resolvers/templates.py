@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from strawberry.dataloader import DataLoader
 from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
@@ -42,7 +41,7 @@ from resolvers.access import require_lead, role_on
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
 from resolvers.ids import decode_id, node_pk
-from resolvers.loaders import grouped_loader, template_loader
+from resolvers.loaders import DataLoader, grouped_loader, template_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Page, Position, cut
 

@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import strawberry
 from strawberry import relay
-from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 import models
 from resolvers import catalog as catalog_resolvers
 from resolvers.nodes import load_nodes
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import DataLoader, load_now
 from permissions import scopes
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last

@@ -330,3 +330,36 @@ def test_a_live_server_refuses_headers_over_64_kib_with_431(database_url):
     assert [(response.status_code, response.json()) for response in refused] == [
         (431, {"errors": [{"message": "The request headers are larger than 64 KiB in total"}]})
     ] * 2
+
+
+BAD_CURSOR_BESIDE_A_SIBLING = """
+query ($id: ID!) {
+  refused: lead(id: $id) { owner { id } opportunities(after: "not-a-cursor") { totalCount } }
+  answered: lead(id: $id) { owner { id } }
+}
+"""
+
+
+async def test_a_refused_cursor_nulls_its_own_field_and_the_sibling_that_shares_its_records_is_answered(
+    anonymous_client,
+):
+    """Both aliases load the same owner through one loader: the error in one must not take the
+    other down with it."""
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as client:
+        response = await client.post("/graphql", json={"query": BAD_CURSOR_BESIDE_A_SIBLING, "variables": {"id": gid(lead)}})
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "data": {"refused": None, "answered": {"owner": {"id": gid(owner)}}},
+        "errors": [
+            {
+                "message": "'after' is not a cursor of this connection",
+                "locations": [{"line": 3, "column": 41}],
+                "path": ["refused", "opportunities"],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
+    }
