@@ -18,6 +18,7 @@ nothing about which path ran.
 """
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -65,6 +66,7 @@ from resolvers.context import Work
 from resolvers.loaders import Loaders
 from schema.documents import documents
 
+logger = logging.getLogger("leadbridge.planner")
 _PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, dict, Decimal, datetime, date})
 _DIRECTIVES_WITH_VARIABLES = frozenset({"include", "skip"})
 
@@ -526,7 +528,8 @@ class PlannedReads(SchemaExtension):
         request_context = execution_context.context
         try:
             data = await run(plan, request_context, variables)
-        except Exception:
+        except Exception as error:
+            logger.debug("a planned run fell back to the generic executor: %s", type(error).__name__)
             request_context.loaders = Loaders(request_context.viewer)
             request_context.work = Work()
             return None
@@ -559,7 +562,8 @@ def plan_of(
     if plan is None:
         try:
             plan = planner.compile(document, operation, variables)
-        except Uncovered:
+        except Uncovered as reason:
+            logger.debug("not planned: %s", reason)
             plan = _UNCOVERED
         plans[key] = plan
     return None if plan is _UNCOVERED else plan  # type: ignore[return-value]

@@ -315,3 +315,36 @@ async def test_every_filter_and_order_of_leads_and_opportunities_has_an_index(an
         found = await indexed_columns(table)
 
         assert [columns for columns in wanted if columns not in found] == [], (table, found)
+
+
+PAGE_WITH_TYPENAMES = """
+query ($after: String, $search: String) {
+  leads(first: 20, after: $after, filter: {search: $search}) {
+    __typename
+    edges { cursor node { __typename id topic status viewerRole viewerCan { update convert } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+
+async def test_the_portal_and_lists_of_leads_run_planned_and_a_refused_cursor_falls_back(anonymous_client, caplog):
+    """A planned run that meets an error gives way to the generic executor, which answers it;
+    the portal's shapes never need to (statement counts above would double if they did)."""
+    network = Network()
+    await network.build()
+    await network.add_leads(3)
+    caplog.set_level("DEBUG", logger="leadbridge.planner")
+
+    async with client_as(anonymous_client, network.partner_admin) as admin_client:
+        await portal(admin_client)
+        first = await graphql(admin_client, PAGE_WITH_TYPENAMES, {"search": "Customer"})
+        await graphql(admin_client, PAGE_WITH_TYPENAMES, {"after": first["data"]["leads"]["pageInfo"]["endCursor"]})
+        assert [record.message for record in caplog.records] == []
+
+        refused = await graphql(admin_client, PAGE_WITH_TYPENAMES, {"after": "not-a-cursor"})
+
+    assert refused["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    assert [record.message for record in caplog.records] == [
+        "a planned run fell back to the generic executor: GraphQLError"
+    ]
