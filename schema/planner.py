@@ -175,7 +175,7 @@ class _Compiler:
             node = details[0].node
             name = node.name.value
             if name == "__typename":
-                plan.fields.append(FieldPlan(key, _typename_resolver(type_.name), Output(non_null=True)))
+                plan.fields.append(FieldPlan(key, _typename_resolver(type_.name), Output(non_null=True, leaf=str)))
                 continue
             if name.startswith("__"):
                 raise Uncovered("introspection")
