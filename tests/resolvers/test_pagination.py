@@ -52,7 +52,10 @@ def test_a_cursor_keeps_the_type_of_its_sort_key():
 
 def test_floats_and_enums_decode_as_what_the_database_compares():
     assert CURSORS.decode(CURSORS.encode(LEADS, 0.1, 1), LEADS, "after") == (Decimal("0.1"), 1)
-    assert CURSORS.decode(CURSORS.encode(LEADS, LeadStatus.WORKING_CONTACTED, 1), LEADS, "after") == ("WORKING_CONTACTED", 1)
+    assert CURSORS.decode(CURSORS.encode(LEADS, LeadStatus.WORKING_CONTACTED, 1), LEADS, "after") == (
+        "WORKING_CONTACTED",
+        1,
+    )
 
 
 def test_the_same_secret_reads_the_cursors_of_another_worker():
@@ -136,9 +139,7 @@ def test_page_args_refuse_what_a_client_must_fix(arguments, message):
 
 
 def test_page_args_read_their_cursors_and_direction():
-    args = CURSORS.page_args(
-        LEADS, last=3, after=CURSORS.encode(LEADS, 1, 1), before=CURSORS.encode(LEADS, 9, 9)
-    )
+    args = CURSORS.page_args(LEADS, last=3, after=CURSORS.encode(LEADS, 1, 1), before=CURSORS.encode(LEADS, 9, 9))
 
     assert (args.size, args.after, args.before, args.backward) == (3, (1, 1), (9, 9), True)
 

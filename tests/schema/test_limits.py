@@ -53,7 +53,14 @@ def errors_of(query, *rules):
         ("{ viewer { ... on User { company { id } } } }", 2),
         ("{ __schema { types { fields { name } } } viewer { id } }", 1),
     ],
-    ids=["one level", "two levels", "through a connection", "through a fragment", "inline fragment", "introspection aside"],
+    ids=[
+        "one level",
+        "two levels",
+        "through a connection",
+        "through a fragment",
+        "inline fragment",
+        "introspection aside",
+    ],
 )
 def test_depth_counts_levels_of_fields_below_the_operation(query, depth):
     shape = DocumentShape(parse(query))
@@ -195,9 +202,14 @@ def test_a_long_document_costs_at_least_its_reading():
     [
         ("{ leads(first: 101) { edges { node { id } } } }", None, "'first' may be at most 100, got 101"),
         ("{ leads(last: -1) { edges { node { id } } } }", None, "'last' must not be negative"),
-        ("query($n: Int) { leads(first: $n) { edges { node { id } } } }", {"n": 500}, "'first' may be at most 100, got 500"),
         (
-            "{ leads { edges { node { ...Activities } } } } fragment Activities on Lead { activities(first: 1000) { edges { node { id } } } }",
+            "query($n: Int) { leads(first: $n) { edges { node { id } } } }",
+            {"n": 500},
+            "'first' may be at most 100, got 500",
+        ),
+        (
+            "{ leads { edges { node { ...Activities } } } }"
+            " fragment Activities on Lead { activities(first: 1000) { edges { node { id } } } }",
             None,
             "'first' may be at most 100, got 1000",
         ),
@@ -213,11 +225,20 @@ def test_a_page_size_out_of_bounds_is_bad_user_input_before_cost(query, variable
 
 @pytest.mark.parametrize("size", [0, 100])
 def test_page_sizes_within_bounds_pass(size):
-    assert page_size_error(GRAPHQL_SCHEMA, parse(f"{{ leads(first: {size}) {{ edges {{ node {{ id }} }} }} }}"), None, None) is None
+    assert (
+        page_size_error(
+            GRAPHQL_SCHEMA, parse(f"{{ leads(first: {size}) {{ edges {{ node {{ id }} }} }} }}"), None, None
+        )
+        is None
+    )
 
 
 def test_returned_cost_counts_the_records_a_page_holds():
-    data = {"leads": {"edges": [{"node": {"id": "1", "owner": {"name": "A"}}}, {"node": {"id": "2", "owner": {"name": "B"}}}]}}
+    data = {
+        "leads": {
+            "edges": [{"node": {"id": "1", "owner": {"name": "A"}}}, {"node": {"id": "2", "owner": {"name": "B"}}}]
+        }
+    }
     empty = {"leads": {"edges": []}}
 
     assert returned_cost(GRAPHQL_SCHEMA, parse(LEADS_WITH_OWNERS), None, None, data) == 6

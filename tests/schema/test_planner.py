@@ -42,7 +42,10 @@ LEADS = """
 query Leads($first: Int) {
   leads(first: $first) {
     pageInfo { hasNextPage endCursor }
-    edges { cursor node { id topic status owner { name company { name } } activities(first: 3) { edges { node { id } } } } }
+    edges {
+      cursor
+      node { id topic status owner { name company { name } } activities(first: 3) { edges { node { id } } } }
+    }
   }
 }
 """
@@ -95,7 +98,10 @@ def test_aliases_fragments_and_typename_keep_their_response_keys_in_order():
 
     plan, _ = compiled(query)
 
-    assert shape(plan.root) == {"me": {"__typename": None, "name": None, "email": None, "isAdmin": None}, "again": {"id": None}}
+    assert shape(plan.root) == {
+        "me": {"__typename": None, "name": None, "email": None, "isAdmin": None},
+        "again": {"id": None},
+    }
 
 
 def test_a_fragment_on_an_interface_the_object_implements_is_covered():
@@ -105,7 +111,11 @@ def test_a_fragment_on_an_interface_the_object_implements_is_covered():
 
 
 def test_include_and_skip_select_the_fields_of_the_plan():
-    query = "query($withOwner: Boolean!, $noTopic: Boolean!) { lead(id: \"x\") { id topic @skip(if: $noTopic) owner @include(if: $withOwner) { name } } }"
+    query = """
+    query($withOwner: Boolean!, $noTopic: Boolean!) {
+      lead(id: "x") { id topic @skip(if: $noTopic) owner @include(if: $withOwner) { name } }
+    }
+    """
 
     both, _ = compiled(query, {"withOwner": True, "noTopic": False})
     neither, _ = compiled(query, {"withOwner": False, "noTopic": True})
@@ -118,7 +128,7 @@ def test_directive_variables_are_those_include_and_skip_read():
     document = parse(
         "query($a: Boolean!, $b: Boolean!, $n: Int, $c: Boolean!) {"
         " viewer @include(if: $b) { id @skip(if: $a) } leads(first: $n) { edges { cursor } } ...F }"
-        " fragment F on Query { viewer @include(if: $c) { name } lead(id: \"x\") @skip(if: true) { id } }"
+        ' fragment F on Query { viewer @include(if: $c) { name } lead(id: "x") @skip(if: true) { id } }'
     )
 
     assert directive_variables(document) == ("a", "b", "c")
@@ -185,7 +195,15 @@ def run_plan(query, context):
 def test_a_plan_runs_the_schemas_resolvers_and_reads_leaves_from_the_record():
     data = run_plan("{ viewer { __typename id name mail: email isAdmin } }", SimpleNamespace(viewer=viewer()))
 
-    assert data == {"viewer": {"__typename": "User", "id": to_base64("User", 7), "name": "Ada", "mail": "ada@example.com", "isAdmin": True}}
+    assert data == {
+        "viewer": {
+            "__typename": "User",
+            "id": to_base64("User", 7),
+            "name": "Ada",
+            "mail": "ada@example.com",
+            "isAdmin": True,
+        }
+    }
 
 
 def test_a_null_where_the_schema_promises_a_value_falls_back():
