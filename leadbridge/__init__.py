@@ -1,1 +1,1 @@
-"""Leadbridge: the GraphQL API of a partner co-selling CRM."""
+"""The composition root: app, settings, auth, HTTP and websocket transport, CLI; may import every layer."""

@@ -28,7 +28,7 @@ class Settings:
     max_nodes: int = 50_000
     max_body_bytes: int = 1024 * 1024
     rate_limit_capacity: int | None = None
-    """Points in each user's bucket; 0 turns rate limiting off; None: 1,000 in production, off in development."""
+    """Points in each user's bucket; 0 turns rate limiting off; None: the default, DEFAULT_RATE_LIMIT_CAPACITY."""
     rate_limit_restore_rate: float = 50.0
     """Points restored to a bucket per second."""
     redis_url: str | None = None

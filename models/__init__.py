@@ -1,4 +1,4 @@
-"""Tortoise models of Leadbridge, one module per aggregate, and the domain workflows."""
+"""Tortoise models, one module per aggregate, and the domain workflows that span them; may import Tortoise only."""
 
 from models.account import Account, Contact
 from models.activity import Activity

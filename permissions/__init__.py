@@ -1,1 +1,1 @@
-"""Who may see and do what: roles, visibility scopes and Strawberry permission classes."""
+"""Roles and what each may do, and the visibility scopes every read starts from; may import models."""

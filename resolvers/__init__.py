@@ -1,1 +1,1 @@
-"""Thin adapters between the schema and the domain: read input, load through a scope, call the domain."""
+"""Thin adapters from the schema to the domain, the request Context, DataLoaders; may import models, permissions."""

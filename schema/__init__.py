@@ -1,4 +1,4 @@
-"""The GraphQL schema, assembled from per-area classes."""
+"""Strawberry types and what runs them (document cache, limits, planner); may import resolvers, permissions, models."""
 
 from schema.root import schema
 

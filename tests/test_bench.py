@@ -8,12 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.databases import postgres_url, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ["portal", "search", "page-1", "page-3", "convert", "viewer", "viewer-hello-world"]
 
 
+@pytest.mark.slow
 def test_the_benchmark_command_runs_every_scenario_on_a_tiny_data_set(backend, request, tmp_path):
     if backend == "postgres":
         request.getfixturevalue("postgres_databases")  # skips with the reason when PostgreSQL is not there

@@ -4,6 +4,7 @@ import asyncio
 from decimal import Decimal
 
 import httpx
+import pytest
 
 from models import Account, Contact, ConversionEvent, ConversionEventKind, Lead, Opportunity
 from tests import factories as f
@@ -47,6 +48,7 @@ async def stored() -> dict[str, int]:
     }
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_conversions_of_one_lead_convert_it_once(backend, database_url):
     owner_id, lead_id = with_database(database_url, seed)
     env = cli_env(database_url)

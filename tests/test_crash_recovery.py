@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import pytest
 
 from models import MemberRole
 from tests.factories import add_member, gid, make_activity, make_company, make_lead, make_sales_plan, make_user
@@ -219,6 +220,7 @@ def conversion_problems(lead: dict[str, Any], seeded: Seeded) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 def test_acknowledged_conversions_survive_sigkill_in_full(database_url: str) -> None:
     # given a viewer with leads to convert and leads to update, served live
     seeded = with_database(database_url, seed)

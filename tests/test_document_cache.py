@@ -79,6 +79,7 @@ def bearer(database_url: str) -> Iterator[tuple[dict[str, str], dict[str, str]]]
     yield env, {"Authorization": f"Bearer {issued.stdout.strip()}"}
 
 
+@pytest.mark.slow
 def test_the_servers_memory_returns_near_where_it_was_after_a_flood_of_large_documents(
     bearer: tuple[dict[str, str], dict[str, str]],
 ) -> None:

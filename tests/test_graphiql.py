@@ -178,6 +178,7 @@ def test_production_serves_no_graphiql(tmp_path):
     assert asset.status_code == 404
 
 
+@pytest.mark.slow
 def test_graphiql_runs_a_query_in_headless_chromium_offline(browser, tmp_path):
     from playwright.sync_api import expect
 
@@ -223,6 +224,7 @@ def as_demo_admin(server: LiveServer, query: str, variables: dict[str, object] |
     return body["data"]
 
 
+@pytest.mark.slow
 def test_graphiql_streams_a_subscription_over_the_websocket_in_headless_chromium(browser, tmp_path):
     from playwright.sync_api import expect
 

@@ -23,6 +23,7 @@ pytestmark = [
 ]
 
 
+@pytest.mark.slow
 def test_the_graphql_http_audit_passes_with_no_warning(database_url: str) -> None:
     env = cli_env(database_url)
     created = run_cli(

@@ -352,6 +352,7 @@ def generate(path: Path, rows: int, prefix: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_rows_import_with_flat_memory(database_url, tmp_path):
     in_database(database_url, make_importer)
     env = cli_env(database_url)

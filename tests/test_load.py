@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from models import MemberRole
 from tests.factories import add_member, gid, make_activity, make_company, make_lead, make_sales_plan, make_user
@@ -189,6 +190,7 @@ async def run_load(
     return tally, warm, final, imported
 
 
+@pytest.mark.slow
 def test_mixed_load_has_no_errors_and_flat_memory(backend: str, database_url: str, tmp_path: Path) -> None:
     # given a live server, with two workers on PostgreSQL, and a viewer's leads
     seeded = with_database(database_url, seed)

@@ -197,6 +197,7 @@ def graphql_scalars() -> Any:
     CUSTOM_SCALARS.update(saved)
 
 
+@pytest.mark.slow
 def test_generated_operations_never_crash_the_server(database_url: str, graphql_scalars: Any) -> None:
     # given a live server with a network of records, and a token of an admin in it
     network = with_database(database_url, seed_sample_network)

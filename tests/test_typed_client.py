@@ -13,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
 from tests.live import cli_env, live_server, run_cli
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -72,6 +74,7 @@ async def create_qualify_preview_convert(client: Any, package: ModuleType) -> di
     return {"created": created, "qualified": qualified, "preview": preview, "converted": converted}
 
 
+@pytest.mark.slow
 def test_the_generated_typed_client_creates_qualifies_previews_and_converts_a_lead(database_url, tmp_path):
     env = cli_env(database_url)
     created_user = run_cli("users", "create", "--email", "client@example.com", "--name", "Client", "--company", "Client Co", env=env)

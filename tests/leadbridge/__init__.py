@@ -1,0 +1,1 @@
+"""Unit tests of leadbridge/ modules with pure logic, no server."""

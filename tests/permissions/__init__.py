@@ -1,0 +1,1 @@
+"""Unit tests of permissions/: roles and actions, no database."""

@@ -1,0 +1,102 @@
+"""What each role may do, and which role a viewer holds on a record."""
+
+import pytest
+
+from models.enums import MemberRole
+from permissions.roles import Action, effective_role, may, policy_role
+
+VIEWER, PARTICIPANT, COLLABORATOR, OWNER = (
+    MemberRole.VIEWER,
+    MemberRole.PARTICIPANT,
+    MemberRole.COLLABORATOR,
+    MemberRole.OWNER,
+)
+
+ALLOWED = {
+    VIEWER: {Action.READ, Action.READ_MONEY},
+    PARTICIPANT: {Action.READ, Action.LOG_ACTIVITY},
+    COLLABORATOR: {Action.READ, Action.READ_MONEY, Action.LOG_ACTIVITY, Action.UPDATE, Action.CONVERT, Action.RESPOND},
+    OWNER: set(Action),
+}
+
+
+@pytest.mark.parametrize("role", list(MemberRole), ids=lambda role: role.value)
+@pytest.mark.parametrize("action", list(Action), ids=lambda action: action.value)
+def test_may_allows_exactly_the_actions_of_each_role(role, action):
+    assert may(role, action) is (action in ALLOWED[role])
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda action: action.value)
+def test_no_role_may_do_nothing(action):
+    assert may(None, action) is False
+
+
+def test_the_table_covers_every_role_and_action():
+    assert set(ALLOWED) == set(MemberRole)
+    assert {action for actions in ALLOWED.values() for action in actions} == set(Action)
+
+
+def test_roles_rank_from_viewer_to_owner():
+    assert [role.rank for role in (VIEWER, PARTICIPANT, COLLABORATOR, OWNER)] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("is_admin", "company_policies", "expected"),
+    [
+        (False, [], None),
+        (True, [], OWNER),
+        (True, [VIEWER], OWNER),
+        (False, [VIEWER], VIEWER),
+        (False, [PARTICIPANT, VIEWER], PARTICIPANT),
+        (False, [VIEWER, COLLABORATOR, PARTICIPANT], COLLABORATOR),
+        (False, [OWNER], OWNER),
+    ],
+)
+def test_policy_role_is_owner_for_admins_else_the_highest_company_policy(is_admin, company_policies, expected):
+    assert policy_role(is_admin, company_policies) is expected
+
+
+VIEWER_COMPANY = 1
+OTHER_COMPANY = 2
+THIRD_COMPANY = 3
+
+
+@pytest.mark.parametrize(
+    ("direct", "viewer_policy_role", "sourced_by_id", "partner_id", "expected"),
+    [
+        (None, None, VIEWER_COMPANY, None, None),
+        (VIEWER, None, OTHER_COMPANY, None, VIEWER),
+        (None, COLLABORATOR, VIEWER_COMPANY, None, COLLABORATOR),
+        (None, COLLABORATOR, OTHER_COMPANY, VIEWER_COMPANY, COLLABORATOR),
+        (None, OWNER, OTHER_COMPANY, THIRD_COMPANY, None),
+        (None, OWNER, OTHER_COMPANY, None, None),
+        (PARTICIPANT, OWNER, OTHER_COMPANY, None, PARTICIPANT),
+        (PARTICIPANT, VIEWER, VIEWER_COMPANY, None, PARTICIPANT),
+        (VIEWER, COLLABORATOR, OTHER_COMPANY, VIEWER_COMPANY, COLLABORATOR),
+        (OWNER, VIEWER, VIEWER_COMPANY, OTHER_COMPANY, OWNER),
+    ],
+    ids=[
+        "nothing",
+        "direct only",
+        "policy on a sourced record",
+        "policy on a partnered record",
+        "policy of an uninvolved company",
+        "policy on a record without partner",
+        "direct on an uninvolved record",
+        "direct above policy",
+        "policy above direct",
+        "owner direct",
+    ],
+)
+def test_effective_role_is_the_highest_of_direct_and_an_applying_policy(
+    direct, viewer_policy_role, sourced_by_id, partner_id, expected
+):
+    role = effective_role(
+        direct=direct,
+        viewer_policy_role=viewer_policy_role,
+        viewer_company_id=VIEWER_COMPANY,
+        sourced_by_id=sourced_by_id,
+        partner_id=partner_id,
+    )
+
+    assert role is expected

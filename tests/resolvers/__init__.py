@@ -1,0 +1,1 @@
+"""Unit tests of resolvers/ modules with pure logic, no database."""
