@@ -105,7 +105,7 @@ def prepare_database(backend: str, url: str, args: argparse.Namespace) -> None:
     if backend == "postgres":
         try:
             asyncio.run(ensure_postgres_database(url))
-        except (OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, OSError) as error:
             raise SystemExit(f"bench: PostgreSQL at {url} does not answer ({error}); give --postgres-url or --backends sqlite") from None
     env = env_for(url)
     leadbridge("migrate", env=env)
@@ -342,7 +342,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines.append("")
     lines.append("targets:")
     for backend in dict.fromkeys(row["backend"] for row in rows):
-        def p50(name: str) -> float:
+        def p50(name: str, backend: str = backend) -> float:
             row = by_key.get((backend, name))
             return row["api"]["p50_ms"] if row else float("nan")
 

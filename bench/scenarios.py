@@ -207,7 +207,7 @@ def page_json(
 ) -> dict[str, Any]:
     kept = rows[:size]
     cursors = [codec.encode(LEADS_LIST, as_datetime(row["created_at"]), row["id"]) for row in kept]
-    edges = [({"cursor": cursor} if with_cursor else {}) | {"node": node(row)} for row, cursor in zip(kept, cursors)]
+    edges = [({"cursor": cursor} if with_cursor else {}) | {"node": node(row)} for row, cursor in zip(kept, cursors, strict=True)]
     return {"edges": edges, "pageInfo": {"hasNextPage": len(rows) > size, "endCursor": cursors[-1] if cursors else None}}
 
 
@@ -592,7 +592,7 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
         )
         roles = [MemberRole.OWNER, MemberRole.COLLABORATOR, MemberRole.COLLABORATOR, MemberRole.PARTICIPANT, MemberRole.VIEWER]
         await LeadMember.bulk_create(
-            [LeadMember(lead_id=lead.id, user_id=user.id, role=role) for user, role in zip(colleagues[1:6], roles)]
+            [LeadMember(lead_id=lead.id, user_id=user.id, role=role) for user, role in zip(colleagues[1:6], roles, strict=False)]
         )
         await lead.sales_plans.add(*plans)
         await lead.solutions.add(*solutions)

@@ -12,8 +12,7 @@ from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
 from resolvers.loaders import load_now
 from schema.connection import After, Before, Connection, Edge, First, Last
-from schema.errors import USER_ERRORS, UserError
-from schema.errors import user_errors
+from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput
 
 if TYPE_CHECKING:

@@ -9,14 +9,13 @@ from strawberry import relay
 
 import models
 from resolvers import activities as activity_resolvers
-from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from resolvers.loaders import load_now
+from resolvers.nodes import load_nodes
 from schema.connection import Edge
 from schema.enums import ActivityKind
-from schema.errors import USER_ERRORS, UserError
+from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput, given, on_record
-from schema.errors import user_errors
 from schema.user import User
 
 if TYPE_CHECKING:

@@ -10,16 +10,15 @@ from strawberry.dataloader import DataLoader
 from tortoise.models import Model
 
 import models
+from permissions import scopes
 from resolvers import catalog as catalog_resolvers
-from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from resolvers.loaders import load_now
-from permissions import scopes
+from resolvers.nodes import load_nodes
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
-from schema.errors import USER_ERRORS, UserError
-from schema.mutation_results import given, on_record, MutationInput
-from schema.errors import user_errors
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput, given, on_record
 
 if TYPE_CHECKING:
     from schema.lead import Lead

@@ -19,11 +19,10 @@ from schema.catalog import CatalogMutation, CatalogQuery, PartnerProgram, SalesP
 from schema.company import Company
 from schema.connection import After, Before, Connection, First, Last
 from schema.enums import MemberRole
-from schema.errors import USER_ERRORS, UserError
+from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.membership import Member, MembershipMutation, MembershipQuery
 from schema.mutation_results import MutationInput, given, on_record
 from schema.planner import batched
-from schema.errors import user_errors
 
 if TYPE_CHECKING:
     from schema.lead import Lead

@@ -2,8 +2,8 @@
 unlinkOpportunity, templates, conversion settings, the preview and the event log."""
 
 from datetime import date, datetime
-from enum import Enum
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -14,14 +14,13 @@ from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
 from resolvers import convert_lead as conversion
 from resolvers import leads as lead_resolvers
-from resolvers import loaders
-from resolvers import templates
+from resolvers import loaders, templates
 from resolvers.context import Info
 from resolvers.loaders import load_now
 from schema.connection import Edge
-from schema.errors import user_errors, USER_ERRORS, UserError
-from schema.mutation_results import given_fields, MutationInput
 from schema.enums import describe_values
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput, given_fields
 from schema.user import User
 
 if TYPE_CHECKING:

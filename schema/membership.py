@@ -10,9 +10,9 @@ from strawberry import relay
 import models
 from resolvers import members as member_resolvers
 from resolvers import policies as policy_resolvers
-from resolvers.nodes import load_nodes
 from resolvers.context import Info
 from resolvers.loaders import load_now
+from resolvers.nodes import load_nodes
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.enums import MemberRole, MembershipSource

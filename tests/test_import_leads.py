@@ -23,8 +23,7 @@ import pytest
 
 from leadbridge.database import connected
 from leadbridge.settings import Settings
-from models import Lead, LeadAcceptance, LeadMember, LeadStatus, MemberRole
-from models import lead_import
+from models import Lead, LeadAcceptance, LeadMember, LeadStatus, MemberRole, lead_import
 from tests.factories import client_as, graphql, make_company, make_lead, make_user
 from tests.live import cli_env, run_cli
 
