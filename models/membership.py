@@ -67,6 +67,7 @@ class AccessPolicy(Model):
     created_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -77,7 +77,7 @@ async def require_lead(context: Context, lead_id: str, action: Action, field: li
     role = await role_on(context, lead)
     if not roles.may(role, action):
         raise DomainError("FORBIDDEN", f"Your role on this lead ({role.value if role else 'none'}) does not allow this", field)
-    return lead, role  # type: ignore[return-value]
+    return lead, role
 
 
 async def require_opportunity(
@@ -94,4 +94,4 @@ async def require_opportunity(
         raise DomainError(
             "FORBIDDEN", f"Your role on this opportunity ({role.value if role else 'none'}) does not allow this", field
         )
-    return opportunity, role  # type: ignore[return-value]
+    return opportunity, role

@@ -33,7 +33,7 @@ class ActivityPage(Page[Activity]):
     record_id: int = 0
 
     async def total_count(self) -> int:
-        return await self.counter.load(self.record_id)  # type: ignore[union-attr]
+        return await self.counter.load(self.record_id)
 
 
 def _of_record(record_field: str, record_id: int) -> QuerySet[Activity]:
@@ -100,7 +100,7 @@ def _pages_loader(record_field: str) -> Callable[[User], DataLoader[PageKey, Act
         )
         groups: dict[int, list[Activity]] = defaultdict(list)
         for activity in await Activity.filter(picked).annotate(record_id=F(record_field)):
-            groups[activity.record_id].append(activity)  # type: ignore[attr-defined]
+            groups[activity.record_id].append(activity)
         for activities in groups.values():
             activities.sort(key=_position, reverse=not args.backward)
         return groups

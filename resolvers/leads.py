@@ -79,7 +79,7 @@ async def opportunities_of(
     opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in links])
     rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
     page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
-    return replace(page, rows=[opportunity for _, opportunity in page.rows])  # type: ignore[arg-type,return-value]
+    return replace(page, rows=[opportunity for _, opportunity in page.rows])
 
 
 async def opportunities_of_many(
@@ -104,7 +104,7 @@ async def opportunities_of_many(
         position += len(links)
         rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
         page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
-        pages.append(replace(page, rows=[opportunity for _, opportunity in page.rows]))  # type: ignore[arg-type]
+        pages.append(replace(page, rows=[opportunity for _, opportunity in page.rows]))
     return pages
 
 

@@ -57,7 +57,7 @@ def _entries(
         if user is not None:
             entries.append(MemberEntry(user=user, role=role, source=MembershipSource.DIRECT))
     for company_id in involved:
-        for user in policy_users.get(company_id, []):  # type: ignore[arg-type]
+        for user in policy_users.get(company_id, []):
             role = policy_role_of[user.pk]
             if role is not None:
                 entries.append(MemberEntry(user=user, role=role, source=MembershipSource.ACCESS_POLICY))
@@ -156,7 +156,7 @@ async def _change(
 
 
 async def add_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -165,7 +165,7 @@ async def add_lead_member(context: Context, lead_id: str, user_id: str, role: Me
 
 
 async def update_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -174,7 +174,7 @@ async def update_lead_member(context: Context, lead_id: str, user_id: str, role:
 
 
 async def remove_lead_member(context: Context, lead_id: str, user_id: str) -> tuple[Lead | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -185,7 +185,7 @@ async def remove_lead_member(context: Context, lead_id: str, user_id: str) -> tu
 async def add_opportunity_member(
     context: Context, opportunity_id: str, user_id: str, role: MemberRole
 ) -> tuple[Opportunity | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -196,7 +196,7 @@ async def add_opportunity_member(
 async def update_opportunity_member(
     context: Context, opportunity_id: str, user_id: str, role: MemberRole
 ) -> tuple[Opportunity | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -207,7 +207,7 @@ async def update_opportunity_member(
 async def remove_opportunity_member(
     context: Context, opportunity_id: str, user_id: str
 ) -> tuple[Opportunity | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
         user_id,

@@ -51,7 +51,7 @@ def nested_page_key(
 
 
 def _slice(rows: list[T], key: NestedPageKey) -> LoadedPage[T]:
-    return cut(rows, key.args, lambda row: (row.pk, row.pk))  # type: ignore[attr-defined]
+    return cut(rows, key.args, lambda row: (row.pk, row.pk))
 
 
 def nested_page_loader(children_of: Callable[[list[int]], Any]) -> DataLoader[NestedPageKey, LoadedPage[Any]]:
@@ -92,7 +92,7 @@ async def stages_of(context: Context, records: list[Opportunity]) -> list[Opport
     """`stage_of` for many opportunities in one batch."""
     stages = await context.loaders.get(stage_loader).load_many([opportunity.stage_id for opportunity in records])
     assert all(stage is not None for stage in stages), "every stage is visible"
-    return stages  # type: ignore[return-value]
+    return stages
 
 
 async def amounts(context: Context, records: list[Opportunity]) -> list[Decimal | None]:

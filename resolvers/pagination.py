@@ -237,7 +237,7 @@ def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *,
         cursors=page.cursors,
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         total=len(rows),
     )
 
@@ -267,7 +267,7 @@ async def paginate(queryset: QuerySet[T], args: PageArgs, ordering: Ordering) ->
     sign = "-" if ordering.descending != args.backward else ""
     order = [f"{sign}id"] if ordering.field == "id" else [f"{sign}{ordering.field}", f"{sign}id"]
     fetched = list(await page_query.order_by(*order).limit(args.size + 1))
-    return page_of(fetched, args, lambda row: (getattr(row, ordering.field), row.pk), queryset)  # type: ignore[attr-defined]
+    return page_of(fetched, args, lambda row: (getattr(row, ordering.field), row.pk), queryset)
 
 
 async def cursor_of(cursors: Cursors, connection: str, queryset: QuerySet[Any], ordering: Ordering, pk: int) -> str:

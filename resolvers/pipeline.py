@@ -50,8 +50,8 @@ def check_date_range(start: date | None, end: date | None, names: tuple[str, str
         raise bad_input(f"{start_name} ({start}) is after {end_name} ({end})")
     if start is None and end is None:
         return
-    low = start if start is not None else min(today, end)  # type: ignore[type-var]
-    high = end if end is not None else max(today, start)  # type: ignore[type-var]
+    low = start if start is not None else min(today, end)
+    high = end if end is not None else max(today, start)
     if high > _years_after(low, MAX_RANGE_YEARS):
         if start is not None and end is not None:
             raise bad_input(f"{end_name}: the range from {start} to {end} is longer than {MAX_RANGE_YEARS} years")
@@ -321,6 +321,6 @@ async def lead_funnel(context: Context, criteria: FunnelCriteria) -> FunnelRepor
     context.work.rows_aggregated += overall.lead_count
     return FunnelReport(
         overall=overall,
-        by_source=sorted(by_source.items(), key=lambda item: (item[0] is None, item[0] or "")),  # type: ignore[arg-type]
-        by_partner=sorted(by_partner.items(), key=lambda item: (item[0] is None, names.get(item[0], ""))),  # type: ignore[arg-type]
+        by_source=sorted(by_source.items(), key=lambda item: (item[0] is None, item[0] or "")),
+        by_partner=sorted(by_partner.items(), key=lambda item: (item[0] is None, names.get(item[0], ""))),
     )

@@ -30,7 +30,7 @@ def opportunity_sections_loader(viewer: User) -> DataLoader[int, list[Opportunit
 
 async def sections_of(context: Context, record: Record) -> list[Section]:
     factory = lead_sections_loader if isinstance(record, Lead) else opportunity_sections_loader
-    return await context.loaders.get(factory).load(record.pk)  # type: ignore[return-value]
+    return await context.loaders.get(factory).load(record.pk)
 
 
 async def sections_of_many(context: Context, records: list[Record]) -> list[list[Section]]:
@@ -38,7 +38,7 @@ async def sections_of_many(context: Context, records: list[Record]) -> list[list
     if not records:
         return []
     factory = lead_sections_loader if isinstance(records[0], Lead) else opportunity_sections_loader
-    return await context.loaders.get(factory).load_many([record.pk for record in records])  # type: ignore[return-value]
+    return await context.loaders.get(factory).load_many([record.pk for record in records])
 
 
 def crm_account_for(context: Context, section: Section) -> str | None:

@@ -146,7 +146,7 @@ def _require_admin(context: Context) -> None:
 
 async def _apply_template_values(context: Context, template: OpportunityTemplate, given: dict[str, Any]) -> None:
     if "name" in given:
-        template.name = clean_text(given["name"], ["name"], max_length=120, required=True)  # type: ignore[assignment]
+        template.name = clean_text(given["name"], ["name"], max_length=120, required=True)
         clash = OpportunityTemplate.filter(company_id=context.viewer.company_id, name=template.name)
         if template.pk:
             clash = clash.exclude(id=template.pk)

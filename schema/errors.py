@@ -213,7 +213,7 @@ class ErrorCodes(SchemaExtension):
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
         if getattr(result, "errors", None):
-            result.errors = self.coded_all(result.errors)  # type: ignore[union-attr]
+            result.errors = self.coded_all(result.errors)
         yield
 
     def coded_all(self, errors: list[GraphQLError]) -> list[GraphQLError]:

@@ -150,7 +150,7 @@ class _CodingValidationContext:
 def coded_rule(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
     """`rule`, with `extensions.code` on the errors it reports."""
 
-    class CodedRule(rule):  # type: ignore[valid-type, misc]
+    class CodedRule(rule):
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(_CodingValidationContext(context, code))
 

@@ -58,7 +58,7 @@ class PipelineStageTotals(PipelineTotals):
 
 @strawberry.type(description="The opportunities of one forecast category.")
 class PipelineForecastTotals(PipelineTotals):
-    forecast_category: ForecastCategory = strawberry.field(  # type: ignore[valid-type]
+    forecast_category: ForecastCategory = strawberry.field(
         description="The forecast category."
     )
 
@@ -94,13 +94,13 @@ class PipelineFilter:
 
 @strawberry.type(description="How many leads have one status.")
 class LeadStatusCount:
-    status: LeadStatus = strawberry.field(description="The status.")  # type: ignore[valid-type]
+    status: LeadStatus = strawberry.field(description="The status.")
     count: int = strawberry.field(description="How many leads have it.")
 
 
 @strawberry.type(description="How many leads have one acceptance.")
 class LeadAcceptanceCount:
-    acceptance: LeadAcceptance = strawberry.field(  # type: ignore[valid-type]
+    acceptance: LeadAcceptance = strawberry.field(
         description="The acceptance, as readers see it."
     )
     count: int = strawberry.field(description="How many leads have it.")
@@ -136,7 +136,7 @@ class LeadFunnelPartner(LeadFunnelFigures):
     def partner(self, info: Info) -> Company | None:
         if self.partner_id is None:
             return None
-        return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[return-value]
+        return load_now(info.context.loaders.company, self.partner_id)
 
 
 @strawberry.type(description="The conversion funnel of the leads the viewer can see.")
@@ -196,7 +196,7 @@ class PipelineQuery:
             opportunity_count=report.overall.opportunity_count,
             totals=_money(report.overall),
             by_stage=[
-                PipelineStageTotals(stage=stage, opportunity_count=bucket.opportunity_count, totals=_money(bucket))  # type: ignore[arg-type]
+                PipelineStageTotals(stage=stage, opportunity_count=bucket.opportunity_count, totals=_money(bucket))
                 for stage, bucket in report.by_stage
             ],
             by_forecast_category=[

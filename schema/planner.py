@@ -200,9 +200,9 @@ class _Compiler:
 
     def output(self, type_: GraphQLOutputType, details: list[FieldDetails]) -> Output:
         if is_non_null_type(type_):
-            return replace(self.output(type_.of_type, details), non_null=True)  # type: ignore[attr-defined]
+            return replace(self.output(type_.of_type, details), non_null=True)
         if is_list_type(type_):
-            return Output(item=self.output(type_.of_type, details))  # type: ignore[attr-defined]
+            return Output(item=self.output(type_.of_type, details))
         if is_leaf_type(type_):
             return Output(leaf=_leaf_serializer(type_))
         if is_object_type(type_):
@@ -246,7 +246,7 @@ class _Compiler:
     def resolver(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Resolve:
         origin = self._origin(type_)
         if name == "id" and issubclass(origin, relay.Node):
-            if origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__:  # type: ignore[attr-defined]
+            if origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__:
                 raise Uncovered(f"{type_.name} resolves its own ids")
             return _global_id_resolver(type_.name, origin.resolve_id_attr())
         resolver = strawberry_field.base_resolver
@@ -498,7 +498,7 @@ class PlannedReads(SchemaExtension):
     (`planned_reads`); the generic executor runs everything else. Last of the schema's
     extensions, so that the others' checks and refusals come first."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.result is None and getattr(context.context, "planned_reads", False):
             result = await self.planned(context)
@@ -559,4 +559,4 @@ def plan_of(
         except Uncovered:
             plan = _UNCOVERED
         plans[key] = plan
-    return None if plan is _UNCOVERED else plan  # type: ignore[return-value]
+    return None if plan is _UNCOVERED else plan

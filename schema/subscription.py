@@ -18,9 +18,10 @@ if TYPE_CHECKING:
 
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
-LeadEventKind = describe_values(
+LeadEventKind = lead_events.LeadEventKind
+describe_values(
     strawberry.enum(
-        lead_events.LeadEventKind,
+        LeadEventKind,
         name="LeadEventKind",
         description="What happened: OPPORTUNITY_LINKED also covers an opportunity created for an already converted "
         "lead.",
@@ -37,19 +38,19 @@ LeadEventKind = describe_values(
 
 @strawberry.type(description="Something that happened to a lead the subscriber can see.")
 class LeadEvent:
-    kind: LeadEventKind = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    kind: LeadEventKind = strawberry.field(description="What happened.")
     lead: Lead = strawberry.field(description="The lead as the subscriber sees it when the event is delivered.")
     occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
 
     @strawberry.field(description="Who did it.")
     def actor(self, info: Info) -> User | None:
-        return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.user, self.actor_id)
 
     @strawberry.field(description="The opportunity converted to, linked or unlinked; null when there is none or the subscriber cannot see it.")
     def opportunity(self, info: Info) -> OpportunityRef | None:
-        if self.opportunity_id is None:  # type: ignore[attr-defined]
+        if self.opportunity_id is None:
             return None
-        return load_now(info.context.loaders.get(opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(opportunity_loader), self.opportunity_id)
 
 
 @strawberry.type(description="Live updates, over graphql-transport-ws on /graphql.")
@@ -70,4 +71,4 @@ class Subscription:
             ),
         ] = None,
     ) -> AsyncIterator[LeadEvent]:
-        return await lead_events.subscribe(info.context, lead_id)  # type: ignore[return-value]
+        return await lead_events.subscribe(info.context, lead_id)

@@ -58,9 +58,9 @@ class OpportunityTemplate(relay.Node):
 
     @strawberry.field(description="The stage new opportunities start at; null for the first stage.")
     def default_stage(self, info: Info) -> StageRef | None:
-        if self.default_stage_id is None:  # type: ignore[attr-defined]
+        if self.default_stage_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.stage_loader), self.default_stage_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.stage_loader), self.default_stage_id)
 
     @strawberry.field(
         description="Which lead field fills which opportunity field, in order: for each opportunity field the first "
@@ -69,7 +69,7 @@ class OpportunityTemplate(relay.Node):
     def field_mappings(self) -> list[FieldMapping]:
         return [
             FieldMapping(lead_field=templates.FIELD_TO_CAMEL[lead], opportunity_field=templates.FIELD_TO_CAMEL[opportunity])
-            for lead, opportunity in self.mappings  # type: ignore[attr-defined]
+            for lead, opportunity in self.mappings
         ]
 
     @classmethod
@@ -102,7 +102,7 @@ class ConversionSettings:
         "Standard template."
     )
     async def default_template(self, info: Info) -> OpportunityTemplate:
-        return await templates.template_or_default(info.context, None)  # type: ignore[return-value]
+        return await templates.template_or_default(info.context, None)
 
 
 @strawberry.input(description="One field mapping of a template.")
@@ -199,7 +199,8 @@ class UpdateConversionSettingsInput:
 
 @strawberry.type(description="The result of createOpportunityTemplate or updateOpportunityTemplate.")
 class OpportunityTemplatePayload:
-    template: OpportunityTemplate | None = strawberry.field(
+    template: models.OpportunityTemplate | None = strawberry.field(
+        graphql_type=OpportunityTemplate | None,
         default=None, description="The template as saved; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -213,12 +214,13 @@ class OpportunityTemplatePayload:
     def template_edge(self, info: Info) -> Edge[OpportunityTemplate] | None:
         if self.template is None:
             return None
-        return Edge(cursor=templates.template_edge_cursor(info.context, self.template), node=self.template)  # type: ignore[arg-type]
+        return Edge(cursor=templates.template_edge_cursor(info.context, self.template), node=self.template)
 
 
 @strawberry.type(description="The result of updateConversionSettings.")
 class UpdateConversionSettingsPayload:
-    settings: ConversionSettings | None = strawberry.field(
+    settings: models.ConversionSettings | None = strawberry.field(
+        graphql_type=ConversionSettings | None,
         default=None, description="The settings as saved; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -250,7 +252,7 @@ class ContactPreview:
 @strawberry.type(description="A direct member of the lead who would join the opportunity.")
 class PreviewMember:
     user: User = strawberry.field(description="The member.")
-    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(
         description="The role they would have on the opportunity: their direct role on the lead."
     )
 
@@ -322,7 +324,7 @@ async def build_preview(info: Info, lead_id: str, template_id: str | None) -> Co
     companies = await info.context.loaders.company.load_many([section.company_id for section in found.company_sections])
     company_names = {company.pk: company.name for company in companies if company is not None}
     return ConversionPreview(
-        template=found.template,  # type: ignore[arg-type]
+        template=found.template,
         account=AccountPreview(**{key: found.account.get(key) for key in ("name", "website", "industry")}),
         contact=ContactPreview(**{key: found.contact.get(key) for key in ("first_name", "last_name", "email", "phone", "job_title")}),
         opportunity=OpportunityPreview(
@@ -331,17 +333,17 @@ async def build_preview(info: Info, lead_id: str, template_id: str | None) -> Co
             currency=opportunity.get("currency"),
             close_date=opportunity.get("close_date"),
             probability=opportunity.get("probability_override"),
-            stage=found.stage,  # type: ignore[arg-type]
-            members=[PreviewMember(user=m.user, role=m.role) for m in found.members],  # type: ignore[arg-type]
+            stage=found.stage,
+            members=[PreviewMember(user=m.user, role=m.role) for m in found.members],
             sales_plan_names=[entry.name for entry in found.sales_plans],
             solution_names=[entry.name for entry in found.solutions],
             partner_program_names=[entry.name for entry in found.partner_programs],
             activity_count=found.activity_count,
             section_companies=[company_names[s.company_id] for s in found.company_sections],
         ),
-        duplicate_accounts=found.duplicate_accounts,  # type: ignore[arg-type]
-        duplicate_contacts=found.duplicate_contacts,  # type: ignore[arg-type]
-        linkable_opportunities=found.linkable_opportunities,  # type: ignore[arg-type]
+        duplicate_accounts=found.duplicate_accounts,
+        duplicate_contacts=found.duplicate_contacts,
+        linkable_opportunities=found.linkable_opportunities,
         blockers=user_errors(found.blockers),
     )
 
@@ -358,7 +360,7 @@ class TemplateQuery:
 
     @strawberry.field(description="The viewer's company's conversion settings.")
     async def conversion_settings(self, info: Info) -> ConversionSettings:
-        return await templates.settings_of(info.context)  # type: ignore[return-value]
+        return await templates.settings_of(info.context)
 
     @strawberry.field(
         description="What convertLead would create for the lead, without writing; a NOT_FOUND error when the lead is not visible."
@@ -388,7 +390,7 @@ class TemplateMutation:
         self, info: Info, input: MutationInput[CreateOpportunityTemplateInput]
     ) -> OpportunityTemplatePayload:
         template, errors = await templates.create_template(info.context, given_fields(input))
-        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change a template of the admin's company (company admins only). userErrors: NOT_FOUND (the "
@@ -399,7 +401,7 @@ class TemplateMutation:
         self, info: Info, input: MutationInput[UpdateOpportunityTemplateInput]
     ) -> OpportunityTemplatePayload:
         template, errors = await templates.update_template(info.context, input.template_id, given_fields(input, skip=("template_id",)))
-        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change the conversion settings of the admin's company (company admins only). userErrors: "
@@ -409,4 +411,4 @@ class TemplateMutation:
         self, info: Info, input: MutationInput[UpdateConversionSettingsInput]
     ) -> UpdateConversionSettingsPayload:
         settings, errors = await templates.update_settings(info.context, given_fields(input))
-        return UpdateConversionSettingsPayload(settings=settings, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return UpdateConversionSettingsPayload(settings=settings, user_errors=user_errors(errors))
