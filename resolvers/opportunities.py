@@ -151,7 +151,7 @@ class OpportunityOrderField(str, Enum):
 class OpportunityFilter:
     """What `opportunities` may be narrowed to; an ID of another type or unknown matches nothing."""
 
-    stage_ids: list[str] | None = None
+    stage_ids: Sequence[str] | None = None
     is_closed: bool | None = None
     partner_id: str | None = None
     sourced_by_id: str | None = None
@@ -159,7 +159,7 @@ class OpportunityFilter:
     search: str | None = None
 
 
-def pks_or_nothing(values: list[str], type_name: str) -> list[int]:
+def pks_or_nothing(values: Sequence[str], type_name: str) -> list[int]:
     """The primary keys of the IDs that are of the type; the others match no record."""
     found = []
     for value in values:

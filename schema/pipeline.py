@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+import models
 from models import ForecastCategory as ForecastCategoryValue
 from resolvers import pipeline
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
 from schema.company import Company
 from schema.enums import ForecastCategory, LeadAcceptance, LeadStatus
 
@@ -53,7 +54,7 @@ class PipelineTotals:
 
 @strawberry.type(description="The opportunities at one stage.")
 class PipelineStageTotals(PipelineTotals):
-    stage: OpportunityStageRef = strawberry.field(description="The stage.")
+    stage: models.OpportunityStage = strawberry.field(graphql_type=OpportunityStageRef, description="The stage.")
 
 
 @strawberry.type(description="The opportunities of one forecast category.")
@@ -132,8 +133,8 @@ class LeadFunnelSource(LeadFunnelFigures):
 class LeadFunnelPartner(LeadFunnelFigures):
     partner_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="Null for leads not shared with a partner.")
-    def partner(self, info: Info) -> Company | None:
+    @strawberry.field(graphql_type=Company | None, description="Null for leads not shared with a partner.")
+    def partner(self, info: Info) -> Loaded[models.Company | None]:
         if self.partner_id is None:
             return None
         return load_now(info.context.loaders.company, self.partner_id)

@@ -24,8 +24,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache, partial
 from operator import attrgetter
-from types import CoroutineType
-from typing import Any
+from types import CoroutineType, MethodType
+from typing import Any, cast
 
 from graphql import (
     DirectiveNode,
@@ -246,7 +246,7 @@ class _Compiler:
     def resolver(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Resolve:
         origin = self._origin(type_)
         if name == "id" and issubclass(origin, relay.Node):
-            if origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__:
+            if cast(MethodType, origin.resolve_id).__func__ is not cast(MethodType, relay.Node.resolve_id).__func__:
                 raise Uncovered(f"{type_.name} resolves its own ids")
             return _global_id_resolver(type_.name, origin.resolve_id_attr())
         resolver = strawberry_field.base_resolver
@@ -258,7 +258,7 @@ class _Compiler:
                 return default(source, python_name)
 
             return attribute
-        function = resolver.wrapped_func
+        function = cast(Callable[..., Any], resolver.wrapped_func)
         takes_self = resolver.self_parameter is not None
         info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
         source_names = [
@@ -482,7 +482,7 @@ class _DirectiveVariables(Visitor):
 
     def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
         if node.name.value in _DIRECTIVES_WITH_VARIABLES:
-            for argument in node.arguments:
+            for argument in node.arguments or ():
                 if isinstance(argument.value, VariableNode):
                     self.names.add(argument.value.name.value)
 
@@ -559,4 +559,4 @@ def plan_of(
         except Uncovered:
             plan = _UNCOVERED
         plans[key] = plan
-    return None if plan is _UNCOVERED else plan
+    return plan if isinstance(plan, Plan) else None

@@ -12,7 +12,7 @@ import models
 from models.template import OpportunityTemplate as OpportunityTemplateModel
 from resolvers import loaders, templates
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.enums import MemberRole
 from schema.errors import USER_ERRORS, UserError, user_errors
@@ -56,20 +56,20 @@ class OpportunityTemplate(relay.Node):
         description="Whether a conversion copies each company's section of the lead (industry, region, crmAccount)."
     )
 
-    @strawberry.field(description="The stage new opportunities start at; null for the first stage.")
-    def default_stage(self, info: Info) -> StageRef | None:
-        if self.default_stage_id is None:
+    @strawberry.field(graphql_type=StageRef | None, description="The stage new opportunities start at; null for the first stage.")
+    def default_stage(self, template: strawberry.Parent[OpportunityTemplateModel], info: Info) -> Loaded[models.OpportunityStage | None]:
+        if template.default_stage_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.stage_loader), self.default_stage_id)
+        return load_now(info.context.loaders.get(loaders.stage_loader), template.default_stage_id)
 
     @strawberry.field(
         description="Which lead field fills which opportunity field, in order: for each opportunity field the first "
         "non-empty lead field wins, and a draft's values override them."
     )
-    def field_mappings(self) -> list[FieldMapping]:
+    def field_mappings(self, template: strawberry.Parent[OpportunityTemplateModel]) -> list[FieldMapping]:
         return [
             FieldMapping(lead_field=templates.FIELD_TO_CAMEL[lead], opportunity_field=templates.FIELD_TO_CAMEL[opportunity])
-            for lead, opportunity in self.mappings
+            for lead, opportunity in template.mappings
         ]
 
     @classmethod
@@ -98,10 +98,11 @@ class ConversionSettings:
     )
 
     @strawberry.field(
+        graphql_type=OpportunityTemplate,
         description="The template conversions use when they name none: the company's chosen one, else the built-in "
         "Standard template."
     )
-    async def default_template(self, info: Info) -> OpportunityTemplate:
+    async def default_template(self, info: Info) -> models.OpportunityTemplate:
         return await templates.template_or_default(info.context, None)
 
 
@@ -206,12 +207,13 @@ class OpportunityTemplatePayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[OpportunityTemplate] | None,
         description=(
             "The template's edge in `opportunityTemplates`, for Relay's @appendEdge; its cursor pages that list. "
             "Null when nothing was written."
         )
     )
-    def template_edge(self, info: Info) -> Edge[OpportunityTemplate] | None:
+    def template_edge(self, info: Info) -> Edge[models.OpportunityTemplate] | None:
         if self.template is None:
             return None
         return Edge(cursor=templates.template_edge_cursor(info.context, self.template), node=self.template)
@@ -251,7 +253,7 @@ class ContactPreview:
 
 @strawberry.type(description="A direct member of the lead who would join the opportunity.")
 class PreviewMember:
-    user: User = strawberry.field(description="The member.")
+    user: models.User = strawberry.field(graphql_type=User, description="The member.")
     role: MemberRole = strawberry.field(
         description="The role they would have on the opportunity: their direct role on the lead."
     )
@@ -273,7 +275,8 @@ class OpportunityPreview:
     probability: int | None = strawberry.field(
         description="Its probability, 0 to 100 percent, when the template fills one; null to follow the stage."
     )
-    stage: StageRef | None = strawberry.field(
+    stage: models.OpportunityStage | None = strawberry.field(
+        graphql_type=StageRef | None,
         description="The stage it would start at; null only when no stage exists."
     )
     members: list[PreviewMember] = strawberry.field(
@@ -293,20 +296,24 @@ class OpportunityPreview:
 
 @strawberry.type(description="What convertLead would create with the defaults, without writing anything.")
 class ConversionPreview:
-    template: OpportunityTemplate = strawberry.field(
+    template: models.OpportunityTemplate = strawberry.field(
+        graphql_type=OpportunityTemplate,
         description="The template the conversion would use: the one asked for, else the company's default."
     )
     account: AccountPreview = strawberry.field(description="The account that would be created.")
     contact: ContactPreview = strawberry.field(description="The contact that would be created.")
     opportunity: OpportunityPreview = strawberry.field(description="The opportunity that would be created.")
-    duplicate_accounts: list[AccountRef] = strawberry.field(
+    duplicate_accounts: list[models.Account] = strawberry.field(
+        graphql_type=list[AccountRef],
         description="Visible accounts whose name or website domain match the drafted account: creating it would answer "
         "DUPLICATE_ACCOUNT."
     )
-    duplicate_contacts: list[ContactRef] = strawberry.field(
+    duplicate_contacts: list[models.Contact] = strawberry.field(
+        graphql_type=list[ContactRef],
         description="Visible contacts with the drafted contact's email: creating it would answer DUPLICATE_CONTACT."
     )
-    linkable_opportunities: list[OpportunityRef] = strawberry.field(
+    linkable_opportunities: list[models.Opportunity] = strawberry.field(
+        graphql_type=list[OpportunityRef],
         description="Opportunities the viewer could link instead (existingId), not yet linked to the lead: the 50 most "
         "recently updated."
     )
@@ -358,8 +365,8 @@ class TemplateQuery:
     ) -> Connection[OpportunityTemplate]:
         return Connection.from_page(await templates.templates_page(info.context, first, after, last, before))
 
-    @strawberry.field(description="The viewer's company's conversion settings.")
-    async def conversion_settings(self, info: Info) -> ConversionSettings:
+    @strawberry.field(graphql_type=ConversionSettings, description="The viewer's company's conversion settings.")
+    async def conversion_settings(self, info: Info) -> models.ConversionSettings:
         return await templates.settings_of(info.context)
 
     @strawberry.field(
