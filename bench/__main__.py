@@ -222,6 +222,9 @@ def measure_peer(peer: PostGraphile, lead_ids: list[int], api_sample: str | None
 def measure_floor(url: str, scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
     """The floor at the same concurrency as the load: one connection per task, in one process."""
 
+    floor = scenario.floor
+    assert floor is not None, f"{scenario.name} has no floor"
+
     async def main() -> dict[str, Any]:
         latencies: list[float] = []
         samples: list[str] = []
@@ -239,7 +242,7 @@ def measure_floor(url: str, scenario: Scenario, args: argparse.Namespace) -> dic
                         return
                     next_index[0] = i + 1
                     begin = time.perf_counter()
-                    body = await scenario.floor(sql, i)  # type: ignore[misc]
+                    body = await floor(sql, i)
                     latencies.append(time.perf_counter() - begin)
                     if not samples:
                         samples.append(body)

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from strawberry.relay import to_base64
 
@@ -556,7 +556,10 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
 
     hub_user, hub = await admin_of(HUB)
     partner_user, partner = await admin_of(PARTNER)
-    portal_lead_ids = await scopes.visible_leads(partner_user).order_by("-created_at", "-id").limit(50).values_list("id", flat=True)
+    portal_lead_ids = cast(
+        list[int],
+        await scopes.visible_leads(partner_user).order_by("-created_at", "-id").limit(50).values_list("id", flat=True),
+    )
     before = (
         await scopes.visible_leads(hub_user)
         .filter(is_converted=False)

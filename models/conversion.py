@@ -22,6 +22,7 @@ from models.errors import DomainError
 from models.lead import Lead
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
+from models.relations import related
 from models.section import LeadCompanySection, OpportunityCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
@@ -339,11 +340,7 @@ async def create_opportunity_from_lead(
 ) -> Opportunity:
     values = opportunity_fields(lead, template, given)
     if stage is None and template.default_stage_id:
-        stage = (
-            template.default_stage
-            if isinstance(template.default_stage, OpportunityStage)
-            else await template.default_stage  # type: ignore[misc]  # awaiting an unfetched relation fetches it
-        )
+        stage = await related(template.default_stage)
     stage = stage or await OpportunityStage.all().order_by("sort_order").first()
     opportunity = await Opportunity.create(
         **values,
@@ -402,8 +399,8 @@ async def convert_lead(
             )
         added, was_created = await add_opportunity(
             lead, viewer, opportunity, template, stage,
-            await lead.converted_account if lead.converted_account_id else None,  # type: ignore[misc]  # fetches it
-            await lead.converted_contact if lead.converted_contact_id else None,  # type: ignore[misc]  # fetches it
+            await related(lead.converted_account) if lead.converted_account_id else None,
+            await related(lead.converted_contact) if lead.converted_contact_id else None,
         )
         kind = ConversionEventKind.OPPORTUNITY_CREATED if was_created else ConversionEventKind.OPPORTUNITY_LINKED
         event = await record(kind, lead, viewer, opportunity=added, details={"template": template.name if was_created else None})

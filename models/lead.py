@@ -9,6 +9,7 @@ from models.enums import LeadAcceptance, LeadStatus
 
 if TYPE_CHECKING:
     from models.account import Account, Contact
+    from models.activity import Activity
     from models.catalog import PartnerProgram, SalesPlan, Solution
     from models.company import Company
     from models.user import User
@@ -77,6 +78,7 @@ class Lead(Model):
     partner_programs: fields.ManyToManyRelation["PartnerProgram"] = fields.ManyToManyField(
         "models.PartnerProgram", related_name="leads", through="lead_partner_program"
     )
+    activities: fields.ReverseRelation["Activity"]
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     updated_at = fields.DatetimeField(auto_now=True, db_index=True)
 

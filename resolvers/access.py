@@ -46,7 +46,7 @@ async def role_on(context: Context, record: Lead | Opportunity) -> MemberRole | 
     )
 
 
-async def roles_on(context: Context, records: Sequence[Lead] | Sequence[Opportunity]) -> list[MemberRole | None]:
+async def roles_on(context: Context, records: Sequence[Lead | Opportunity]) -> list[MemberRole | None]:
     """`role_on` for many records of one kind, in one batch."""
     if not records:
         return []

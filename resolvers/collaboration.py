@@ -38,6 +38,7 @@ async def require_record(
     if lead_id is not None:
         lead, _ = await require_lead(context, lead_id, action)
         return lead
+    assert opportunity_id is not None
     opportunity, _ = await require_opportunity(context, opportunity_id, action)
     return opportunity
 

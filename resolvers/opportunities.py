@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 from tortoise.expressions import Case, Q, When
 from tortoise.functions import Coalesce, Lower
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -32,6 +33,7 @@ from resolvers.pagination import LoadedPage, Ordering, Page, PageArgs, cursor_of
 from resolvers.search import search_term
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def nested_page_key(
     return NestedPageKey(parent_id, context.page_args(f"{connection}:{parent_id}", first, after, last, before))
 
 
-def _slice(rows: list[T], key: NestedPageKey) -> LoadedPage[T]:
+def _slice(rows: list[M], key: NestedPageKey) -> LoadedPage[M]:
     return cut(rows, key.args, lambda row: (row.pk, row.pk))
 
 
@@ -91,8 +93,9 @@ async def stage_of(context: Context, opportunity: Opportunity) -> OpportunitySta
 async def stages_of(context: Context, records: list[Opportunity]) -> list[OpportunityStage]:
     """`stage_of` for many opportunities in one batch."""
     stages = await context.loaders.get(stage_loader).load_many([opportunity.stage_id for opportunity in records])
-    assert all(stage is not None for stage in stages), "every stage is visible"
-    return stages
+    found = [stage for stage in stages if stage is not None]
+    assert len(found) == len(stages), "every stage is visible"
+    return found
 
 
 async def amounts(context: Context, records: list[Opportunity]) -> list[Decimal | None]:
@@ -192,7 +195,7 @@ EARLIEST_DATE = date(1, 1, 1)
 
 def _amount_key(missing: int, money_hidden: Q) -> Case:
     """The amount to sort by: `missing` where there is none, or where the viewer may not read it."""
-    return Case(When(money_hidden, then=missing), default=Coalesce("amount", missing))
+    return Case(When(money_hidden, then=missing), default=Coalesce("amount", missing))  # type: ignore[arg-type]  # a constant is wrapped
 
 
 async def sorted_by(
@@ -244,7 +247,7 @@ async def opportunity_edge_cursor(context: Context, opportunity: Opportunity) ->
     return await cursor_of(context.cursors, opportunities_list(order, True), queryset, ordering, opportunity.pk)
 
 
-async def _visible(queryset: QuerySet[T], global_id: str | None, type_name: str, field: list[str]) -> T | None:
+async def _visible(queryset: QuerySet[M], global_id: str | None, type_name: str, field: list[str]) -> M | None:
     """The record an input ID refers to, through the viewer's scope; None for an explicit null."""
     if global_id is None:
         return None
