@@ -53,7 +53,8 @@ def every_statement() -> Iterator[list[str]]:
     patched: list[tuple[type, str, Any]] = []
 
     def clients(base: type) -> Iterator[type]:
-        for subclass in base.__subclasses__():
+        subclasses: list[type] = base.__subclasses__()
+        for subclass in subclasses:
             yield subclass
             yield from clients(subclass)
 

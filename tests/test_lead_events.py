@@ -405,7 +405,7 @@ async def test_the_connection_closes_when_its_token_expires(db, server):
 
 
 async def test_subscribing_before_connection_init_is_refused(db, server):
-    async with connect(ws_url(server), subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+    async with connect(ws_url(server), subprotocols=[PROTOCOL]) as socket:
         await socket.send(json.dumps({"id": "events", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
 
         assert await close_code(socket) == 4401
