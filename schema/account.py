@@ -62,9 +62,7 @@ class Account(relay.Node):
         return isinstance(obj, (cls, models.Account))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # the records themselves, as is_type_of accepts
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Account | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.account_loader, node_ids)
 
 
@@ -94,9 +92,7 @@ class Contact(relay.Node):
         return isinstance(obj, (cls, models.Contact))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # the records themselves, as is_type_of accepts
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Contact | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.contact_loader, node_ids)
 
 

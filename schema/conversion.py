@@ -1,6 +1,7 @@
 """Conversion: convertLead, convertLeads, linkOpportunity,
 unlinkOpportunity, templates, conversion settings, the preview and the event log."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -407,7 +408,7 @@ class ConversionEvent(relay.Node):
         return isinstance(obj, (cls, models.ConversionEvent))
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Any, required: bool = False) -> list[Any]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await templates.events_by_node_ids(info, node_ids)
 
 

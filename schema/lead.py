@@ -195,9 +195,7 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
         return isinstance(obj, (cls, models.Lead))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # the records themselves, as is_type_of accepts
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Lead | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await leads.leads_by_node_ids(info, node_ids)
 
 

@@ -67,9 +67,7 @@ class AccessPolicy(relay.Node):
         return isinstance(obj, (cls, models.AccessPolicy))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # the records themselves, as is_type_of accepts
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.AccessPolicy | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await load_nodes(info.context.loaders.get(policy_resolvers.access_policy_loader), node_ids)
 
 

@@ -54,9 +54,7 @@ class OpportunityStage(relay.Node):
         return isinstance(obj, (cls, models.OpportunityStage))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # the records themselves, as is_type_of accepts
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.OpportunityStage | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.stage_loader, node_ids)
 
 
@@ -168,9 +166,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return isinstance(obj, (cls, models.Opportunity))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # the records themselves, as is_type_of accepts
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Opportunity | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.opportunity_loader, node_ids)
 
 

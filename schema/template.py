@@ -1,5 +1,6 @@
 """Opportunity templates, conversion settings and the conversion preview."""
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -77,7 +78,7 @@ class OpportunityTemplate(relay.Node):
         return isinstance(obj, (cls, OpportunityTemplateModel))
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Any, required: bool = False) -> list[Any]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await templates.templates_by_node_ids(info, node_ids)
 
 

@@ -36,7 +36,5 @@ class User(relay.Node):
         return isinstance(obj, (cls, models.User))
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]  # the records themselves, as is_type_of accepts
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.User | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await nodes.users(info, node_ids)
