@@ -34,9 +34,8 @@ AccountRef = Annotated["Account", strawberry.lazy("schema.opportunity")]
 ContactRef = Annotated["Contact", strawberry.lazy("schema.opportunity")]
 StageRef = Annotated["OpportunityStage", strawberry.lazy("schema.opportunity")]
 
-ConversionEventKindEnum = ConversionEventKind
 describe_values(
-    strawberry.enum(ConversionEventKindEnum, name="ConversionEventKind", description="What a conversion event records."),
+    strawberry.enum(ConversionEventKind, name="ConversionEventKind", description="What a conversion event records."),
     {
         "CONVERTED": "The lead was converted, by convertLead or by linking an opportunity to it.",
         "OPPORTUNITY_CREATED": "A converted lead gained a new opportunity through convertLead.",
@@ -368,7 +367,7 @@ class UnlinkOpportunityPayload:
 @strawberry.type(description="A conversion, link or unlink: who, when, and what it created or linked.")
 class ConversionEvent(relay.Node):
     id: relay.NodeID[int]
-    kind: ConversionEventKindEnum = strawberry.field(description="What happened.")
+    kind: ConversionEventKind = strawberry.field(description="What happened.")
     created_at: datetime = strawberry.field(description="When it happened (UTC).")
 
     @strawberry.field(graphql_type=User | None, description="Who did it; null when the viewer cannot see that user.")

@@ -9,8 +9,7 @@ import strawberry
 from strawberry import relay
 
 import models
-from models.lead_workflow import EDITABLE_FIELDS
-from models.lead_workflow import LeadDecision as LeadDecisionValue
+from models.lead_workflow import EDITABLE_FIELDS, LeadDecision
 from resolvers import lead_mutations, leads
 from resolvers.context import Context, Info
 from resolvers.loaders import Loaded, load_now, record_account_loader, record_contact_loader, record_user_loader
@@ -31,7 +30,6 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 AccountRef = Annotated["Account", strawberry.lazy("schema.opportunity")]
 ContactRef = Annotated["Contact", strawberry.lazy("schema.opportunity")]
 
-LeadDecision = LeadDecisionValue
 describe_values(
     strawberry.enum(LeadDecision, name="LeadDecision", description="A partner's answer to a shared lead."),
     {
