@@ -105,7 +105,7 @@ def prepare_database(backend: str, url: str, args: argparse.Namespace) -> None:
     if backend == "postgres":
         try:
             asyncio.run(ensure_postgres_database(url))
-        except (OSError, asyncio.TimeoutError) as error:
+        except (TimeoutError, OSError) as error:
             raise SystemExit(f"bench: PostgreSQL at {url} does not answer ({error}); give --postgres-url or --backends sqlite") from None
     env = env_for(url)
     leadbridge("migrate", env=env)
@@ -222,6 +222,9 @@ def measure_peer(peer: PostGraphile, lead_ids: list[int], api_sample: str | None
 def measure_floor(url: str, scenario: Scenario, args: argparse.Namespace) -> dict[str, Any]:
     """The floor at the same concurrency as the load: one connection per task, in one process."""
 
+    floor = scenario.floor
+    assert floor is not None, f"{scenario.name} has no floor"
+
     async def main() -> dict[str, Any]:
         latencies: list[float] = []
         samples: list[str] = []
@@ -239,7 +242,7 @@ def measure_floor(url: str, scenario: Scenario, args: argparse.Namespace) -> dic
                         return
                     next_index[0] = i + 1
                     begin = time.perf_counter()
-                    body = await scenario.floor(sql, i)  # type: ignore[misc]
+                    body = await floor(sql, i)
                     latencies.append(time.perf_counter() - begin)
                     if not samples:
                         samples.append(body)
@@ -342,7 +345,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines.append("")
     lines.append("targets:")
     for backend in dict.fromkeys(row["backend"] for row in rows):
-        def p50(name: str) -> float:
+        def p50(name: str, backend: str = backend) -> float:
             row = by_key.get((backend, name))
             return row["api"]["p50_ms"] if row else float("nan")
 

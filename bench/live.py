@@ -1,5 +1,6 @@
 """A server process the bench starts on a free loopback port, waits for, measures and stops."""
 
+import contextlib
 import socket
 import subprocess
 import tempfile
@@ -24,7 +25,7 @@ class LiveProcess:
     def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path, answers: Callable[[], bool]) -> None:
         self.name = name
         self.answers = answers
-        self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115 open while the process runs
         self.process = subprocess.Popen(command, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
     def wait(self, timeout: float = 60) -> None:
@@ -41,10 +42,8 @@ class LiveProcess:
             time.sleep(0.2)
 
     def reset_peak_memory(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
-        except OSError:
-            pass
 
     def peak_memory_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from strawberry.relay import to_base64
 
@@ -207,7 +207,7 @@ def page_json(
 ) -> dict[str, Any]:
     kept = rows[:size]
     cursors = [codec.encode(LEADS_LIST, as_datetime(row["created_at"]), row["id"]) for row in kept]
-    edges = [({"cursor": cursor} if with_cursor else {}) | {"node": node(row)} for row, cursor in zip(kept, cursors)]
+    edges = [({"cursor": cursor} if with_cursor else {}) | {"node": node(row)} for row, cursor in zip(kept, cursors, strict=True)]
     return {"edges": edges, "pageInfo": {"hasNextPage": len(rows) > size, "endCursor": cursors[-1] if cursors else None}}
 
 
@@ -556,7 +556,10 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
 
     hub_user, hub = await admin_of(HUB)
     partner_user, partner = await admin_of(PARTNER)
-    portal_lead_ids = await scopes.visible_leads(partner_user).order_by("-created_at", "-id").limit(50).values_list("id", flat=True)
+    portal_lead_ids = cast(
+        list[int],
+        await scopes.visible_leads(partner_user).order_by("-created_at", "-id").limit(50).values_list("id", flat=True),
+    )
     before = (
         await scopes.visible_leads(hub_user)
         .filter(is_converted=False)
@@ -592,7 +595,7 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
         )
         roles = [MemberRole.OWNER, MemberRole.COLLABORATOR, MemberRole.COLLABORATOR, MemberRole.PARTICIPANT, MemberRole.VIEWER]
         await LeadMember.bulk_create(
-            [LeadMember(lead_id=lead.id, user_id=user.id, role=role) for user, role in zip(colleagues[1:6], roles)]
+            [LeadMember(lead_id=lead.id, user_id=user.id, role=role) for user, role in zip(colleagues[1:6], roles, strict=False)]
         )
         await lead.sales_plans.add(*plans)
         await lead.solutions.add(*solutions)

@@ -66,7 +66,7 @@ def main() -> None:
             app = "bench.server:create_app_from_env"
         real_run(app, **options)
 
-    cli.uvicorn.run = run  # type: ignore[attr-defined]
+    cli.uvicorn.run = run
     cli.main(sys.argv[1:])
 
 

@@ -3,7 +3,7 @@
 import asyncio
 import re
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -33,8 +33,8 @@ def fail(message: str, status: int = 1) -> NoReturn:
     sys.exit(status)
 
 
-def run(coroutine_factory: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(coroutine_factory())  # type: ignore[arg-type]
+def run(coroutine_factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    return asyncio.run(coroutine_factory())
 
 
 def load_settings(**overrides: Any) -> Settings:

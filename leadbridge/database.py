@@ -64,7 +64,7 @@ class ReleasingTransactionContext(sqlite_client.SqliteTransactionContext):
         except BaseException:
             self._trxlock.release()
             raise
-        return self.connection  # type: ignore[no-any-return]
+        return self.connection
 
 
 class SqliteClient(sqlite_client.SqliteClient):

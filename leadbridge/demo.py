@@ -3,6 +3,7 @@ state, opportunities across stages, members of every role and a company access p
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -79,7 +80,7 @@ async def _seed_network() -> None:
     program = await PartnerProgram.create(name="Northwind Gold Partners", company=northwind)
     stages = {stage.name: stage for stage in await OpportunityStage.all()}
 
-    async def lead(owner: User, topic: str, customer: str, person: tuple[str, str], **fields: object) -> Lead:
+    async def lead(owner: User, topic: str, customer: str, person: tuple[str, str], **fields: Any) -> Lead:
         first_name, last_name = person
         record = await Lead.create(
             topic=topic,
@@ -150,7 +151,7 @@ async def _seed_network() -> None:
         converted_account=account, converted_contact=contact, score=95, estimated_amount=Decimal("500000.00"),
     )
 
-    async def opportunity(name: str, stage: str, amount: str, **fields: object) -> Opportunity:
+    async def opportunity(name: str, stage: str, amount: str, **fields: Any) -> Opportunity:
         record = await Opportunity.create(
             name=name, stage=stages[stage], amount=Decimal(amount), currency="USD",
             close_date=date.today() + timedelta(days=45), sourced_by=northwind, owner=vendor_rep, **fields,

@@ -1,6 +1,7 @@
 """GraphQL over HTTP, as its specification says, in front of the Strawberry schema."""
 
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,10 +220,10 @@ def select_operation(params: GraphQLParams, max_tokens: int) -> OperationDefinit
 
 def is_request_error(result: ExecutionResult) -> bool:
     """Parse, validation and variable errors: the request failed before execution began."""
-    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors)
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors or ())
 
 
-def error_codes(errors: list[dict[str, Any]]) -> list[str]:
+def error_codes(errors: Sequence[Mapping[str, Any]]) -> list[str]:
     return [str((error.get("extensions") or {}).get("code") or "GRAPHQL_ERROR") for error in errors]
 
 

@@ -127,14 +127,17 @@ def describe(status: int, error_codes: list[str]) -> str:
     return "errors" if error_codes else "ok"
 
 
+class _RequestLogHandler(logging.StreamHandler):
+    """The handler `configure` adds, so that configuring twice adds it once."""
+
+
 def configure() -> None:
     """Write the request log to stderr, one JSON object a line (for `leadbridge serve` and
     `leadbridge demo`). The schema logs no GraphQL error but unexpected ones (schema.errors)."""
-    if any(getattr(handler, "leadbridge_request_log", False) for handler in logger.handlers):
+    if any(isinstance(handler, _RequestLogHandler) for handler in logger.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _RequestLogHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    handler.leadbridge_request_log = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
 

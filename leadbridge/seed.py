@@ -336,7 +336,8 @@ def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCom
         responder = rng.choice(partner.user_ids[1:])
         member_ids.setdefault(responder, MemberRole.COLLABORATOR)
 
-    account_id = contact_id = converter_id = converted_at = None
+    account_id = contact_id = converter_id = None
+    converted_at: datetime | None = None
     if plan.converted:
         may_convert = (MemberRole.OWNER, MemberRole.COLLABORATOR)
         converter_id = rng.choice([user_id for user_id, role in member_ids.items() if role in may_convert])
@@ -397,7 +398,8 @@ def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCom
     for n in range(opportunity_count):
         opportunity_id = ids.take("opportunity")
         stage_id, _ = rng.choice(stages)
-        at = converted_at + timedelta(minutes=n)  # type: ignore[operator]
+        assert converted_at is not None
+        at = converted_at + timedelta(minutes=n)
         rows.add(
             "opportunity", opportunity_id, topic if n == 0 else f"{topic} (expansion)", account_id, contact_id,
             amount, "EUR", (at + timedelta(days=rng.randrange(30, 200))).date(), stage_id, None, source.id,
@@ -418,10 +420,10 @@ def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCom
             rows.add("opportunity_activity", activity_id, opportunity_id)
         by_conversion = n == 0
         rows.add("lead_opportunity", ids.take("lead_opportunity"), lead_id, opportunity_id, by_conversion, converter_id, at)
-        kind = ConversionEventKind.CONVERTED if by_conversion else ConversionEventKind.OPPORTUNITY_LINKED
+        event_kind = ConversionEventKind.CONVERTED if by_conversion else ConversionEventKind.OPPORTUNITY_LINKED
         details = {"seeded": True}
         rows.add(
-            "conversion_event", ids.take("conversion_event"), kind.value, lead_id, opportunity_id,
+            "conversion_event", ids.take("conversion_event"), event_kind.value, lead_id, opportunity_id,
             account_id if by_conversion else None, contact_id if by_conversion else None, converter_id,
             json.dumps(details), at,
         )

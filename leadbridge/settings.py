@@ -4,7 +4,7 @@ import os
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite://leadbridge.db"
@@ -61,7 +61,7 @@ class Settings:
         settings.validate()
         return settings
 
-    def with_overrides(self, **overrides: object) -> "Settings":
+    def with_overrides(self, **overrides: Any) -> "Settings":
         settings = replace(self, **{k: v for k, v in overrides.items() if v is not None})
         settings.validate()
         return settings
@@ -125,6 +125,14 @@ class Settings:
 
 
 N = TypeVar("N", int, float)
+
+
+@overload
+def _number(environ: dict[str, str], name: str, kind: type[N], default: N) -> N: ...
+
+
+@overload
+def _number(environ: dict[str, str], name: str, kind: type[N], default: None) -> N | None: ...
 
 
 def _number(environ: dict[str, str], name: str, kind: type[N], default: N | None) -> N | None:

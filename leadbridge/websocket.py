@@ -12,7 +12,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, overload
 
 import jwt
 from starlette.requests import Request
@@ -135,7 +135,7 @@ class GraphQLWebSocket(GraphQL[ConnectionContext, None]):
         except UnreadableJSON as error:
             raise json.JSONDecodeError(str(error), data if isinstance(data, str) else "", 0) from None
 
-    async def get_context(self, request: WebSocket, response: WebSocket) -> ConnectionContext:  # type: ignore[override]
+    async def get_context(self, request: WebSocket, response: WebSocket) -> ConnectionContext:  # type: ignore[override]  # websockets only
         return ConnectionContext(
             request=request, events=request.app.state.lead_events, query_limits=self.endpoint.query_limits
         )
@@ -151,6 +151,14 @@ class GraphQLWebSocket(GraphQL[ConnectionContext, None]):
         assert token is not None
         context.request.state.expiry = asyncio.create_task(close_when_expired(context, expires_at(token)))
         return UNSET
+
+    @overload
+    async def run(self, request: Request, context: ConnectionContext = UNSET, root_value: None = UNSET) -> Response: ...
+
+    @overload
+    async def run(
+        self, request: WebSocket, context: ConnectionContext = UNSET, root_value: None = UNSET
+    ) -> WebSocket: ...
 
     async def run(
         self, request: Request | WebSocket, context: ConnectionContext = UNSET, root_value: None = UNSET

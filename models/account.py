@@ -1,5 +1,11 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.company import Company
+    from models.user import User
 
 
 class Account(Model):
@@ -9,11 +15,11 @@ class Account(Model):
     name = fields.CharField(max_length=255, db_index=True)
     website = fields.CharField(max_length=255, null=True)
     industry = fields.CharField(max_length=120, null=True)
-    company: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="accounts", on_delete=fields.RESTRICT, description="Company that created it"
     )
     company_id: int
-    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -32,15 +38,15 @@ class Contact(Model):
     email = fields.CharField(max_length=254, null=True, db_index=True)
     phone = fields.CharField(max_length=50, null=True)
     job_title = fields.CharField(max_length=120, null=True)
-    account: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    account: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="contacts", null=True, on_delete=fields.SET_NULL
     )
     account_id: int | None
-    company: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="contacts", on_delete=fields.RESTRICT, description="Company that created it"
     )
     company_id: int
-    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     created_at = fields.DatetimeField(auto_now_add=True)

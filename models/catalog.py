@@ -1,5 +1,10 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.company import Company
 
 
 class SalesPlan(Model):
@@ -7,7 +12,7 @@ class SalesPlan(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
-    company: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="sales_plans", on_delete=fields.RESTRICT
     )
     company_id: int
@@ -23,7 +28,7 @@ class Solution(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
-    company: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="solutions", on_delete=fields.RESTRICT
     )
     company_id: int
@@ -39,7 +44,7 @@ class PartnerProgram(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
-    company: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="partner_programs", on_delete=fields.RESTRICT
     )
     company_id: int

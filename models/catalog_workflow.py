@@ -1,5 +1,7 @@
 """Catalog entries (sales plans, solutions, partner programs) and their links to records."""
 
+from typing import TypeVar
+
 from tortoise.exceptions import IntegrityError
 
 from models.catalog import PartnerProgram, SalesPlan, Solution
@@ -12,11 +14,12 @@ from models.validation import clean_text
 
 Record = Lead | Opportunity
 CatalogEntry = SalesPlan | Solution | PartnerProgram
+E = TypeVar("E", SalesPlan, Solution, PartnerProgram)
 
 NAME_MAX_LENGTH = 200
 
 
-async def create_entry(model: type[CatalogEntry], viewer: User, name: str) -> CatalogEntry:
+async def create_entry(model: type[E], viewer: User, name: str) -> E:
     """A new entry of the admin's company's catalog; names are unique per company, ignoring case."""
     label = model._meta.db_table.replace("_", " ")
     if not viewer.is_admin:

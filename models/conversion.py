@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pypika_tortoise import Table
-from pypika_tortoise.terms import Case, ValueWrapper
+from pypika_tortoise.terms import Case, Criterion, ValueWrapper
 from tortoise.expressions import Q, Subquery
 from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.queryset import QuerySet
@@ -22,6 +22,7 @@ from models.errors import DomainError
 from models.lead import Lead
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
+from models.relations import related
 from models.section import LeadCompanySection, OpportunityCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
@@ -234,7 +235,7 @@ async def _copy_members(lead: Lead, opportunity: Opportunity, viewer: User, copy
         await OpportunityMember.create(opportunity=opportunity, user=viewer, role=MemberRole.OWNER)
         return
     members, users, lead_members = (Table(model._meta.db_table) for model in (OpportunityMember, User, LeadMember))
-    copied = lead_members.id.notnull()
+    copied: Criterion = lead_members.id.notnull()
     if excluded:
         copied &= users.id.notin(excluded)
     created_at = OpportunityMember._meta.fields_map["created_at"].to_db_value(datetime.now(UTC), OpportunityMember)
@@ -260,10 +261,15 @@ LINKED_CATALOGS = ("sales_plans", "solutions", "partner_programs")
 """The catalog relations a lead and its opportunities share, through a link table each."""
 
 
+def _link_field(model: type[Lead | Opportunity], relation: str) -> ManyToManyFieldInstance[Any]:
+    field = model._meta.fields_map[relation]
+    assert isinstance(field, ManyToManyFieldInstance)
+    return field
+
+
 async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: str) -> None:
     """Link the opportunity to the lead's entries of one catalog, in one INSERT ... SELECT."""
-    source: ManyToManyFieldInstance = Lead._meta.fields_map[relation]  # type: ignore[assignment]
-    target: ManyToManyFieldInstance = Opportunity._meta.fields_map[relation]  # type: ignore[assignment]
+    source, target = _link_field(Lead, relation), _link_field(Opportunity, relation)
     lead_links, opportunity_links = Table(source.through), Table(target.through)
     db = Opportunity._meta.db
     query = (
@@ -278,7 +284,7 @@ async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: st
 
 async def _copy_activities(lead: Lead, opportunity: Opportunity) -> None:
     """Link the opportunity to every activity of the lead, in one INSERT ... SELECT."""
-    target: ManyToManyFieldInstance = Opportunity._meta.fields_map["activities"]  # type: ignore[assignment]
+    target = _link_field(Opportunity, "activities")
     links, activities = Table(target.through), Table(Activity._meta.db_table)
     db = Opportunity._meta.db
     query = (
@@ -334,7 +340,7 @@ async def create_opportunity_from_lead(
 ) -> Opportunity:
     values = opportunity_fields(lead, template, given)
     if stage is None and template.default_stage_id:
-        stage = template.default_stage if isinstance(template.default_stage, OpportunityStage) else await template.default_stage
+        stage = await related(template.default_stage)
     stage = stage or await OpportunityStage.all().order_by("sort_order").first()
     opportunity = await Opportunity.create(
         **values,
@@ -391,14 +397,14 @@ async def convert_lead(
             raise DomainError(
                 "ALREADY_CONVERTED", "The lead is already converted: only an opportunity choice can add to it", ["leadId"]
             )
-        created, was_created = await add_opportunity(
+        added, was_created = await add_opportunity(
             lead, viewer, opportunity, template, stage,
-            await lead.converted_account if lead.converted_account_id else None,
-            await lead.converted_contact if lead.converted_contact_id else None,
+            await related(lead.converted_account) if lead.converted_account_id else None,
+            await related(lead.converted_contact) if lead.converted_contact_id else None,
         )
         kind = ConversionEventKind.OPPORTUNITY_CREATED if was_created else ConversionEventKind.OPPORTUNITY_LINKED
-        event = await record(kind, lead, viewer, opportunity=created, details={"template": template.name if was_created else None})
-        return ConversionResult(lead=lead, opportunity=created, events=[event], created_opportunity=was_created)
+        event = await record(kind, lead, viewer, opportunity=added, details={"template": template.name if was_created else None})
+        return ConversionResult(lead=lead, opportunity=added, events=[event], created_opportunity=was_created)
 
     check_convertible(lead, settings, now)
     account, contact, opportunity = effective_choices(account, contact, opportunity, settings)
@@ -441,11 +447,11 @@ async def convert_lead(
     elif contact.create is not None:
         draft = contact_draft(lead, contact.create)
         if not contact.create.get("allow_duplicate"):
-            duplicates = await duplicate_contacts(scopes, draft["email"])
-            if duplicates:
+            same_email = await duplicate_contacts(scopes, draft["email"])
+            if same_email:
                 raise DomainError(
                     "DUPLICATE_CONTACT",
-                    f"Contacts with this email exist: {_ids(duplicates, 'Contact', to_global_id)}; attach one or set allowDuplicate",
+                    f"Contacts with this email exist: {_ids(same_email, 'Contact', to_global_id)}; attach one or set allowDuplicate",
                     ["contact", "create"],
                 )
         chosen_contact = await Contact.create(**draft, account=chosen_account, company_id=viewer.company_id, created_by=viewer)

@@ -1,23 +1,32 @@
 """What conversion keeps: per-company settings, the event log and idempotency keys."""
 
 from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.account import Account, Contact
+    from models.company import Company
+    from models.lead import Lead
+    from models.opportunity import Opportunity
+    from models.template import OpportunityTemplate
+    from models.user import User
 
 
 class ConversionSettings(Model):
     """A company's defaults for choices a conversion leaves out."""
 
     id = fields.IntField(primary_key=True)
-    company: fields.OneToOneRelation = fields.OneToOneField(
+    company: fields.OneToOneRelation["Company"] = fields.OneToOneField(
         "models.Company", related_name="conversion_settings", on_delete=fields.CASCADE
     )
     company_id: int
     create_account = fields.BooleanField(default=True)
     create_contact = fields.BooleanField(default=True)
     create_opportunity = fields.BooleanField(default=True)
-    default_template: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    default_template: fields.ForeignKeyNullableRelation["OpportunityTemplate"] = fields.ForeignKeyField(
         "models.OpportunityTemplate", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     default_template_id: int | None
@@ -40,23 +49,23 @@ class ConversionEvent(Model):
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(ConversionEventKind, max_length=24)
-    lead: fields.ForeignKeyRelation = fields.ForeignKeyField("models.Lead", related_name="events", on_delete=fields.CASCADE)
+    lead: fields.ForeignKeyRelation["Lead"] = fields.ForeignKeyField("models.Lead", related_name="events", on_delete=fields.CASCADE)
     lead_id: int
-    opportunity: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    opportunity: fields.ForeignKeyNullableRelation["Opportunity"] = fields.ForeignKeyField(
         "models.Opportunity", related_name="events", null=True, on_delete=fields.SET_NULL
     )
     opportunity_id: int | None
-    account: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    account: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     account_id: int | None
-    contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    contact: fields.ForeignKeyNullableRelation["Contact"] = fields.ForeignKeyField(
         "models.Contact", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     contact_id: int | None
-    actor: fields.ForeignKeyRelation = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    actor: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
     actor_id: int
-    details = fields.JSONField(default=dict)
+    details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -67,11 +76,11 @@ class IdempotencyRecord(Model):
     """The first result of a conversion sent with an idempotency key, kept per user."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
     user_id: int
     key = fields.CharField(max_length=255)
     request_hash = fields.CharField(max_length=64)
-    result = fields.JSONField()
+    result: fields.JSONField[dict[str, Any]] = fields.JSONField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

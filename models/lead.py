@@ -1,10 +1,18 @@
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import LeadAcceptance, LeadStatus
+
+if TYPE_CHECKING:
+    from models.account import Account, Contact
+    from models.activity import Activity
+    from models.catalog import PartnerProgram, SalesPlan, Solution
+    from models.company import Company
+    from models.user import User
 
 
 class Lead(Model):
@@ -33,43 +41,44 @@ class Lead(Model):
         LeadAcceptance, max_length=16, default=LeadAcceptance.NOT_REQUIRED, source_field="acceptance", db_index=True
     )
     acceptance_deadline = fields.DatetimeField(null=True)
-    rejection_reason = fields.TextField(null=True)
-    disqualification_reason = fields.TextField(null=True)
-    sourced_by: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    rejection_reason: str | None = fields.TextField(null=True)
+    disqualification_reason: str | None = fields.TextField(null=True)
+    sourced_by: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="sourced_leads", on_delete=fields.RESTRICT
     )
     sourced_by_id: int
-    partner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    partner: fields.ForeignKeyNullableRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="partner_leads", null=True, on_delete=fields.RESTRICT
     )
     partner_id: int | None
-    owner: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    owner: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name="owned_leads", on_delete=fields.RESTRICT
     )
     owner_id: int
     is_converted = fields.BooleanField(default=False, db_index=True)
     converted_at = fields.DatetimeField(null=True)
-    converted_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    converted_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name="converted_leads", null=True, on_delete=fields.RESTRICT
     )
     converted_by_id: int | None
-    converted_account: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    converted_account: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="converted_leads", null=True, on_delete=fields.RESTRICT
     )
     converted_account_id: int | None
-    converted_contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    converted_contact: fields.ForeignKeyNullableRelation["Contact"] = fields.ForeignKeyField(
         "models.Contact", related_name="converted_leads", null=True, on_delete=fields.RESTRICT
     )
     converted_contact_id: int | None
-    sales_plans: fields.ManyToManyRelation = fields.ManyToManyField(
+    sales_plans: fields.ManyToManyRelation["SalesPlan"] = fields.ManyToManyField(
         "models.SalesPlan", related_name="leads", through="lead_sales_plan"
     )
-    solutions: fields.ManyToManyRelation = fields.ManyToManyField(
+    solutions: fields.ManyToManyRelation["Solution"] = fields.ManyToManyField(
         "models.Solution", related_name="leads", through="lead_solution"
     )
-    partner_programs: fields.ManyToManyRelation = fields.ManyToManyField(
+    partner_programs: fields.ManyToManyRelation["PartnerProgram"] = fields.ManyToManyField(
         "models.PartnerProgram", related_name="leads", through="lead_partner_program"
     )
+    activities: fields.ReverseRelation["Activity"]
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     updated_at = fields.DatetimeField(auto_now=True, db_index=True)
 

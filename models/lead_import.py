@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -124,7 +124,7 @@ def rereadable(file: BinaryIO) -> Iterator[BinaryIO]:
             if copied > MAX_FILE_BYTES:
                 raise _too_large()
             copy.write(chunk)
-        yield copy  # type: ignore[misc]
+        yield copy
 
 
 def _key(name: str) -> str:
@@ -282,8 +282,8 @@ class _Import:
 
     async def partner_id(self, name: str) -> int:
         if name not in self.partners:
-            exact = await self.companies.filter(name=name).values_list("id", flat=True)
-            found = exact or await self.companies.filter(name__iexact=name).values_list("id", flat=True)
+            exact = cast(list[int], await self.companies.filter(name=name).values_list("id", flat=True))
+            found = exact or cast(list[int], await self.companies.filter(name__iexact=name).values_list("id", flat=True))
             self.partners[name] = found[0] if len(found) == 1 else None
         found_id = self.partners[name]
         if found_id is None:
@@ -362,7 +362,12 @@ class _Import:
                 # small (scan every lead of the company) would stay for the whole import.
                 await connection.execute_script("SET LOCAL plan_cache_mode = force_custom_plan")
             imported = set(
-                await Lead.filter(sourced_by_id=company_id, external_id__in=external_ids).values_list("external_id", flat=True)
+                cast(
+                    list[str],
+                    await Lead.filter(sourced_by_id=company_id, external_id__in=external_ids).values_list(
+                        "external_id", flat=True
+                    ),
+                )
                 if external_ids
                 else []
             )

@@ -231,9 +231,10 @@ async def respond_to_lead(viewer: User, lead: Lead, decision: LeadDecision, reas
         raise DomainError("FORBIDDEN", "Only the partner company the lead is shared with may answer it", ["leadId"])
     acceptance = lead.acceptance_at(datetime.now(UTC))
     if acceptance is LeadAcceptance.EXPIRED:
+        assert lead.acceptance_deadline is not None, "only a deadline expires"
         raise DomainError(
             "INVALID_STATUS_TRANSITION",
-            f"The lead's acceptance deadline passed ({lead.acceptance_deadline.isoformat()}); it can no longer be answered",  # type: ignore[union-attr]
+            f"The lead's acceptance deadline passed ({lead.acceptance_deadline.isoformat()}); it can no longer be answered",
             ["leadId"],
         )
     if acceptance is not LeadAcceptance.PENDING:

@@ -5,6 +5,7 @@ role and runs it in one transaction) and raises DomainError when the rules refus
 """
 
 from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
 
 from models.enums import MemberRole
 from models.errors import DomainError
@@ -23,7 +24,7 @@ def require_editable(record: Record, field: list[str]) -> None:
         raise DomainError("LEAD_CONVERTED", "This lead is converted and can no longer be changed", field)
 
 
-def _memberships(record: Record):  # type: ignore[no-untyped-def]
+def _memberships(record: Record) -> QuerySet[LeadMember] | QuerySet[OpportunityMember]:
     if isinstance(record, Lead):
         return LeadMember.filter(lead_id=record.pk)
     return OpportunityMember.filter(opportunity_id=record.pk)

@@ -1,10 +1,19 @@
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import ForecastCategory
+
+if TYPE_CHECKING:
+    from models.account import Account, Contact
+    from models.catalog import PartnerProgram, SalesPlan, Solution
+    from models.company import Company
+    from models.lead import Lead
+    from models.template import OpportunityTemplate
+    from models.user import User
 
 
 class OpportunityStage(Model):
@@ -28,45 +37,45 @@ class Opportunity(Model):
 
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=255, db_index=True)
-    account: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    account: fields.ForeignKeyNullableRelation["Account"] = fields.ForeignKeyField(
         "models.Account", related_name="opportunities", null=True, on_delete=fields.RESTRICT
     )
     account_id: int | None
-    contact: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    contact: fields.ForeignKeyNullableRelation["Contact"] = fields.ForeignKeyField(
         "models.Contact", related_name="opportunities", null=True, on_delete=fields.RESTRICT
     )
     contact_id: int | None
-    template: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    template: fields.ForeignKeyNullableRelation["OpportunityTemplate"] = fields.ForeignKeyField(
         "models.OpportunityTemplate", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     template_id: int | None
     amount = fields.DecimalField(max_digits=18, decimal_places=2, null=True)
     currency = fields.CharField(max_length=3, null=True)
     close_date = fields.DateField(null=True, db_index=True)
-    stage: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    stage: fields.ForeignKeyRelation["OpportunityStage"] = fields.ForeignKeyField(
         "models.OpportunityStage", related_name="opportunities", on_delete=fields.RESTRICT
     )
     stage_id: int
     probability_override = fields.IntField(null=True, source_field="probability")
-    sourced_by: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    sourced_by: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="sourced_opportunities", on_delete=fields.RESTRICT
     )
     sourced_by_id: int
-    partner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    partner: fields.ForeignKeyNullableRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="partner_opportunities", null=True, on_delete=fields.RESTRICT
     )
     partner_id: int | None
-    owner: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    owner: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name="owned_opportunities", on_delete=fields.RESTRICT
     )
     owner_id: int
-    sales_plans: fields.ManyToManyRelation = fields.ManyToManyField(
+    sales_plans: fields.ManyToManyRelation["SalesPlan"] = fields.ManyToManyField(
         "models.SalesPlan", related_name="opportunities", through="opportunity_sales_plan"
     )
-    solutions: fields.ManyToManyRelation = fields.ManyToManyField(
+    solutions: fields.ManyToManyRelation["Solution"] = fields.ManyToManyField(
         "models.Solution", related_name="opportunities", through="opportunity_solution"
     )
-    partner_programs: fields.ManyToManyRelation = fields.ManyToManyField(
+    partner_programs: fields.ManyToManyRelation["PartnerProgram"] = fields.ManyToManyField(
         "models.PartnerProgram", related_name="opportunities", through="opportunity_partner_program"
     )
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
@@ -106,16 +115,16 @@ class LeadOpportunity(Model):
     """How an opportunity came from a lead: created by converting it, or linked to it."""
 
     id = fields.IntField(primary_key=True)
-    lead: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    lead: fields.ForeignKeyRelation["Lead"] = fields.ForeignKeyField(
         "models.Lead", related_name="opportunity_links", on_delete=fields.CASCADE
     )
     lead_id: int
-    opportunity: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    opportunity: fields.ForeignKeyRelation["Opportunity"] = fields.ForeignKeyField(
         "models.Opportunity", related_name="lead_links", on_delete=fields.CASCADE
     )
     opportunity_id: int
     created_by_conversion = fields.BooleanField(description="True when converting created the opportunity")
-    actor: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    actor: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name=False, on_delete=fields.RESTRICT
     )
     actor_id: int

@@ -125,7 +125,7 @@ async def _current_contact(opportunity: Opportunity) -> Contact | None:
 
 async def create_account(creator: User, *, name: str | None, website: str | None, industry: str | None) -> Account:
     """An account created by the creator's company."""
-    values = {
+    values: dict[str, Any] = {
         "name": clean_text(name, ["name"], max_length=255, required=True),
         "website": clean_website(website, ["website"]),
         "industry": clean_text(industry, ["industry"], max_length=120),
@@ -145,7 +145,7 @@ async def create_contact(
     account: Account | None,
 ) -> Contact:
     """A contact created by the creator's company, optionally part of an account."""
-    values = {
+    values: dict[str, Any] = {
         "first_name": clean_text(first_name, ["firstName"], max_length=120),
         "last_name": clean_text(last_name, ["lastName"], max_length=120, required=True),
         "email": clean_email(email, ["email"]),

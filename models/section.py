@@ -1,16 +1,23 @@
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.company import Company
+    from models.lead import Lead
+    from models.opportunity import Opportunity
 
 
 class LeadCompanySection(Model):
     """What one member company records about a lead, crm_account private to that company."""
 
     id = fields.IntField(primary_key=True)
-    lead: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    lead: fields.ForeignKeyRelation["Lead"] = fields.ForeignKeyField(
         "models.Lead", related_name="company_sections", on_delete=fields.CASCADE
     )
     lead_id: int
-    company: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name=False, on_delete=fields.CASCADE
     )
     company_id: int
@@ -28,11 +35,11 @@ class OpportunityCompanySection(Model):
     """What one member company records about an opportunity, crm_account private to that company."""
 
     id = fields.IntField(primary_key=True)
-    opportunity: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    opportunity: fields.ForeignKeyRelation["Opportunity"] = fields.ForeignKeyField(
         "models.Opportunity", related_name="company_sections", on_delete=fields.CASCADE
     )
     opportunity_id: int
-    company: fields.ForeignKeyRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name=False, on_delete=fields.CASCADE
     )
     company_id: int

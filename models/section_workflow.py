@@ -14,7 +14,7 @@ Section = LeadCompanySection | OpportunityCompanySection
 SECTION_FIELDS = {"industry": ("industry", 120), "region": ("region", 120), "crm_account": ("crmAccount", 255)}
 
 
-def clean_section_changes(changes: dict[str, Any]) -> dict[str, str | None]:
+def clean_section_changes(changes: dict[str, Any]) -> dict[str, Any]:
     """The given section fields, trimmed and checked; an empty string clears like null."""
     return {
         name: clean_text(value, [SECTION_FIELDS[name][0]], max_length=SECTION_FIELDS[name][1])
@@ -27,6 +27,7 @@ async def set_company_section(record: Record, company_id: int, changes: dict[str
     out keep their value."""
     require_editable(record, ["leadId"])
     cleaned = clean_section_changes(changes)
+    section: Section | None
     if isinstance(record, Lead):
         section = await LeadCompanySection.filter(lead_id=record.pk, company_id=company_id).select_for_update().first()
         if section is None:

@@ -2,11 +2,16 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.errors import DomainError
+
+if TYPE_CHECKING:
+    from models.company import Company
+    from models.opportunity import OpportunityStage
 
 STANDARD_TEMPLATE_NAME = "Standard"
 
@@ -49,7 +54,7 @@ class OpportunityTemplate(Model):
     """Which lead fields fill which opportunity fields, and what a conversion copies over."""
 
     id = fields.IntField(primary_key=True)
-    company: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    company: fields.ForeignKeyNullableRelation["Company"] = fields.ForeignKeyField(
         "models.Company", related_name="opportunity_templates", null=True, on_delete=fields.CASCADE,
         description="Owning company, null for the built-in Standard template",
     )
@@ -59,11 +64,11 @@ class OpportunityTemplate(Model):
     copy_members = fields.BooleanField(default=True)
     copy_links = fields.BooleanField(default=True)
     copy_company_sections = fields.BooleanField(default=True)
-    default_stage: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+    default_stage: fields.ForeignKeyNullableRelation["OpportunityStage"] = fields.ForeignKeyField(
         "models.OpportunityStage", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     default_stage_id: int | None
-    field_mappings = fields.JSONField(default=list, description="Ordered [lead_field, opportunity_field] pairs")
+    field_mappings: fields.JSONField[list[list[str]]] = fields.JSONField(default=list, description="Ordered [lead_field, opportunity_field] pairs")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

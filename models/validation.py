@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import Literal, overload
 from urllib.parse import urlsplit
 
 from models.errors import DomainError
@@ -22,6 +23,14 @@ AMOUNT_SPELLING = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-
 """How an amount is written: ASCII digits, an optional minus sign, decimal point and exponent.
 Python's Decimal also reads spaces, underscores and other scripts' digits; those are refused,
 so that each amount has one spelling."""
+
+
+@overload
+def clean_text(value: str | None, field: list[str], *, max_length: int, required: Literal[True]) -> str: ...
+
+
+@overload
+def clean_text(value: str | None, field: list[str], *, max_length: int, required: bool = False) -> str | None: ...
 
 
 def clean_text(value: str | None, field: list[str], *, max_length: int, required: bool = False) -> str | None:

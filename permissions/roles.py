@@ -1,6 +1,7 @@
 """Roles and what each may do (CONTRACT.md section 5)."""
 
 from enum import Enum
+from typing import TypeGuard
 
 from models.enums import MemberRole
 
@@ -25,7 +26,7 @@ MINIMUM_ROLE = {
 }
 
 
-def may(role: MemberRole | None, action: Action) -> bool:
+def may(role: MemberRole | None, action: Action) -> TypeGuard[MemberRole]:
     """Whether a viewer with this effective role may take the action; no role may do nothing."""
     if role is None:
         return False

@@ -141,7 +141,7 @@ def visible_partner_programs(viewer: User) -> QuerySet[PartnerProgram]:
     return PartnerProgram.all()
 
 
-async def company_policy_roles(viewer: User) -> list:
+async def company_policy_roles(viewer: User) -> list[MemberRole]:
     return [policy.role for policy in await AccessPolicy.filter(company_id=viewer.company_id).only("role")]
 
 

@@ -46,7 +46,7 @@ async def role_on(context: Context, record: Lead | Opportunity) -> MemberRole | 
     )
 
 
-async def roles_on(context: Context, records: Sequence[Lead] | Sequence[Opportunity]) -> list[MemberRole | None]:
+async def roles_on(context: Context, records: Sequence[Lead | Opportunity]) -> list[MemberRole | None]:
     """`role_on` for many records of one kind, in one batch."""
     if not records:
         return []
@@ -77,7 +77,7 @@ async def require_lead(context: Context, lead_id: str, action: Action, field: li
     role = await role_on(context, lead)
     if not roles.may(role, action):
         raise DomainError("FORBIDDEN", f"Your role on this lead ({role.value if role else 'none'}) does not allow this", field)
-    return lead, role  # type: ignore[return-value]
+    return lead, role
 
 
 async def require_opportunity(
@@ -94,4 +94,4 @@ async def require_opportunity(
         raise DomainError(
             "FORBIDDEN", f"Your role on this opportunity ({role.value if role else 'none'}) does not allow this", field
         )
-    return opportunity, role  # type: ignore[return-value]
+    return opportunity, role

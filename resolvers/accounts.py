@@ -45,7 +45,8 @@ def account_contacts_loader(viewer: User) -> DataLoader[int, list[Contact]]:
     async def load(account_ids: Sequence[int]) -> list[list[Contact]]:
         groups: dict[int, list[Contact]] = defaultdict(list)
         for contact in await scopes.visible_contacts(viewer).filter(account_id__in=list(account_ids)):
-            groups[contact.account_id].append(contact)  # type: ignore[index]
+            if contact.account_id is not None:
+                groups[contact.account_id].append(contact)
         return [sorted(groups.get(account_id, []), key=contact_sort_key) for account_id in account_ids]
 
     return DataLoader(load_fn=load)
@@ -56,7 +57,7 @@ def account_opportunities_loader(viewer: User) -> DataLoader[NestedPageKey, Load
 
     async def children_of(account_ids: list[int]) -> list[tuple[int, Opportunity]]:
         found = await scopes.visible_opportunities(viewer).filter(account_id__in=account_ids)
-        return [(opportunity.account_id, opportunity) for opportunity in found]  # type: ignore[misc]
+        return [(opportunity.account_id, opportunity) for opportunity in found if opportunity.account_id is not None]
 
     return nested_page_loader(children_of)
 

@@ -18,7 +18,7 @@ from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.loaders import DataLoader, by_id_loader
-from resolvers.pagination import Page, PageArgs, Position, page_of
+from resolvers.pagination import Page, PageArgs, Position, page_of, where
 
 PageKey = tuple[int, PageArgs]
 """One page of a record's activities: the record's primary key and the checked paging arguments."""
@@ -32,7 +32,8 @@ class ActivityPage(Page[Activity]):
     record_id: int = 0
 
     async def total_count(self) -> int:
-        return await self.counter.load(self.record_id)  # type: ignore[union-attr]
+        assert self.counter is not None
+        return await self.counter.load(self.record_id)
 
 
 def _of_record(record_field: str, record_id: int) -> QuerySet[Activity]:
@@ -43,7 +44,7 @@ def _beyond(position: Position, *, later: bool) -> Q:
     """Newest first: the activities created before (`later`) or after the position, ties broken by id."""
     created_at, pk = position
     beyond = "lt" if later else "gt"
-    return Q(**{f"created_at__{beyond}": created_at}) | Q(created_at=created_at, **{f"id__{beyond}": pk})
+    return where(f"created_at__{beyond}", created_at) | (Q(created_at=created_at) & where(f"id__{beyond}", pk))
 
 
 def _window(args: PageArgs) -> Q:
@@ -83,7 +84,7 @@ def _pages_loader(record_field: str) -> Callable[[User], DataLoader[PageKey, Act
         order = ("created_at", "id") if args.backward else ("-created_at", "-id")
         picked = Q(
             *(
-                Q(**{record_field: record_id})
+                where(record_field, record_id)
                 & Q(
                     id__in=Subquery(
                         _of_record(record_field, record_id)
@@ -99,7 +100,7 @@ def _pages_loader(record_field: str) -> Callable[[User], DataLoader[PageKey, Act
         )
         groups: dict[int, list[Activity]] = defaultdict(list)
         for activity in await Activity.filter(picked).annotate(record_id=F(record_field)):
-            groups[activity.record_id].append(activity)  # type: ignore[attr-defined]
+            groups[activity.record_id].append(activity)  # type: ignore[attr-defined]  # set by annotate()
         for activities in groups.values():
             activities.sort(key=_position, reverse=not args.backward)
         return groups

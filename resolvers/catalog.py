@@ -152,7 +152,7 @@ def entry_edge_cursor(context: Context, entry: SalesPlan | Solution | PartnerPro
 async def create_entry(context: Context, model: type[Entry], name: str) -> tuple[Entry | None, list[DomainError]]:
     async def action() -> Entry:
         async with in_transaction():
-            return await catalog_workflow.create_entry(model, context.viewer, name)  # type: ignore[return-value]
+            return await catalog_workflow.create_entry(model, context.viewer, name)
 
     return await attempt(action)
 

@@ -37,7 +37,8 @@ async def require_record(
     if lead_id is not None:
         lead, _ = await require_lead(context, lead_id, action)
         return lead
-    opportunity, _ = await require_opportunity(context, opportunity_id, action)  # type: ignore[arg-type]
+    assert opportunity_id is not None
+    opportunity, _ = await require_opportunity(context, opportunity_id, action)
     return opportunity
 
 
@@ -94,7 +95,7 @@ async def permissions_on_many(context: Context, records: list[Record]) -> list[P
     """`permissions_on` for many records of one kind, in one batch."""
     return [
         permissions_for(context, record, role)
-        for record, role in zip(records, await roles_on(context, records), strict=True)  # type: ignore[arg-type]
+        for record, role in zip(records, await roles_on(context, records), strict=True)
     ]
 
 

@@ -40,7 +40,7 @@ class Context:
     @property
     def cursors(self) -> Cursors:
         """The deployment's cursor codec, set on the app when it is built."""
-        return self.request.app.state.cursors  # type: ignore[no-any-return]
+        return self.request.app.state.cursors
 
     def page_args(
         self, connection: str, first: int | None, after: str | None, last: int | None, before: str | None

@@ -10,7 +10,14 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models import DomainError, MemberRole, Opportunity, OpportunityStage
-from models.conversion import Choice, ConversionResult, ConversionScopes, convert_lead, link_opportunity, unlink_opportunity
+from models.conversion import (
+    Choice,
+    ConversionResult,
+    ConversionScopes,
+    convert_lead,
+    link_opportunity,
+    unlink_opportunity,
+)
 from models.conversion_records import IdempotencyRecord
 from models.template import OpportunityTemplate
 from permissions import scopes

@@ -7,7 +7,6 @@ from strawberry.relay import to_base64
 
 from models import DomainError
 
-
 MAX_PK = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL
 MAX_PK_DIGITS = len(str(MAX_PK))
 

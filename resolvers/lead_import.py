@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from models import DomainError
-from models import lead_import
+from models import DomainError, lead_import
 from models.lead_import import BadRow, ImportReport
 from permissions import scopes
 from resolvers.context import Context

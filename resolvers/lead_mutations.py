@@ -5,8 +5,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import Company, DomainError, Lead, LeadStatus
-from models import lead_workflow
+from models import Company, DomainError, Lead, LeadStatus, lead_workflow
 from models.lead_workflow import LeadDecision
 from permissions import scopes
 from permissions.roles import Action

@@ -1,11 +1,11 @@
 """Reading leads: `lead`, `leads` with its filter and order, and a lead's nested records."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from tortoise.expressions import Q
 from tortoise.functions import Coalesce, Lower
@@ -78,7 +78,7 @@ async def opportunities_of(
     opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in links])
     rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
     page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
-    return replace(page, rows=[opportunity for _, opportunity in page.rows])  # type: ignore[arg-type,return-value]
+    return page.with_rows([opportunity for _, opportunity in page.rows])
 
 
 async def opportunities_of_many(
@@ -103,13 +103,16 @@ async def opportunities_of_many(
         position += len(links)
         rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
         page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
-        pages.append(replace(page, rows=[opportunity for _, opportunity in page.rows]))  # type: ignore[arg-type]
+        pages.append(page.with_rows([opportunity for _, opportunity in page.rows]))
     return pages
 
 
 async def opportunity_edge_cursor(context: Context, lead: Lead, opportunity: Opportunity) -> str | None:
     """The cursor of the opportunity in the lead's `opportunities`; None when they are not linked."""
-    link_ids = await LeadOpportunity.filter(lead_id=lead.pk, opportunity_id=opportunity.pk).limit(1).values_list("id", flat=True)
+    link_ids = cast(
+        list[int],
+        await LeadOpportunity.filter(lead_id=lead.pk, opportunity_id=opportunity.pk).limit(1).values_list("id", flat=True),
+    )
     if not link_ids:
         return None
     link_id = link_ids[0]

@@ -7,9 +7,10 @@ returns a DataLoader) and gets the request's instance with `info.context.loaders
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar, Union
 
 from strawberry import dataloader
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import Account, Company, Contact, Lead, MemberRole, Opportunity, OpportunityStage, OpportunityTemplate, User
@@ -17,6 +18,7 @@ from permissions import roles, scopes
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Hashable)
+M = TypeVar("M", bound=Model)
 
 
 
@@ -33,9 +35,11 @@ class DataLoader(dataloader.DataLoader[K, T]):
 
 
 LoaderFactory = Callable[[User], DataLoader[Any, Any]]
+Loaded: TypeAlias = Union[T, Awaitable[T]]  # noqa: UP007 a union with a bare TypeVar must be spelt so
+"""What `load_now` gives: the value, or an awaitable of it."""
 
 
-def load_now(loader: DataLoader[K, T], key: K) -> T | Awaitable[T]:
+def load_now(loader: DataLoader[K, T], key: K) -> Loaded[T]:
     """The value itself when this request has loaded it already, else the loader's future.
 
     A resolver that returns a plain value costs graphql-core no task and no await: a portal page
@@ -46,21 +50,21 @@ def load_now(loader: DataLoader[K, T], key: K) -> T | Awaitable[T]:
     return loader.load(key)
 
 
-def by_id_loader(scope: Callable[[], QuerySet[T]]) -> DataLoader[int, T | None]:
+def by_id_loader(scope: Callable[[], QuerySet[M]]) -> DataLoader[int, M | None]:
     """Loads records by primary key in one query; an id outside the scope loads as None."""
 
-    async def load(ids: Sequence[int]) -> list[T | None]:
+    async def load(ids: Sequence[int]) -> list[M | None]:
         found = {record.pk: record for record in await scope().filter(id__in=list(ids))}
         return [found.get(record_id) for record_id in ids]
 
     return DataLoader(load_fn=load)
 
 
-def grouped_loader(query: Callable[[list[K]], QuerySet[T]], key: Callable[[T], K]) -> DataLoader[K, list[T]]:
+def grouped_loader(query: Callable[[list[K]], QuerySet[M]], key: Callable[[M], K]) -> DataLoader[K, list[M]]:
     """Loads, for many keys at once, the list of records that belong to each key."""
 
-    async def load(keys: Sequence[K]) -> list[list[T]]:
-        groups: dict[K, list[T]] = defaultdict(list)
+    async def load(keys: Sequence[K]) -> list[list[M]]:
+        groups: dict[K, list[M]] = defaultdict(list)
         for record in await query(list(keys)):
             groups[key(record)].append(record)
         return [groups.get(k, []) for k in keys]

@@ -4,6 +4,7 @@ add / update / remove member mutations."""
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -30,6 +31,7 @@ from resolvers.ids import decode_id
 from resolvers.loaders import DataLoader
 
 RecordKey = tuple[int, int, int | None]
+R = TypeVar("R", Lead, Opportunity)
 """A record as the members loader needs it: primary key, sourcedBy and partner company ids."""
 
 
@@ -50,17 +52,17 @@ def _entries(
     """How each user holds a role on the record: their direct membership with its own role, and
     separately the highest role the access policies that apply give them."""
     _, sourced_by_id, partner_id = key
-    involved = {sourced_by_id, partner_id} - {None}
+    involved = {company_id for company_id in (sourced_by_id, partner_id) if company_id is not None}
     entries = []
     for user_id, role in direct.items():
         user = users_by_id.get(user_id)
         if user is not None:
             entries.append(MemberEntry(user=user, role=role, source=MembershipSource.DIRECT))
     for company_id in involved:
-        for user in policy_users.get(company_id, []):  # type: ignore[arg-type]
-            role = policy_role_of[user.pk]
-            if role is not None:
-                entries.append(MemberEntry(user=user, role=role, source=MembershipSource.ACCESS_POLICY))
+        for user in policy_users.get(company_id, []):
+            policy_role = policy_role_of[user.pk]
+            if policy_role is not None:
+                entries.append(MemberEntry(user=user, role=policy_role, source=MembershipSource.ACCESS_POLICY))
     entries.sort(
         key=lambda entry: (
             -entry.role.rank, entry.user.name.casefold(), entry.user.pk, entry.source is MembershipSource.ACCESS_POLICY
@@ -138,14 +140,14 @@ async def _visible_user(context: Context, user_id: str) -> User:
 
 async def _change(
     context: Context,
-    load_record: Callable[[], Awaitable[tuple[Record, MemberRole]]],
+    load_record: Callable[[], Awaitable[tuple[R, MemberRole]]],
     user_id: str,
-    apply: Callable[[Record, User], Awaitable[object]],
-) -> tuple[Record | None, list[DomainError]]:
+    apply: Callable[[R, User], Awaitable[object]],
+) -> tuple[R | None, list[DomainError]]:
     """Apply a membership change to the record; the record is returned while the viewer still
     sees it (one who removed themselves may no longer)."""
 
-    async def action() -> Record | None:
+    async def action() -> R | None:
         async with in_transaction():
             record, _ = await load_record()
             await apply(record, await _visible_user(context, user_id))
@@ -156,7 +158,7 @@ async def _change(
 
 
 async def add_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -165,7 +167,7 @@ async def add_lead_member(context: Context, lead_id: str, user_id: str, role: Me
 
 
 async def update_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -174,7 +176,7 @@ async def update_lead_member(context: Context, lead_id: str, user_id: str, role:
 
 
 async def remove_lead_member(context: Context, lead_id: str, user_id: str) -> tuple[Lead | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -185,7 +187,7 @@ async def remove_lead_member(context: Context, lead_id: str, user_id: str) -> tu
 async def add_opportunity_member(
     context: Context, opportunity_id: str, user_id: str, role: MemberRole
 ) -> tuple[Opportunity | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -196,7 +198,7 @@ async def add_opportunity_member(
 async def update_opportunity_member(
     context: Context, opportunity_id: str, user_id: str, role: MemberRole
 ) -> tuple[Opportunity | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
         user_id,
@@ -207,7 +209,7 @@ async def update_opportunity_member(
 async def remove_opportunity_member(
     context: Context, opportunity_id: str, user_id: str
 ) -> tuple[Opportunity | None, list[DomainError]]:
-    return await _change(  # type: ignore[return-value]
+    return await _change(
         context,
         lambda: require_opportunity(context, opportunity_id, Action.MANAGE_MEMBERS),
         user_id,

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from tortoise.expressions import Case, Q, When
 from tortoise.functions import Coalesce, Lower
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
@@ -31,6 +32,7 @@ from resolvers.pagination import LoadedPage, Ordering, Page, PageArgs, cursor_of
 from resolvers.search import search_term
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ def nested_page_key(
     return NestedPageKey(parent_id, context.page_args(f"{connection}:{parent_id}", first, after, last, before))
 
 
-def _slice(rows: list[T], key: NestedPageKey) -> LoadedPage[T]:
-    return cut(rows, key.args, lambda row: (row.pk, row.pk))  # type: ignore[attr-defined]
+def _slice(rows: list[M], key: NestedPageKey) -> LoadedPage[M]:
+    return cut(rows, key.args, lambda row: (row.pk, row.pk))
 
 
 def nested_page_loader(children_of: Callable[[list[int]], Any]) -> DataLoader[NestedPageKey, LoadedPage[Any]]:
@@ -90,8 +92,9 @@ async def stage_of(context: Context, opportunity: Opportunity) -> OpportunitySta
 async def stages_of(context: Context, records: list[Opportunity]) -> list[OpportunityStage]:
     """`stage_of` for many opportunities in one batch."""
     stages = await context.loaders.get(stage_loader).load_many([opportunity.stage_id for opportunity in records])
-    assert all(stage is not None for stage in stages), "every stage is visible"
-    return stages  # type: ignore[return-value]
+    found = [stage for stage in stages if stage is not None]
+    assert len(found) == len(stages), "every stage is visible"
+    return found
 
 
 async def amounts(context: Context, records: list[Opportunity]) -> list[Decimal | None]:
@@ -150,7 +153,7 @@ class OpportunityOrderField(str, Enum):
 class OpportunityFilter:
     """What `opportunities` may be narrowed to; an ID of another type or unknown matches nothing."""
 
-    stage_ids: list[str] | None = None
+    stage_ids: Sequence[str] | None = None
     is_closed: bool | None = None
     partner_id: str | None = None
     sourced_by_id: str | None = None
@@ -158,7 +161,7 @@ class OpportunityFilter:
     search: str | None = None
 
 
-def pks_or_nothing(values: list[str], type_name: str) -> list[int]:
+def pks_or_nothing(values: Sequence[str], type_name: str) -> list[int]:
     """The primary keys of the IDs that are of the type; the others match no record."""
     found = []
     for value in values:
@@ -191,7 +194,7 @@ EARLIEST_DATE = date(1, 1, 1)
 
 def _amount_key(missing: int, money_hidden: Q) -> Case:
     """The amount to sort by: `missing` where there is none, or where the viewer may not read it."""
-    return Case(When(money_hidden, then=missing), default=Coalesce("amount", missing))
+    return Case(When(money_hidden, then=missing), default=Coalesce("amount", missing))  # type: ignore[arg-type]  # a constant is wrapped
 
 
 async def sorted_by(
@@ -243,7 +246,7 @@ async def opportunity_edge_cursor(context: Context, opportunity: Opportunity) ->
     return await cursor_of(context.cursors, opportunities_list(order, True), queryset, ordering, opportunity.pk)
 
 
-async def _visible(queryset: QuerySet[T], global_id: str | None, type_name: str, field: list[str]) -> T | None:
+async def _visible(queryset: QuerySet[M], global_id: str | None, type_name: str, field: list[str]) -> M | None:
     """The record an input ID refers to, through the viewer's scope; None for an explicit null."""
     if global_id is None:
         return None

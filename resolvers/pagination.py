@@ -19,9 +19,12 @@ from typing import Any, Generic, TypeVar
 
 from graphql import GraphQLError
 from tortoise.expressions import Q
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+U = TypeVar("U")
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -180,9 +183,10 @@ class Page(Generic[T]):
     cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
-    queryset: QuerySet[T]
+    queryset: QuerySet[Any] | None
 
     async def total_count(self) -> int:
+        assert self.queryset is not None, "a page cut from loaded rows counts them itself"
         return await self.queryset.count()
 
 
@@ -216,6 +220,17 @@ class LoadedPage(Page[T]):
     async def total_count(self) -> int:
         return self.total
 
+    def with_rows(self, rows: list[U]) -> "LoadedPage[U]":
+        """The page with its rows replaced one for one (the cursors stay)."""
+        return LoadedPage(
+            rows=rows,
+            cursors=self.cursors,
+            has_next_page=self.has_next_page,
+            has_previous_page=self.has_previous_page,
+            queryset=self.queryset,
+            total=self.total,
+        )
+
 
 def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *, descending: bool = False) -> LoadedPage[T]:
     """A page cut from a whole list already loaded in its order, whose positions ascend (or,
@@ -237,9 +252,15 @@ def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *,
         cursors=page.cursors,
         has_next_page=page.has_next_page,
         has_previous_page=page.has_previous_page,
-        queryset=None,  # type: ignore[arg-type]
+        queryset=None,
         total=len(rows),
     )
+
+
+def where(lookup: str, value: Any) -> Q:
+    """`Q(lookup=value)` for a lookup named at run time."""
+    filters: dict[str, Any] = {lookup: value}
+    return Q(**filters)
 
 
 def _beyond(ordering: Ordering, position: Position, *, later: bool) -> Q:
@@ -247,16 +268,16 @@ def _beyond(ordering: Ordering, position: Position, *, later: bool) -> Q:
     sort_value, pk = position
     beyond = "lt" if ordering.descending == later else "gt"
     if ordering.field == "id":
-        return Q(**{f"id__{beyond}": pk})
-    past = Q(**{f"{ordering.field}__{beyond}": sort_value}) | (
-        Q(**{ordering.field: sort_value}) & Q(**{f"id__{beyond}": pk})
+        return where(f"id__{beyond}", pk)
+    past = where(f"{ordering.field}__{beyond}", sort_value) | (
+        where(ordering.field, sort_value) & where(f"id__{beyond}", pk)
     )
     # The redundant bound lets both databases start an index range scan at the cursor, so that
     # page 1,000 reads as few rows as page 1.
-    return Q(**{f"{ordering.field}__{beyond}e": sort_value}) & past
+    return where(f"{ordering.field}__{beyond}e", sort_value) & past
 
 
-async def paginate(queryset: QuerySet[T], args: PageArgs, ordering: Ordering) -> Page[T]:
+async def paginate(queryset: QuerySet[M], args: PageArgs, ordering: Ordering) -> Page[M]:
     """One page of a filtered queryset sorted by `ordering` then id, in one statement: read from
     the window's start forwards, or from its end backwards in the reverse order."""
     page_query = queryset
@@ -267,7 +288,7 @@ async def paginate(queryset: QuerySet[T], args: PageArgs, ordering: Ordering) ->
     sign = "-" if ordering.descending != args.backward else ""
     order = [f"{sign}id"] if ordering.field == "id" else [f"{sign}{ordering.field}", f"{sign}id"]
     fetched = list(await page_query.order_by(*order).limit(args.size + 1))
-    return page_of(fetched, args, lambda row: (getattr(row, ordering.field), row.pk), queryset)  # type: ignore[attr-defined]
+    return page_of(fetched, args, lambda row: (getattr(row, ordering.field), row.pk), queryset)
 
 
 async def cursor_of(cursors: Cursors, connection: str, queryset: QuerySet[Any], ordering: Ordering, pk: int) -> str:

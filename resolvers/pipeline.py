@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median
+from typing import TypeVar
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
@@ -50,8 +51,11 @@ def check_date_range(start: date | None, end: date | None, names: tuple[str, str
         raise bad_input(f"{start_name} ({start}) is after {end_name} ({end})")
     if start is None and end is None:
         return
-    low = start if start is not None else min(today, end)  # type: ignore[type-var]
-    high = end if end is not None else max(today, start)  # type: ignore[type-var]
+    if start is None:
+        assert end is not None
+        low, high = min(today, end), end
+    else:
+        low, high = start, end if end is not None else max(today, start)
     if high > _years_after(low, MAX_RANGE_YEARS):
         if start is not None and end is not None:
             raise bad_input(f"{end_name}: the range from {start} to {end} is longer than {MAX_RANGE_YEARS} years")
@@ -274,7 +278,10 @@ def matching_leads(viewer: User, criteria: FunnelCriteria, today: date) -> Query
     return queryset
 
 
-def _segments(figures: dict[Hashable, FunnelFigures], *keys: Hashable) -> list[FunnelFigures]:
+K = TypeVar("K", bound=Hashable)
+
+
+def _segments(figures: dict[K, FunnelFigures], *keys: K) -> list[FunnelFigures]:
     return [figures.setdefault(key, FunnelFigures()) for key in keys]
 
 
@@ -298,8 +305,8 @@ async def lead_funnel(context: Context, criteria: FunnelCriteria) -> FunnelRepor
         "source", "partner_id", "created_at", "converted_at"
     )
     overall = FunnelFigures()
-    by_source: dict[Hashable, FunnelFigures] = {}
-    by_partner: dict[Hashable, FunnelFigures] = {}
+    by_source: dict[str | None, FunnelFigures] = {}
+    by_partner: dict[int | None, FunnelFigures] = {}
 
     def figures_of(source: str | None, partner_id: int | None) -> list[FunnelFigures]:
         return [overall, *_segments(by_source, source), *_segments(by_partner, partner_id)]
@@ -321,6 +328,6 @@ async def lead_funnel(context: Context, criteria: FunnelCriteria) -> FunnelRepor
     context.work.rows_aggregated += overall.lead_count
     return FunnelReport(
         overall=overall,
-        by_source=sorted(by_source.items(), key=lambda item: (item[0] is None, item[0] or "")),  # type: ignore[arg-type]
-        by_partner=sorted(by_partner.items(), key=lambda item: (item[0] is None, names.get(item[0], ""))),  # type: ignore[arg-type]
+        by_source=sorted(by_source.items(), key=lambda item: (item[0] is None, item[0] or "")),
+        by_partner=sorted(by_partner.items(), key=lambda item: (item[0] is None, names.get(item[0], ""))),
     )

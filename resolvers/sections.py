@@ -28,16 +28,19 @@ def opportunity_sections_loader(viewer: User) -> DataLoader[int, list[Opportunit
 
 
 async def sections_of(context: Context, record: Record) -> list[Section]:
-    factory = lead_sections_loader if isinstance(record, Lead) else opportunity_sections_loader
-    return await context.loaders.get(factory).load(record.pk)  # type: ignore[return-value]
+    if isinstance(record, Lead):
+        return list(await context.loaders.get(lead_sections_loader).load(record.pk))
+    return list(await context.loaders.get(opportunity_sections_loader).load(record.pk))
 
 
 async def sections_of_many(context: Context, records: list[Record]) -> list[list[Section]]:
     """`sections_of` for many records of one kind, in one batch."""
     if not records:
         return []
-    factory = lead_sections_loader if isinstance(records[0], Lead) else opportunity_sections_loader
-    return await context.loaders.get(factory).load_many([record.pk for record in records])  # type: ignore[return-value]
+    keys = [record.pk for record in records]
+    if isinstance(records[0], Lead):
+        return [list(sections) for sections in await context.loaders.get(lead_sections_loader).load_many(keys)]
+    return [list(sections) for sections in await context.loaders.get(opportunity_sections_loader).load_many(keys)]
 
 
 def crm_account_for(context: Context, section: Section) -> str | None:

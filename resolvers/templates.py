@@ -33,6 +33,7 @@ from models.conversion import (
     standard_template,
 )
 from models.conversion_records import ConversionEvent, ConversionSettings
+from models.relations import related
 from models.template import OpportunityTemplate, check_mappings
 from models.validation import clean_percentage, clean_text
 from permissions import roles, scopes
@@ -145,7 +146,7 @@ def _require_admin(context: Context) -> None:
 
 async def _apply_template_values(context: Context, template: OpportunityTemplate, given: dict[str, Any]) -> None:
     if "name" in given:
-        template.name = clean_text(given["name"], ["name"], max_length=120, required=True)  # type: ignore[assignment]
+        template.name = clean_text(given["name"], ["name"], max_length=120, required=True)
         clash = OpportunityTemplate.filter(company_id=context.viewer.company_id, name=template.name)
         if template.pk:
             clash = clash.exclude(id=template.pk)
@@ -238,9 +239,8 @@ async def template_or_default(context: Context, template_id: str | None) -> Oppo
             raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
         return template
     settings = await settings_for(context.viewer.company_id)
-    if settings.default_template_id:
-        return await settings.default_template
-    return await standard_template()
+    chosen = await related(settings.default_template) if settings.default_template_id else None
+    return chosen if chosen is not None else await standard_template()
 
 
 @dataclass
@@ -312,7 +312,11 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
     blockers += errors
     if not roles.may(await role_on(context, lead), Action.READ_MONEY):
         opportunity["amount"] = None
-    stage = await template.default_stage if template.default_stage_id else await OpportunityStage.all().order_by("sort_order").first()
+    stage = (
+        await related(template.default_stage)
+        if template.default_stage_id
+        else await OpportunityStage.all().order_by("sort_order").first()
+    )
     members = []
     if template.copy_members:
         members = [

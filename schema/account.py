@@ -10,10 +10,9 @@ from strawberry import relay
 import models
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
 from schema.connection import After, Before, Connection, Edge, First, Last
-from schema.errors import USER_ERRORS, UserError
-from schema.errors import user_errors
+from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput
 
 if TYPE_CHECKING:
@@ -34,16 +33,28 @@ class Account(relay.Node):
 
     @strawberry.field(description="The account's contacts the viewer can see, by last name then first name.")
     async def contacts(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+        self,
+        account: strawberry.Parent[models.Account],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection["Contact"]:
-        page = await accounts.contacts_of_account(info.context, self, first, after, last, before)  # type: ignore[arg-type]
+        page = await accounts.contacts_of_account(info.context, account, first, after, last, before)
         return Connection.from_page(page)
 
     @strawberry.field(description="The account's opportunities the viewer can see, oldest first.")
     async def opportunities(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+        self,
+        account: strawberry.Parent[models.Account],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[OpportunityRef]:
-        key = opportunities.nested_page_key(info.context, "Account.opportunities", self.id, first, after, last, before)
+        key = opportunities.nested_page_key(info.context, "Account.opportunities", account.id, first, after, last, before)
         return Connection.from_page(await info.context.loaders.get(accounts.account_opportunities_loader).load(key))
 
     @classmethod
@@ -51,9 +62,7 @@ class Account(relay.Node):
         return isinstance(obj, (cls, models.Account))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Account | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.account_loader, node_ids)
 
 
@@ -70,21 +79,20 @@ class Contact(relay.Node):
     job_title: str | None = strawberry.field(description="The person's job title; null when unknown.")
 
     @strawberry.field(
+        graphql_type=Account | None,
         description="The account the person belongs to; null when none, or when the viewer cannot see it."
     )
-    def account(self, info: Info) -> Account | None:
-        if self.account_id is None:  # type: ignore[attr-defined]
+    def account(self, contact: strawberry.Parent[models.Contact], info: Info) -> Loaded[models.Account | None]:
+        if contact.account_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.account_loader), self.account_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(loaders.account_loader), contact.account_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
         return isinstance(obj, (cls, models.Contact))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Contact | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.contact_loader, node_ids)
 
 
@@ -101,19 +109,20 @@ class CreateAccountInput:
 
 @strawberry.type(description="The result of createAccount.")
 class CreateAccountPayload:
-    account: Account | None = strawberry.field(default=None, description="The new account; null when refused.")
+    account: models.Account | None = strawberry.field(graphql_type=Account | None, default=None, description="The new account; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[Account] | None,
         description=(
             "The new account's edge in `accounts` (by name), for Relay's @appendEdge; its cursor pages that list. "
             "Null when the account was not created."
         )
     )
-    async def account_edge(self, info: Info) -> Edge[Account] | None:
+    async def account_edge(self, info: Info) -> Edge[models.Account] | None:
         if self.account is None:
             return None
-        return Edge(cursor=await accounts.account_edge_cursor(info.context, self.account), node=self.account)  # type: ignore[arg-type]
+        return Edge(cursor=await accounts.account_edge_cursor(info.context, self.account), node=self.account)
 
 
 @strawberry.input(description="A new contact of the viewer's company.")
@@ -137,19 +146,20 @@ class CreateContactInput:
 
 @strawberry.type(description="The result of createContact.")
 class CreateContactPayload:
-    contact: Contact | None = strawberry.field(default=None, description="The new contact; null when refused.")
+    contact: models.Contact | None = strawberry.field(graphql_type=Contact | None, default=None, description="The new contact; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[Contact] | None,
         description=(
             "The new contact's edge in `contacts` (by last name), for Relay's @appendEdge; its cursor pages that "
             "list. Null when the contact was not created."
         )
     )
-    async def contact_edge(self, info: Info) -> Edge[Contact] | None:
+    async def contact_edge(self, info: Info) -> Edge[models.Contact] | None:
         if self.contact is None:
             return None
-        return Edge(cursor=await accounts.contact_edge_cursor(info.context, self.contact), node=self.contact)  # type: ignore[arg-type]
+        return Edge(cursor=await accounts.contact_edge_cursor(info.context, self.contact), node=self.contact)
 
 
 @strawberry.type
@@ -209,7 +219,7 @@ class AccountMutation:
         account, errors = await accounts.create_account(
             info.context, {"name": input.name, "website": input.website, "industry": input.industry}
         )
-        return CreateAccountPayload(account=account, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreateAccountPayload(account=account, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Create a contact of the viewer's company, optionally in an account the viewer can see. "
@@ -224,4 +234,4 @@ class AccountMutation:
             "job_title": input.job_title,
         }
         contact, errors = await accounts.create_contact(info.context, values, input.account_id)
-        return CreateContactPayload(contact=contact, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreateContactPayload(contact=contact, user_errors=user_errors(errors))

@@ -9,14 +9,13 @@ from strawberry import relay
 
 import models
 from resolvers import activities as activity_resolvers
-from resolvers.nodes import load_nodes
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
+from resolvers.nodes import load_nodes
 from schema.connection import Edge
 from schema.enums import ActivityKind
-from schema.errors import USER_ERRORS, UserError
+from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput, given, on_record
-from schema.errors import user_errors
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -30,15 +29,15 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 @strawberry.type(description="A call, email, meeting, task or note logged on a lead or an opportunity.")
 class Activity(relay.Node):
     id: relay.NodeID[int]
-    kind: ActivityKind = strawberry.field(description="What kind of activity it is.")  # type: ignore[valid-type]
+    kind: ActivityKind = strawberry.field(description="What kind of activity it is.")
     subject: str = strawberry.field(description="What it is about; at most 255 characters.")
     due_at: datetime | None = strawberry.field(description="When it is due (UTC); null when it has no due date.")
     done_at: datetime | None = strawberry.field(description="When it was done (UTC); null while it is not done.")
     created_at: datetime = strawberry.field(description="When it was logged (UTC).")
 
-    @strawberry.field(description="Who logged it.")
-    def owner(self, info: Info) -> User:
-        return load_now(info.context.loaders.get(activity_resolvers.activity_owner_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(graphql_type=User, description="Who logged it.")
+    def owner(self, activity: strawberry.Parent[models.Activity], info: Info) -> Loaded[models.User | None]:
+        return load_now(info.context.loaders.get(activity_resolvers.activity_owner_loader), activity.owner_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -51,7 +50,7 @@ class Activity(relay.Node):
 
 @strawberry.input(description="Exactly one of leadId and opportunityId, and the activity; dueAt and doneAt are UTC.")
 class LogActivityInput:
-    kind: ActivityKind = strawberry.field(description="What kind of activity it is.")  # type: ignore[valid-type]
+    kind: ActivityKind = strawberry.field(description="What kind of activity it is.")
     subject: str = strawberry.field(description="What it is about; required, at most 255 characters.")
     lead_id: strawberry.ID | None = strawberry.field(
         default=strawberry.UNSET,
@@ -70,26 +69,29 @@ class LogActivityInput:
 
 @strawberry.type(description="The result of logActivity.")
 class LogActivityPayload:
-    activity: Activity | None = strawberry.field(default=None, description="The new activity; null when refused.")
-    lead: LeadRef | None = strawberry.field(
+    activity: models.Activity | None = strawberry.field(graphql_type=Activity | None, default=None, description="The new activity; null when refused.")
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None,
         default=None, description="The lead it was logged on, when the input named one; null when refused."
     )
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The opportunity it was logged on, when the input named one; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[Activity] | None,
         description=(
             "The new activity's edge in the record's `activities` (newest first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when nothing was logged."
         )
     )
-    def activity_edge(self, info: Info) -> Edge[Activity] | None:
+    def activity_edge(self, info: Info) -> Edge[models.Activity] | None:
         record = self.lead or self.opportunity
         if self.activity is None or record is None:
             return None
-        cursor = activity_resolvers.activity_edge_cursor(info.context, record, self.activity)  # type: ignore[arg-type]
+        cursor = activity_resolvers.activity_edge_cursor(info.context, record, self.activity)
         return Edge(cursor=cursor, node=self.activity)
 
 
@@ -113,6 +115,6 @@ class ActivityMutation:
             },
         )
         if result is None:
-            return LogActivityPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
+            return LogActivityPayload(user_errors=user_errors(errors))
         record, activity = result
-        return LogActivityPayload(activity=activity, **on_record(record))  # type: ignore[arg-type]
+        return LogActivityPayload(activity=activity, **on_record(record))

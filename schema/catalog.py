@@ -9,16 +9,15 @@ from strawberry import relay
 from tortoise.models import Model
 
 import models
-from resolvers import catalog as catalog_resolvers
-from resolvers.nodes import load_nodes
-from resolvers.context import Info
-from resolvers.loaders import DataLoader, load_now
 from permissions import scopes
+from resolvers import catalog as catalog_resolvers
+from resolvers.context import Info
+from resolvers.loaders import DataLoader, Loaded, load_now
+from resolvers.nodes import load_nodes
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
-from schema.errors import USER_ERRORS, UserError
-from schema.mutation_results import given, on_record, MutationInput
-from schema.errors import user_errors
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput, given, on_record
 
 if TYPE_CHECKING:
     from schema.lead import Lead
@@ -40,9 +39,11 @@ class CatalogEntry(relay.Node):
     model: ClassVar[type[Model]]
     loader: ClassVar[Callable[[models.User], DataLoader[int, Any]]]
 
-    @strawberry.field(description="The company whose catalog holds the entry.")
-    def company(self, info: Info) -> Company:
-        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(graphql_type=Company, description="The company whose catalog holds the entry.")
+    def company(
+        self, entry: strawberry.Parent[models.SalesPlan | models.Solution | models.PartnerProgram], info: Info
+    ) -> Loaded[models.Company | None]:
+        return load_now(info.context.loaders.company, entry.company_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -111,10 +112,12 @@ class UnlinkCatalogInput:
 
 @strawberry.type(description="The result of linkCatalog.")
 class LinkCatalogPayload:
-    lead: LeadRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None,
         default=None, description="The lead with its links, when the input named one; null when refused."
     )
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The opportunity with its links, when the input named one; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -122,10 +125,12 @@ class LinkCatalogPayload:
 
 @strawberry.type(description="The result of unlinkCatalog.")
 class UnlinkCatalogPayload:
-    lead: LeadRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None,
         default=None, description="The lead with its links, when the input named one; null when refused."
     )
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The opportunity with its links, when the input named one; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -155,46 +160,50 @@ class CreatePartnerProgramInput:
 
 @strawberry.type(description="The result of createSalesPlan.")
 class CreateSalesPlanPayload:
-    sales_plan: SalesPlan | None = strawberry.field(default=None, description="The new sales plan; null when refused.")
+    sales_plan: models.SalesPlan | None = strawberry.field(graphql_type=SalesPlan | None, default=None, description="The new sales plan; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[SalesPlan] | None,
         description="The new entry's edge in `salesPlans` (by name), for Relay's @appendEdge; null when it was not created."
     )
-    def sales_plan_edge(self, info: Info) -> Edge[SalesPlan] | None:
+    def sales_plan_edge(self, info: Info) -> Edge[models.SalesPlan] | None:
         if self.sales_plan is None:
             return None
-        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.sales_plan), node=self.sales_plan)  # type: ignore[arg-type]
+        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.sales_plan), node=self.sales_plan)
 
 
 @strawberry.type(description="The result of createSolution.")
 class CreateSolutionPayload:
-    solution: Solution | None = strawberry.field(default=None, description="The new solution; null when refused.")
+    solution: models.Solution | None = strawberry.field(graphql_type=Solution | None, default=None, description="The new solution; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[Solution] | None,
         description="The new entry's edge in `solutions` (by name), for Relay's @appendEdge; null when it was not created."
     )
-    def solution_edge(self, info: Info) -> Edge[Solution] | None:
+    def solution_edge(self, info: Info) -> Edge[models.Solution] | None:
         if self.solution is None:
             return None
-        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.solution), node=self.solution)  # type: ignore[arg-type]
+        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.solution), node=self.solution)
 
 
 @strawberry.type(description="The result of createPartnerProgram.")
 class CreatePartnerProgramPayload:
-    partner_program: PartnerProgram | None = strawberry.field(
+    partner_program: models.PartnerProgram | None = strawberry.field(
+        graphql_type=PartnerProgram | None,
         default=None, description="The new partner program; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[PartnerProgram] | None,
         description="The new entry's edge in `partnerPrograms` (by name), for Relay's @appendEdge; null when it was not created."
     )
-    def partner_program_edge(self, info: Info) -> Edge[PartnerProgram] | None:
+    def partner_program_edge(self, info: Info) -> Edge[models.PartnerProgram] | None:
         if self.partner_program is None:
             return None
-        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.partner_program), node=self.partner_program)  # type: ignore[arg-type]
+        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.partner_program), node=self.partner_program)
 
 
 def catalog_ids(input: LinkCatalogInput | UnlinkCatalogInput) -> catalog_resolvers.CatalogIds:
@@ -279,7 +288,7 @@ class CatalogMutation:
         record, errors = await catalog_resolvers.change_links(
             info.context, given(input.lead_id), given(input.opportunity_id), catalog_ids(input), linking=True
         )
-        return LinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return LinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Unlink catalog entries from a lead or an opportunity (COLLABORATOR or more); entries not linked "
@@ -290,7 +299,7 @@ class CatalogMutation:
         record, errors = await catalog_resolvers.change_links(
             info.context, given(input.lead_id), given(input.opportunity_id), catalog_ids(input), linking=False
         )
-        return UnlinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return UnlinkCatalogPayload(**on_record(record), user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Add a sales plan to the admin's company's catalog (company admins only). userErrors: FORBIDDEN "
@@ -298,7 +307,7 @@ class CatalogMutation:
     )
     async def create_sales_plan(self, info: Info, input: MutationInput[CreateSalesPlanInput]) -> CreateSalesPlanPayload:
         entry, errors = await catalog_resolvers.create_entry(info.context, models.SalesPlan, input.name)
-        return CreateSalesPlanPayload(sales_plan=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreateSalesPlanPayload(sales_plan=entry, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Add a solution to the admin's company's catalog (company admins only). userErrors: FORBIDDEN (not "
@@ -306,7 +315,7 @@ class CatalogMutation:
     )
     async def create_solution(self, info: Info, input: MutationInput[CreateSolutionInput]) -> CreateSolutionPayload:
         entry, errors = await catalog_resolvers.create_entry(info.context, models.Solution, input.name)
-        return CreateSolutionPayload(solution=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreateSolutionPayload(solution=entry, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Add a partner program to the admin's company's catalog (company admins only). userErrors: "
@@ -316,4 +325,4 @@ class CatalogMutation:
         self, info: Info, input: MutationInput[CreatePartnerProgramInput]
     ) -> CreatePartnerProgramPayload:
         entry, errors = await catalog_resolvers.create_entry(info.context, models.PartnerProgram, input.name)
-        return CreatePartnerProgramPayload(partner_program=entry, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreatePartnerProgramPayload(partner_program=entry, user_errors=user_errors(errors))

@@ -6,24 +6,28 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+import models
 from resolvers import activities as activity_resolvers
 from resolvers import catalog as catalog_resolvers
 from resolvers import members as member_resolvers
 from resolvers import sections as section_resolvers
 from resolvers.access import roles_on
-from resolvers.collaboration import permissions_on, permissions_on_many, viewer_role
+from resolvers.collaboration import Permissions, permissions_on, permissions_on_many, viewer_role
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
+from resolvers.members import MemberEntry
 from schema.activity import Activity, ActivityMutation
 from schema.catalog import CatalogMutation, CatalogQuery, PartnerProgram, SalesPlan, Solution
 from schema.company import Company
 from schema.connection import After, Before, Connection, First, Last
 from schema.enums import MemberRole
-from schema.errors import USER_ERRORS, UserError
+from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.membership import Member, MembershipMutation, MembershipQuery
 from schema.mutation_results import MutationInput, given, on_record
 from schema.planner import batched
-from schema.errors import user_errors
+
+Record = models.Lead | models.Opportunity
+Section = models.LeadCompanySection | models.OpportunityCompanySection
 
 if TYPE_CHECKING:
     from schema.lead import Lead
@@ -43,13 +47,13 @@ class CompanySection:
     )
     updated_at: datetime = strawberry.field(description="When the section last changed (UTC).")
 
-    @strawberry.field(description="The company whose section this is.")
-    def company(self, info: Info) -> Company:
-        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(graphql_type=Company, description="The company whose section this is.")
+    def company(self, section: strawberry.Parent[Section], info: Info) -> Loaded[models.Company | None]:
+        return load_now(info.context.loaders.company, section.company_id)
 
     @strawberry.field(description="The company's account in its own CRM: null for viewers of other companies.")
-    def crm_account(self, info: Info) -> str | None:
-        return section_resolvers.crm_account_for(info.context, self)  # type: ignore[arg-type]
+    def crm_account(self, section: strawberry.Parent[Section], info: Info) -> str | None:
+        return section_resolvers.crm_account_for(info.context, section)
 
 
 @strawberry.type(description="What the viewer may do with a lead or an opportunity now.")
@@ -65,60 +69,72 @@ class RecordPermissions:
 
 @strawberry.type
 class RecordCollaboration:
-    """Fields common to Lead and Opportunity; `self` is a models.Lead or models.Opportunity."""
+    """Fields common to Lead and Opportunity, read from their record."""
 
     @strawberry.field(
+        graphql_type=list[Member],
         description="How each person holds a role on the record: an entry for a direct membership (DIRECT) and "
         "another for a role through access policies (ACCESS_POLICY); highest role first, then by name.",
         metadata=batched(member_resolvers.members_of_many),
     )
-    async def members(self, info: Info) -> list[Member]:
-        return await member_resolvers.members_of(info.context, self)  # type: ignore[arg-type,return-value]
+    async def members(self, record: strawberry.Parent[Record], info: Info) -> list[MemberEntry]:
+        return await member_resolvers.members_of(info.context, record)
 
     @strawberry.field(
+        graphql_type=list[CompanySection],
         description="What each member company records about the record.", metadata=batched(section_resolvers.sections_of_many)
     )
-    async def company_sections(self, info: Info) -> list[CompanySection]:
-        return await section_resolvers.sections_of(info.context, self)  # type: ignore[arg-type,return-value]
+    async def company_sections(self, record: strawberry.Parent[Record], info: Info) -> list[Section]:
+        return await section_resolvers.sections_of(info.context, record)
 
     @strawberry.field(
+        graphql_type=list[SalesPlan],
         description="The sales plans linked to the record, by name.", metadata=batched(catalog_resolvers.sales_plans_of_many)
     )
-    async def sales_plans(self, info: Info) -> list[SalesPlan]:
-        return await catalog_resolvers.sales_plans_of(info.context, self)  # type: ignore[arg-type,return-value]
+    async def sales_plans(self, record: strawberry.Parent[Record], info: Info) -> list[models.SalesPlan]:
+        return await catalog_resolvers.sales_plans_of(info.context, record)
 
     @strawberry.field(
+        graphql_type=list[Solution],
         description="The solutions linked to the record, by name.", metadata=batched(catalog_resolvers.solutions_of_many)
     )
-    async def solutions(self, info: Info) -> list[Solution]:
-        return await catalog_resolvers.solutions_of(info.context, self)  # type: ignore[arg-type,return-value]
+    async def solutions(self, record: strawberry.Parent[Record], info: Info) -> list[models.Solution]:
+        return await catalog_resolvers.solutions_of(info.context, record)
 
     @strawberry.field(
+        graphql_type=list[PartnerProgram],
         description="The partner programs linked to the record, by name.", metadata=batched(catalog_resolvers.partner_programs_of_many)
     )
-    async def partner_programs(self, info: Info) -> list[PartnerProgram]:
-        return await catalog_resolvers.partner_programs_of(info.context, self)  # type: ignore[arg-type,return-value]
+    async def partner_programs(self, record: strawberry.Parent[Record], info: Info) -> list[models.PartnerProgram]:
+        return await catalog_resolvers.partner_programs_of(info.context, record)
 
     @strawberry.field(description="Activities logged on the record, newest first.")
     async def activities(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+        self,
+        record: strawberry.Parent[Record],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Activity]:
-        page = await activity_resolvers.activities_of(info.context, self, first, after, last, before)  # type: ignore[arg-type]
+        page = await activity_resolvers.activities_of(info.context, record, first, after, last, before)
         return Connection.from_page(page)
 
     @strawberry.field(
         description="The viewer's effective role: the highest of their direct membership and the policies that apply.",
         metadata=batched(roles_on),
     )
-    async def viewer_role(self, info: Info) -> MemberRole | None:  # type: ignore[valid-type]
-        return await viewer_role(info.context, self)  # type: ignore[arg-type]
+    async def viewer_role(self, record: strawberry.Parent[Record], info: Info) -> MemberRole | None:
+        return await viewer_role(info.context, record)
 
     @strawberry.field(
+        graphql_type=RecordPermissions,
         description="What the viewer may do with the record now, from their role and its state.",
         metadata=batched(permissions_on_many),
     )
-    async def viewer_can(self, info: Info) -> RecordPermissions:
-        return await permissions_on(info.context, self)  # type: ignore[arg-type,return-value]
+    async def viewer_can(self, record: strawberry.Parent[Record], info: Info) -> Permissions:
+        return await permissions_on(info.context, record)
 
 
 @strawberry.input(description="Exactly one of leadId and opportunityId; a field left out is untouched, null clears it.")
@@ -146,13 +162,16 @@ class SetCompanySectionInput:
 
 @strawberry.type(description="The result of setCompanySection.")
 class SetCompanySectionPayload:
-    company_section: CompanySection | None = strawberry.field(
+    company_section: models.LeadCompanySection | models.OpportunityCompanySection | None = strawberry.field(
+        graphql_type=CompanySection | None,
         default=None, description="The viewer's company's section as set; null when refused."
     )
-    lead: LeadRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None,
         default=None, description="The lead, when the input named one; null when refused."
     )
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The opportunity, when the input named one; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -182,9 +201,9 @@ class CollaborationMutation(MembershipMutation, CatalogMutation, ActivityMutatio
             info.context, given(input.lead_id), given(input.opportunity_id), changes
         )
         if result is None:
-            return SetCompanySectionPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
+            return SetCompanySectionPayload(user_errors=user_errors(errors))
         record, section = result
-        return SetCompanySectionPayload(company_section=section, **on_record(record))  # type: ignore[arg-type]
+        return SetCompanySectionPayload(company_section=section, **on_record(record))
 
 
 __all__ = ["CollaborationMutation", "CollaborationQuery", "RecordCollaboration"]

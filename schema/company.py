@@ -22,7 +22,5 @@ class Company(relay.Node):
         return isinstance(obj, (cls, models.Company))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Company | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await nodes.companies(info, node_ids)

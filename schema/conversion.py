@@ -1,9 +1,10 @@
 """Conversion: convertLead, convertLeads, linkOpportunity,
 unlinkOpportunity, templates, conversion settings, the preview and the event log."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from enum import Enum
 from decimal import Decimal
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -14,14 +15,13 @@ from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
 from resolvers import convert_lead as conversion
 from resolvers import leads as lead_resolvers
-from resolvers import loaders
-from resolvers import templates
+from resolvers import loaders, templates
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
 from schema.connection import Edge
-from schema.errors import user_errors, USER_ERRORS, UserError
-from schema.mutation_results import given_fields, MutationInput
 from schema.enums import describe_values
+from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.mutation_results import MutationInput, given_fields
 from schema.user import User
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ AccountRef = Annotated["Account", strawberry.lazy("schema.opportunity")]
 ContactRef = Annotated["Contact", strawberry.lazy("schema.opportunity")]
 StageRef = Annotated["OpportunityStage", strawberry.lazy("schema.opportunity")]
 
-ConversionEventKindEnum = describe_values(
+describe_values(
     strawberry.enum(ConversionEventKind, name="ConversionEventKind", description="What a conversion event records."),
     {
         "CONVERTED": "The lead was converted, by convertLead or by linking an opportunity to it.",
@@ -271,7 +271,9 @@ def convert_request(input: ConvertLeadInput) -> conversion.ConvertRequest:
     )
 
 
-async def opportunity_edge(info: Info, lead: Any, opportunity: Any) -> Edge[Any] | None:
+async def opportunity_edge(
+    info: Info, lead: models.Lead | None, opportunity: models.Opportunity | None
+) -> Edge[models.Opportunity] | None:
     if lead is None or opportunity is None:
         return None
     cursor = await lead_resolvers.opportunity_edge_cursor(info.context, lead, opportunity)
@@ -280,36 +282,40 @@ async def opportunity_edge(info: Info, lead: Any, opportunity: Any) -> Edge[Any]
 
 @strawberry.type(description="The result of one conversion.")
 class ConvertLeadPayload:
-    lead: LeadRef | None = strawberry.field(default=None, description="The converted lead; null when refused.")
-    account: AccountRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(graphql_type=LeadRef | None, default=None, description="The converted lead; null when refused.")
+    account: models.Account | None = strawberry.field(
+        graphql_type=AccountRef | None,
         default=None,
         description="The account created or attached; null when skipped, when the lead was already converted, or when "
         "refused.",
     )
-    contact: ContactRef | None = strawberry.field(
+    contact: models.Contact | None = strawberry.field(
+        graphql_type=ContactRef | None,
         default=None,
         description="The contact created or attached; null when skipped, when the lead was already converted, or when "
         "refused.",
     )
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The opportunity created or linked; null when skipped or refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[OpportunityRef] | None,
         description=(
             "The opportunity's edge in the lead's `opportunities` (newest link first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when no opportunity was created or linked."
         )
     )
-    async def opportunity_edge(self, info: Info) -> Edge[OpportunityRef] | None:
+    async def opportunity_edge(self, info: Info) -> Edge[models.Opportunity] | None:
         return await opportunity_edge(info, self.lead, self.opportunity)
 
     @classmethod
     def of(cls, result: ConversionResult | None, errors: list[models.DomainError]) -> "ConvertLeadPayload":
         if result is None:
-            return cls(user_errors=user_errors(errors))  # type: ignore[arg-type]
-        return cls(lead=result.lead, account=result.account, contact=result.contact, opportunity=result.opportunity)  # type: ignore[arg-type]
+            return cls(user_errors=user_errors(errors))
+        return cls(lead=result.lead, account=result.account, contact=result.contact, opportunity=result.opportunity)
 
 
 @strawberry.type(description="The results of convertLeads.")
@@ -327,28 +333,32 @@ class ConvertLeadsPayload:
 
 @strawberry.type(description="The result of linkOpportunity.")
 class LinkOpportunityPayload:
-    lead: LeadRef | None = strawberry.field(default=None, description="The lead, now converted; null when refused.")
-    opportunity: OpportunityRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(graphql_type=LeadRef | None, default=None, description="The lead, now converted; null when refused.")
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The linked opportunity; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[OpportunityRef] | None,
         description=(
             "The opportunity's edge in the lead's `opportunities` (newest link first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when no opportunity was created or linked."
         )
     )
-    async def opportunity_edge(self, info: Info) -> Edge[OpportunityRef] | None:
+    async def opportunity_edge(self, info: Info) -> Edge[models.Opportunity] | None:
         return await opportunity_edge(info, self.lead, self.opportunity)
 
 
 @strawberry.type(description="The result of unlinkOpportunity.")
 class UnlinkOpportunityPayload:
-    lead: LeadRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None,
         default=None, description="The lead, which stays converted; null when refused."
     )
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The opportunity no longer linked; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -357,45 +367,47 @@ class UnlinkOpportunityPayload:
 @strawberry.type(description="A conversion, link or unlink: who, when, and what it created or linked.")
 class ConversionEvent(relay.Node):
     id: relay.NodeID[int]
-    kind: ConversionEventKindEnum = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    kind: ConversionEventKind = strawberry.field(description="What happened.")
     created_at: datetime = strawberry.field(description="When it happened (UTC).")
 
-    @strawberry.field(description="Who did it; null when the viewer cannot see that user.")
-    def actor(self, info: Info) -> User | None:
-        return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=User | None, description="Who did it; null when the viewer cannot see that user.")
+    def actor(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.User | None]:
+        return load_now(info.context.loaders.user, event.actor_id)
 
-    @strawberry.field(description="The lead converted, linked or unlinked.")
-    def lead(self, info: Info) -> LeadRef | None:
-        return load_now(info.context.loaders.get(loaders.lead_loader), self.lead_id)  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=LeadRef | None, description="The lead converted, linked or unlinked.")
+    def lead(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Lead | None]:
+        return load_now(info.context.loaders.get(loaders.lead_loader), event.lead_id)
 
-    @strawberry.field(description="The opportunity created, linked or unlinked; null when there was none.")
-    def opportunity(self, info: Info) -> OpportunityRef | None:
-        if self.opportunity_id is None:  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=OpportunityRef | None, description="The opportunity created, linked or unlinked; null when there was none.")
+    def opportunity(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Opportunity | None]:
+        if event.opportunity_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.opportunity_loader), event.opportunity_id)
 
     @strawberry.field(
+        graphql_type=AccountRef | None,
         description="The account created or attached by a conversion; null for other events or when there was none."
     )
-    def account(self, info: Info) -> AccountRef | None:
-        if self.account_id is None:  # type: ignore[attr-defined]
+    def account(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Account | None]:
+        if event.account_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.account_loader), self.account_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.account_loader), event.account_id)
 
     @strawberry.field(
+        graphql_type=ContactRef | None,
         description="The contact created or attached by a conversion; null for other events or when there was none."
     )
-    def contact(self, info: Info) -> ContactRef | None:
-        if self.contact_id is None:  # type: ignore[attr-defined]
+    def contact(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Contact | None]:
+        if event.contact_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.contact_loader), self.contact_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.contact_loader), event.contact_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
         return isinstance(obj, (cls, models.ConversionEvent))
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Any, required: bool = False) -> list[Any]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await templates.events_by_node_ids(info, node_ids)
 
 
@@ -421,7 +433,7 @@ class ConversionMutation:
         outcomes, errors = await conversion.convert_many(info.context, [convert_request(item) for item in input.items])
         return ConvertLeadsPayload(
             results=[ConvertLeadPayload.of(*outcome) for outcome in outcomes],
-            user_errors=user_errors(errors),  # type: ignore[arg-type]
+            user_errors=user_errors(errors),
         )
 
     @strawberry.mutation(
@@ -432,8 +444,8 @@ class ConversionMutation:
     async def link_opportunity(self, info: Info, input: MutationInput[LinkOpportunityInput]) -> LinkOpportunityPayload:
         result, errors = await conversion.link(info.context, input.lead_id, input.opportunity_id)
         if result is None:
-            return LinkOpportunityPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
-        return LinkOpportunityPayload(lead=result.lead, opportunity=result.opportunity)  # type: ignore[arg-type]
+            return LinkOpportunityPayload(user_errors=user_errors(errors))
+        return LinkOpportunityPayload(lead=result.lead, opportunity=result.opportunity)
 
     @strawberry.mutation(
         description="Remove a link that linkOpportunity (or an existingId choice) made (COLLABORATOR or more on the "
@@ -445,8 +457,8 @@ class ConversionMutation:
     ) -> UnlinkOpportunityPayload:
         result, errors = await conversion.unlink(info.context, input.lead_id, input.opportunity_id)
         if result is None:
-            return UnlinkOpportunityPayload(user_errors=user_errors(errors))  # type: ignore[arg-type]
-        return UnlinkOpportunityPayload(lead=result.lead, opportunity=result.opportunity)  # type: ignore[arg-type]
+            return UnlinkOpportunityPayload(user_errors=user_errors(errors))
+        return UnlinkOpportunityPayload(lead=result.lead, opportunity=result.opportunity)
 
 
 @strawberry.enum(description="Whether converting the lead created the opportunity or an existing one was linked.")
@@ -457,40 +469,39 @@ class OpportunityLinkHow(Enum):
 
 @strawberry.type(description="How and when an opportunity came from a lead, and by whom.")
 class LeadOpportunityLink:
-    """Fields of a models.LeadOpportunity."""
-
     @strawberry.field(description="When (UTC).")
-    def linked_at(self) -> datetime:
-        return self.created_at  # type: ignore[attr-defined]
+    def linked_at(self, link: strawberry.Parent[models.LeadOpportunity]) -> datetime:
+        return link.created_at
 
     @strawberry.field(description="Whether converting the lead created the opportunity, or an existing one was linked.")
-    def how(self) -> OpportunityLinkHow:
-        return OpportunityLinkHow.CREATED if self.created_by_conversion else OpportunityLinkHow.LINKED  # type: ignore[attr-defined]
+    def how(self, link: strawberry.Parent[models.LeadOpportunity]) -> OpportunityLinkHow:
+        return OpportunityLinkHow.CREATED if link.created_by_conversion else OpportunityLinkHow.LINKED
 
-    @strawberry.field(description="Who converted or linked; null when the viewer cannot see that user.")
-    def by(self, info: Info) -> User | None:
-        return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=User | None, description="Who converted or linked; null when the viewer cannot see that user.")
+    def by(self, link: strawberry.Parent[models.LeadOpportunity], info: Info) -> Loaded[models.User | None]:
+        return load_now(info.context.loaders.user, link.actor_id)
 
-    @strawberry.field(description="The lead.")
-    def lead(self, info: Info) -> LeadRef | None:
-        return load_now(info.context.loaders.get(loaders.lead_loader), self.lead_id)  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=LeadRef | None, description="The lead.")
+    def lead(self, link: strawberry.Parent[models.LeadOpportunity], info: Info) -> Loaded[models.Lead | None]:
+        return load_now(info.context.loaders.get(loaders.lead_loader), link.lead_id)
 
-    @strawberry.field(description="The opportunity.")
-    def opportunity(self, info: Info) -> OpportunityRef | None:
-        return load_now(info.context.loaders.get(loaders.opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=OpportunityRef | None, description="The opportunity.")
+    def opportunity(self, link: strawberry.Parent[models.LeadOpportunity], info: Info) -> Loaded[models.Opportunity | None]:
+        return load_now(info.context.loaders.get(loaders.opportunity_loader), link.opportunity_id)
 
 
 @strawberry.type
 class RecordConversion:
-    """Conversion fields of Lead and Opportunity; `self` is a models.Lead or models.Opportunity."""
+    """Conversion fields of Lead and Opportunity, read from their record."""
 
-    @strawberry.field(description="Conversions, links and unlinks of this record, oldest first.")
-    async def events(self, info: Info) -> list[ConversionEvent]:
-        return await templates.events_of(info, self)  # type: ignore[arg-type,return-value]
+    @strawberry.field(graphql_type=list[ConversionEvent], description="Conversions, links and unlinks of this record, oldest first.")
+    async def events(self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info) -> list[models.ConversionEvent]:
+        return await templates.events_of(info, record)
 
     @strawberry.field(
+        graphql_type=list[LeadOpportunityLink],
         description="On a lead: each opportunity it led to. On an opportunity: each lead it came from. "
         "Only links whose other side the viewer can see."
     )
-    async def conversion_links(self, info: Info) -> list[LeadOpportunityLink]:
-        return await templates.links_of(info, self)  # type: ignore[arg-type,return-value]
+    async def conversion_links(self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info) -> list[models.LeadOpportunity]:
+        return await templates.links_of(info, record)

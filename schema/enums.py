@@ -1,29 +1,29 @@
 """The contract's enumerations as GraphQL enums, exposed once from models.enums."""
 
 from enum import Enum
-from typing import TypeVar
 
 import strawberry
+from strawberry.types.enum import has_enum_definition
 
 from models import enums
 
-E = TypeVar("E", bound=type[Enum])
 
-
-def describe_values(enum: E, descriptions: dict[str, str]) -> E:
+def describe_values(enum: type[Enum], descriptions: dict[str, str]) -> None:
     """Give the values of a Strawberry enum their descriptions. The enums of models/ cannot carry
     `strawberry.enum_value`, since models/ does not import Strawberry, and `str` enums cannot."""
-    values = enum.__strawberry_definition__.values  # type: ignore[attr-defined]
+    if not has_enum_definition(enum):
+        raise TypeError(f"{enum.__name__} is not a Strawberry enum")
+    values = enum.__strawberry_definition__.values
     unknown = set(descriptions) - {value.name for value in values}
     if unknown:
         raise ValueError(f"{enum.__name__} has no values {sorted(unknown)}")
     for value in values:
         value.description = descriptions.get(value.name)
-    return enum
 
 
-LeadStatus = describe_values(
-    strawberry.enum(enums.LeadStatus, name="LeadStatus", description="Where a lead is in its lifecycle."),
+LeadStatus = enums.LeadStatus
+describe_values(
+    strawberry.enum(LeadStatus, name="LeadStatus", description="Where a lead is in its lifecycle."),
     {
         "OPEN_NOT_CONTACTED": "New and not yet contacted: every lead starts here.",
         "WORKING_CONTACTED": "Being worked on: the customer was contacted.",
@@ -32,9 +32,10 @@ LeadStatus = describe_values(
         "CLOSED_NOT_CONVERTED": "Disqualified, with a reason; setLeadStatus can reopen it.",
     },
 )
-LeadAcceptance = describe_values(
+LeadAcceptance = enums.LeadAcceptance
+describe_values(
     strawberry.enum(
-        enums.LeadAcceptance,
+        LeadAcceptance,
         name="LeadAcceptance",
         description="Whether the partner company a lead is shared with accepted it.",
     ),
@@ -47,9 +48,10 @@ LeadAcceptance = describe_values(
         "EXPIRED": "The acceptance deadline passed without an answer; the owner may share it with another partner.",
     },
 )
-MemberRole = describe_values(
+MemberRole = enums.MemberRole
+describe_values(
     strawberry.enum(
-        enums.MemberRole,
+        MemberRole,
         name="MemberRole",
         description="A role on a lead or an opportunity, from least to most; the highest role a user holds is theirs.",
     ),
@@ -62,9 +64,10 @@ MemberRole = describe_values(
         "OWNER": "May do everything a COLLABORATOR may, and adds, changes and removes members.",
     },
 )
-MembershipSource = describe_values(
+MembershipSource = enums.MembershipSource
+describe_values(
     strawberry.enum(
-        enums.MembershipSource,
+        MembershipSource,
         name="MembershipSource",
         description="How a user holds a role on a lead or an opportunity.",
     ),
@@ -75,9 +78,10 @@ MembershipSource = describe_values(
         "OWNER for company admins, or the role of a policy made with createAccessPolicy.",
     },
 )
-ForecastCategory = describe_values(
+ForecastCategory = enums.ForecastCategory
+describe_values(
     strawberry.enum(
-        enums.ForecastCategory,
+        ForecastCategory,
         name="ForecastCategory",
         description="How an opportunity counts in the forecast; each stage has one.",
     ),
@@ -89,8 +93,9 @@ ForecastCategory = describe_values(
         "OMITTED": "Left out of the forecast, such as a lost opportunity.",
     },
 )
-ActivityKind = describe_values(
-    strawberry.enum(enums.ActivityKind, name="ActivityKind", description="What kind of activity was logged."),
+ActivityKind = enums.ActivityKind
+describe_values(
+    strawberry.enum(ActivityKind, name="ActivityKind", description="What kind of activity was logged."),
     {
         "CALL": "A phone call.",
         "EMAIL": "An email.",

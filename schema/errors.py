@@ -8,6 +8,7 @@ from enum import Enum
 
 import strawberry
 from graphql import GraphQLError, GraphQLInputObjectType, GraphQLSyntaxError
+from graphql.execution import SubsequentIncrementalExecutionResult
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.execution import StreamExecutionResult
@@ -200,7 +201,7 @@ class ErrorCodes(SchemaExtension):
         except GraphQLError as error:
             raise self.coded(error) from None
         result = self.execution_context.result
-        if result is not None and getattr(result, "errors", None):
+        if result is not None and result.errors:
             result.errors = self.coded_all(result.errors)
 
     def on_validate(self) -> Iterator[None]:
@@ -212,8 +213,8 @@ class ErrorCodes(SchemaExtension):
         yield
 
     def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
-        if getattr(result, "errors", None):
-            result.errors = self.coded_all(result.errors)  # type: ignore[union-attr]
+        if not isinstance(result, SubsequentIncrementalExecutionResult) and result.errors:
+            result.errors = self.coded_all(result.errors)
         yield
 
     def coded_all(self, errors: list[GraphQLError]) -> list[GraphQLError]:

@@ -9,11 +9,10 @@ import strawberry
 from strawberry import relay
 
 import models
-from models.lead_workflow import EDITABLE_FIELDS
-from models.lead_workflow import LeadDecision as LeadDecisionValue
+from models.lead_workflow import EDITABLE_FIELDS, LeadDecision
 from resolvers import lead_mutations, leads
 from resolvers.context import Context, Info
-from resolvers.loaders import load_now, record_account_loader, record_contact_loader, record_user_loader
+from resolvers.loaders import Loaded, load_now, record_account_loader, record_contact_loader, record_user_loader
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
@@ -31,16 +30,17 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 AccountRef = Annotated["Account", strawberry.lazy("schema.opportunity")]
 ContactRef = Annotated["Contact", strawberry.lazy("schema.opportunity")]
 
-LeadDecision = describe_values(
-    strawberry.enum(LeadDecisionValue, name="LeadDecision", description="A partner's answer to a shared lead."),
+describe_values(
+    strawberry.enum(LeadDecision, name="LeadDecision", description="A partner's answer to a shared lead."),
     {
         "ACCEPT": "Accept the lead: `acceptance` becomes ACCEPTED and it can be converted.",
         "REJECT": "Reject the lead, with a reason: `acceptance` becomes REJECTED and the owner may share it with "
         "another partner.",
     },
 )
-LeadOrderField = describe_values(
-    strawberry.enum(leads.LeadOrderField, name="LeadOrderField", description="What `leads` can be sorted by."),
+LeadOrderField = leads.LeadOrderField
+describe_values(
+    strawberry.enum(LeadOrderField, name="LeadOrderField", description="What `leads` can be sorted by."),
     {
         "CREATED_AT": "When the lead was created.",
         "UPDATED_AT": "When the lead last changed.",
@@ -92,7 +92,7 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
     estimated_close_date: date | None = strawberry.field(
         description="When the deal is expected to close; null when unknown."
     )
-    status: LeadStatus = strawberry.field(description="Where the lead is in its lifecycle.")  # type: ignore[valid-type]
+    status: LeadStatus = strawberry.field(description="Where the lead is in its lifecycle.")
     acceptance_deadline: datetime | None = strawberry.field(
         description="When a PENDING lead stops waiting for its partner's answer and reads EXPIRED (UTC); null when "
         "there is no deadline."
@@ -116,55 +116,60 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
         "and always null for a viewer whose role is PARTICIPANT.",
         metadata=batched(leads.estimated_amounts),
     )
-    async def estimated_amount(self, info: Info) -> Decimal | None:
-        return await leads.estimated_amount(info, self)  # type: ignore[arg-type]
+    async def estimated_amount(self, lead: strawberry.Parent[models.Lead], info: Info) -> Decimal | None:
+        return await leads.estimated_amount(info, lead)
 
     @strawberry.field(
         description="Whether the partner company accepted the lead; a PENDING lead past its deadline reads EXPIRED. "
         "NOT_REQUIRED when the lead is not shared."
     )
-    def acceptance(self) -> LeadAcceptance:  # type: ignore[valid-type]
-        return self.acceptance_at(datetime.now(UTC))  # type: ignore[attr-defined]
+    def acceptance(self, lead: strawberry.Parent[models.Lead]) -> LeadAcceptance:
+        return lead.acceptance_at(datetime.now(UTC))
 
-    @strawberry.field(description="The company that brought the lead: its creator's company.")
-    def sourced_by(self, info: Info) -> Company:
-        return load_now(info.context.loaders.company, self.sourced_by_id)  # type: ignore[attr-defined,return-value]
-
-    @strawberry.field(description="The company the lead is shared with; null when it is not shared.")
-    def partner(self, info: Info) -> Company | None:
-        if self.partner_id is None:  # type: ignore[attr-defined]
-            return None
-        return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[attr-defined,return-value]
-
-    @strawberry.field(description="The user who created the lead.")
-    def owner(self, info: Info) -> User:
-        return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(description="The company that brought the lead: its creator's company.", graphql_type=Company)
+    def sourced_by(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | None]:
+        return load_now(info.context.loaders.company, lead.sourced_by_id)
 
     @strawberry.field(
-        description="Who converted the lead; null until it is converted, or when the viewer cannot see them."
+        description="The company the lead is shared with; null when it is not shared.", graphql_type=Company | None
     )
-    def converted_by(self, info: Info) -> User | None:
-        if self.converted_by_id is None:  # type: ignore[attr-defined]
+    def partner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | None]:
+        if lead.partner_id is None:
             return None
-        return load_now(info.context.loaders.user, self.converted_by_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.company, lead.partner_id)
+
+    @strawberry.field(description="The user who created the lead.", graphql_type=User)
+    def owner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.User | None]:
+        return load_now(info.context.loaders.get(record_user_loader), lead.owner_id)
+
+    @strawberry.field(
+        description="Who converted the lead; null until it is converted, or when the viewer cannot see them.",
+        graphql_type=User | None,
+    )
+    def converted_by(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.User | None]:
+        if lead.converted_by_id is None:
+            return None
+        return load_now(info.context.loaders.user, lead.converted_by_id)
 
     @strawberry.field(
         description="The account the conversion created or attached; null when the lead is not converted or its "
-        "conversion skipped the account."
+        "conversion skipped the account.",
+        graphql_type=AccountRef | None,
     )
-    def converted_account(self, info: Info) -> AccountRef | None:
-        if self.converted_account_id is None:  # type: ignore[attr-defined]
+    def converted_account(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Account | None]:
+        if lead.converted_account_id is None:
             return None
-        return load_now(info.context.loaders.get(record_account_loader), self.converted_account_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_account_loader), lead.converted_account_id)
 
     @strawberry.field(
         description="The contact the conversion created or attached; null when the lead is not converted or its "
-        "conversion skipped the contact."
+        "conversion skipped the contact.",
+        graphql_type=ContactRef | None,
     )
-    def converted_contact(self, info: Info) -> ContactRef | None:
-        if self.converted_contact_id is None:  # type: ignore[attr-defined]
+    def converted_contact(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Contact | None]:
+        if lead.converted_contact_id is None:
             return None
-        return load_now(info.context.loaders.get(record_contact_loader), self.converted_contact_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_contact_loader), lead.converted_contact_id)
 
     @strawberry.field(
         description="The opportunities the lead was converted to or linked to that the viewer can see, newest link "
@@ -172,9 +177,15 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
         metadata=batched(opportunities_of_many),
     )
     async def opportunities(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+        self,
+        lead: strawberry.Parent[models.Lead],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[OpportunityRef]:
-        page = await leads.opportunities_of(info, self, first=first, after=after, last=last, before=before)  # type: ignore[arg-type]
+        page = await leads.opportunities_of(info, lead, first=first, after=after, last=last, before=before)
         return Connection.from_page(page)
 
     @classmethod
@@ -182,18 +193,16 @@ class Lead(RecordCollaboration, RecordConversion, relay.Node):
         return isinstance(obj, (cls, models.Lead))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Lead | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await leads.leads_by_node_ids(info, node_ids)
 
 
 @strawberry.input(description="Leads kept by `leads`; every criterion given must hold.")
 class LeadFilter:
-    status: list[LeadStatus] | None = strawberry.field(  # type: ignore[valid-type]
+    status: list[LeadStatus] | None = strawberry.field(
         default=None, description="Keep leads with any of these statuses."
     )
-    acceptance: list[LeadAcceptance] | None = strawberry.field(  # type: ignore[valid-type]
+    acceptance: list[LeadAcceptance] | None = strawberry.field(
         default=None,
         description="Keep leads with any of these acceptances, as readers see them: a PENDING lead past its deadline "
         "counts as EXPIRED, not PENDING.",
@@ -225,10 +234,10 @@ class LeadFilter:
 
 @strawberry.input(description="How `leads` are sorted; ties are broken by creation order.")
 class LeadOrder:
-    field: LeadOrderField = strawberry.field(  # type: ignore[valid-type]
+    field: LeadOrderField = strawberry.field(
         default=leads.LeadOrderField.CREATED_AT, description="What to sort by."
     )
-    direction: OrderDirection = strawberry.field(  # type: ignore[valid-type]
+    direction: OrderDirection = strawberry.field(
         default=OrderDirection.DESC, description="Which way; newest, highest or Z first by default."
     )
 
@@ -354,7 +363,7 @@ class UpdateLeadInput:
 @strawberry.input(description="A lead's new status.")
 class SetLeadStatusInput:
     lead_id: strawberry.ID = strawberry.field(description="The lead to move.")
-    status: LeadStatus = strawberry.field(  # type: ignore[valid-type]
+    status: LeadStatus = strawberry.field(
         description="The new status. CLOSED_CONVERTED is refused with CONVERSION_REQUIRED: only conversion reaches it."
     )
     reason: str | None = strawberry.field(
@@ -367,7 +376,7 @@ class SetLeadStatusInput:
 @strawberry.input(description="The partner company's answer to a lead shared with it.")
 class RespondToLeadInput:
     lead_id: strawberry.ID = strawberry.field(description="The PENDING lead to answer.")
-    decision: LeadDecision = strawberry.field(description="Accept or reject the lead.")  # type: ignore[valid-type]
+    decision: LeadDecision = strawberry.field(description="Accept or reject the lead.")
     reason: str | None = strawberry.field(
         default=None,
         description="Why the lead is rejected: required to reject (at most 2,000 characters), ignored to accept.",
@@ -376,36 +385,38 @@ class RespondToLeadInput:
 
 @strawberry.type(description="The result of createLead.")
 class CreateLeadPayload:
-    lead: Lead | None = strawberry.field(default=None, description="The new lead; null when refused.")
+    lead: models.Lead | None = strawberry.field(graphql_type=Lead | None, default=None, description="The new lead; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[Lead] | None,
         description=(
             "The new lead's edge in `leads` in its default order (newest first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when the lead was not created."
         )
     )
-    async def lead_edge(self, info: Info) -> Edge[Lead] | None:
+    async def lead_edge(self, info: Info) -> Edge[models.Lead] | None:
         if self.lead is None:
             return None
-        return Edge(cursor=await leads.lead_edge_cursor(info.context, self.lead), node=self.lead)  # type: ignore[arg-type]
+        return Edge(cursor=await leads.lead_edge_cursor(info.context, self.lead), node=self.lead)
 
 
 @strawberry.type(description="The result of updateLead.")
 class UpdateLeadPayload:
-    lead: Lead | None = strawberry.field(default=None, description="The lead as changed; null when refused.")
+    lead: models.Lead | None = strawberry.field(graphql_type=Lead | None, default=None, description="The lead as changed; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="The result of setLeadStatus.")
 class SetLeadStatusPayload:
-    lead: Lead | None = strawberry.field(default=None, description="The lead with its new status; null when refused.")
+    lead: models.Lead | None = strawberry.field(graphql_type=Lead | None, default=None, description="The lead with its new status; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="The result of respondToLead.")
 class RespondToLeadPayload:
-    lead: Lead | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=Lead | None,
         default=None, description="The lead with its new acceptance; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -413,13 +424,13 @@ class RespondToLeadPayload:
 
 @strawberry.type
 class LeadQuery:
-    @strawberry.field(description="The lead with this ID; null when it does not exist for the viewer.")
+    @strawberry.field(graphql_type=Lead | None, description="The lead with this ID; null when it does not exist for the viewer.")
     async def lead(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The lead's global ID.")],
-    ) -> Lead | None:
-        return await leads.lead(info, id)  # type: ignore[return-value]
+    ) -> models.Lead | None:
+        return await leads.lead(info, id)
 
     @strawberry.field(
         description="The leads the viewer can see that match `filter`, newest first unless `orderBy` says otherwise; "
@@ -472,7 +483,7 @@ class LeadMutation:
             partner_id=input.partner_id,
             acceptance_deadline=input.acceptance_deadline,
         )
-        return CreateLeadPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreateLeadPayload(lead=lead, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change a lead's fields (COLLABORATOR or more), or share it with another partner (OWNER). "
@@ -482,7 +493,7 @@ class LeadMutation:
     async def update_lead(self, info: Info, input: MutationInput[UpdateLeadInput]) -> UpdateLeadPayload:
         sharing = given_fields(input, only=("partner_id", "acceptance_deadline"))
         lead, errors = await lead_mutations.update_lead(info.context, input.lead_id, given_fields(input, only=EDITABLE_FIELDS), sharing)
-        return UpdateLeadPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return UpdateLeadPayload(lead=lead, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Move a lead to another status (COLLABORATOR or more): open and working statuses move freely, "
@@ -491,7 +502,7 @@ class LeadMutation:
     )
     async def set_lead_status(self, info: Info, input: MutationInput[SetLeadStatusInput]) -> SetLeadStatusPayload:
         lead, errors = await lead_mutations.set_lead_status(info.context, input.lead_id, input.status, input.reason)
-        return SetLeadStatusPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return SetLeadStatusPayload(lead=lead, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Accept or reject a lead shared with the viewer's company (COLLABORATOR or more there); the "
@@ -501,4 +512,4 @@ class LeadMutation:
     )
     async def respond_to_lead(self, info: Info, input: MutationInput[RespondToLeadInput]) -> RespondToLeadPayload:
         lead, errors = await lead_mutations.respond_to_lead(info.context, input.lead_id, input.decision, input.reason)
-        return RespondToLeadPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return RespondToLeadPayload(lead=lead, user_errors=user_errors(errors))

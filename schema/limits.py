@@ -13,7 +13,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from graphql import (
     ASTValidationRule,
@@ -97,6 +97,14 @@ class Throttle:
         }
 
 
+Selection = FieldNode | InlineFragmentNode | FragmentSpreadNode
+
+
+def selections_of(selection_set: SelectionSetNode) -> tuple[Selection, ...]:
+    """The selections of the set, typed as the three kinds of selection GraphQL has."""
+    return cast(tuple[Selection, ...], selection_set.selections)
+
+
 class CostBudget(Protocol):
     """A client's rate-limit budget for one request."""
 
@@ -150,7 +158,7 @@ class _CodingValidationContext:
 def coded_rule(rule: type[ASTValidationRule], code: str) -> type[ASTValidationRule]:
     """`rule`, with `extensions.code` on the errors it reports."""
 
-    class CodedRule(rule):  # type: ignore[valid-type, misc]
+    class CodedRule(rule):  # type: ignore[valid-type, misc]  # mypy cannot subclass a class held in a variable
         def __init__(self, context: ValidationContext) -> None:
             super().__init__(_CodingValidationContext(context, code))
 
@@ -189,7 +197,7 @@ class DocumentShape:
 
     def depth(self, selection_set: SelectionSetNode) -> int:
         """How many levels below the selection set its deepest field is (introspection aside)."""
-        return max((self.selection_depth(selection) for selection in selection_set.selections), default=0)
+        return max((self.selection_depth(selection) for selection in selections_of(selection_set)), default=0)
 
     def selection_depth(self, selection: SelectionNode) -> int:
         if isinstance(selection, FieldNode):
@@ -203,7 +211,7 @@ class DocumentShape:
 
     def first_beyond(self, selection_set: SelectionSetNode, level: int, max_depth: int) -> SelectionNode | None:
         """The first selection, in document order, nested deeper than `max_depth`."""
-        for selection in selection_set.selections:
+        for selection in selections_of(selection_set):
             if level > max_depth:
                 return selection
             if level + self.selection_depth(selection) <= max_depth:
@@ -219,7 +227,7 @@ class DocumentShape:
 
     def aliases(self, selection_set: SelectionSetNode) -> int:
         count = 0
-        for selection in selection_set.selections:
+        for selection in selections_of(selection_set):
             if isinstance(selection, FieldNode):
                 count += selection.alias is not None
                 count += self.aliases(selection.selection_set) if selection.selection_set else 0
@@ -318,7 +326,7 @@ class _Measure:
         """A fragment spread twice in one selection set is selected once, as GraphQL executes it."""
         nodes = cost = 0
         spread: set[str] = set()
-        for selection in selection_set.selections:
+        for selection in selections_of(selection_set):
             if isinstance(selection, FieldNode):
                 field_nodes, field_cost = self.field(selection, parent)
             elif isinstance(selection, InlineFragmentNode):
@@ -337,7 +345,7 @@ class _Measure:
     def response_keys(self, selection_set: SelectionSetNode, entered: set[str]) -> set[str]:
         """The names the selection set answers under, through its fragments (introspection aside)."""
         keys: set[str] = set()
-        for selection in selection_set.selections:
+        for selection in selections_of(selection_set):
             if isinstance(selection, FieldNode):
                 if not selection.name.value.startswith("__"):
                     keys.add((selection.alias or selection.name).value)
@@ -431,7 +439,7 @@ def page_size_error(
 def _page_size_error(
     walk: "_Measure", selection_set: SelectionSetNode, parent: GraphQLNamedType, entered: set[str]
 ) -> GraphQLError | None:
-    for selection in selection_set.selections:
+    for selection in selections_of(selection_set):
         if isinstance(selection, FieldNode):
             definition = walk.definition(selection.name.value, parent)
             if definition is None:
@@ -507,7 +515,7 @@ class _Returned(_Measure):
         spread: set[str] = set()
 
         def visit(selection_set: SelectionSetNode, type_: GraphQLNamedType) -> None:
-            for selection in selection_set.selections:
+            for selection in selections_of(selection_set):
                 if isinstance(selection, FieldNode):
                     fields.setdefault((selection.alias or selection.name).value, ([], type_))[0].append(selection)
                 elif isinstance(selection, InlineFragmentNode):
@@ -568,7 +576,7 @@ def work_cost(rows_aggregated: int, bytes_imported: int) -> int:
 
 def is_request_error(result: GraphQLExecutionResult | ExecutionResult) -> bool:
     """Refused before any field ran: its variables, say, could not be coerced."""
-    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors)
+    return result.data is None and bool(result.errors) and all(error.path is None for error in result.errors or ())
 
 
 def without_suggestion(error: GraphQLError) -> GraphQLError:

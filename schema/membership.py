@@ -10,9 +10,9 @@ from strawberry import relay
 import models
 from resolvers import members as member_resolvers
 from resolvers import policies as policy_resolvers
-from resolvers.nodes import load_nodes
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
+from resolvers.nodes import load_nodes
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.enums import MemberRole, MembershipSource
@@ -36,10 +36,10 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 )
 class Member:
     user: User = strawberry.field(description="The user who holds the role.")
-    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(
         description="The role the user holds on the record this way."
     )
-    source: MembershipSource = strawberry.field(  # type: ignore[valid-type]
+    source: MembershipSource = strawberry.field(
         description="How the user holds the role: a DIRECT membership, or an ACCESS_POLICY of their company."
     )
 
@@ -47,29 +47,27 @@ class Member:
 @strawberry.type(description="Gives every user of a company a role on the records the company sources or partners on.")
 class AccessPolicy(relay.Node):
     id: relay.NodeID[int]
-    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(
         description="The role every user of the company gets on the records the company sources or partners on."
     )
     created_at: datetime = strawberry.field(description="When the policy was created (UTC).")
 
-    @strawberry.field(description="The company whose users the policy gives the role.")
-    def company(self, info: Info) -> Company:
-        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(graphql_type=Company, description="The company whose users the policy gives the role.")
+    def company(self, policy: strawberry.Parent[models.AccessPolicy], info: Info) -> Loaded[models.Company | None]:
+        return load_now(info.context.loaders.company, policy.company_id)
 
-    @strawberry.field(description="The admin who created it; null once they are gone or not visible.")
-    def created_by(self, info: Info) -> User | None:
-        if self.created_by_id is None:  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=User | None, description="The admin who created it; null once they are gone or not visible.")
+    def created_by(self, policy: strawberry.Parent[models.AccessPolicy], info: Info) -> Loaded[models.User | None]:
+        if policy.created_by_id is None:
             return None
-        return load_now(info.context.loaders.user, self.created_by_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.user, policy.created_by_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
         return isinstance(obj, (cls, models.AccessPolicy))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.AccessPolicy | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await load_nodes(info.context.loaders.get(policy_resolvers.access_policy_loader), node_ids)
 
 
@@ -79,14 +77,14 @@ class AddLeadMemberInput:
     user_id: strawberry.ID = strawberry.field(
         description="The user, one the viewer can see (else NOT_FOUND) and not yet a direct member (else CONFLICT)."
     )
-    role: MemberRole = strawberry.field(description="The role to give.")  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(description="The role to give.")
 
 
 @strawberry.input(description="Whose direct role on a lead to change, and to what.")
 class UpdateLeadMemberInput:
     lead_id: strawberry.ID = strawberry.field(description="The lead.")
     user_id: strawberry.ID = strawberry.field(description="The user, a direct member of the lead (else NOT_FOUND).")
-    role: MemberRole = strawberry.field(description="The new role.")  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(description="The new role.")
 
 
 @strawberry.input(description="Whose direct membership of a lead to end.")
@@ -101,7 +99,7 @@ class AddOpportunityMemberInput:
     user_id: strawberry.ID = strawberry.field(
         description="The user, one the viewer can see (else NOT_FOUND) and not yet a direct member (else CONFLICT)."
     )
-    role: MemberRole = strawberry.field(description="The role to give.")  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(description="The role to give.")
 
 
 @strawberry.input(description="Whose direct role on an opportunity to change, and to what.")
@@ -110,7 +108,7 @@ class UpdateOpportunityMemberInput:
     user_id: strawberry.ID = strawberry.field(
         description="The user, a direct member of the opportunity (else NOT_FOUND)."
     )
-    role: MemberRole = strawberry.field(description="The new role.")  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(description="The new role.")
 
 
 @strawberry.input(description="Whose direct membership of an opportunity to end.")
@@ -123,13 +121,14 @@ class RemoveOpportunityMemberInput:
 
 @strawberry.type(description="The result of addLeadMember.")
 class AddLeadMemberPayload:
-    lead: LeadRef | None = strawberry.field(default=None, description="The lead with its members; null when refused.")
+    lead: models.Lead | None = strawberry.field(graphql_type=LeadRef | None, default=None, description="The lead with its members; null when refused.")
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="The result of updateLeadMember.")
 class UpdateLeadMemberPayload:
-    lead: LeadRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None,
         default=None, description="The lead with its members; null when refused, or when the viewer no longer sees it."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -137,7 +136,8 @@ class UpdateLeadMemberPayload:
 
 @strawberry.type(description="The result of removeLeadMember.")
 class RemoveLeadMemberPayload:
-    lead: LeadRef | None = strawberry.field(
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None,
         default=None,
         description="The lead with its members; null when refused, or when the viewer removed themselves and no "
         "longer sees it.",
@@ -147,7 +147,8 @@ class RemoveLeadMemberPayload:
 
 @strawberry.type(description="The result of addOpportunityMember.")
 class AddOpportunityMemberPayload:
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None, description="The opportunity with its members; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -155,7 +156,8 @@ class AddOpportunityMemberPayload:
 
 @strawberry.type(description="The result of updateOpportunityMember.")
 class UpdateOpportunityMemberPayload:
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None,
         description="The opportunity with its members; null when refused, or when the viewer no longer sees it.",
     )
@@ -164,7 +166,8 @@ class UpdateOpportunityMemberPayload:
 
 @strawberry.type(description="The result of removeOpportunityMember.")
 class RemoveOpportunityMemberPayload:
-    opportunity: OpportunityRef | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=OpportunityRef | None,
         default=None,
         description="The opportunity with its members; null when refused, or when the viewer removed themselves and "
         "no longer sees it.",
@@ -174,25 +177,27 @@ class RemoveOpportunityMemberPayload:
 
 @strawberry.input(description="A new access policy of the admin's company.")
 class CreateAccessPolicyInput:
-    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+    role: MemberRole = strawberry.field(
         description="The role it gives every user of the company; one policy per role."
     )
 
 
 @strawberry.type(description="The result of createAccessPolicy.")
 class CreateAccessPolicyPayload:
-    access_policy: AccessPolicy | None = strawberry.field(
+    access_policy: models.AccessPolicy | None = strawberry.field(
+        graphql_type=AccessPolicy | None,
         default=None, description="The new policy; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[AccessPolicy] | None,
         description="The new policy's edge in `accessPolicies`, for Relay's @appendEdge; null when it was not created."
     )
-    def access_policy_edge(self, info: Info) -> Edge[AccessPolicy] | None:
+    def access_policy_edge(self, info: Info) -> Edge[models.AccessPolicy] | None:
         if self.access_policy is None:
             return None
-        cursor = policy_resolvers.policy_edge_cursor(info.context, self.access_policy)  # type: ignore[arg-type]
+        cursor = policy_resolvers.policy_edge_cursor(info.context, self.access_policy)
         return Edge(cursor=cursor, node=self.access_policy)
 
 
@@ -213,7 +218,7 @@ class MembershipMutation:
     )
     async def add_lead_member(self, info: Info, input: MutationInput[AddLeadMemberInput]) -> AddLeadMemberPayload:
         lead, errors = await member_resolvers.add_lead_member(info.context, input.lead_id, input.user_id, input.role)
-        return AddLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return AddLeadMemberPayload(lead=lead, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change a direct member's role on a lead (OWNER only). userErrors: NOT_FOUND (the lead, the user, "
@@ -223,7 +228,7 @@ class MembershipMutation:
         self, info: Info, input: MutationInput[UpdateLeadMemberInput]
     ) -> UpdateLeadMemberPayload:
         lead, errors = await member_resolvers.update_lead_member(info.context, input.lead_id, input.user_id, input.role)
-        return UpdateLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return UpdateLeadMemberPayload(lead=lead, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="End a direct membership of a lead (OWNER only); roles from access policies stay. userErrors: "
@@ -233,7 +238,7 @@ class MembershipMutation:
         self, info: Info, input: MutationInput[RemoveLeadMemberInput]
     ) -> RemoveLeadMemberPayload:
         lead, errors = await member_resolvers.remove_lead_member(info.context, input.lead_id, input.user_id)
-        return RemoveLeadMemberPayload(lead=lead, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return RemoveLeadMemberPayload(lead=lead, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Make a user a direct member of an opportunity (OWNER only). userErrors: NOT_FOUND (the "
@@ -245,7 +250,7 @@ class MembershipMutation:
         opportunity, errors = await member_resolvers.add_opportunity_member(
             info.context, input.opportunity_id, input.user_id, input.role
         )
-        return AddOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return AddOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change a direct member's role on an opportunity (OWNER only). userErrors: NOT_FOUND (the "
@@ -257,7 +262,7 @@ class MembershipMutation:
         opportunity, errors = await member_resolvers.update_opportunity_member(
             info.context, input.opportunity_id, input.user_id, input.role
         )
-        return UpdateOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return UpdateOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="End a direct membership of an opportunity (OWNER only); roles from access policies stay. "
@@ -269,7 +274,7 @@ class MembershipMutation:
         opportunity, errors = await member_resolvers.remove_opportunity_member(
             info.context, input.opportunity_id, input.user_id
         )
-        return RemoveOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return RemoveOpportunityMemberPayload(opportunity=opportunity, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Give every user of the admin's company a role on the records the company sources or partners on "
@@ -280,4 +285,4 @@ class MembershipMutation:
         self, info: Info, input: MutationInput[CreateAccessPolicyInput]
     ) -> CreateAccessPolicyPayload:
         policy, errors = await policy_resolvers.create_policy(info.context, input.role)
-        return CreateAccessPolicyPayload(access_policy=policy, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreateAccessPolicyPayload(access_policy=policy, user_errors=user_errors(errors))

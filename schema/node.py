@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import inspect
 from collections import defaultdict
 from typing import Annotated
 
@@ -34,14 +35,14 @@ async def resolve_nodes(info: Info, ids: list[strawberry.ID]) -> list[relay.Node
     wanted: dict[type[relay.Node], list[tuple[int, str]]] = defaultdict(list)
     for index, global_id in enumerate(ids):
         decoded = _decode(global_id)
-        node_type = decoded and _node_type(info, decoded[0])
-        if node_type:
+        node_type = _node_type(info, decoded[0]) if decoded else None
+        if decoded and node_type:
             wanted[node_type].append((index, decoded[1]))
     results: list[relay.Node | None] = [None] * len(ids)
     for node_type, entries in wanted.items():
-        loaded = await node_type.resolve_nodes(
-            info=info, node_ids=[node_id for _, node_id in entries], required=False
-        )
+        loaded = node_type.resolve_nodes(info=info, node_ids=[node_id for _, node_id in entries], required=False)
+        if inspect.isawaitable(loaded):
+            loaded = await loaded
         for (index, _), record in zip(entries, loaded, strict=True):
             results[index] = record
     return results

@@ -12,7 +12,7 @@ from strawberry import relay
 import models
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
-from resolvers.loaders import load_now, record_account_loader, record_contact_loader, record_user_loader
+from resolvers.loaders import Loaded, load_now, record_account_loader, record_contact_loader, record_user_loader
 from schema.account import Account, AccountMutation, AccountQuery, Contact
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
@@ -40,7 +40,7 @@ class OpportunityStage(relay.Node):
     probability: int = strawberry.field(
         description="The probability, from 0 to 100 percent, of an opportunity at this stage that sets none of its own."
     )
-    forecast_category: ForecastCategory = strawberry.field(  # type: ignore[valid-type]
+    forecast_category: ForecastCategory = strawberry.field(
         description="How opportunities at this stage count in the forecast."
     )
     is_closed: bool = strawberry.field(description="Whether an opportunity at this stage is closed (won or lost).")
@@ -54,9 +54,7 @@ class OpportunityStage(relay.Node):
         return isinstance(obj, (cls, models.OpportunityStage))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.OpportunityStage | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.stage_loader, node_ids)
 
 
@@ -76,89 +74,91 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     created_at: datetime = strawberry.field(description="When the opportunity was created (UTC).")
     updated_at: datetime = strawberry.field(description="When the opportunity last changed (UTC).")
 
-    @strawberry.field(description="The customer account the deal is with; null when none is set.")
-    def account(self, info: Info) -> Account | None:
-        if self.account_id is None:  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=Account | None, description="The customer account the deal is with; null when none is set.")
+    def account(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Account | None]:
+        if opportunity.account_id is None:
             return None
-        return load_now(info.context.loaders.get(record_account_loader), self.account_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_account_loader), opportunity.account_id)
 
     @strawberry.field(
+        graphql_type=OpportunityTemplate | None,
         description="The template the conversion that created the opportunity used; null for an opportunity made with "
         "createOpportunity."
     )
-    def template(self, info: Info) -> OpportunityTemplate | None:
-        if self.template_id is None:  # type: ignore[attr-defined]
+    def template(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.OpportunityTemplate | None]:
+        if opportunity.template_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.template_loader), self.template_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(loaders.template_loader), opportunity.template_id)
 
     @strawberry.field(
+        graphql_type=Contact | None,
         description="The customer's contact person for the deal, a contact of `account` when both are set; null when "
         "none is set."
     )
-    def contact(self, info: Info) -> Contact | None:
-        if self.contact_id is None:  # type: ignore[attr-defined]
+    def contact(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Contact | None]:
+        if opportunity.contact_id is None:
             return None
-        return load_now(info.context.loaders.get(record_contact_loader), self.contact_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(record_contact_loader), opportunity.contact_id)
 
     @strawberry.field(
         description="The deal's value in `currency`, with at most two decimal places; null when not set, and always "
         "null for a viewer whose role is PARTICIPANT.",
         metadata=batched(opportunities.amounts),
     )
-    async def amount(self, info: Info) -> Decimal | None:
-        return await opportunities.amount(info.context, self)  # type: ignore[arg-type]
+    async def amount(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Decimal | None:
+        return await opportunities.amount(info.context, opportunity)
 
-    @strawberry.field(description="Where the deal is in the sales process.", metadata=batched(opportunities.stages_of))
-    async def stage(self, info: Info) -> OpportunityStage:
-        return await opportunities.stage_of(info.context, self)  # type: ignore[arg-type,return-value]
+    @strawberry.field(graphql_type=OpportunityStage, description="Where the deal is in the sales process.", metadata=batched(opportunities.stages_of))
+    async def stage(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> models.OpportunityStage:
+        return await opportunities.stage_of(info.context, opportunity)
 
     @strawberry.field(
         description="The chance of winning, from 0 to 100 percent: the probability set on the opportunity, else its "
         "stage's."
     )
-    async def probability(self, info: Info) -> int:
-        return await opportunities.probability(info.context, self)  # type: ignore[arg-type]
+    async def probability(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> int:
+        return await opportunities.probability(info.context, opportunity)
 
     @strawberry.field(
         description="The amount times the probability / 100, in `currency`, rounded to the cent; null without an "
         "amount, and always null for a viewer whose role is PARTICIPANT."
     )
-    async def expected_revenue(self, info: Info) -> Decimal | None:
-        return await opportunities.expected_revenue(info.context, self)  # type: ignore[arg-type]
+    async def expected_revenue(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Decimal | None:
+        return await opportunities.expected_revenue(info.context, opportunity)
 
     @strawberry.field(description="How the opportunity counts in the forecast: its stage's category.")
-    async def forecast_category(self, info: Info) -> ForecastCategory:  # type: ignore[valid-type]
-        return (await opportunities.stage_of(info.context, self)).forecast_category  # type: ignore[arg-type]
+    async def forecast_category(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> ForecastCategory:
+        return (await opportunities.stage_of(info.context, opportunity)).forecast_category
 
     @strawberry.field(description="Whether the opportunity is closed (won or lost): its stage says so.")
-    async def is_closed(self, info: Info) -> bool:
-        return (await opportunities.stage_of(info.context, self)).is_closed  # type: ignore[arg-type]
+    async def is_closed(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> bool:
+        return (await opportunities.stage_of(info.context, opportunity)).is_closed
 
     @strawberry.field(description="Whether the opportunity is won: its stage says so.")
-    async def is_won(self, info: Info) -> bool:
-        return (await opportunities.stage_of(info.context, self)).is_won  # type: ignore[arg-type]
+    async def is_won(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> bool:
+        return (await opportunities.stage_of(info.context, opportunity)).is_won
 
-    @strawberry.field(description="The company that brought the deal.")
-    def sourced_by(self, info: Info) -> Company:
-        return load_now(info.context.loaders.company, self.sourced_by_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(graphql_type=Company, description="The company that brought the deal.")
+    def sourced_by(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Company | None]:
+        return load_now(info.context.loaders.company, opportunity.sourced_by_id)
 
-    @strawberry.field(description="The partner company on the deal; null when there is none.")
-    def partner(self, info: Info) -> Company | None:
-        if self.partner_id is None:  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=Company | None, description="The partner company on the deal; null when there is none.")
+    def partner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Company | None]:
+        if opportunity.partner_id is None:
             return None
-        return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.company, opportunity.partner_id)
 
-    @strawberry.field(description="The user who created the opportunity, or converted the lead that created it.")
-    def owner(self, info: Info) -> User:
-        return load_now(info.context.loaders.get(record_user_loader), self.owner_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(graphql_type=User, description="The user who created the opportunity, or converted the lead that created it.")
+    def owner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.User | None]:
+        return load_now(info.context.loaders.get(record_user_loader), opportunity.owner_id)
 
     @strawberry.field(
         description="The leads the viewer can see that this opportunity came from or was linked to, oldest first."
     )
     async def leads(
-        self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+        self, opportunity: strawberry.Parent[models.Opportunity], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[LeadRef]:
-        key = opportunities.nested_page_key(info.context, "Opportunity.leads", self.id, first, after, last, before)
+        key = opportunities.nested_page_key(info.context, "Opportunity.leads", opportunity.id, first, after, last, before)
         return Connection.from_page(await info.context.loaders.get(opportunities.opportunity_leads_loader).load(key))
 
     @classmethod
@@ -166,15 +166,14 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return isinstance(obj, (cls, models.Opportunity))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.Opportunity | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await opportunities.nodes_of(info.context, loaders.opportunity_loader, node_ids)
 
 
-OpportunityOrderField = describe_values(
+OpportunityOrderField = opportunities.OpportunityOrderField
+describe_values(
     strawberry.enum(
-        opportunities.OpportunityOrderField,
+        OpportunityOrderField,
         name="OpportunityOrderField",
         description="What `opportunities` can be sorted by.",
     ),
@@ -191,7 +190,7 @@ OpportunityOrderField = describe_values(
 
 @strawberry.input(description="How `opportunities` are sorted; ties are broken by creation order.")
 class OpportunityOrder:
-    field: OpportunityOrderField = strawberry.field(description="What to sort by.")  # type: ignore[valid-type]
+    field: OpportunityOrderField = strawberry.field(description="What to sort by.")
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.DESC, description="Which way; newest, largest or Z first by default."
     )
@@ -292,27 +291,30 @@ class UpdateOpportunityInput:
 
 @strawberry.type(description="The result of createOpportunity.")
 class CreateOpportunityPayload:
-    opportunity: Opportunity | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=Opportunity | None,
         default=None, description="The new opportunity; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[Opportunity] | None,
         description=(
             "The new opportunity's edge in `opportunities` in its default order (newest first), for Relay's "
             "@prependEdge; its cursor pages that list. Null when the opportunity was not created."
         )
     )
-    async def opportunity_edge(self, info: Info) -> Edge[Opportunity] | None:
+    async def opportunity_edge(self, info: Info) -> Edge[models.Opportunity] | None:
         if self.opportunity is None:
             return None
-        cursor = await opportunities.opportunity_edge_cursor(info.context, self.opportunity)  # type: ignore[arg-type]
+        cursor = await opportunities.opportunity_edge_cursor(info.context, self.opportunity)
         return Edge(cursor=cursor, node=self.opportunity)
 
 
 @strawberry.type(description="The result of updateOpportunity.")
 class UpdateOpportunityPayload:
-    opportunity: Opportunity | None = strawberry.field(
+    opportunity: models.Opportunity | None = strawberry.field(
+        graphql_type=Opportunity | None,
         default=None, description="The opportunity as changed; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -324,13 +326,13 @@ REFERENCE_FIELDS = {"stage": "stage_id", "account": "account_id", "contact": "co
 
 @strawberry.type
 class OpportunityQuery(AccountQuery):
-    @strawberry.field(description="The opportunity with this ID; null when it does not exist for the viewer.")
+    @strawberry.field(graphql_type=Opportunity | None, description="The opportunity with this ID; null when it does not exist for the viewer.")
     async def opportunity(
         self,
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The opportunity's global ID.")],
-    ) -> Opportunity | None:
-        return await opportunities.opportunity_by_id(info.context, id)  # type: ignore[return-value]
+    ) -> models.Opportunity | None:
+        return await opportunities.opportunity_by_id(info.context, id)
 
     @strawberry.field(
         description="The opportunities the viewer can see that match `filter`, newest first unless `orderBy` says "
@@ -411,7 +413,7 @@ class OpportunityMutation(AccountMutation):
         reference_ids = {"sourced_by": input.sourced_by_id, **{name: getattr(input, id_field) for name, id_field in REFERENCE_FIELDS.items()}}
         reference_ids = {name: value for name, value in reference_ids.items() if value is not None}
         opportunity, errors = await opportunities.create(info.context, given_fields(input, only=VALUE_FIELDS), reference_ids)
-        return CreateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return CreateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change an opportunity's fields (COLLABORATOR or more). userErrors: NOT_FOUND, FORBIDDEN, "
@@ -428,4 +430,4 @@ class OpportunityMutation(AccountMutation):
         opportunity, errors = await opportunities.update(
             info.context, input.opportunity_id, given_fields(input, only=VALUE_FIELDS), reference_ids
         )
-        return UpdateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return UpdateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+import models
 from models import ForecastCategory as ForecastCategoryValue
 from resolvers import pipeline
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
 from schema.company import Company
 from schema.enums import ForecastCategory, LeadAcceptance, LeadStatus
 
@@ -53,12 +54,12 @@ class PipelineTotals:
 
 @strawberry.type(description="The opportunities at one stage.")
 class PipelineStageTotals(PipelineTotals):
-    stage: OpportunityStageRef = strawberry.field(description="The stage.")
+    stage: models.OpportunityStage = strawberry.field(graphql_type=OpportunityStageRef, description="The stage.")
 
 
 @strawberry.type(description="The opportunities of one forecast category.")
 class PipelineForecastTotals(PipelineTotals):
-    forecast_category: ForecastCategory = strawberry.field(  # type: ignore[valid-type]
+    forecast_category: ForecastCategory = strawberry.field(
         description="The forecast category."
     )
 
@@ -94,13 +95,13 @@ class PipelineFilter:
 
 @strawberry.type(description="How many leads have one status.")
 class LeadStatusCount:
-    status: LeadStatus = strawberry.field(description="The status.")  # type: ignore[valid-type]
+    status: LeadStatus = strawberry.field(description="The status.")
     count: int = strawberry.field(description="How many leads have it.")
 
 
 @strawberry.type(description="How many leads have one acceptance.")
 class LeadAcceptanceCount:
-    acceptance: LeadAcceptance = strawberry.field(  # type: ignore[valid-type]
+    acceptance: LeadAcceptance = strawberry.field(
         description="The acceptance, as readers see it."
     )
     count: int = strawberry.field(description="How many leads have it.")
@@ -132,11 +133,11 @@ class LeadFunnelSource(LeadFunnelFigures):
 class LeadFunnelPartner(LeadFunnelFigures):
     partner_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="Null for leads not shared with a partner.")
-    def partner(self, info: Info) -> Company | None:
+    @strawberry.field(graphql_type=Company | None, description="Null for leads not shared with a partner.")
+    def partner(self, info: Info) -> Loaded[models.Company | None]:
         if self.partner_id is None:
             return None
-        return load_now(info.context.loaders.company, self.partner_id)  # type: ignore[return-value]
+        return load_now(info.context.loaders.company, self.partner_id)
 
 
 @strawberry.type(description="The conversion funnel of the leads the viewer can see.")
@@ -196,7 +197,7 @@ class PipelineQuery:
             opportunity_count=report.overall.opportunity_count,
             totals=_money(report.overall),
             by_stage=[
-                PipelineStageTotals(stage=stage, opportunity_count=bucket.opportunity_count, totals=_money(bucket))  # type: ignore[arg-type]
+                PipelineStageTotals(stage=stage, opportunity_count=bucket.opportunity_count, totals=_money(bucket))
                 for stage, bucket in report.by_stage
             ],
             by_forecast_category=[

@@ -25,8 +25,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache, partial
 from operator import attrgetter
-from types import CoroutineType
-from typing import Any
+from types import CoroutineType, MethodType
+from typing import Any, cast
 
 from graphql import (
     DirectiveNode,
@@ -202,9 +202,9 @@ class _Compiler:
 
     def output(self, type_: GraphQLOutputType, details: list[FieldDetails]) -> Output:
         if is_non_null_type(type_):
-            return replace(self.output(type_.of_type, details), non_null=True)  # type: ignore[attr-defined]
+            return replace(self.output(type_.of_type, details), non_null=True)
         if is_list_type(type_):
-            return Output(item=self.output(type_.of_type, details))  # type: ignore[attr-defined]
+            return Output(item=self.output(type_.of_type, details))
         if is_leaf_type(type_):
             return Output(leaf=_leaf_serializer(type_))
         if is_object_type(type_):
@@ -248,7 +248,7 @@ class _Compiler:
     def resolver(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Resolve:
         origin = self._origin(type_)
         if name == "id" and issubclass(origin, relay.Node):
-            if origin.resolve_id.__func__ is not relay.Node.resolve_id.__func__:  # type: ignore[attr-defined]
+            if cast(MethodType, origin.resolve_id).__func__ is not cast(MethodType, relay.Node.resolve_id).__func__:
                 raise Uncovered(f"{type_.name} resolves its own ids")
             return _global_id_resolver(type_.name, origin.resolve_id_attr())
         resolver = strawberry_field.base_resolver
@@ -260,7 +260,7 @@ class _Compiler:
                 return default(source, python_name)
 
             return attribute
-        function = resolver.wrapped_func
+        function = cast(Callable[..., Any], resolver.wrapped_func)
         takes_self = resolver.self_parameter is not None
         info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
         source_names = [
@@ -487,7 +487,7 @@ class _DirectiveVariables(Visitor):
 
     def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
         if node.name.value in _DIRECTIVES_WITH_VARIABLES:
-            for argument in node.arguments:
+            for argument in node.arguments or ():
                 if isinstance(argument.value, VariableNode):
                     self.names.add(argument.value.name.value)
 
@@ -503,7 +503,7 @@ class PlannedReads(SchemaExtension):
     (`planned_reads`); the generic executor runs everything else. Last of the schema's
     extensions, so that the others' checks and refusals come first."""
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         if context.result is None and getattr(context.context, "planned_reads", False):
             result = await self.planned(context)
@@ -566,4 +566,4 @@ def plan_of(
             logger.debug("not planned: %s", reason)
             plan = _UNCOVERED
         plans[key] = plan
-    return None if plan is _UNCOVERED else plan  # type: ignore[return-value]
+    return plan if isinstance(plan, Plan) else None

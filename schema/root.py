@@ -2,7 +2,9 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext as StrawberryExecutionContext
+from strawberry.types.base import get_object_definition
 
+import models
 from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
@@ -25,9 +27,9 @@ from schema.user import User
 
 @strawberry.type
 class ViewerQuery:
-    @strawberry.field(description="The signed-in user.")
-    def viewer(self, info: Info) -> User:
-        return info.context.viewer  # type: ignore[return-value]
+    @strawberry.field(graphql_type=User, description="The signed-in user.")
+    def viewer(self, info: Info) -> models.User:
+        return info.context.viewer
 
 
 @strawberry.type(description="Every read starts here; each answers only what the signed-in user may see.")
@@ -45,7 +47,7 @@ class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation, Convers
 
 def _mutation_type() -> type | None:
     """None until some area defines a mutation: GraphQL has no empty object types."""
-    return Mutation if Mutation.__strawberry_definition__.fields else None
+    return Mutation if get_object_definition(Mutation, strict=True).fields else None
 
 
 class Schema(strawberry.Schema):

@@ -6,9 +6,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+import models
 from resolvers import lead_events
 from resolvers.context import Info
-from resolvers.loaders import load_now, opportunity_loader
+from resolvers.lead_events import Deliveries, Delivery
+from resolvers.loaders import Loaded, load_now, opportunity_loader
 from schema.enums import describe_values
 from schema.lead import Lead
 from schema.user import User
@@ -18,9 +20,10 @@ if TYPE_CHECKING:
 
 OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 
-LeadEventKind = describe_values(
+LeadEventKind = lead_events.LeadEventKind
+describe_values(
     strawberry.enum(
-        lead_events.LeadEventKind,
+        LeadEventKind,
         name="LeadEventKind",
         description="What happened: OPPORTUNITY_LINKED also covers an opportunity created for an already converted "
         "lead.",
@@ -37,24 +40,25 @@ LeadEventKind = describe_values(
 
 @strawberry.type(description="Something that happened to a lead the subscriber can see.")
 class LeadEvent:
-    kind: LeadEventKind = strawberry.field(description="What happened.")  # type: ignore[valid-type]
+    kind: LeadEventKind = strawberry.field(description="What happened.")
     lead: Lead = strawberry.field(description="The lead as the subscriber sees it when the event is delivered.")
     occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
 
-    @strawberry.field(description="Who did it.")
-    def actor(self, info: Info) -> User | None:
-        return load_now(info.context.loaders.user, self.actor_id)  # type: ignore[attr-defined,return-value]
+    @strawberry.field(graphql_type=User | None, description="Who did it.")
+    def actor(self, event: strawberry.Parent[Delivery], info: Info) -> Loaded[models.User | None]:
+        return load_now(info.context.loaders.user, event.actor_id)
 
-    @strawberry.field(description="The opportunity converted to, linked or unlinked; null when there is none or the subscriber cannot see it.")
-    def opportunity(self, info: Info) -> OpportunityRef | None:
-        if self.opportunity_id is None:  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=OpportunityRef | None, description="The opportunity converted to, linked or unlinked; null when there is none or the subscriber cannot see it.")
+    def opportunity(self, event: strawberry.Parent[Delivery], info: Info) -> Loaded[models.Opportunity | None]:
+        if event.opportunity_id is None:
             return None
-        return load_now(info.context.loaders.get(opportunity_loader), self.opportunity_id)  # type: ignore[attr-defined,return-value]
+        return load_now(info.context.loaders.get(opportunity_loader), event.opportunity_id)
 
 
 @strawberry.type(description="Live updates, over graphql-transport-ws on /graphql.")
 class Subscription:
     @strawberry.subscription(
+        graphql_type=AsyncIterator[LeadEvent],
         description="Status changes, acceptance answers, conversions, links and unlinks of the leads the viewer "
         "can see, or of one of them. Over graphql-transport-ws on /graphql, with "
         '`{"Authorization": "Bearer <token>"}` as the connection_init payload.'
@@ -69,5 +73,5 @@ class Subscription:
                 "viewer cannot see is a NOT_FOUND error."
             ),
         ] = None,
-    ) -> AsyncIterator[LeadEvent]:
-        return await lead_events.subscribe(info.context, lead_id)  # type: ignore[return-value]
+    ) -> Deliveries:
+        return await lead_events.subscribe(info.context, lead_id)

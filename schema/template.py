@@ -1,5 +1,6 @@
 """Opportunity templates, conversion settings and the conversion preview."""
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,7 +13,7 @@ import models
 from models.template import OpportunityTemplate as OpportunityTemplateModel
 from resolvers import loaders, templates
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.enums import MemberRole
 from schema.errors import USER_ERRORS, UserError, user_errors
@@ -56,20 +57,20 @@ class OpportunityTemplate(relay.Node):
         description="Whether a conversion copies each company's section of the lead (industry, region, crmAccount)."
     )
 
-    @strawberry.field(description="The stage new opportunities start at; null for the first stage.")
-    def default_stage(self, info: Info) -> StageRef | None:
-        if self.default_stage_id is None:  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=StageRef | None, description="The stage new opportunities start at; null for the first stage.")
+    def default_stage(self, template: strawberry.Parent[OpportunityTemplateModel], info: Info) -> Loaded[models.OpportunityStage | None]:
+        if template.default_stage_id is None:
             return None
-        return load_now(info.context.loaders.get(loaders.stage_loader), self.default_stage_id)  # type: ignore[attr-defined]
+        return load_now(info.context.loaders.get(loaders.stage_loader), template.default_stage_id)
 
     @strawberry.field(
         description="Which lead field fills which opportunity field, in order: for each opportunity field the first "
         "non-empty lead field wins, and a draft's values override them."
     )
-    def field_mappings(self) -> list[FieldMapping]:
+    def field_mappings(self, template: strawberry.Parent[OpportunityTemplateModel]) -> list[FieldMapping]:
         return [
             FieldMapping(lead_field=templates.FIELD_TO_CAMEL[lead], opportunity_field=templates.FIELD_TO_CAMEL[opportunity])
-            for lead, opportunity in self.mappings  # type: ignore[attr-defined]
+            for lead, opportunity in template.mappings
         ]
 
     @classmethod
@@ -77,7 +78,7 @@ class OpportunityTemplate(relay.Node):
         return isinstance(obj, (cls, OpportunityTemplateModel))
 
     @classmethod
-    async def resolve_nodes(cls, *, info: Info, node_ids: Any, required: bool = False) -> list[Any]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await templates.templates_by_node_ids(info, node_ids)
 
 
@@ -98,11 +99,12 @@ class ConversionSettings:
     )
 
     @strawberry.field(
+        graphql_type=OpportunityTemplate,
         description="The template conversions use when they name none: the company's chosen one, else the built-in "
         "Standard template."
     )
-    async def default_template(self, info: Info) -> OpportunityTemplate:
-        return await templates.template_or_default(info.context, None)  # type: ignore[return-value]
+    async def default_template(self, info: Info) -> models.OpportunityTemplate:
+        return await templates.template_or_default(info.context, None)
 
 
 @strawberry.input(description="One field mapping of a template.")
@@ -199,26 +201,29 @@ class UpdateConversionSettingsInput:
 
 @strawberry.type(description="The result of createOpportunityTemplate or updateOpportunityTemplate.")
 class OpportunityTemplatePayload:
-    template: OpportunityTemplate | None = strawberry.field(
+    template: models.OpportunityTemplate | None = strawberry.field(
+        graphql_type=OpportunityTemplate | None,
         default=None, description="The template as saved; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
+        graphql_type=Edge[OpportunityTemplate] | None,
         description=(
             "The template's edge in `opportunityTemplates`, for Relay's @appendEdge; its cursor pages that list. "
             "Null when nothing was written."
         )
     )
-    def template_edge(self, info: Info) -> Edge[OpportunityTemplate] | None:
+    def template_edge(self, info: Info) -> Edge[models.OpportunityTemplate] | None:
         if self.template is None:
             return None
-        return Edge(cursor=templates.template_edge_cursor(info.context, self.template), node=self.template)  # type: ignore[arg-type]
+        return Edge(cursor=templates.template_edge_cursor(info.context, self.template), node=self.template)
 
 
 @strawberry.type(description="The result of updateConversionSettings.")
 class UpdateConversionSettingsPayload:
-    settings: ConversionSettings | None = strawberry.field(
+    settings: models.ConversionSettings | None = strawberry.field(
+        graphql_type=ConversionSettings | None,
         default=None, description="The settings as saved; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
@@ -249,8 +254,8 @@ class ContactPreview:
 
 @strawberry.type(description="A direct member of the lead who would join the opportunity.")
 class PreviewMember:
-    user: User = strawberry.field(description="The member.")
-    role: MemberRole = strawberry.field(  # type: ignore[valid-type]
+    user: models.User = strawberry.field(graphql_type=User, description="The member.")
+    role: MemberRole = strawberry.field(
         description="The role they would have on the opportunity: their direct role on the lead."
     )
 
@@ -271,7 +276,8 @@ class OpportunityPreview:
     probability: int | None = strawberry.field(
         description="Its probability, 0 to 100 percent, when the template fills one; null to follow the stage."
     )
-    stage: StageRef | None = strawberry.field(
+    stage: models.OpportunityStage | None = strawberry.field(
+        graphql_type=StageRef | None,
         description="The stage it would start at; null only when no stage exists."
     )
     members: list[PreviewMember] = strawberry.field(
@@ -291,20 +297,24 @@ class OpportunityPreview:
 
 @strawberry.type(description="What convertLead would create with the defaults, without writing anything.")
 class ConversionPreview:
-    template: OpportunityTemplate = strawberry.field(
+    template: models.OpportunityTemplate = strawberry.field(
+        graphql_type=OpportunityTemplate,
         description="The template the conversion would use: the one asked for, else the company's default."
     )
     account: AccountPreview = strawberry.field(description="The account that would be created.")
     contact: ContactPreview = strawberry.field(description="The contact that would be created.")
     opportunity: OpportunityPreview = strawberry.field(description="The opportunity that would be created.")
-    duplicate_accounts: list[AccountRef] = strawberry.field(
+    duplicate_accounts: list[models.Account] = strawberry.field(
+        graphql_type=list[AccountRef],
         description="Visible accounts whose name or website domain match the drafted account: creating it would answer "
         "DUPLICATE_ACCOUNT."
     )
-    duplicate_contacts: list[ContactRef] = strawberry.field(
+    duplicate_contacts: list[models.Contact] = strawberry.field(
+        graphql_type=list[ContactRef],
         description="Visible contacts with the drafted contact's email: creating it would answer DUPLICATE_CONTACT."
     )
-    linkable_opportunities: list[OpportunityRef] = strawberry.field(
+    linkable_opportunities: list[models.Opportunity] = strawberry.field(
+        graphql_type=list[OpportunityRef],
         description="Opportunities the viewer could link instead (existingId), not yet linked to the lead: the 50 most "
         "recently updated."
     )
@@ -322,7 +332,7 @@ async def build_preview(info: Info, lead_id: str, template_id: str | None) -> Co
     companies = await info.context.loaders.company.load_many([section.company_id for section in found.company_sections])
     company_names = {company.pk: company.name for company in companies if company is not None}
     return ConversionPreview(
-        template=found.template,  # type: ignore[arg-type]
+        template=found.template,
         account=AccountPreview(**{key: found.account.get(key) for key in ("name", "website", "industry")}),
         contact=ContactPreview(**{key: found.contact.get(key) for key in ("first_name", "last_name", "email", "phone", "job_title")}),
         opportunity=OpportunityPreview(
@@ -331,17 +341,17 @@ async def build_preview(info: Info, lead_id: str, template_id: str | None) -> Co
             currency=opportunity.get("currency"),
             close_date=opportunity.get("close_date"),
             probability=opportunity.get("probability_override"),
-            stage=found.stage,  # type: ignore[arg-type]
-            members=[PreviewMember(user=m.user, role=m.role) for m in found.members],  # type: ignore[arg-type]
+            stage=found.stage,
+            members=[PreviewMember(user=m.user, role=m.role) for m in found.members],
             sales_plan_names=[entry.name for entry in found.sales_plans],
             solution_names=[entry.name for entry in found.solutions],
             partner_program_names=[entry.name for entry in found.partner_programs],
             activity_count=found.activity_count,
             section_companies=[company_names[s.company_id] for s in found.company_sections],
         ),
-        duplicate_accounts=found.duplicate_accounts,  # type: ignore[arg-type]
-        duplicate_contacts=found.duplicate_contacts,  # type: ignore[arg-type]
-        linkable_opportunities=found.linkable_opportunities,  # type: ignore[arg-type]
+        duplicate_accounts=found.duplicate_accounts,
+        duplicate_contacts=found.duplicate_contacts,
+        linkable_opportunities=found.linkable_opportunities,
         blockers=user_errors(found.blockers),
     )
 
@@ -356,9 +366,9 @@ class TemplateQuery:
     ) -> Connection[OpportunityTemplate]:
         return Connection.from_page(await templates.templates_page(info.context, first, after, last, before))
 
-    @strawberry.field(description="The viewer's company's conversion settings.")
-    async def conversion_settings(self, info: Info) -> ConversionSettings:
-        return await templates.settings_of(info.context)  # type: ignore[return-value]
+    @strawberry.field(graphql_type=ConversionSettings, description="The viewer's company's conversion settings.")
+    async def conversion_settings(self, info: Info) -> models.ConversionSettings:
+        return await templates.settings_of(info.context)
 
     @strawberry.field(
         description="What convertLead would create for the lead, without writing; a NOT_FOUND error when the lead is not visible."
@@ -388,7 +398,7 @@ class TemplateMutation:
         self, info: Info, input: MutationInput[CreateOpportunityTemplateInput]
     ) -> OpportunityTemplatePayload:
         template, errors = await templates.create_template(info.context, given_fields(input))
-        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change a template of the admin's company (company admins only). userErrors: NOT_FOUND (the "
@@ -399,7 +409,7 @@ class TemplateMutation:
         self, info: Info, input: MutationInput[UpdateOpportunityTemplateInput]
     ) -> OpportunityTemplatePayload:
         template, errors = await templates.update_template(info.context, input.template_id, given_fields(input, skip=("template_id",)))
-        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))
 
     @strawberry.mutation(
         description="Change the conversion settings of the admin's company (company admins only). userErrors: "
@@ -409,4 +419,4 @@ class TemplateMutation:
         self, info: Info, input: MutationInput[UpdateConversionSettingsInput]
     ) -> UpdateConversionSettingsPayload:
         settings, errors = await templates.update_settings(info.context, given_fields(input))
-        return UpdateConversionSettingsPayload(settings=settings, user_errors=user_errors(errors))  # type: ignore[arg-type]
+        return UpdateConversionSettingsPayload(settings=settings, user_errors=user_errors(errors))

@@ -7,7 +7,7 @@ from strawberry import relay
 import models
 from resolvers import nodes
 from resolvers.context import Info
-from resolvers.loaders import load_now
+from resolvers.loaders import Loaded, load_now
 from schema.company import Company
 
 
@@ -27,16 +27,14 @@ class User(relay.Node):
         description="Whether the user may still edit the fields of converted leads."
     )
 
-    @strawberry.field(description="The company the user belongs to.")
-    def company(self, info: Info) -> Company:
-        return load_now(info.context.loaders.company, self.company_id)  # type: ignore[attr-defined]
+    @strawberry.field(graphql_type=Company, description="The company the user belongs to.")
+    def company(self, user: strawberry.Parent[models.User], info: Info) -> Loaded[models.Company | None]:
+        return load_now(info.context.loaders.company, user.company_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
         return isinstance(obj, (cls, models.User))
 
     @classmethod
-    async def resolve_nodes(
-        cls, *, info: Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[models.User | None]:
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         return await nodes.users(info, node_ids)

@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from leadbridge.settings import Settings
-from tests.factories import TEST_SECRET_KEY, serving
 from tests.databases import PostgresDatabases, SqliteDatabases, postgres_unavailable_reason, postgres_url
+from tests.factories import TEST_SECRET_KEY, serving
 
 
 @pytest.fixture(scope="session")

@@ -67,7 +67,7 @@ class LiveServer:
 def live_server(env: dict[str, str], *args: str, command: str = "serve", ready_timeout: float = 30) -> Iterator[LiveServer]:
     """Start `leadbridge serve` (or `demo`) on a free port and wait until /healthz answers 200."""
     port = free_port()
-    log_file = tempfile.NamedTemporaryFile(prefix="leadbridge-live-", suffix=".log", delete=False)
+    log_file = tempfile.NamedTemporaryFile(prefix="leadbridge-live-", suffix=".log", delete=False)  # noqa: SIM115 open while the server runs
     log_path = Path(log_file.name)
     process = subprocess.Popen(
         [sys.executable, "-m", "leadbridge", command, "--host", "127.0.0.1", "--port", str(port), *args],

@@ -125,6 +125,7 @@ def id_sites(schema: GraphQLSchema) -> list[Site]:
                 walk(root, field, child.type, named.name, child_name, (*path, *step, child_name), seen | {named.name})
 
     for root_type in (schema.query_type, schema.mutation_type):
+        assert root_type is not None
         for field_name, field in root_type.fields.items():
             for arg_name, arg in field.args.items():
                 walk(root_type.name, field_name, arg.type, f"{root_type.name}.{field_name}", arg_name, (arg_name,), frozenset())
@@ -218,7 +219,7 @@ def value(type_: GraphQLInputType, parent: str, name: str, path: tuple | None, p
         result = {}
         for field_name, field in fields.items():
             if field_name == on_path:
-                result[field_name] = value(field.type, type_.name, field_name, path[1:], planted, network)
+                result[field_name] = value(field.type, type_.name, field_name, path[1:] if path else (), planted, network)
             elif isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined:
                 result[field_name] = value(field.type, type_.name, field_name, None, planted, network)
         if "leadId" in fields and "opportunityId" in fields and not {"leadId", "opportunityId"} & result.keys():
@@ -263,6 +264,7 @@ def answer_selection(type_: Any, depth: int = 2) -> str:
 def operation(schema: GraphQLSchema, site: Site, planted: str, network: Network) -> tuple[str, dict[str, Any]]:
     """The document and variables that send `planted` at the site."""
     root_type = schema.query_type if site.root == "Query" else schema.mutation_type
+    assert root_type is not None
     field = root_type.fields[site.field]
     parent = f"{site.root}.{site.field}"
     variables: dict[str, Any] = {}

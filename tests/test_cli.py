@@ -7,7 +7,6 @@ import httpx
 import pytest
 
 import models.migrations
-
 from tests.live import cli_env, live_server, run_cli
 
 VIEWER = "{ viewer { email name isAdmin canEditConvertedLeads company { name } } }"

@@ -53,7 +53,8 @@ def every_statement() -> Iterator[list[str]]:
     patched: list[tuple[type, str, Any]] = []
 
     def clients(base: type) -> Iterator[type]:
-        for subclass in base.__subclasses__():
+        subclasses: list[type] = base.__subclasses__()
+        for subclass in subclasses:
             yield subclass
             yield from clients(subclass)
 
@@ -85,7 +86,7 @@ async def test_a_standard_conversion_with_five_members_and_six_links_costs_a_fix
     await LeadMember.bulk_create(
         [
             LeadMember(lead_id=lead.pk, user_id=user.pk, role=role)
-            for user, role in zip(colleagues, COLLEAGUE_ROLES)
+            for user, role in zip(colleagues, COLLEAGUE_ROLES, strict=True)
         ]
     )
     plans = [await make_sales_plan(company) for _ in range(2)]
@@ -106,13 +107,13 @@ async def test_a_standard_conversion_with_five_members_and_six_links_costs_a_fix
     assert opportunity["amount"] == "42000.00"
     assert sorted((member["role"], member["source"], member["user"]["id"]) for member in opportunity["members"]) == sorted(
         [("OWNER", "DIRECT", gid(admin)), ("OWNER", "ACCESS_POLICY", gid(admin)), ("OWNER", "DIRECT", gid(owner))]
-        + [(role.value, "DIRECT", gid(user)) for user, role in zip(colleagues, COLLEAGUE_ROLES)]
+        + [(role.value, "DIRECT", gid(user)) for user, role in zip(colleagues, COLLEAGUE_ROLES, strict=True)]
     )
     assert sorted(entry["id"] for entry in opportunity["salesPlans"]) == sorted(gid(plan) for plan in plans)
     assert sorted(entry["id"] for entry in opportunity["solutions"]) == sorted(gid(solution) for solution in solutions)
     assert sorted(entry["id"] for entry in opportunity["partnerPrograms"]) == sorted(gid(program) for program in programs)
     stored = await OpportunityMember.filter(opportunity__name=lead.topic).values_list("user_id", "role")
     assert sorted(stored) == sorted(
-        [(admin.pk, "OWNER"), (owner.pk, "OWNER")] + [(user.pk, role.value) for user, role in zip(colleagues, COLLEAGUE_ROLES)]
+        [(admin.pk, "OWNER"), (owner.pk, "OWNER")] + [(user.pk, role.value) for user, role in zip(colleagues, COLLEAGUE_ROLES, strict=True)]
     )
     assert len(statements) == CONVERSION_STATEMENTS[backend], "\n".join(statements)

@@ -152,6 +152,7 @@ async def run_load(url: str, token: str, seeded: Seeded, ledger: Ledger, kill: A
                 ledger.updates_acknowledged[lead] = version
 
     async def killer() -> None:
+        assert kill is not None
         for _ in range(200):
             if acknowledged_now >= 2 or stop.is_set():
                 break

@@ -149,7 +149,7 @@ async def test_the_demo_token_is_escaped_into_the_page(tmp_path):
 
     assert "<script>alert(1)" not in response.text
     headers = page_config(response.text)["headers"]
-    assert json.loads(headers) == {"Authorization": f"Bearer {token}"}  # type: ignore[arg-type]
+    assert json.loads(headers) == {"Authorization": f"Bearer {token}"}
 
 
 async def test_without_node_modules_the_page_says_to_run_setup(tmp_path, monkeypatch):
@@ -232,12 +232,12 @@ def test_graphiql_streams_a_subscription_over_the_websocket_in_headless_chromium
     init_payloads: list[object] = []
     console_errors: list[str] = []
 
-    def watch(socket) -> None:  # type: ignore[no-untyped-def]
+    def watch(socket) -> None:
         sockets.append(socket.url)
         socket.on("framesent", lambda payload: init_payloads.extend(connection_init(payload)))
 
     with live_server(cli_env(f"sqlite://{tmp_path}/demo.db"), command="demo") as server:
-        (lead,) = [edge["node"] for edge in as_demo_admin(server, OPEN_LEADS)["leads"]["edges"]]  # type: ignore[index]
+        (lead,) = [edge["node"] for edge in as_demo_admin(server, OPEN_LEADS)["leads"]["edges"]]
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.on("websocket", watch)
         page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))

@@ -252,9 +252,11 @@ async def test_the_body_limit_comes_from_settings(settings: Settings) -> None:
     async with LifespanManager(app):
         user = await make_user()
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous_client:
-            async with client_as(anonymous_client, user) as client:
-                response = await client.post("/graphql", json={"query": VIEWER_EMAIL + padding})
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous_client,
+            client_as(anonymous_client, user) as client,
+        ):
+            response = await client.post("/graphql", json={"query": VIEWER_EMAIL + padding})
 
     assert response.status_code == 413
     assert response.json() == {"errors": [{"message": "The request body is larger than 64 KiB"}]}

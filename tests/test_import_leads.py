@@ -23,8 +23,7 @@ import pytest
 
 from leadbridge.database import connected
 from leadbridge.settings import Settings
-from models import Lead, LeadAcceptance, LeadMember, LeadStatus, MemberRole
-from models import lead_import
+from models import Lead, LeadAcceptance, LeadMember, LeadStatus, MemberRole, lead_import
 from tests.factories import client_as, graphql, make_company, make_lead, make_user
 from tests.live import cli_env, run_cli
 
@@ -124,6 +123,7 @@ def test_import_writes_valid_rows_reports_bad_rows_by_line_and_skips_them_on_a_r
         ]
         first_lead = leads[0]
         await first_lead.fetch_related("partner")
+        assert first_lead.partner is not None
         assert (
             first_lead.first_name,
             first_lead.last_name,
@@ -382,7 +382,7 @@ def test_two_concurrent_imports_of_one_file_create_each_lead_once(database_url, 
         subprocess.Popen(command, env=cli_env(database_url), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
-    outcomes = [(process.wait(timeout=300), process.stdout.read(), process.stderr.read()) for process in processes]  # type: ignore[union-attr]
+    outcomes = [(process.wait(timeout=300), process.stdout.read(), process.stderr.read()) for process in processes]
 
     assert [(status, stderr) for status, _, stderr in outcomes] == [(0, ""), (0, "")]
     counts = [[int(word) for word in stdout.replace(",", " ").split() if word.isdigit()] for _, stdout, _ in outcomes]

@@ -23,7 +23,18 @@ from leadbridge.database import connected
 from leadbridge.settings import Settings
 from models import MemberRole, User
 from resolvers.ids import global_id
-from tests.factories import add_member, client_as, gid, graphql, make_company, make_lead, make_opportunity, make_policy, make_user, token_for
+from tests.factories import (
+    add_member,
+    client_as,
+    gid,
+    graphql,
+    make_company,
+    make_lead,
+    make_opportunity,
+    make_policy,
+    make_user,
+    token_for,
+)
 from tests.live import LiveServer, cli_env, live_server, run_cli
 
 SUBSCRIPTION = """
@@ -394,7 +405,7 @@ async def test_the_connection_closes_when_its_token_expires(db, server):
 
 
 async def test_subscribing_before_connection_init_is_refused(db, server):
-    async with connect(ws_url(server), subprotocols=[PROTOCOL]) as socket:  # type: ignore[list-item]
+    async with connect(ws_url(server), subprotocols=[PROTOCOL]) as socket:
         await socket.send(json.dumps({"id": "events", "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
 
         assert await close_code(socket) == 4401
@@ -516,11 +527,13 @@ def serving_pid(server: LiveServer, client_port: int) -> int | None:
 
 async def mutate_noting_worker(server: LiveServer, user: User, query: str, variables: dict[str, Any]) -> int | None:
     """Run a mutation on a connection of its own; the PID of the worker that served it."""
-    async with httpx.AsyncClient(headers={"Authorization": bearer(user, server.env)}, timeout=WAIT) as client:
-        async with client.stream("POST", server.graphql_url, json={"query": query, "variables": variables}) as response:
-            client_port = response.extensions["network_stream"].get_extra_info("client_addr")[1]
-            worker = serving_pid(server, client_port)
-            body = json.loads(await response.aread())
+    async with (
+        httpx.AsyncClient(headers={"Authorization": bearer(user, server.env)}, timeout=WAIT) as client,
+        client.stream("POST", server.graphql_url, json={"query": query, "variables": variables}) as response,
+    ):
+        client_port = response.extensions["network_stream"].get_extra_info("client_addr")[1]
+        worker = serving_pid(server, client_port)
+        body = json.loads(await response.aread())
     (payload,) = body["data"].values()
     assert payload["userErrors"] == [], payload
     return worker

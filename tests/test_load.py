@@ -186,7 +186,7 @@ async def run_load(
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60, limits=limits) as client:
         users = [user(client) for _ in range(CONCURRENCY)]
-        *_, (warm, final, imported) = await asyncio.gather(*users, measure())
+        _, (warm, final, imported) = await asyncio.gather(asyncio.gather(*users), measure())
     return tally, warm, final, imported
 
 

@@ -41,7 +41,7 @@ async def postgres_database_gone(database_url: str) -> AsyncIterator[None]:
     been dropped; renamed back when the block ends."""
     name = database_name(database_url)
     server = with_database(database_url, "postgres")
-    for attempt in range(20):
+    for _attempt in range(20):
         try:
             await _admin(
                 server,

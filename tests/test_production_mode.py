@@ -108,9 +108,11 @@ async def test_errors_suggest_no_names(settings: Settings, query: str, message: 
         user = await make_user()
         async with client_as(anonymous_client, user) as client:
             body = await post(client, query)
-    async with serving(settings.with_overrides(env="development")) as anonymous_client:
-        async with client_as(anonymous_client, user) as client:
-            in_development = await post(client, query)
+    async with (
+        serving(settings.with_overrides(env="development")) as anonymous_client,
+        client_as(anonymous_client, user) as client,
+    ):
+        in_development = await post(client, query)
 
     assert [error["message"] for error in body["errors"]] == [message]
     assert [error["message"] for error in in_development["errors"]][0].startswith(message + " Did you mean ")
@@ -163,9 +165,11 @@ async def test_errors_suggest_no_input_field_names(
         user = await make_user()
         async with client_as(anonymous_client, user) as client:
             body = await post(client, query, variables)
-    async with serving(settings.with_overrides(env="development")) as anonymous_client:
-        async with client_as(anonymous_client, user) as client:
-            in_development = await post(client, query, variables)
+    async with (
+        serving(settings.with_overrides(env="development")) as anonymous_client,
+        client_as(anonymous_client, user) as client,
+    ):
+        in_development = await post(client, query, variables)
 
     assert [error["message"] for error in body["errors"]] == [message]
     assert [error["message"] for error in in_development["errors"]] != [message]

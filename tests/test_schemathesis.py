@@ -29,6 +29,7 @@ from graphql import (
 )
 from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
+from schemathesis.core.result import Ok
 from schemathesis.graphql import nodes
 from schemathesis.specs.graphql.scalars import CUSTOM_SCALARS
 
@@ -99,7 +100,7 @@ class AimIds(Visitor):
         self.rng = rng
 
     def aimed(self, name: str, value: Any) -> Any:
-        ids = self.network.ids_of(ID_TYPES.get(name, ""))
+        ids = self.network.ids_of(ID_TYPES.get(name) or "")
         if not ids or self.rng.random() < 0.2:
             return value
         if isinstance(value, StringValueNode):
@@ -212,6 +213,7 @@ def test_generated_operations_never_crash_the_server(database_url: str, graphql_
 
         # when every query and mutation is sent with generated arguments and selections
         for result in schema.get_all_operations():
+            assert isinstance(result, Ok), result
             sent += fuzz(result.ok(), network, headers, crashes)
 
         log = server.output()

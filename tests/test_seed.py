@@ -80,6 +80,7 @@ def test_seeding_again_adds_leads_to_the_same_network_and_the_api_keeps_creating
         from models import Lead, User
 
         owner = await User.filter(is_admin=True).first()
+        assert owner is not None
         lead = await Lead.create(topic="After the seed", sourced_by_id=owner.company_id, owner=owner)
         return lead.pk, await Lead.all().count()
 

@@ -130,8 +130,10 @@ async def build(plan: NetworkPlan) -> tuple[list[Company], list[User], list[Lead
         await LeadMember.create(lead=lead, user=users[record.owner], role="OWNER")
         for member, role in record.members.items():
             await LeadMember.create(lead=lead, user=users[member], role=role)
-        for company in {record.sourced_by, record.partner} - {None}:
-            await LeadCompanySection.create(lead=lead, company=companies[company], crm_account=f"CRM-{company}")
+        for company_index in {index for index in (record.sourced_by, record.partner) if index is not None}:
+            await LeadCompanySection.create(
+                lead=lead, company=companies[company_index], crm_account=f"CRM-{company_index}"
+            )
         leads.append(lead)
     opportunities: list[Opportunity] = []
     for index, record in enumerate(plan.opportunities):

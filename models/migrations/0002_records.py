@@ -1,8 +1,9 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
-from models.enums import ActivityKind, ForecastCategory, LeadAcceptance, LeadStatus, MemberRole
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
+from tortoise.migrations import operations as ops
+
+from models.enums import ActivityKind, ForecastCategory, LeadAcceptance, LeadStatus, MemberRole
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0001_initial')]

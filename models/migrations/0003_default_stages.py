@@ -1,5 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+from tortoise.migrations.schema_generator.state_apps import StateApps
 
 DEFAULT_STAGES = [
     ("Prospecting", 10, "PIPELINE", False, False),
@@ -14,7 +16,7 @@ DEFAULT_STAGES = [
 ]
 
 
-async def create_default_stages(apps, schema_editor) -> None:
+async def create_default_stages(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     stage = apps.get_model("models", "OpportunityStage")
     for sort_order, (name, probability, category, is_closed, is_won) in enumerate(DEFAULT_STAGES, start=1):
         await stage.create(
@@ -28,7 +30,7 @@ async def create_default_stages(apps, schema_editor) -> None:
         )
 
 
-async def remove_default_stages(apps, schema_editor) -> None:
+async def remove_default_stages(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     stage = apps.get_model("models", "OpportunityStage")
     await stage.filter(name__in=[name for name, *_ in DEFAULT_STAGES]).using_db(schema_editor.client).delete()
 

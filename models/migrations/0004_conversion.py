@@ -1,11 +1,13 @@
-from tortoise import migrations
-from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from models.conversion_records import ConversionEventKind
+
+from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
-from tortoise import fields
+from tortoise.migrations import operations as ops
 from tortoise.migrations.constraints import UniqueConstraint
+
+from models.conversion_records import ConversionEventKind
+
 
 class Migration(migrations.Migration):
     dependencies = [('models', '0003_default_stages')]

@@ -1,5 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+from tortoise.migrations.schema_generator.state_apps import StateApps
 
 STANDARD_MAPPINGS = [
     ["topic", "name"],
@@ -10,7 +12,7 @@ STANDARD_MAPPINGS = [
 ]
 
 
-async def create_standard_template(apps, schema_editor) -> None:
+async def create_standard_template(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     template = apps.get_model("models", "OpportunityTemplate")
     stage = apps.get_model("models", "OpportunityStage")
     first_stage = await stage.all().using_db(schema_editor.client).order_by("sort_order").first()
@@ -21,13 +23,13 @@ async def create_standard_template(apps, schema_editor) -> None:
         copy_members=True,
         copy_links=True,
         copy_company_sections=True,
-        default_stage_id=first_stage.id if first_stage else None,
+        default_stage_id=first_stage.pk if first_stage else None,
         field_mappings=STANDARD_MAPPINGS,
         using_db=schema_editor.client,
     )
 
 
-async def remove_standard_template(apps, schema_editor) -> None:
+async def remove_standard_template(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
     template = apps.get_model("models", "OpportunityTemplate")
     await template.filter(company_id=None, name="Standard").using_db(schema_editor.client).delete()
 
