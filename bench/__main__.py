@@ -38,13 +38,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("LEADBRIDGE_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/leadbridge_bench"),
         help="server and database name prefix; the database gets the lead count appended",
     )
-    parser.add_argument("--data-dir", default=str(ROOT / "bench" / ".data"), help="where SQLite databases and results go")
+    parser.add_argument(
+        "--data-dir", default=str(ROOT / "bench" / ".data"), help="where SQLite databases and results go"
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--duration", type=float, default=8.0, help="measured seconds per read scenario")
     parser.add_argument("--warmup", type=float, default=2.0)
-    parser.add_argument("--conversions", type=int, default=200, help="convertLead requests (and as many floor conversions)")
+    parser.add_argument(
+        "--conversions", type=int, default=200, help="convertLead requests (and as many floor conversions)"
+    )
     parser.add_argument("--floor-seconds", type=float, default=4.0)
-    parser.add_argument("--deep-page", type=int, default=1000, help="the page of leads(first: 20) the deep scenario reads")
+    parser.add_argument(
+        "--deep-page", type=int, default=1000, help="the page of leads(first: 20) the deep scenario reads"
+    )
     parser.add_argument("--only", default="", help="comma-separated scenario names to run")
     parser.add_argument("--json", dest="json_path", default="", help="also write the results here")
     return parser.parse_args(argv)
@@ -106,7 +112,9 @@ def prepare_database(backend: str, url: str, args: argparse.Namespace) -> None:
         try:
             asyncio.run(ensure_postgres_database(url))
         except (TimeoutError, OSError) as error:
-            raise SystemExit(f"bench: PostgreSQL at {url} does not answer ({error}); give --postgres-url or --backends sqlite") from None
+            raise SystemExit(
+                f"bench: PostgreSQL at {url} does not answer ({error}); give --postgres-url or --backends sqlite"
+            ) from None
     env = env_for(url)
     leadbridge("migrate", env=env)
     seeded = asyncio.run(lead_count(url))
@@ -160,7 +168,9 @@ class Server(LiveProcess):
         return httpx.get(f"http://127.0.0.1:{self.port}/__bench__/statements", timeout=5).json()["statements"]
 
 
-def load(port: int, headers: dict[str, str], bodies: list[dict[str, Any]], cycle: bool, args: argparse.Namespace) -> dict[str, Any]:
+def load(
+    port: int, headers: dict[str, str], bodies: list[dict[str, Any]], cycle: bool, args: argparse.Namespace
+) -> dict[str, Any]:
     """Run the load process (`bench.load`) against `port` at the bench's concurrency."""
     job = {
         "port": port,
@@ -175,7 +185,9 @@ def load(port: int, headers: dict[str, str], bodies: list[dict[str, Any]], cycle
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
         json.dump(job, file)
     try:
-        output = subprocess.run([PYTHON, "-m", "bench.load", file.name], capture_output=True, text=True, cwd=ROOT, check=True)
+        output = subprocess.run(
+            [PYTHON, "-m", "bench.load", file.name], capture_output=True, text=True, cwd=ROOT, check=True
+        )
         return json.loads(output.stdout)
     finally:
         os.unlink(file.name)
@@ -185,7 +197,9 @@ def drive(server: Server, scenario: Scenario, args: argparse.Namespace) -> dict[
     server.reset_peak_memory()
     before = server.statements()
     started = time.perf_counter()
-    result = load(server.port, {"Authorization": f"Bearer {scenario.viewer.token}"}, scenario.bodies, scenario.cycle, args)
+    result = load(
+        server.port, {"Authorization": f"Bearer {scenario.viewer.token}"}, scenario.bodies, scenario.cycle, args
+    )
     sent = result["sent"]
     result["statements_per_request"] = (server.statements() - before) / sent if sent else float("nan")
     result["peak_memory_mb"] = server.peak_memory_mb()
@@ -202,7 +216,9 @@ def start_peer(url: str) -> tuple[PostGraphile | None, str | None]:
         return None, str(error)
 
 
-def measure_peer(peer: PostGraphile, lead_ids: list[int], api_sample: str | None, args: argparse.Namespace) -> dict[str, Any]:
+def measure_peer(
+    peer: PostGraphile, lead_ids: list[int], api_sample: str | None, args: argparse.Namespace
+) -> dict[str, Any]:
     """PostGraphile's portal: the same 50 leads at the same concurrency through the same load process."""
     log(f"[postgres] portal: load on the peer, {peer.name}")
     peer.reset_peak_memory()
@@ -279,7 +295,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> list[dict[str, Any]]:
     chosen = [s for s in scenarios(fixtures, args.conversions * 2) if not args.only or s.name in args.only.split(",")]
     rows = []
     env = env_for(url)
-    peer, peer_skipped = start_peer(url) if backend == "postgres" and "portal" in [s.name for s in chosen] else (None, None)
+    peer, peer_skipped = (
+        start_peer(url) if backend == "postgres" and "portal" in [s.name for s in chosen] else (None, None)
+    )
     server: Server | None = None
     hello: Server | None = None
     try:
@@ -345,6 +363,7 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines.append("")
     lines.append("targets:")
     for backend in dict.fromkeys(row["backend"] for row in rows):
+
         def p50(name: str, backend: str = backend) -> float:
             row = by_key.get((backend, name))
             return row["api"]["p50_ms"] if row else float("nan")
@@ -355,12 +374,18 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
             lines.append(f"  [{backend}] portal p50 / floor p50 = {ratio:.2f} (target <= 3)")
             if portal["peer"]:
                 ours, theirs = portal["api"]["throughput"], portal["peer"]["throughput"]
-                lines.append(f"  [{backend}] portal throughput / peer throughput = {ours / theirs if theirs else float('nan'):.2f} (target >= 1)")
+                lines.append(
+                    f"  [{backend}] portal throughput / peer throughput = {ours / theirs if theirs else float('nan'):.2f} (target >= 1)"
+                )
         deep = [name for name in (s for _, s in by_key) if name.startswith("page-") and name != "page-1"]
         if deep:
-            lines.append(f"  [{backend}] {deep[0]} p50 / page-1 p50 = {p50(deep[0]) / p50('page-1'):.2f} (target <= 1.5)")
+            lines.append(
+                f"  [{backend}] {deep[0]} p50 / page-1 p50 = {p50(deep[0]) / p50('page-1'):.2f} (target <= 1.5)"
+            )
         if (backend, "search") in by_key:
-            lines.append(f"  [{backend}] search p50 = {p50('search'):.1f} ms at {args.leads:,} leads (target < 50 ms on SQLite)")
+            lines.append(
+                f"  [{backend}] search p50 = {p50('search'):.1f} ms at {args.leads:,} leads (target < 50 ms on SQLite)"
+            )
         if (backend, "viewer-hello-world") in by_key:
             hello = by_key[(backend, "viewer-hello-world")]["api"]
             lines.append(
@@ -386,7 +411,10 @@ def peer_lines(rows: list[dict[str, Any]]) -> list[str]:
         elif row.get("peer_skipped"):
             lines.append(f"  [{row['backend']}] {row['scenario']}: peer not measured: {row['peer_skipped']}")
     if lines:
-        lines[:0] = ["", "peer (PostGraphile over the same PostgreSQL data, no visibility rules, the same leads by id):"]
+        lines[:0] = [
+            "",
+            "peer (PostGraphile over the same PostgreSQL data, no visibility rules, the same leads by id):",
+        ]
     return lines
 
 

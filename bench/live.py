@@ -22,11 +22,15 @@ def free_port() -> int:
 class LiveProcess:
     """`command` started in `cwd` with its output in a temporary log; `wait()` until `answers()`."""
 
-    def __init__(self, name: str, command: list[str], env: dict[str, str], cwd: Path, answers: Callable[[], bool]) -> None:
+    def __init__(
+        self, name: str, command: list[str], env: dict[str, str], cwd: Path, answers: Callable[[], bool]
+    ) -> None:
         self.name = name
         self.answers = answers
         self.log = tempfile.NamedTemporaryFile(prefix="bench-server-", suffix=".log", delete=False)  # noqa: SIM115 open while the process runs
-        self.process = subprocess.Popen(command, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, env=env, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
 
     def wait(self, timeout: float = 60) -> None:
         """Return once the process answers; stop it and raise StartFailed if it exits or times out."""

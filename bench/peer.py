@@ -82,11 +82,27 @@ class PostGraphile(LiveProcess):
             raise StartFailed(f"{cli.relative_to(root)} is missing (run scripts/setup)")
         self.port = free_port()
         command = [
-            node, str(cli), "--connection", url, "--schema", "public", "--host", "127.0.0.1", "--port", str(self.port),
-            "--append-plugins", "postgraphile-plugin-connection-filter", "--simple-collections", "both",
-            "--disable-default-mutations", "--disable-graphiql", "--disable-query-log",
+            node,
+            str(cli),
+            "--connection",
+            url,
+            "--schema",
+            "public",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--append-plugins",
+            "postgraphile-plugin-connection-filter",
+            "--simple-collections",
+            "both",
+            "--disable-default-mutations",
+            "--disable-graphiql",
+            "--disable-query-log",
         ]
-        super().__init__(f"PostGraphile {version(root)}", command, {**env, "NODE_ENV": "production"}, root, self._answers)
+        super().__init__(
+            f"PostGraphile {version(root)}", command, {**env, "NODE_ENV": "production"}, root, self._answers
+        )
 
     def _answers(self) -> bool:
         try:

@@ -20,7 +20,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     parser.add_argument("--deep-page", type=int, default=1000)
     options = parser.parse_args()
-    args = parse_args(["--leads", str(options.leads), "--conversions", str(options.requests), "--deep-page", str(options.deep_page)])
+    args = parse_args(
+        ["--leads", str(options.leads), "--conversions", str(options.requests), "--deep-page", str(options.deep_page)]
+    )
     url = database_url(options.backend, args)
     fixtures = fixtures_for(url, args)
     scenario = next(s for s in scenarios(fixtures, options.requests * 2) if s.name == options.scenario)

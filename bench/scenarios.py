@@ -116,7 +116,11 @@ class Sql:
 
     def ids(self, values: list[int]) -> tuple[str, list[Any]]:
         """An IN list for the driver: `= ANY($n)` with one array on PostgreSQL, `IN (?, ...)` on SQLite."""
-        return ("= ANY($1)", [values]) if self.postgres else (f"IN ({','.join('?' * len(values)) or 'NULL'})", list(values))
+        return (
+            ("= ANY($1)", [values])
+            if self.postgres
+            else (f"IN ({','.join('?' * len(values)) or 'NULL'})", list(values))
+        )
 
     async def rows_in(self, query: str, values: list[int]) -> list[Any]:
         """`query` holds `{ids}` where the IN list goes; its only parameters are the ids."""
@@ -184,7 +188,15 @@ async def visible_condition(sql: Sql, viewer: Viewer, first_param: int) -> tuple
     )
 
 
-async def leads_page(sql: Sql, viewer: Viewer, *, size: int, after: tuple[datetime, int] | None, extra: str = "", extra_args: list[Any] | None = None) -> list[Any]:
+async def leads_page(
+    sql: Sql,
+    viewer: Viewer,
+    *,
+    size: int,
+    after: tuple[datetime, int] | None,
+    extra: str = "",
+    extra_args: list[Any] | None = None,
+) -> list[Any]:
     visible, args = await visible_condition(sql, viewer, 1)
     where = [visible, '"is_converted" = $3']
     args.append(False)
@@ -207,14 +219,26 @@ def page_json(
 ) -> dict[str, Any]:
     kept = rows[:size]
     cursors = [codec.encode(LEADS_LIST, as_datetime(row["created_at"]), row["id"]) for row in kept]
-    edges = [({"cursor": cursor} if with_cursor else {}) | {"node": node(row)} for row, cursor in zip(kept, cursors, strict=True)]
-    return {"edges": edges, "pageInfo": {"hasNextPage": len(rows) > size, "endCursor": cursors[-1] if cursors else None}}
+    edges = [
+        ({"cursor": cursor} if with_cursor else {}) | {"node": node(row)}
+        for row, cursor in zip(kept, cursors, strict=True)
+    ]
+    return {
+        "edges": edges,
+        "pageInfo": {"hasNextPage": len(rows) > size, "endCursor": cursors[-1] if cursors else None},
+    }
 
 
 async def floor_page(sql: Sql, viewer: Viewer, after: str | None, codec: "Cursors") -> str:
     position = codec.decode(after, LEADS_LIST, "after") if after else None
     rows = await leads_page(sql, viewer, size=20, after=position)
-    page = page_json(rows, 20, lambda row: {"id": gid("Lead", row["id"]), "topic": row["topic"], "status": row["status"]}, True, codec)
+    page = page_json(
+        rows,
+        20,
+        lambda row: {"id": gid("Lead", row["id"]), "topic": row["topic"], "status": row["status"]},
+        True,
+        codec,
+    )
     return json.dumps({"data": {"leads": page}}, separators=(",", ":"))
 
 
@@ -229,7 +253,12 @@ async def floor_search(sql: Sql, viewer: Viewer, codec: "Cursors") -> str:
     page = page_json(
         rows,
         20,
-        lambda row: {"id": gid("Lead", row["id"]), "topic": row["topic"], "customerName": row["customer_name"], "status": row["status"]},
+        lambda row: {
+            "id": gid("Lead", row["id"]),
+            "topic": row["topic"],
+            "customerName": row["customer_name"],
+            "status": row["status"],
+        },
         False,
         codec,
     )
@@ -241,16 +270,22 @@ async def floor_viewer(sql: Sql, viewer: Viewer) -> str:
     return json.dumps({"data": {"viewer": {"email": rows[0]["email"]}}}, separators=(",", ":"))
 
 
-async def _members(sql: Sql, table: str, record_column: str, records: list[Any]) -> tuple[dict[int, list[dict[str, Any]]], dict[int, Any]]:
+async def _members(
+    sql: Sql, table: str, record_column: str, records: list[Any]
+) -> tuple[dict[int, list[dict[str, Any]]], dict[int, Any]]:
     """Members of each record (each direct membership and each role through policies, highest role
     first) and their users."""
     record_ids = [record["id"] for record in records]
     direct: dict[int, dict[int, str]] = defaultdict(dict)
-    for row in await sql.rows_in(f'SELECT "{record_column}", "user_id", "role" FROM "{table}" WHERE "{record_column}" {{ids}}', record_ids):
+    for row in await sql.rows_in(
+        f'SELECT "{record_column}", "user_id", "role" FROM "{table}" WHERE "{record_column}" {{ids}}', record_ids
+    ):
         direct[row[record_column]][row["user_id"]] = row["role"]
     companies = sorted({c for record in records for c in (record["sourced_by_id"], record["partner_id"]) if c})
     policies: dict[int, str] = {}
-    for row in await sql.rows_in('SELECT "company_id", "role" FROM "access_policy" WHERE "company_id" {ids}', companies):
+    for row in await sql.rows_in(
+        'SELECT "company_id", "role" FROM "access_policy" WHERE "company_id" {ids}', companies
+    ):
         if RANK[row["role"]] > RANK.get(policies.get(row["company_id"], ""), 0):
             policies[row["company_id"]] = row["role"]
     user_ids = sorted({user_id for members in direct.values() for user_id in members})
@@ -274,8 +309,17 @@ async def _members(sql: Sql, table: str, record_column: str, records: list[Any])
                 policy = "OWNER" if user["is_admin"] else policies.get(company_id)
                 if policy:
                     entries.append((policy, "ACCESS_POLICY", user))
-        entries.sort(key=lambda entry: (-RANK[entry[0]], entry[2]["name"].casefold(), entry[2]["id"], entry[1] == "ACCESS_POLICY"))
-        result[record["id"]] = [{"role": role, "source": source, "user_id": user["id"]} for role, source, user in entries]
+        entries.sort(
+            key=lambda entry: (
+                -RANK[entry[0]],
+                entry[2]["name"].casefold(),
+                entry[2]["id"],
+                entry[1] == "ACCESS_POLICY",
+            )
+        )
+        result[record["id"]] = [
+            {"role": role, "source": source, "user_id": user["id"]} for role, source, user in entries
+        ]
     return result, users
 
 
@@ -290,7 +334,10 @@ async def floor_portal(sql: Sql, viewer: Viewer) -> str:
     lead_ids = [lead["id"] for lead in leads]
     lead_members, users = await _members(sql, "lead_member", "lead_id", leads)
     sections: dict[int, list[Any]] = defaultdict(list)
-    for row in await sql.rows_in('SELECT "lead_id", "company_id", "industry", "region", "crm_account" FROM "lead_company_section" WHERE "lead_id" {ids} ORDER BY "id"', lead_ids):
+    for row in await sql.rows_in(
+        'SELECT "lead_id", "company_id", "industry", "region", "crm_account" FROM "lead_company_section" WHERE "lead_id" {ids} ORDER BY "id"',
+        lead_ids,
+    ):
         sections[row["lead_id"]].append(row)
     catalogs: dict[str, dict[int, list[dict[str, Any]]]] = {}
     for name, table, link, column, type_name in (
@@ -316,12 +363,28 @@ async def floor_portal(sql: Sql, viewer: Viewer) -> str:
         if len(opportunities_of[row["lead_id"]]) < 5:
             opportunities_of[row["lead_id"]].append(row)
     opportunities = [row for rows in opportunities_of.values() for row in rows]
-    stages = {row["id"]: row for row in await sql.rows_in('SELECT "id", "name", "probability" FROM "opportunity_stage" WHERE "id" {ids}', sorted({o["stage_id"] for o in opportunities}))}
+    stages = {
+        row["id"]: row
+        for row in await sql.rows_in(
+            'SELECT "id", "name", "probability" FROM "opportunity_stage" WHERE "id" {ids}',
+            sorted({o["stage_id"] for o in opportunities}),
+        )
+    }
     opportunity_members, opportunity_users = await _members(sql, "opportunity_member", "opportunity_id", opportunities)
     users.update(opportunity_users)
-    company_ids = sorted({u["company_id"] for u in users.values()} | {c for lead in leads for c in (lead["sourced_by_id"], lead["partner_id"]) if c})
-    companies = {row["id"]: row for row in await sql.rows_in('SELECT "id", "name" FROM "company" WHERE "id" {ids}', company_ids)}
-    owners = {row["id"]: row for row in await sql.rows_in('SELECT "id", "name", "email" FROM "user" WHERE "id" {ids}', sorted({lead["owner_id"] for lead in leads}))}
+    company_ids = sorted(
+        {u["company_id"] for u in users.values()}
+        | {c for lead in leads for c in (lead["sourced_by_id"], lead["partner_id"]) if c}
+    )
+    companies = {
+        row["id"]: row for row in await sql.rows_in('SELECT "id", "name" FROM "company" WHERE "id" {ids}', company_ids)
+    }
+    owners = {
+        row["id"]: row
+        for row in await sql.rows_in(
+            'SELECT "id", "name", "email" FROM "user" WHERE "id" {ids}', sorted({lead["owner_id"] for lead in leads})
+        )
+    }
 
     def company(company_id: int | None) -> dict[str, Any] | None:
         return None if company_id is None else {"id": gid("Company", company_id), "name": companies[company_id]["name"]}
@@ -383,7 +446,10 @@ async def floor_portal(sql: Sql, viewer: Viewer) -> str:
                                 "probability": stages[o["stage_id"]]["probability"],
                             },
                             "members": [
-                                {"role": m["role"], "user": {"id": gid("User", m["user_id"]), "name": users[m["user_id"]]["name"]}}
+                                {
+                                    "role": m["role"],
+                                    "user": {"id": gid("User", m["user_id"]), "name": users[m["user_id"]]["name"]},
+                                }
                                 for m in opportunity_members[o["id"]]
                             ],
                         }
@@ -406,44 +472,70 @@ async def floor_convert(sql: Sql, viewer: Viewer, lead_id: int) -> str:
     else:
         await sql.connection.execute("BEGIN IMMEDIATE")
     try:
-        lead = (
-            await sql.rows(
-                'SELECT * FROM "lead" WHERE "id" = $1' + (" FOR UPDATE" if postgres else ""), lead_id
-            )
+        lead = (await sql.rows('SELECT * FROM "lead" WHERE "id" = $1' + (" FOR UPDATE" if postgres else ""), lead_id))[
+            0
+        ]
+        stage = (
+            await sql.rows('SELECT "id", "name", "probability" FROM "opportunity_stage" ORDER BY "sort_order" LIMIT 1')
         )[0]
-        stage = (await sql.rows('SELECT "id", "name", "probability" FROM "opportunity_stage" ORDER BY "sort_order" LIMIT 1'))[0]
 
         async def insert(table: str, values: dict[str, Any]) -> int:
             columns = ", ".join(f'"{name}"' for name in values)
             marks = ", ".join(f"${n}" for n in range(1, len(values) + 1))
-            rows = await sql.rows(f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING "id"', *values.values())
+            rows = await sql.rows(
+                f'INSERT INTO "{table}" ({columns}) VALUES ({marks}) RETURNING "id"', *values.values()
+            )
             return rows[0]["id"]
 
         account_id = await insert(
             "account",
-            {"name": lead["customer_name"], "website": lead["website"], "company_id": viewer.company_id, "created_by_id": viewer.id, "created_at": now, "updated_at": now},
+            {
+                "name": lead["customer_name"],
+                "website": lead["website"],
+                "company_id": viewer.company_id,
+                "created_by_id": viewer.id,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
         contact_id = await insert(
             "contact",
             {
-                "first_name": lead["first_name"], "last_name": lead["last_name"], "email": lead["email"], "account_id": account_id,
-                "company_id": viewer.company_id, "created_by_id": viewer.id, "created_at": now, "updated_at": now,
+                "first_name": lead["first_name"],
+                "last_name": lead["last_name"],
+                "email": lead["email"],
+                "account_id": account_id,
+                "company_id": viewer.company_id,
+                "created_by_id": viewer.id,
+                "created_at": now,
+                "updated_at": now,
             },
         )
         opportunity_id = await insert(
             "opportunity",
             {
-                "name": lead["topic"] or lead["customer_name"], "account_id": account_id, "contact_id": contact_id,
-                "amount": lead["estimated_amount"], "currency": lead["currency"], "close_date": lead["estimated_close_date"],
-                "stage_id": stage["id"], "sourced_by_id": lead["sourced_by_id"], "partner_id": lead["partner_id"],
-                "owner_id": viewer.id, "created_at": now, "updated_at": now,
+                "name": lead["topic"] or lead["customer_name"],
+                "account_id": account_id,
+                "contact_id": contact_id,
+                "amount": lead["estimated_amount"],
+                "currency": lead["currency"],
+                "close_date": lead["estimated_close_date"],
+                "stage_id": stage["id"],
+                "sourced_by_id": lead["sourced_by_id"],
+                "partner_id": lead["partner_id"],
+                "owner_id": viewer.id,
+                "created_at": now,
+                "updated_at": now,
             },
         )
         members = await sql.rows('SELECT "user_id", "role" FROM "lead_member" WHERE "lead_id" = $1', lead_id)
         for member in members:
             await sql.execute(
                 'INSERT INTO "opportunity_member" ("opportunity_id", "user_id", "role", "created_at") VALUES ($1, $2, $3, $4)',
-                opportunity_id, member["user_id"], member["role"], now,
+                opportunity_id,
+                member["user_id"],
+                member["role"],
+                now,
             )
         links = {}
         for link, column, target in (
@@ -451,23 +543,45 @@ async def floor_convert(sql: Sql, viewer: Viewer, lead_id: int) -> str:
             ("solution", "solution_id", "opportunity_solution"),
             ("partner_program", "partnerprogram_id", "opportunity_partner_program"),
         ):
-            ids = [row[column] for row in await sql.rows(f'SELECT "{column}" FROM "lead_{link}" WHERE "lead_id" = $1', lead_id)]
+            ids = [
+                row[column]
+                for row in await sql.rows(f'SELECT "{column}" FROM "lead_{link}" WHERE "lead_id" = $1', lead_id)
+            ]
             for entry_id in ids:
-                await sql.execute(f'INSERT INTO "{target}" ("opportunity_id", "{column}") VALUES ($1, $2)', opportunity_id, entry_id)
+                await sql.execute(
+                    f'INSERT INTO "{target}" ("opportunity_id", "{column}") VALUES ($1, $2)', opportunity_id, entry_id
+                )
             links[link] = ids
         await sql.execute(
             'INSERT INTO "lead_opportunity" ("lead_id", "opportunity_id", "created_by_conversion", "actor_id", "created_at") VALUES ($1, $2, $3, $4, $5)',
-            lead_id, opportunity_id, True, viewer.id, now,
+            lead_id,
+            opportunity_id,
+            True,
+            viewer.id,
+            now,
         )
         await sql.execute(
             'INSERT INTO "conversion_event" ("kind", "lead_id", "opportunity_id", "account_id", "contact_id", "actor_id", "details", "created_at") '
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            "CONVERTED", lead_id, opportunity_id, account_id, contact_id, viewer.id, json.dumps({"template": "Standard"}), now,
+            "CONVERTED",
+            lead_id,
+            opportunity_id,
+            account_id,
+            contact_id,
+            viewer.id,
+            json.dumps({"template": "Standard"}),
+            now,
         )
         await sql.execute(
             'UPDATE "lead" SET "status" = $1, "is_converted" = $2, "converted_at" = $3, "converted_by_id" = $4, '
             '"converted_account_id" = $5, "converted_contact_id" = $6, "updated_at" = $3 WHERE "id" = $7',
-            "CLOSED_CONVERTED", True, now, viewer.id, account_id, contact_id, lead_id,
+            "CLOSED_CONVERTED",
+            True,
+            now,
+            viewer.id,
+            account_id,
+            contact_id,
+            lead_id,
         )
     except Exception:
         if postgres:
@@ -531,7 +645,10 @@ def scenarios(fixtures: Fixtures, convert_count: int) -> list[Scenario]:
         Scenario(
             "convert",
             hub,
-            [{"query": CONVERT, "variables": {"input": {"leadId": gid("Lead", lead_id)}}} for lead_id in convert_ids[:half]],
+            [
+                {"query": CONVERT, "variables": {"input": {"leadId": gid("Lead", lead_id)}}}
+                for lead_id in convert_ids[:half]
+            ],
             lambda sql, i: floor_convert(sql, hub, convert_ids[half + i]),
             cycle=False,
         ),
@@ -568,7 +685,9 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
         .first()
     )
     if before is None:
-        raise SystemExit(f"the hub's admin sees fewer than {deep_page * 20} leads: seed more leads or lower --deep-page")
+        raise SystemExit(
+            f"the hub's admin sees fewer than {deep_page * 20} leads: seed more leads or lower --deep-page"
+        )
     deep_cursor = cursors.encode(LEADS_LIST, before.created_at, before.id)
 
     colleagues = await User.filter(company_id=hub.company_id).order_by("id").limit(6)
@@ -593,9 +712,18 @@ async def prepare(secret_key: str, convert_count: int, deep_page: int = DEEP_PAG
             owner_id=colleagues[1].id,
             created_at=datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=n),
         )
-        roles = [MemberRole.OWNER, MemberRole.COLLABORATOR, MemberRole.COLLABORATOR, MemberRole.PARTICIPANT, MemberRole.VIEWER]
+        roles = [
+            MemberRole.OWNER,
+            MemberRole.COLLABORATOR,
+            MemberRole.COLLABORATOR,
+            MemberRole.PARTICIPANT,
+            MemberRole.VIEWER,
+        ]
         await LeadMember.bulk_create(
-            [LeadMember(lead_id=lead.id, user_id=user.id, role=role) for user, role in zip(colleagues[1:6], roles, strict=False)]
+            [
+                LeadMember(lead_id=lead.id, user_id=user.id, role=role)
+                for user, role in zip(colleagues[1:6], roles, strict=False)
+            ]
         )
         await lead.sales_plans.add(*plans)
         await lead.solutions.add(*solutions)

@@ -20,7 +20,13 @@ def count_statements() -> None:
     from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionWrapper
 
     names = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
-    for client_class in (AsyncpgDBClient, AsyncpgTransaction, BasePostgresClient, SqliteClient, SqliteTransactionWrapper):
+    for client_class in (
+        AsyncpgDBClient,
+        AsyncpgTransaction,
+        BasePostgresClient,
+        SqliteClient,
+        SqliteTransactionWrapper,
+    ):
         for name in names:
             original = client_class.__dict__.get(name)
             if original is None:
@@ -37,7 +43,9 @@ def with_stats(app: Any) -> Any:
     async def wrapped(scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] == STATS_PATH:
             body = json.dumps({"statements": STATEMENTS[0]}).encode()
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]}
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await app(scope, receive, send)

@@ -44,9 +44,7 @@ def load_settings(**overrides: Any) -> Settings:
 async def require_migrated(settings: Settings) -> None:
     pending = await pending_migrations(settings)
     if pending:
-        raise CLIError(
-            f"{len(pending)} migration(s) pending ({', '.join(pending)}): run 'leadbridge migrate' first"
-        )
+        raise CLIError(f"{len(pending)} migration(s) pending ({', '.join(pending)}): run 'leadbridge migrate' first")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -319,7 +317,9 @@ def import_leads_command(file: Path, as_email: str, dry_run: bool) -> None:
 
                 def start(rows: int) -> None:
                     nonlocal bar
-                    bar = bars.enter_context(tqdm(total=rows, unit="row", file=sys.stderr, desc="importing", disable=None))
+                    bar = bars.enter_context(
+                        tqdm(total=rows, unit="row", file=sys.stderr, desc="importing", disable=None)
+                    )
 
                 def report_bad_row(bad: BadRow) -> None:
                     tqdm.write(f"line {bad.line}: {bad.reason}", file=sys.stderr)
@@ -345,7 +345,9 @@ def import_leads_command(file: Path, as_email: str, dry_run: bool) -> None:
             f"would skip {report.skipped} already imported, {report.bad_rows} bad rows"
         )
     else:
-        click.echo(f"created {report.created} leads, skipped {report.skipped} already imported, {report.bad_rows} bad rows")
+        click.echo(
+            f"created {report.created} leads, skipped {report.skipped} already imported, {report.bad_rows} bad rows"
+        )
     if report.bad_rows:
         sys.exit(1)
 

@@ -163,11 +163,13 @@ def migration_names() -> frozenset[str]:
     import models.migrations
 
     return frozenset(
-        name for _, name, is_package in pkgutil.iter_modules(models.migrations.__path__) if not is_package and name[0] not in "_~"
+        name
+        for _, name, is_package in pkgutil.iter_modules(models.migrations.__path__)
+        if not is_package and name[0] not in "_~"
     )
 
 
-APPLIED_MIGRATIONS = f"SELECT \"name\" FROM \"tortoise_migrations\" WHERE \"app\" = '{APP_LABEL}'"
+APPLIED_MIGRATIONS = f'SELECT "name" FROM "tortoise_migrations" WHERE "app" = \'{APP_LABEL}\''
 
 
 async def database_ready(settings: Settings, migrations: frozenset[str]) -> bool:

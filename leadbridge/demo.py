@@ -102,72 +102,165 @@ async def _seed_network() -> None:
     await vendor_rep.fetch_related("company")
     await partner_rep.fetch_related("company")
     await lead(
-        vendor_rep, "Cloud migration", "Acme Corporation", ("Wile", "Coyote"),
-        partner=contoso, stored_acceptance=LeadAcceptance.PENDING, acceptance_deadline=now + timedelta(days=7),
-        score=72, estimated_amount=Decimal("120000.00"), estimated_close_date=date.today() + timedelta(days=90),
+        vendor_rep,
+        "Cloud migration",
+        "Acme Corporation",
+        ("Wile", "Coyote"),
+        partner=contoso,
+        stored_acceptance=LeadAcceptance.PENDING,
+        acceptance_deadline=now + timedelta(days=7),
+        score=72,
+        estimated_amount=Decimal("120000.00"),
+        estimated_close_date=date.today() + timedelta(days=90),
     )
     accepted = await lead(
-        vendor_rep, "Data platform", "Globex", ("Hank", "Scorpio"),
-        partner=contoso, stored_acceptance=LeadAcceptance.ACCEPTED, status=LeadStatus.WORKING_CONTACTED,
-        score=85, estimated_amount=Decimal("250000.00"), estimated_close_date=date.today() + timedelta(days=60),
+        vendor_rep,
+        "Data platform",
+        "Globex",
+        ("Hank", "Scorpio"),
+        partner=contoso,
+        stored_acceptance=LeadAcceptance.ACCEPTED,
+        status=LeadStatus.WORKING_CONTACTED,
+        score=85,
+        estimated_amount=Decimal("250000.00"),
+        estimated_close_date=date.today() + timedelta(days=60),
     )
     await LeadMember.create(lead=accepted, user=partner_rep, role=MemberRole.COLLABORATOR)
     await LeadMember.create(lead=accepted, user=users["user@fabrikam"], role=MemberRole.VIEWER)
-    await LeadCompanySection.create(lead=accepted, company=northwind, industry="Manufacturing", region="EMEA", crm_account="NW-0042")
-    await LeadCompanySection.create(lead=accepted, company=contoso, industry="Manufacturing", region="DACH", crm_account="CT-9913")
+    await LeadCompanySection.create(
+        lead=accepted, company=northwind, industry="Manufacturing", region="EMEA", crm_account="NW-0042"
+    )
+    await LeadCompanySection.create(
+        lead=accepted, company=contoso, industry="Manufacturing", region="DACH", crm_account="CT-9913"
+    )
     await accepted.sales_plans.add(plan)
     await accepted.solutions.add(solution)
     await accepted.partner_programs.add(program)
-    await Activity.create(lead=accepted, owner=partner_rep, kind=ActivityKind.CALL, subject="Discovery call", done_at=now - timedelta(days=2))
-    await Activity.create(lead=accepted, owner=vendor_rep, kind=ActivityKind.MEETING, subject="Architecture workshop", due_at=now + timedelta(days=5))
+    await Activity.create(
+        lead=accepted,
+        owner=partner_rep,
+        kind=ActivityKind.CALL,
+        subject="Discovery call",
+        done_at=now - timedelta(days=2),
+    )
+    await Activity.create(
+        lead=accepted,
+        owner=vendor_rep,
+        kind=ActivityKind.MEETING,
+        subject="Architecture workshop",
+        due_at=now + timedelta(days=5),
+    )
     await lead(
-        vendor_rep, "Security audit", "Initech", ("Bill", "Lumbergh"),
-        partner=fabrikam, stored_acceptance=LeadAcceptance.REJECTED, rejection_reason="Outside our region",
+        vendor_rep,
+        "Security audit",
+        "Initech",
+        ("Bill", "Lumbergh"),
+        partner=fabrikam,
+        stored_acceptance=LeadAcceptance.REJECTED,
+        rejection_reason="Outside our region",
         score=40,
     )
     await lead(
-        vendor_rep, "ERP rollout", "Umbrella Corp", ("Albert", "Wesker"),
-        partner=fabrikam, stored_acceptance=LeadAcceptance.PENDING, acceptance_deadline=now - timedelta(days=1),
-        score=55, estimated_amount=Decimal("80000.00"),
+        vendor_rep,
+        "ERP rollout",
+        "Umbrella Corp",
+        ("Albert", "Wesker"),
+        partner=fabrikam,
+        stored_acceptance=LeadAcceptance.PENDING,
+        acceptance_deadline=now - timedelta(days=1),
+        score=55,
+        estimated_amount=Decimal("80000.00"),
     )
     disqualified = await lead(
-        vendor_rep, "Analytics", "Hooli", ("Gavin", "Belson"),
-        status=LeadStatus.CLOSED_NOT_CONVERTED, disqualification_reason="No budget this year", score=20,
+        vendor_rep,
+        "Analytics",
+        "Hooli",
+        ("Gavin", "Belson"),
+        status=LeadStatus.CLOSED_NOT_CONVERTED,
+        disqualification_reason="No budget this year",
+        score=20,
     )
     await LeadMember.create(lead=disqualified, user=users["admin@northwind"], role=MemberRole.PARTICIPANT)
     await lead(
-        partner_rep, "CRM modernisation", "Stark Industries", ("Pepper", "Potts"),
-        partner=northwind, stored_acceptance=LeadAcceptance.PENDING, acceptance_deadline=now + timedelta(days=14),
-        score=90, estimated_amount=Decimal("300000.00"),
+        partner_rep,
+        "CRM modernisation",
+        "Stark Industries",
+        ("Pepper", "Potts"),
+        partner=northwind,
+        stored_acceptance=LeadAcceptance.PENDING,
+        acceptance_deadline=now + timedelta(days=14),
+        score=90,
+        estimated_amount=Decimal("300000.00"),
     )
     await lead(vendor_rep, "Support renewal", "Wayne Enterprises", ("Lucius", "Fox"), score=65)
 
-    account = await Account.create(name="Cyberdyne Systems", website="https://www.cyberdyne.example", industry="Robotics", company=northwind, created_by=vendor_rep)
-    contact = await Contact.create(first_name="Miles", last_name="Dyson", email="miles.dyson@cyberdyne.example", job_title="CTO", account=account, company=northwind, created_by=vendor_rep)
+    account = await Account.create(
+        name="Cyberdyne Systems",
+        website="https://www.cyberdyne.example",
+        industry="Robotics",
+        company=northwind,
+        created_by=vendor_rep,
+    )
+    contact = await Contact.create(
+        first_name="Miles",
+        last_name="Dyson",
+        email="miles.dyson@cyberdyne.example",
+        job_title="CTO",
+        account=account,
+        company=northwind,
+        created_by=vendor_rep,
+    )
     converted = await lead(
-        vendor_rep, "AI platform", "Cyberdyne Systems", ("Miles", "Dyson"),
-        partner=contoso, stored_acceptance=LeadAcceptance.ACCEPTED, status=LeadStatus.CLOSED_CONVERTED,
-        is_converted=True, converted_at=now - timedelta(days=3), converted_by=vendor_rep,
-        converted_account=account, converted_contact=contact, score=95, estimated_amount=Decimal("500000.00"),
+        vendor_rep,
+        "AI platform",
+        "Cyberdyne Systems",
+        ("Miles", "Dyson"),
+        partner=contoso,
+        stored_acceptance=LeadAcceptance.ACCEPTED,
+        status=LeadStatus.CLOSED_CONVERTED,
+        is_converted=True,
+        converted_at=now - timedelta(days=3),
+        converted_by=vendor_rep,
+        converted_account=account,
+        converted_contact=contact,
+        score=95,
+        estimated_amount=Decimal("500000.00"),
     )
 
     async def opportunity(name: str, stage: str, amount: str, **fields: Any) -> Opportunity:
         record = await Opportunity.create(
-            name=name, stage=stages[stage], amount=Decimal(amount), currency="USD",
-            close_date=date.today() + timedelta(days=45), sourced_by=northwind, owner=vendor_rep, **fields,
+            name=name,
+            stage=stages[stage],
+            amount=Decimal(amount),
+            currency="USD",
+            close_date=date.today() + timedelta(days=45),
+            sourced_by=northwind,
+            owner=vendor_rep,
+            **fields,
         )
         await OpportunityMember.create(opportunity=record, user=vendor_rep, role=MemberRole.OWNER)
         return record
 
     standard = await OpportunityTemplate.get(company_id=None, is_default=True)
     won = await opportunity(
-        "Cyberdyne AI platform", "Negotiation/Review", "500000.00", account=account, contact=contact, partner=contoso, template=standard
+        "Cyberdyne AI platform",
+        "Negotiation/Review",
+        "500000.00",
+        account=account,
+        contact=contact,
+        partner=contoso,
+        template=standard,
     )
     await OpportunityMember.create(opportunity=won, user=partner_rep, role=MemberRole.COLLABORATOR)
     await OpportunityMember.create(opportunity=won, user=users["user@fabrikam"], role=MemberRole.PARTICIPANT)
     await LeadOpportunity.create(lead=converted, opportunity=won, created_by_conversion=True, actor=vendor_rep)
     await ConversionEvent.create(
-        kind=ConversionEventKind.CONVERTED, lead=converted, opportunity=won, account=account, contact=contact, actor=vendor_rep
+        kind=ConversionEventKind.CONVERTED,
+        lead=converted,
+        opportunity=won,
+        account=account,
+        contact=contact,
+        actor=vendor_rep,
     )
     await won.sales_plans.add(plan)
     await opportunity("Cyberdyne support", "Prospecting", "40000.00", account=account)

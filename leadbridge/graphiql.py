@@ -50,7 +50,7 @@ PAGE_HEADERS = {
 }
 
 UNAVAILABLE = Template(
-    "<!doctype html>\n<html lang=\"en\"><meta charset=\"utf-8\"><title>GraphiQL is not installed</title>\n"
+    '<!doctype html>\n<html lang="en"><meta charset="utf-8"><title>GraphiQL is not installed</title>\n'
     "<h1>GraphiQL is not installed</h1>\n"
     "<p>This server serves GraphiQL from its own copy of the npm packages, and these files are missing:</p>\n"
     "<ul>$missing</ul>\n"
@@ -75,7 +75,9 @@ class Assets(StaticFiles):
         except (FileNotFoundError, NotADirectoryError):
             return "", None
 
-    def file_response(self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200) -> Response:
+    def file_response(
+        self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["Cache-Control"] = "no-cache"
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -104,7 +104,9 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "query" not in request.query_params
 
 
-def json_response(body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None) -> Response:
+def json_response(
+    body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
+) -> Response:
     content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return Response(content, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8")
 
@@ -211,9 +213,14 @@ def select_operation(params: GraphQLParams, max_tokens: int) -> OperationDefinit
     operation = get_operation_ast(document, params.operation_name)
     if operation is None:
         if params.operation_name:
-            raise HTTPError(400, f"Unknown operation named '{params.operation_name}'", graphql_error=True, code="BAD_USER_INPUT")
+            raise HTTPError(
+                400, f"Unknown operation named '{params.operation_name}'", graphql_error=True, code="BAD_USER_INPUT"
+            )
         raise HTTPError(
-            400, "Must provide operation name if query contains multiple operations", graphql_error=True, code="BAD_USER_INPUT"
+            400,
+            "Must provide operation name if query contains multiple operations",
+            graphql_error=True,
+            code="BAD_USER_INPUT",
         )
     return operation
 
@@ -261,8 +268,13 @@ class GraphQLEndpoint:
                         graphql_error=True,
                         code="BAD_USER_INPUT",
                     )
-                if request.method == "GET" and operation.operation in (OperationType.MUTATION, OperationType.SUBSCRIPTION):
-                    raise HTTPError(405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"})
+                if request.method == "GET" and operation.operation in (
+                    OperationType.MUTATION,
+                    OperationType.SUBSCRIPTION,
+                ):
+                    raise HTTPError(
+                        405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"}
+                    )
         except AuthenticationError as error:
             record.error_codes = ["UNAUTHENTICATED"]
             return json_response(

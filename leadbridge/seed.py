@@ -52,11 +52,62 @@ PARTNERS_PER_COMPANY = 5
 MAX_LEADS = 10_000_000
 COMPANY_PREFIX = "Seed Company "
 
-FIRST_NAMES = ["Ada", "Ben", "Chloe", "Dara", "Emil", "Farah", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lena", "Mo", "Nia", "Omar", "Pia"]
-LAST_NAMES = ["Meyer", "Okafor", "Rossi", "Novak", "Silva", "Tanaka", "Larsen", "Haddad", "Kowalski", "Dubois", "Ng", "Brennan"]
-CUSTOMER_WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Hooli", "Vandelay", "Soylent", "Tyrell", "Cyberdyne", "Wonka"]
+FIRST_NAMES = [
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dara",
+    "Emil",
+    "Farah",
+    "Gus",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kai",
+    "Lena",
+    "Mo",
+    "Nia",
+    "Omar",
+    "Pia",
+]
+LAST_NAMES = [
+    "Meyer",
+    "Okafor",
+    "Rossi",
+    "Novak",
+    "Silva",
+    "Tanaka",
+    "Larsen",
+    "Haddad",
+    "Kowalski",
+    "Dubois",
+    "Ng",
+    "Brennan",
+]
+CUSTOMER_WORDS = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Hooli",
+    "Vandelay",
+    "Soylent",
+    "Tyrell",
+    "Cyberdyne",
+    "Wonka",
+]
 CUSTOMER_KINDS = ["Logistics", "Retail", "Health", "Energy", "Foods", "Bank", "Media", "Motors"]
-TOPICS = ["ERP rollout", "CRM migration", "Cloud move", "Data platform", "Security audit", "Support renewal", "Analytics pilot"]
+TOPICS = [
+    "ERP rollout",
+    "CRM migration",
+    "Cloud move",
+    "Data platform",
+    "Security audit",
+    "Support renewal",
+    "Analytics pilot",
+]
 INDUSTRIES = ["Retail", "Manufacturing", "Healthcare", "Finance", "Public sector", "Energy"]
 REGIONS = ["EMEA", "NA", "LATAM", "APAC"]
 SOURCES = ["Web", "Trade fair", "Referral", "Partner", "Campaign"]
@@ -76,8 +127,16 @@ class SeedError(Exception):
 TABLES: dict[str, tuple[str, ...]] = {
     "company": ("id", "name", "domain", "created_at", "updated_at"),
     "user": (
-        "id", "email", "name", "company_id", "is_admin", "can_edit_converted_leads", "is_active",
-        "token_version", "created_at", "updated_at",
+        "id",
+        "email",
+        "name",
+        "company_id",
+        "is_admin",
+        "can_edit_converted_leads",
+        "is_active",
+        "token_version",
+        "created_at",
+        "updated_at",
     ),
     "access_policy": ("id", "company_id", "role", "created_by_id", "created_at"),
     "sales_plan": ("id", "name", "company_id", "created_at"),
@@ -85,15 +144,49 @@ TABLES: dict[str, tuple[str, ...]] = {
     "partner_program": ("id", "name", "company_id", "created_at"),
     "account": ("id", "name", "website", "industry", "company_id", "created_by_id", "created_at", "updated_at"),
     "contact": (
-        "id", "first_name", "last_name", "email", "phone", "job_title", "account_id", "company_id",
-        "created_by_id", "created_at", "updated_at",
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "account_id",
+        "company_id",
+        "created_by_id",
+        "created_at",
+        "updated_at",
     ),
     "lead": (
-        "id", "topic", "first_name", "last_name", "email", "phone", "job_title", "customer_name", "website",
-        "description", "source", "score", "estimated_amount", "currency", "estimated_close_date", "status",
-        "acceptance", "acceptance_deadline", "rejection_reason", "disqualification_reason", "sourced_by_id",
-        "partner_id", "owner_id", "is_converted", "converted_at", "converted_by_id", "converted_account_id",
-        "converted_contact_id", "created_at", "updated_at",
+        "id",
+        "topic",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "job_title",
+        "customer_name",
+        "website",
+        "description",
+        "source",
+        "score",
+        "estimated_amount",
+        "currency",
+        "estimated_close_date",
+        "status",
+        "acceptance",
+        "acceptance_deadline",
+        "rejection_reason",
+        "disqualification_reason",
+        "sourced_by_id",
+        "partner_id",
+        "owner_id",
+        "is_converted",
+        "converted_at",
+        "converted_by_id",
+        "converted_account_id",
+        "converted_contact_id",
+        "created_at",
+        "updated_at",
     ),
     "lead_member": ("id", "lead_id", "user_id", "role", "created_at"),
     "lead_company_section": ("id", "lead_id", "company_id", "industry", "region", "crm_account", "updated_at"),
@@ -102,18 +195,46 @@ TABLES: dict[str, tuple[str, ...]] = {
     "lead_partner_program": ("lead_id", "partnerprogram_id"),
     "activity": ("id", "lead_id", "kind", "subject", "due_at", "done_at", "owner_id", "created_at"),
     "opportunity": (
-        "id", "name", "account_id", "contact_id", "amount", "currency", "close_date", "stage_id", "probability",
-        "sourced_by_id", "partner_id", "owner_id", "created_at", "updated_at",
+        "id",
+        "name",
+        "account_id",
+        "contact_id",
+        "amount",
+        "currency",
+        "close_date",
+        "stage_id",
+        "probability",
+        "sourced_by_id",
+        "partner_id",
+        "owner_id",
+        "created_at",
+        "updated_at",
     ),
     "opportunity_member": ("id", "opportunity_id", "user_id", "role", "created_at"),
-    "opportunity_company_section": ("id", "opportunity_id", "company_id", "industry", "region", "crm_account", "updated_at"),
+    "opportunity_company_section": (
+        "id",
+        "opportunity_id",
+        "company_id",
+        "industry",
+        "region",
+        "crm_account",
+        "updated_at",
+    ),
     "opportunity_sales_plan": ("opportunity_id", "salesplan_id"),
     "opportunity_solution": ("opportunity_id", "solution_id"),
     "opportunity_partner_program": ("opportunity_id", "partnerprogram_id"),
     "opportunity_activity": ("activity_id", "opportunity_id"),
     "lead_opportunity": ("id", "lead_id", "opportunity_id", "created_by_conversion", "actor_id", "created_at"),
     "conversion_event": (
-        "id", "kind", "lead_id", "opportunity_id", "account_id", "contact_id", "actor_id", "details", "created_at",
+        "id",
+        "kind",
+        "lead_id",
+        "opportunity_id",
+        "account_id",
+        "contact_id",
+        "actor_id",
+        "details",
+        "created_at",
     ),
 }
 WITH_IDS = [table for table, columns in TABLES.items() if columns[0] == "id"]
@@ -189,7 +310,7 @@ async def _advance_sequences(client: BaseDBAsyncClient, ids: Ids) -> None:
         if last > 0:
             await client.execute_script(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), GREATEST({last}, "
-                f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\")))"
+                f'(SELECT COALESCE(MAX(id), 1) FROM "{table}")))'
             )
 
 
@@ -205,14 +326,16 @@ async def _load_companies() -> list[SeedCompany]:
     companies = await Company.filter(name__startswith=COMPANY_PREFIX).order_by("id").values_list("id", "name")
     ids = [company_id for company_id, _ in companies]
     users: dict[int, list[tuple[int, bool]]] = {company_id: [] for company_id in ids}
-    for user_id, company_id, is_admin in await User.filter(company_id__in=ids).order_by("id").values_list(
-        "id", "company_id", "is_admin"
+    for user_id, company_id, is_admin in (
+        await User.filter(company_id__in=ids).order_by("id").values_list("id", "company_id", "is_admin")
     ):
         users[company_id].append((user_id, is_admin))
 
     async def catalog(model: Any) -> dict[int, list[int]]:
         found: dict[int, list[int]] = {company_id: [] for company_id in ids}
-        for entry_id, company_id in await model.filter(company_id__in=ids).order_by("id").values_list("id", "company_id"):
+        for entry_id, company_id in (
+            await model.filter(company_id__in=ids).order_by("id").values_list("id", "company_id")
+        ):
             found[company_id].append(entry_id)
         return found
 
@@ -240,8 +363,17 @@ def _company_rows(rows: Rows, ids: Ids, index: int) -> SeedCompany:
         user_id = ids.take("user")
         first, last = FIRST_NAMES[(index + n) % len(FIRST_NAMES)], LAST_NAMES[(index * 7 + n) % len(LAST_NAMES)]
         rows.add(
-            "user", user_id, f"user{n}@seed{index}.example", f"{first} {last}", company_id, n == 0, n == 1, True, 0,
-            created, created,
+            "user",
+            user_id,
+            f"user{n}@seed{index}.example",
+            f"{first} {last}",
+            company_id,
+            n == 0,
+            n == 1,
+            True,
+            0,
+            created,
+            created,
         )
         user_ids.append(user_id)
     if index % 3:
@@ -292,11 +424,15 @@ def _plan(rng: random.Random, shared: bool) -> LeadPlan:
     if converted:
         return LeadPlan(status, LeadAcceptance.ACCEPTED, converted)
     draw = rng.random()
-    acceptance = LeadAcceptance.PENDING if draw < 0.25 else LeadAcceptance.ACCEPTED if draw < 0.85 else LeadAcceptance.REJECTED
+    acceptance = (
+        LeadAcceptance.PENDING if draw < 0.25 else LeadAcceptance.ACCEPTED if draw < 0.85 else LeadAcceptance.REJECTED
+    )
     return LeadPlan(status, acceptance, converted)
 
 
-def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCompany], stages: list[tuple[int, int]]) -> None:
+def _lead_rows(
+    rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCompany], stages: list[tuple[int, int]]
+) -> None:
     """One lead and everything that hangs off it."""
     hub = companies[0]
     partner: SeedCompany | None = None
@@ -344,25 +480,64 @@ def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCom
         converted_at = created + timedelta(days=rng.randrange(1, 120))
         account_id = ids.take("account")
         rows.add(
-            "account", account_id, customer, f"https://{domain}", rng.choice(INDUSTRIES), source.id, converter_id,
-            converted_at, converted_at,
+            "account",
+            account_id,
+            customer,
+            f"https://{domain}",
+            rng.choice(INDUSTRIES),
+            source.id,
+            converter_id,
+            converted_at,
+            converted_at,
         )
         contact_id = ids.take("contact")
         rows.add(
-            "contact", contact_id, first, last, f"{first.lower()}.{last.lower()}@{domain}", "+1 555 0100",
-            rng.choice(JOB_TITLES), account_id, source.id, converter_id, converted_at, converted_at,
+            "contact",
+            contact_id,
+            first,
+            last,
+            f"{first.lower()}.{last.lower()}@{domain}",
+            "+1 555 0100",
+            rng.choice(JOB_TITLES),
+            account_id,
+            source.id,
+            converter_id,
+            converted_at,
+            converted_at,
         )
 
     rows.add(
-        "lead", lead_id, topic, first, last, f"{first.lower()}.{last.lower()}{lead_id}@{domain}", "+1 555 0100",
-        rng.choice(JOB_TITLES), customer, f"https://{domain}", None, rng.choice(SOURCES),
-        rng.randrange(101) if rng.random() < 0.9 else None, amount, "EUR" if rng.random() < 0.7 else "USD",
+        "lead",
+        lead_id,
+        topic,
+        first,
+        last,
+        f"{first.lower()}.{last.lower()}{lead_id}@{domain}",
+        "+1 555 0100",
+        rng.choice(JOB_TITLES),
+        customer,
+        f"https://{domain}",
+        None,
+        rng.choice(SOURCES),
+        rng.randrange(101) if rng.random() < 0.9 else None,
+        amount,
+        "EUR" if rng.random() < 0.7 else "USD",
         (created + timedelta(days=rng.randrange(30, 365))).date() if rng.random() < 0.8 else None,
-        plan.status.value, plan.acceptance.value, deadline,
+        plan.status.value,
+        plan.acceptance.value,
+        deadline,
         "Not a fit for us" if plan.acceptance is LeadAcceptance.REJECTED else None,
         "No budget" if plan.status is LeadStatus.CLOSED_NOT_CONVERTED else None,
-        source.id, partner.id if partner else None, owner_id, plan.converted, converted_at, converter_id,
-        account_id, contact_id, created, converted_at or created,
+        source.id,
+        partner.id if partner else None,
+        owner_id,
+        plan.converted,
+        converted_at,
+        converter_id,
+        account_id,
+        contact_id,
+        created,
+        converted_at or created,
     )
     for user_id, role in member_ids.items():
         rows.add("lead_member", ids.take("lead_member"), lead_id, user_id, role.value, created)
@@ -372,7 +547,16 @@ def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCom
         for company in section_companies
     ]
     for company_id, industry, region, crm in sections:
-        rows.add("lead_company_section", ids.take("lead_company_section"), lead_id, company_id, industry, region, crm, created)
+        rows.add(
+            "lead_company_section",
+            ids.take("lead_company_section"),
+            lead_id,
+            company_id,
+            industry,
+            region,
+            crm,
+            created,
+        )
     plans = [rng.choice(source.sales_plan_ids)]
     solutions = rng.sample(source.solution_ids, rng.randrange(1, 3))
     programs = [rng.choice(partner.partner_program_ids)] if partner else []
@@ -401,9 +585,21 @@ def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCom
         assert converted_at is not None
         at = converted_at + timedelta(minutes=n)
         rows.add(
-            "opportunity", opportunity_id, topic if n == 0 else f"{topic} (expansion)", account_id, contact_id,
-            amount, "EUR", (at + timedelta(days=rng.randrange(30, 200))).date(), stage_id, None, source.id,
-            partner.id if partner else None, owner_id, at, at,
+            "opportunity",
+            opportunity_id,
+            topic if n == 0 else f"{topic} (expansion)",
+            account_id,
+            contact_id,
+            amount,
+            "EUR",
+            (at + timedelta(days=rng.randrange(30, 200))).date(),
+            stage_id,
+            None,
+            source.id,
+            partner.id if partner else None,
+            owner_id,
+            at,
+            at,
         )
         for user_id, role in member_ids.items():
             rows.add("opportunity_member", ids.take("opportunity_member"), opportunity_id, user_id, role.value, at)
@@ -419,13 +615,22 @@ def _lead_rows(rows: Rows, ids: Ids, rng: random.Random, companies: list[SeedCom
         for activity_id in activity_ids:
             rows.add("opportunity_activity", activity_id, opportunity_id)
         by_conversion = n == 0
-        rows.add("lead_opportunity", ids.take("lead_opportunity"), lead_id, opportunity_id, by_conversion, converter_id, at)
+        rows.add(
+            "lead_opportunity", ids.take("lead_opportunity"), lead_id, opportunity_id, by_conversion, converter_id, at
+        )
         event_kind = ConversionEventKind.CONVERTED if by_conversion else ConversionEventKind.OPPORTUNITY_LINKED
         details = {"seeded": True}
         rows.add(
-            "conversion_event", ids.take("conversion_event"), event_kind.value, lead_id, opportunity_id,
-            account_id if by_conversion else None, contact_id if by_conversion else None, converter_id,
-            json.dumps(details), at,
+            "conversion_event",
+            ids.take("conversion_event"),
+            event_kind.value,
+            lead_id,
+            opportunity_id,
+            account_id if by_conversion else None,
+            contact_id if by_conversion else None,
+            converter_id,
+            json.dumps(details),
+            at,
         )
 
 
@@ -435,7 +640,9 @@ def batches(total: int, size: int) -> Iterator[int]:
         total -= size
 
 
-async def seed(leads: int, progress: Callable[[int], object] = lambda n: None, random_seed: int | None = None) -> SeedResult:
+async def seed(
+    leads: int, progress: Callable[[int], object] = lambda n: None, random_seed: int | None = None
+) -> SeedResult:
     """Add `leads` leads (and the network they need) to the connected database."""
     if not 1 <= leads <= MAX_LEADS:
         raise SeedError(f"--leads must be between 1 and {MAX_LEADS:,}, got {leads}")
@@ -473,5 +680,3 @@ async def seed(leads: int, progress: Callable[[int], object] = lambda n: None, r
         companies=len(companies),
         users=sum(len(company.user_ids) for company in companies),
     )
-
-

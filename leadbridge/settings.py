@@ -90,9 +90,7 @@ class Settings:
 
     def validate(self) -> None:
         if self.env not in ENVIRONMENTS:
-            raise SettingsError(
-                f"LEADBRIDGE_ENV must be one of {', '.join(ENVIRONMENTS)}, not '{self.env}'"
-            )
+            raise SettingsError(f"LEADBRIDGE_ENV must be one of {', '.join(ENVIRONMENTS)}, not '{self.env}'")
         database_dialect(self.database_url)
         for name in ("max_depth", "max_aliases", "max_tokens", "max_nodes", "max_body_bytes"):
             if getattr(self, name) < 1:
@@ -169,9 +167,7 @@ def database_dialect(url: str) -> str:
         if not parts.hostname or not parts.path.strip("/"):
             raise SettingsError(f"bad database URL '{url}': expected postgres://USER@HOST:PORT/DB")
         return "postgres"
-    raise SettingsError(
-        f"bad database URL '{url}': use sqlite://PATH or postgres://USER@HOST:PORT/DB"
-    )
+    raise SettingsError(f"bad database URL '{url}': use sqlite://PATH or postgres://USER@HOST:PORT/DB")
 
 
 def secret_key_path(database_url: str) -> Path:

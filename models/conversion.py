@@ -28,8 +28,29 @@ from models.template import OpportunityTemplate
 from models.user import User
 from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text, clean_website
 
-LEGAL_SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "corp", "corporation", "co", "company",
-                  "gmbh", "ag", "sa", "sas", "plc", "bv", "nv", "oy", "ab", "srl", "spa", "pty"}
+LEGAL_SUFFIXES = {
+    "inc",
+    "incorporated",
+    "llc",
+    "ltd",
+    "limited",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "plc",
+    "bv",
+    "nv",
+    "oy",
+    "ab",
+    "srl",
+    "spa",
+    "pty",
+}
 
 
 def normalized_company_name(name: str | None) -> str:
@@ -83,7 +104,14 @@ async def settings_for(company_id: int) -> ConversionSettings:
     return found or ConversionSettings(company_id=company_id)
 
 
-SETTINGS_COLUMNS = ("id", "create_account", "create_contact", "create_opportunity", "default_template_id", "minimum_score")
+SETTINGS_COLUMNS = (
+    "id",
+    "create_account",
+    "create_contact",
+    "create_opportunity",
+    "default_template_id",
+    "minimum_score",
+)
 
 
 async def conversion_defaults(company_id: int) -> tuple[ConversionSettings, OpportunityTemplate]:
@@ -125,7 +153,9 @@ async def standard_template() -> OpportunityTemplate:
 def check_convertible(lead: Lead, settings: ConversionSettings, now: datetime) -> None:
     acceptance = lead.acceptance_at(now)
     if acceptance in (LeadAcceptance.PENDING, LeadAcceptance.REJECTED, LeadAcceptance.EXPIRED):
-        raise DomainError("LEAD_NOT_ACCEPTED", f"The lead is {acceptance.value.lower()}: the partner has not accepted it", ["leadId"])
+        raise DomainError(
+            "LEAD_NOT_ACCEPTED", f"The lead is {acceptance.value.lower()}: the partner has not accepted it", ["leadId"]
+        )
     if lead.status == LeadStatus.CLOSED_NOT_CONVERTED:
         raise DomainError("LEAD_DISQUALIFIED", "The lead is disqualified: reopen it before converting", ["leadId"])
     if settings.minimum_score is not None and (lead.score is None or lead.score < settings.minimum_score):
@@ -163,8 +193,11 @@ def account_draft(lead: Lead, given: dict[str, Any]) -> dict[str, Any]:
 
 def contact_draft(lead: Lead, given: dict[str, Any]) -> dict[str, Any]:
     draft = {
-        "first_name": lead.first_name, "last_name": lead.last_name, "email": lead.email,
-        "phone": lead.phone, "job_title": lead.job_title,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "email": lead.email,
+        "phone": lead.phone,
+        "job_title": lead.job_title,
     }
     draft.update({key: value for key, value in given.items() if key in draft})
     at = ["contact", "create"]
@@ -204,7 +237,8 @@ async def duplicate_accounts(scopes: ConversionScopes, name: str | None, website
     return [
         account
         for account in await scopes.accounts.filter(coarse).order_by("id")
-        if (key and normalized_company_name(account.name) == key) or (domain and website_domain(account.website) == domain)
+        if (key and normalized_company_name(account.name) == key)
+        or (domain and website_domain(account.website) == domain)
     ]
 
 
@@ -228,7 +262,9 @@ def fill_empty(record: Account | Contact, values: dict[str, Any]) -> list[str]:
     return filled
 
 
-async def _copy_members(lead: Lead, opportunity: Opportunity, viewer: User, copy_members: bool, excluded: list[int]) -> None:
+async def _copy_members(
+    lead: Lead, opportunity: Opportunity, viewer: User, copy_members: bool, excluded: list[int]
+) -> None:
     """The viewer joins the opportunity as its OWNER and, when the template copies members, the
     lead's direct members but the excluded join it with their roles: one INSERT ... SELECT."""
     if not copy_members:
@@ -317,7 +353,9 @@ async def _copy_company_sections(lead: Lead, opportunity: Opportunity) -> None:
     opportunity's, in one INSERT ... SELECT."""
     sections, lead_sections = Table(OpportunityCompanySection._meta.db_table), Table(LeadCompanySection._meta.db_table)
     copied = ("company_id", "industry", "region", "crm_account")
-    updated_at = OpportunityCompanySection._meta.fields_map["updated_at"].to_db_value(datetime.now(UTC), OpportunityCompanySection)
+    updated_at = OpportunityCompanySection._meta.fields_map["updated_at"].to_db_value(
+        datetime.now(UTC), OpportunityCompanySection
+    )
     db = OpportunityCompanySection._meta.db
     query = (
         db.query_class.into(sections)
@@ -361,17 +399,26 @@ async def record(kind: ConversionEventKind, lead: Lead, viewer: User, **what: An
 
 
 async def add_opportunity(
-    lead: Lead, viewer: User, choice: Choice, template: OpportunityTemplate, stage: OpportunityStage | None,
-    account: Account | None, contact: Contact | None,
+    lead: Lead,
+    viewer: User,
+    choice: Choice,
+    template: OpportunityTemplate,
+    stage: OpportunityStage | None,
+    account: Account | None,
+    contact: Contact | None,
 ) -> tuple[Opportunity, bool]:
     """Create the opportunity from the lead or link the existing one; returns it and whether it was created."""
     if choice.existing is not None:
         opportunity: Opportunity = choice.existing
         if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
-            raise DomainError("ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunity", "existingId"])
+            raise DomainError(
+                "ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunity", "existingId"]
+            )
         await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
         return opportunity, False
-    opportunity = await create_opportunity_from_lead(lead, viewer, template, stage, choice.create or {}, account, contact)
+    opportunity = await create_opportunity_from_lead(
+        lead, viewer, template, stage, choice.create or {}, account, contact
+    )
     await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=True, actor=viewer)
     return opportunity, True
 
@@ -395,21 +442,31 @@ async def convert_lead(
     if lead.is_converted:
         if account is not None or contact is not None or opportunity is None or opportunity.skip:
             raise DomainError(
-                "ALREADY_CONVERTED", "The lead is already converted: only an opportunity choice can add to it", ["leadId"]
+                "ALREADY_CONVERTED",
+                "The lead is already converted: only an opportunity choice can add to it",
+                ["leadId"],
             )
         added, was_created = await add_opportunity(
-            lead, viewer, opportunity, template, stage,
+            lead,
+            viewer,
+            opportunity,
+            template,
+            stage,
             await related(lead.converted_account) if lead.converted_account_id else None,
             await related(lead.converted_contact) if lead.converted_contact_id else None,
         )
         kind = ConversionEventKind.OPPORTUNITY_CREATED if was_created else ConversionEventKind.OPPORTUNITY_LINKED
-        event = await record(kind, lead, viewer, opportunity=added, details={"template": template.name if was_created else None})
+        event = await record(
+            kind, lead, viewer, opportunity=added, details={"template": template.name if was_created else None}
+        )
         return ConversionResult(lead=lead, opportunity=added, events=[event], created_opportunity=was_created)
 
     check_convertible(lead, settings, now)
     account, contact, opportunity = effective_choices(account, contact, opportunity, settings)
     if account.skip and contact.skip and opportunity.skip:
-        raise DomainError("NOTHING_TO_CONVERT", "Account, contact and opportunity are all skipped: nothing to convert", None)
+        raise DomainError(
+            "NOTHING_TO_CONVERT", "Account, contact and opportunity are all skipped: nothing to convert", None
+        )
 
     chosen_account: Account | None = None
     details: dict[str, Any] = {}
@@ -436,7 +493,9 @@ async def convert_lead(
     if contact.existing is not None:
         chosen_contact = contact.existing
         if chosen_account is not None and chosen_contact.account_id != chosen_account.id:
-            raise DomainError("INVALID_INPUT", "The contact does not belong to the chosen account", ["contact", "existingId"])
+            raise DomainError(
+                "INVALID_INPUT", "The contact does not belong to the chosen account", ["contact", "existingId"]
+            )
         filled = fill_empty(
             chosen_contact,
             {"first_name": lead.first_name, "email": lead.email, "phone": lead.phone, "job_title": lead.job_title},
@@ -454,13 +513,17 @@ async def convert_lead(
                     f"Contacts with this email exist: {_ids(same_email, 'Contact', to_global_id)}; attach one or set allowDuplicate",
                     ["contact", "create"],
                 )
-        chosen_contact = await Contact.create(**draft, account=chosen_account, company_id=viewer.company_id, created_by=viewer)
+        chosen_contact = await Contact.create(
+            **draft, account=chosen_account, company_id=viewer.company_id, created_by=viewer
+        )
         details["contact"] = "created"
 
     created: Opportunity | None = None
     was_created = False
     if not opportunity.skip:
-        created, was_created = await add_opportunity(lead, viewer, opportunity, template, stage, chosen_account, chosen_contact)
+        created, was_created = await add_opportunity(
+            lead, viewer, opportunity, template, stage, chosen_account, chosen_contact
+        )
         details["opportunity"] = "created" if was_created else "linked"
         if was_created:
             details["template"] = template.name
@@ -472,14 +535,31 @@ async def convert_lead(
     lead.converted_account = chosen_account
     lead.converted_contact = chosen_contact
     await lead.save(
-        update_fields=["status", "is_converted", "converted_at", "converted_by_id", "converted_account_id", "converted_contact_id", "updated_at"]
+        update_fields=[
+            "status",
+            "is_converted",
+            "converted_at",
+            "converted_by_id",
+            "converted_account_id",
+            "converted_contact_id",
+            "updated_at",
+        ]
     )
     event = await record(
-        ConversionEventKind.CONVERTED, lead, viewer,
-        opportunity=created, account=chosen_account, contact=chosen_contact, details=details,
+        ConversionEventKind.CONVERTED,
+        lead,
+        viewer,
+        opportunity=created,
+        account=chosen_account,
+        contact=chosen_contact,
+        details=details,
     )
     return ConversionResult(
-        lead=lead, account=chosen_account, contact=chosen_contact, opportunity=created, events=[event],
+        lead=lead,
+        account=chosen_account,
+        contact=chosen_contact,
+        opportunity=created,
+        events=[event],
         created_opportunity=was_created,
     )
 
@@ -502,11 +582,24 @@ async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -
     lead.converted_account_id = opportunity.account_id
     lead.converted_contact_id = opportunity.contact_id
     await lead.save(
-        update_fields=["status", "is_converted", "converted_at", "converted_by_id", "converted_account_id", "converted_contact_id", "updated_at"]
+        update_fields=[
+            "status",
+            "is_converted",
+            "converted_at",
+            "converted_by_id",
+            "converted_account_id",
+            "converted_contact_id",
+            "updated_at",
+        ]
     )
     event = await record(
-        ConversionEventKind.CONVERTED, lead, viewer, opportunity=opportunity,
-        account_id=opportunity.account_id, contact_id=opportunity.contact_id, details={"opportunity": "linked"},
+        ConversionEventKind.CONVERTED,
+        lead,
+        viewer,
+        opportunity=opportunity,
+        account_id=opportunity.account_id,
+        contact_id=opportunity.contact_id,
+        details={"opportunity": "linked"},
     )
     return ConversionResult(lead=lead, opportunity=opportunity, events=[event])
 
@@ -518,7 +611,9 @@ async def unlink_opportunity(lead: Lead, viewer: User, opportunity: Opportunity)
         raise DomainError("NOT_LINKED", "This opportunity is not linked to the lead", ["opportunityId"])
     if link.created_by_conversion:
         raise DomainError(
-            "INVALID_INPUT", "This opportunity was created by converting the lead and stays linked to it", ["opportunityId"]
+            "INVALID_INPUT",
+            "This opportunity was created by converting the lead and stays linked to it",
+            ["opportunityId"],
         )
     await link.delete()
     event = await record(ConversionEventKind.OPPORTUNITY_UNLINKED, lead, viewer, opportunity=opportunity)

@@ -49,7 +49,9 @@ class ConversionEvent(Model):
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(ConversionEventKind, max_length=24)
-    lead: fields.ForeignKeyRelation["Lead"] = fields.ForeignKeyField("models.Lead", related_name="events", on_delete=fields.CASCADE)
+    lead: fields.ForeignKeyRelation["Lead"] = fields.ForeignKeyField(
+        "models.Lead", related_name="events", on_delete=fields.CASCADE
+    )
     lead_id: int
     opportunity: fields.ForeignKeyNullableRelation["Opportunity"] = fields.ForeignKeyField(
         "models.Opportunity", related_name="events", null=True, on_delete=fields.SET_NULL
@@ -63,7 +65,9 @@ class ConversionEvent(Model):
         "models.Contact", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     contact_id: int | None
-    actor: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.RESTRICT)
+    actor: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.RESTRICT
+    )
     actor_id: int
     details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
@@ -76,7 +80,9 @@ class IdempotencyRecord(Model):
     """The first result of a conversion sent with an idempotency key, kept per user."""
 
     id = fields.IntField(primary_key=True)
-    user: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField("models.User", related_name=False, on_delete=fields.CASCADE)
+    user: fields.ForeignKeyRelation["User"] = fields.ForeignKeyField(
+        "models.User", related_name=False, on_delete=fields.CASCADE
+    )
     user_id: int
     key = fields.CharField(max_length=255)
     request_hash = fields.CharField(max_length=64)

@@ -149,7 +149,9 @@ def columns_of(header: list[str]) -> list[str]:
             raise _refused(f"column '{column}' appears more than once on line 1")
         columns.append(column)
     if not any(column in columns for column in ONE_OF_REQUIRED):
-        raise _refused(f"missing required column: the header needs {', '.join(ONE_OF_REQUIRED[:-1])} or {ONE_OF_REQUIRED[-1]}")
+        raise _refused(
+            f"missing required column: the header needs {', '.join(ONE_OF_REQUIRED[:-1])} or {ONE_OF_REQUIRED[-1]}"
+        )
     return columns
 
 
@@ -283,7 +285,9 @@ class _Import:
     async def partner_id(self, name: str) -> int:
         if name not in self.partners:
             exact = cast(list[int], await self.companies.filter(name=name).values_list("id", flat=True))
-            found = exact or cast(list[int], await self.companies.filter(name__iexact=name).values_list("id", flat=True))
+            found = exact or cast(
+                list[int], await self.companies.filter(name__iexact=name).values_list("id", flat=True)
+            )
             self.partners[name] = found[0] if len(found) == 1 else None
         found_id = self.partners[name]
         if found_id is None:
@@ -303,7 +307,9 @@ class _Import:
             if not value:
                 continue
             if NUL in value:
-                problems.append(DomainError("INVALID_INPUT", f"{column} may not contain the character U+0000", [column]))
+                problems.append(
+                    DomainError("INVALID_INPUT", f"{column} may not contain the character U+0000", [column])
+                )
                 continue
             try:
                 if column == "partner":
@@ -387,13 +393,16 @@ class _Import:
         await Lead.bulk_create(leads)
         user_id, company_id = self.viewer.id, self.viewer.company_id
         members = LeadMember.filter(user_id=user_id, lead_id__gt=floor).values("lead_id")
-        created = Lead.filter(id__gt=floor, owner_id=user_id, sourced_by_id=company_id).exclude(id__in=Subquery(members))
+        created = Lead.filter(id__gt=floor, owner_id=user_id, sourced_by_id=company_id).exclude(
+            id__in=Subquery(members)
+        )
         found = await created.count()
         if found != len(leads):
             raise RuntimeError(f"expected {len(leads)} new leads, found {found}")
         marks = [f"${n}" for n in range(1, 8)] if connection.capabilities.dialect == "postgres" else ["?"] * 7
         await connection.execute_query(
-            OWNER_MEMBERSHIPS.format(*marks), [user_id, MemberRole.OWNER.value, floor, user_id, company_id, user_id, floor]
+            OWNER_MEMBERSHIPS.format(*marks),
+            [user_id, MemberRole.OWNER.value, floor, user_id, company_id, user_id, floor],
         )
 
 

@@ -104,7 +104,9 @@ def _deadline(value: datetime | None, shared: bool, now: datetime) -> datetime |
         return None
     if not shared:
         raise DomainError(
-            "INVALID_INPUT", "acceptanceDeadline only applies to a lead shared with a partner company", ["acceptanceDeadline"]
+            "INVALID_INPUT",
+            "acceptanceDeadline only applies to a lead shared with a partner company",
+            ["acceptanceDeadline"],
         )
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
@@ -177,7 +179,9 @@ def _check_resharing(viewer: User, lead: Lead, role: MemberRole, now: datetime) 
         )
     if acceptance is LeadAcceptance.ACCEPTED:
         raise DomainError(
-            "INVALID_STATUS_TRANSITION", "The partner accepted the lead; it cannot be shared with another", ["partnerId"]
+            "INVALID_STATUS_TRANSITION",
+            "The partner accepted the lead; it cannot be shared with another",
+            ["partnerId"],
         )
 
 

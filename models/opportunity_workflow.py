@@ -99,7 +99,9 @@ async def update_opportunity(opportunity: Opportunity, changes: dict[str, Any]) 
         values["probability_override"] = clean_percentage(changes["probability"], ["probability"])
     if "stage" in changes:
         if changes["stage"] is None:
-            raise DomainError("INVALID_INPUT", "stageId is required: an opportunity is always at some stage", ["stageId"])
+            raise DomainError(
+                "INVALID_INPUT", "stageId is required: an opportunity is always at some stage", ["stageId"]
+            )
         values["stage_id"] = changes["stage"].pk
     if "account" in changes:
         values["account_id"] = changes["account"].pk if changes["account"] is not None else None

@@ -55,7 +55,10 @@ class OpportunityTemplate(Model):
 
     id = fields.IntField(primary_key=True)
     company: fields.ForeignKeyNullableRelation["Company"] = fields.ForeignKeyField(
-        "models.Company", related_name="opportunity_templates", null=True, on_delete=fields.CASCADE,
+        "models.Company",
+        related_name="opportunity_templates",
+        null=True,
+        on_delete=fields.CASCADE,
         description="Owning company, null for the built-in Standard template",
     )
     company_id: int | None
@@ -68,7 +71,9 @@ class OpportunityTemplate(Model):
         "models.OpportunityStage", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     default_stage_id: int | None
-    field_mappings: fields.JSONField[list[list[str]]] = fields.JSONField(default=list, description="Ordered [lead_field, opportunity_field] pairs")
+    field_mappings: fields.JSONField[list[list[str]]] = fields.JSONField(
+        default=list, description="Ordered [lead_field, opportunity_field] pairs"
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -87,10 +92,14 @@ def check_mappings(mappings: list[tuple[str, str]], field: list[str]) -> list[tu
     for index, (lead_field, opportunity_field) in enumerate(mappings):
         at = [*field, str(index)]
         if lead_field not in LEAD_FIELD_KINDS:
-            raise DomainError("INVALID_TEMPLATE", f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"])
+            raise DomainError(
+                "INVALID_TEMPLATE", f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"]
+            )
         if opportunity_field not in OPPORTUNITY_FIELD_KINDS:
             raise DomainError(
-                "INVALID_TEMPLATE", f"'{opportunity_field}' is not an opportunity field that can be filled", [*at, "opportunityField"]
+                "INVALID_TEMPLATE",
+                f"'{opportunity_field}' is not an opportunity field that can be filled",
+                [*at, "opportunityField"],
             )
         lead_kind, opportunity_kind = LEAD_FIELD_KINDS[lead_field], OPPORTUNITY_FIELD_KINDS[opportunity_field]
         if lead_kind != opportunity_kind:

@@ -111,7 +111,9 @@ def clean_website(value: str | None, field: list[str]) -> str | None:
     if not separator:
         text = f"https://{text}"
     if (separator and scheme.lower() not in WEBSITE_SCHEMES) or len(text) > 255 or not _is_web_address(text):
-        raise DomainError("INVALID_INPUT", f"{field[-1]} must be an http or https URL, like https://acme.example", field)
+        raise DomainError(
+            "INVALID_INPUT", f"{field[-1]} must be an http or https URL, like https://acme.example", field
+        )
     return text
 
 

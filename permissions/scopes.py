@@ -70,7 +70,11 @@ def visible_accounts(viewer: User) -> QuerySet[Account]:
     return Account.filter(
         Q(company_id=viewer.company_id)
         | Q(id__in=Subquery(visible_opportunities(viewer).filter(account_id__not_isnull=True).values("account_id")))
-        | Q(id__in=Subquery(visible_leads(viewer).filter(converted_account_id__not_isnull=True).values("converted_account_id")))
+        | Q(
+            id__in=Subquery(
+                visible_leads(viewer).filter(converted_account_id__not_isnull=True).values("converted_account_id")
+            )
+        )
     )
 
 
@@ -79,7 +83,11 @@ def visible_contacts(viewer: User) -> QuerySet[Contact]:
     return Contact.filter(
         Q(company_id=viewer.company_id)
         | Q(id__in=Subquery(visible_opportunities(viewer).filter(contact_id__not_isnull=True).values("contact_id")))
-        | Q(id__in=Subquery(visible_leads(viewer).filter(converted_contact_id__not_isnull=True).values("converted_contact_id")))
+        | Q(
+            id__in=Subquery(
+                visible_leads(viewer).filter(converted_contact_id__not_isnull=True).values("converted_contact_id")
+            )
+        )
     )
 
 
@@ -100,7 +108,11 @@ def visible_users(viewer: User) -> QuerySet[User]:
         | Q(company_id__in=Subquery(opportunities.values("sourced_by_id")))
         | Q(company_id__in=Subquery(opportunities.filter(partner_id__not_isnull=True).values("partner_id")))
         | Q(id__in=Subquery(LeadMember.filter(lead_id__in=Subquery(leads.values("id"))).values("user_id")))
-        | Q(id__in=Subquery(OpportunityMember.filter(opportunity_id__in=Subquery(opportunities.values("id"))).values("user_id")))
+        | Q(
+            id__in=Subquery(
+                OpportunityMember.filter(opportunity_id__in=Subquery(opportunities.values("id"))).values("user_id")
+            )
+        )
     )
 
 

@@ -2,7 +2,6 @@
 
 from collections.abc import Sequence
 
-
 from models import DomainError, Lead, LeadMember, MemberRole, Opportunity, OpportunityMember, User
 from permissions import roles, scopes
 from permissions.roles import Action
@@ -65,7 +64,9 @@ async def roles_on(context: Context, records: Sequence[Lead | Opportunity]) -> l
     ]
 
 
-async def require_lead(context: Context, lead_id: str, action: Action, field: list[str] | None = None) -> tuple[Lead, MemberRole]:
+async def require_lead(
+    context: Context, lead_id: str, action: Action, field: list[str] | None = None
+) -> tuple[Lead, MemberRole]:
     """The lead for an action, locked for update where the database can: NOT_FOUND when the
     viewer cannot see it, FORBIDDEN when their role does not allow the action. Call inside a
     transaction."""
@@ -76,7 +77,9 @@ async def require_lead(context: Context, lead_id: str, action: Action, field: li
         raise DomainError("NOT_FOUND", f"No Lead with ID '{lead_id}'", field)
     role = await role_on(context, lead)
     if not roles.may(role, action):
-        raise DomainError("FORBIDDEN", f"Your role on this lead ({role.value if role else 'none'}) does not allow this", field)
+        raise DomainError(
+            "FORBIDDEN", f"Your role on this lead ({role.value if role else 'none'}) does not allow this", field
+        )
     return lead, role
 
 

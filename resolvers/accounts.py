@@ -99,7 +99,9 @@ async def list_contacts(
     args = context.page_args("contacts", first, after, last, before)
     queryset = _contacts(context)
     if (text := search_term(search, "search")) is not None:
-        queryset = queryset.filter(Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text))
+        queryset = queryset.filter(
+            Q(first_name__icontains=text) | Q(last_name__icontains=text) | Q(email__icontains=text)
+        )
     if account_id is not None:
         queryset = queryset.filter(account_id__in=pks_or_nothing([account_id], "Account"))
     return await paginate(queryset, args, BY_NAME)

@@ -195,10 +195,18 @@ async def change_links(
             record = await require_record(context, lead_id, opportunity_id, Action.UPDATE)
             require_editable(record, ["leadId"])
             problems: list[DomainError] = []
-            sales_plans = await _entries(scopes.visible_sales_plans(viewer), "SalesPlan", ids.sales_plan_ids, "salesPlanIds", problems)
-            solutions = await _entries(scopes.visible_solutions(viewer), "Solution", ids.solution_ids, "solutionIds", problems)
+            sales_plans = await _entries(
+                scopes.visible_sales_plans(viewer), "SalesPlan", ids.sales_plan_ids, "salesPlanIds", problems
+            )
+            solutions = await _entries(
+                scopes.visible_solutions(viewer), "Solution", ids.solution_ids, "solutionIds", problems
+            )
             partner_programs = await _entries(
-                scopes.visible_partner_programs(viewer), "PartnerProgram", ids.partner_program_ids, "partnerProgramIds", problems
+                scopes.visible_partner_programs(viewer),
+                "PartnerProgram",
+                ids.partner_program_ids,
+                "partnerProgramIds",
+                problems,
             )
             if problems:
                 raise InputErrors(problems)

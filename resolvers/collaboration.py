@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
-
 from models import DomainError, Lead, LeadAcceptance, MemberRole, Opportunity, User
 from permissions import roles
 from permissions.roles import Action
@@ -25,9 +24,7 @@ Record = Lead | Opportunity
 T = TypeVar("T")
 
 
-async def require_record(
-    context: Context, lead_id: str | None, opportunity_id: str | None, action: Action
-) -> Record:
+async def require_record(context: Context, lead_id: str | None, opportunity_id: str | None, action: Action) -> Record:
     """The lead or the opportunity an input names by exactly one of `leadId` and
     `opportunityId`, locked, checked for visibility (NOT_FOUND) and role (FORBIDDEN)."""
     if lead_id is None and opportunity_id is None:

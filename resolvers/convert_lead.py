@@ -64,7 +64,9 @@ def fingerprint(raw_input: dict[str, Any]) -> str:
 
 def _skip_only(choice: ChoiceInput, field: str) -> None:
     if choice.skip is not None and choice.skip is not True:
-        raise DomainError("INVALID_INPUT", "skip may only be true: leave the choice out to use the defaults", [field, "skip"])
+        raise DomainError(
+            "INVALID_INPUT", "skip may only be true: leave the choice out to use the defaults", [field, "skip"]
+        )
 
 
 async def _account_choice(context: Context, choice: ChoiceInput | None) -> Choice | None:
@@ -127,12 +129,20 @@ async def _opportunity_choice(
         return None, None, None
     _skip_only(choice, "opportunity")
     if choice.existing_id is not None:
-        return Choice(existing=await visible_opportunity(context, choice.existing_id, ["opportunity", "existingId"])), None, None
+        return (
+            Choice(existing=await visible_opportunity(context, choice.existing_id, ["opportunity", "existingId"])),
+            None,
+            None,
+        )
     if choice.create is None:
         return Choice(skip=True), None, None
     draft = dict(choice.create)
     at = ["opportunity", "create"]
-    template = await visible_template(context, draft.pop("template_id"), [*at, "templateId"]) if draft.get("template_id") is not None else None
+    template = (
+        await visible_template(context, draft.pop("template_id"), [*at, "templateId"])
+        if draft.get("template_id") is not None
+        else None
+    )
     stage = None
     if draft.get("stage_id") is not None:
         stage_id = draft.pop("stage_id")
@@ -141,7 +151,9 @@ async def _opportunity_choice(
         if stage is None:
             raise DomainError("NOT_FOUND", f"No OpportunityStage with ID '{stage_id}'", [*at, "stageId"])
     if draft.get("exclude_member_ids"):
-        draft["exclude_member_ids"] = await visible_users(context, draft["exclude_member_ids"], [*at, "excludeMemberIds"])
+        draft["exclude_member_ids"] = await visible_users(
+            context, draft["exclude_member_ids"], [*at, "excludeMemberIds"]
+        )
     return Choice(create=draft), template, stage
 
 
@@ -241,7 +253,9 @@ def _within_item(error: DomainError, index: int) -> DomainError:
     return replace(error, field=["items", str(index), *(error.field or [])])
 
 
-async def _convert_item(context: Context, index: int, request: ConvertRequest) -> tuple[ConversionResult | None, list[DomainError]]:
+async def _convert_item(
+    context: Context, index: int, request: ConvertRequest
+) -> tuple[ConversionResult | None, list[DomainError]]:
     """One item of a batch: an unexpected exception is logged and becomes the item's error, so that
     the items before and after it are still answered. Its transaction rolled back: nothing of it
     was written."""
@@ -265,11 +279,15 @@ async def convert_many(
     if not requests:
         return [], [DomainError("INVALID_INPUT", "items must hold at least one lead", ["items"])]
     if len(requests) > MAX_BATCH:
-        return [], [DomainError("INVALID_INPUT", f"items may hold at most {MAX_BATCH} leads, got {len(requests)}", ["items"])]
+        return [], [
+            DomainError("INVALID_INPUT", f"items may hold at most {MAX_BATCH} leads, got {len(requests)}", ["items"])
+        ]
     return [await _convert_item(context, index, request) for index, request in enumerate(requests)], []
 
 
-async def link(context: Context, lead_id: str, opportunity_id: str) -> tuple[ConversionResult | None, list[DomainError]]:
+async def link(
+    context: Context, lead_id: str, opportunity_id: str
+) -> tuple[ConversionResult | None, list[DomainError]]:
     async def action() -> ConversionResult:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.CONVERT)
@@ -281,7 +299,9 @@ async def link(context: Context, lead_id: str, opportunity_id: str) -> tuple[Con
     return result, errors
 
 
-async def unlink(context: Context, lead_id: str, opportunity_id: str) -> tuple[ConversionResult | None, list[DomainError]]:
+async def unlink(
+    context: Context, lead_id: str, opportunity_id: str
+) -> tuple[ConversionResult | None, list[DomainError]]:
     async def action() -> ConversionResult:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.CONVERT)

@@ -120,7 +120,9 @@ async def publish_conversion(context: Context, result: ConversionResult | None) 
     if result is None:
         return
     for recorded in result.events:
-        await publish(context, CONVERSION_KINDS[ConversionEventKind(recorded.kind)], result.lead, recorded.opportunity_id)
+        await publish(
+            context, CONVERSION_KINDS[ConversionEventKind(recorded.kind)], result.lead, recorded.opportunity_id
+        )
 
 
 def not_found(lead_id: str) -> GraphQLError:

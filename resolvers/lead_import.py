@@ -11,7 +11,9 @@ from resolvers.errors import attempt
 MAX_REPORTED_BAD_ROWS = 1000
 
 
-async def import_leads(context: Context, upload: Any, dry_run: bool) -> tuple[ImportReport | None, list[BadRow], list[DomainError]]:
+async def import_leads(
+    context: Context, upload: Any, dry_run: bool
+) -> tuple[ImportReport | None, list[BadRow], list[DomainError]]:
     """The report, the first MAX_REPORTED_BAD_ROWS bad rows (the report counts them all) and the
     reasons the file itself was refused, when it was (then nothing was written)."""
     bad_rows: list[BadRow] = []

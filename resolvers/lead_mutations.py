@@ -63,7 +63,9 @@ async def update_lead(
             resolved = dict(sharing)
             if "partner_id" in resolved:
                 partner_id = resolved.pop("partner_id")
-                resolved["partner"] = await _company(context, partner_id, ["partnerId"]) if partner_id is not None else None
+                resolved["partner"] = (
+                    await _company(context, partner_id, ["partnerId"]) if partner_id is not None else None
+                )
             _check_fields(given)
             return await lead_workflow.update_lead(context.viewer, lead, role, given, resolved)
 

@@ -75,8 +75,12 @@ async def opportunities_of(
     in one batch and the page is cut from them (a lead has few)."""
     args = info.context.page_args(opportunities_list(lead), first, after, last, before)
     links = await info.context.loaders.get(opportunity_links_loader).load(lead.pk)
-    opportunities = await info.context.loaders.get(opportunity_loader).load_many([link.opportunity_id for link in links])
-    rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
+    opportunities = await info.context.loaders.get(opportunity_loader).load_many(
+        [link.opportunity_id for link in links]
+    )
+    rows = [
+        (link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None
+    ]
     page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
     return page.with_rows([opportunity for _, opportunity in page.rows])
 
@@ -101,7 +105,11 @@ async def opportunities_of_many(
     for args, links in zip(arguments, links_of, strict=True):
         opportunities = found[position : position + len(links)]
         position += len(links)
-        rows = [(link, opportunity) for link, opportunity in zip(links, opportunities, strict=True) if opportunity is not None]
+        rows = [
+            (link, opportunity)
+            for link, opportunity in zip(links, opportunities, strict=True)
+            if opportunity is not None
+        ]
         page = cut(rows, args, lambda row: (row[0].id, row[0].id), descending=True)
         pages.append(page.with_rows([opportunity for _, opportunity in page.rows]))
     return pages
@@ -111,7 +119,9 @@ async def opportunity_edge_cursor(context: Context, lead: Lead, opportunity: Opp
     """The cursor of the opportunity in the lead's `opportunities`; None when they are not linked."""
     link_ids = cast(
         list[int],
-        await LeadOpportunity.filter(lead_id=lead.pk, opportunity_id=opportunity.pk).limit(1).values_list("id", flat=True),
+        await LeadOpportunity.filter(lead_id=lead.pk, opportunity_id=opportunity.pk)
+        .limit(1)
+        .values_list("id", flat=True),
     )
     if not link_ids:
         return None

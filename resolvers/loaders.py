@@ -21,7 +21,6 @@ K = TypeVar("K", bound=Hashable)
 M = TypeVar("M", bound=Model)
 
 
-
 class DataLoader(dataloader.DataLoader[K, T]):
     """Strawberry's DataLoader, whose futures outlive an awaiter that is cancelled.
 

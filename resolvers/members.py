@@ -65,7 +65,10 @@ def _entries(
                 entries.append(MemberEntry(user=user, role=policy_role, source=MembershipSource.ACCESS_POLICY))
     entries.sort(
         key=lambda entry: (
-            -entry.role.rank, entry.user.name.casefold(), entry.user.pk, entry.source is MembershipSource.ACCESS_POLICY
+            -entry.role.rank,
+            entry.user.name.casefold(),
+            entry.user.pk,
+            entry.source is MembershipSource.ACCESS_POLICY,
         )
     )
     return entries
@@ -84,9 +87,13 @@ def _members_loader(
             )
             for record_id, user_id, role in rows:
                 direct[record_id][user_id] = MemberRole(role)
-            companies = {company for _, sourced_by_id, partner_id in keys for company in (sourced_by_id, partner_id) if company}
+            companies = {
+                company for _, sourced_by_id, partner_id in keys for company in (sourced_by_id, partner_id) if company
+            }
             policy_roles: dict[int, list[MemberRole]] = defaultdict(list)
-            for company_id, role in await AccessPolicy.filter(company_id__in=companies).values_list("company_id", "role"):
+            for company_id, role in await AccessPolicy.filter(company_id__in=companies).values_list(
+                "company_id", "role"
+            ):
                 policy_roles[company_id].append(MemberRole(role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
             users = await scopes.users_of_visible_records(viewer).filter(
@@ -157,7 +164,9 @@ async def _change(
     return await attempt(action)
 
 
-async def add_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
+async def add_lead_member(
+    context: Context, lead_id: str, user_id: str, role: MemberRole
+) -> tuple[Lead | None, list[DomainError]]:
     return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),
@@ -166,7 +175,9 @@ async def add_lead_member(context: Context, lead_id: str, user_id: str, role: Me
     )
 
 
-async def update_lead_member(context: Context, lead_id: str, user_id: str, role: MemberRole) -> tuple[Lead | None, list[DomainError]]:
+async def update_lead_member(
+    context: Context, lead_id: str, user_id: str, role: MemberRole
+) -> tuple[Lead | None, list[DomainError]]:
     return await _change(
         context,
         lambda: require_lead(context, lead_id, Action.MANAGE_MEMBERS),

@@ -3,7 +3,6 @@
 from collections.abc import Iterable
 from typing import TypeVar
 
-
 from models import Company, User
 from resolvers.context import Info
 from resolvers.ids import node_pk

@@ -44,7 +44,13 @@ class NestedPageKey:
 
 
 def nested_page_key(
-    context: Context, connection: str, parent_id: int, first: int | None, after: str | None, last: int | None, before: str | None
+    context: Context,
+    connection: str,
+    parent_id: int,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
 ) -> NestedPageKey:
     """Checks the paging arguments like every connection (a GraphQL error when out of bounds);
     `connection` names the field (`Opportunity.leads`), its cursors name the parent too."""
@@ -75,7 +81,9 @@ def opportunity_leads_loader(viewer: User) -> DataLoader[NestedPageKey, LoadedPa
     """The visible leads each opportunity came from or was linked to."""
 
     async def children_of(opportunity_ids: list[int]) -> list[tuple[int, Lead]]:
-        links = await LeadOpportunity.filter(opportunity_id__in=opportunity_ids).values_list("opportunity_id", "lead_id")
+        links = await LeadOpportunity.filter(opportunity_id__in=opportunity_ids).values_list(
+            "opportunity_id", "lead_id"
+        )
         lead_ids = list({lead_id for _, lead_id in links})
         leads = {lead.pk: lead for lead in await scopes.visible_leads(viewer).filter(id__in=lead_ids)}
         return [(opportunity_id, leads[lead_id]) for opportunity_id, lead_id in links if lead_id in leads]
@@ -135,7 +143,9 @@ async def opportunity_by_id(context: Context, opportunity_id: str) -> Opportunit
 STAGE_ORDER = Ordering("sort_order")
 
 
-async def stages(context: Context, first: int | None, after: str | None, last: int | None, before: str | None) -> Page[OpportunityStage]:
+async def stages(
+    context: Context, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page[OpportunityStage]:
     """The stages in sales-process order."""
     args = context.page_args("stages", first, after, last, before)
     return await paginate(scopes.visible_stages(context.viewer), args, STAGE_ORDER)
@@ -212,7 +222,9 @@ async def sorted_by(
         return queryset.annotate(sort_name=Lower("name")), Ordering("sort_name", descending)
     if order is OpportunityOrderField.CLOSE_DATE:
         missing = EARLIEST_DATE if descending else LATEST_DATE
-        return queryset.annotate(sort_close_date=Coalesce("close_date", missing)), Ordering("sort_close_date", descending)
+        return queryset.annotate(sort_close_date=Coalesce("close_date", missing)), Ordering(
+            "sort_close_date", descending
+        )
     missing_amount = -1 if descending else int(MAX_AMOUNT) + 1
     hidden = scopes.money_hidden_opportunities(context.viewer, await context.loaders.policy_role())
     return queryset.annotate(sort_amount=_amount_key(missing_amount, hidden)), Ordering("sort_amount", descending)
@@ -235,7 +247,9 @@ async def list_opportunities(
     descending: bool,
 ) -> Page[Opportunity]:
     args = context.page_args(opportunities_list(order, descending), first, after, last, before)
-    queryset, ordering = await sorted_by(context, filtered(scopes.visible_opportunities(context.viewer), given), order, descending)
+    queryset, ordering = await sorted_by(
+        context, filtered(scopes.visible_opportunities(context.viewer), given), order, descending
+    )
     return await paginate(queryset, args, ordering)
 
 
@@ -275,7 +289,9 @@ async def references(context: Context, ids: dict[str, str | None]) -> dict[str, 
     return resolved
 
 
-async def create(context: Context, values: dict[str, Any], reference_ids: dict[str, str | None]) -> tuple[Opportunity | None, list[DomainError]]:
+async def create(
+    context: Context, values: dict[str, Any], reference_ids: dict[str, str | None]
+) -> tuple[Opportunity | None, list[DomainError]]:
     """createOpportunity: `values` are the given field values, `reference_ids` the given IDs,
     both keyed by attribute."""
 
@@ -301,6 +317,8 @@ async def update(
     return await attempt(action)
 
 
-async def nodes_of(context: Context, factory: Callable[[User], DataLoader[int, T | None]], node_ids: Any) -> list[T | None]:
+async def nodes_of(
+    context: Context, factory: Callable[[User], DataLoader[int, T | None]], node_ids: Any
+) -> list[T | None]:
     """Records by the node part of their global IDs, through the request's scoped loader."""
     return await load_nodes(context.loaders.get(factory), node_ids)

@@ -190,9 +190,7 @@ class Page(Generic[T]):
         return await self.queryset.count()
 
 
-def page_of(
-    fetched: Sequence[T], args: PageArgs, position: Callable[[T], Position], queryset: Any = None
-) -> Page[T]:
+def page_of(fetched: Sequence[T], args: PageArgs, position: Callable[[T], Position], queryset: Any = None) -> Page[T]:
     """The page from the rows nearest the window's start (or, backwards, its end), read in that
     direction: up to `size + 1` of them, the extra one telling whether more lie beyond.
 
@@ -232,7 +230,9 @@ class LoadedPage(Page[T]):
         )
 
 
-def cut(rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *, descending: bool = False) -> LoadedPage[T]:
+def cut(
+    rows: Sequence[T], args: PageArgs, position: Callable[[T], Position], *, descending: bool = False
+) -> LoadedPage[T]:
     """A page cut from a whole list already loaded in its order, whose positions ascend (or,
     `descending`, descend) along it; its total is the list's length."""
 

@@ -248,7 +248,9 @@ class FunnelFigures:
     @property
     def acceptance_rate(self) -> float | None:
         """Accepted over the shared leads whose answer is settled: accepted, rejected or expired."""
-        settled = sum(self.acceptances[a] for a in (LeadAcceptance.ACCEPTED, LeadAcceptance.REJECTED, LeadAcceptance.EXPIRED))
+        settled = sum(
+            self.acceptances[a] for a in (LeadAcceptance.ACCEPTED, LeadAcceptance.REJECTED, LeadAcceptance.EXPIRED)
+        )
         return self.acceptances[LeadAcceptance.ACCEPTED] / settled if settled else None
 
     @property
@@ -274,7 +276,9 @@ def matching_leads(viewer: User, criteria: FunnelCriteria, today: date) -> Query
     if criteria.created_from is not None:
         queryset = queryset.filter(created_at__gte=datetime.combine(criteria.created_from, time(), UTC))
     if criteria.created_to is not None:
-        queryset = queryset.filter(created_at__lt=datetime.combine(criteria.created_to + timedelta(days=1), time(), UTC))
+        queryset = queryset.filter(
+            created_at__lt=datetime.combine(criteria.created_to + timedelta(days=1), time(), UTC)
+        )
     return queryset
 
 

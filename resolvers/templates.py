@@ -47,17 +47,32 @@ from resolvers.nodes import load_nodes
 from resolvers.pagination import Page, Position, cut
 
 CAMEL_TO_FIELD = {
-    "topic": "topic", "customerName": "customer_name", "firstName": "first_name", "lastName": "last_name",
-    "email": "email", "phone": "phone", "jobTitle": "job_title", "website": "website",
-    "description": "description", "source": "source", "score": "score", "estimatedAmount": "estimated_amount",
-    "currency": "currency", "estimatedCloseDate": "estimated_close_date",
-    "name": "name", "amount": "amount", "closeDate": "close_date", "probability": "probability",
+    "topic": "topic",
+    "customerName": "customer_name",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "email": "email",
+    "phone": "phone",
+    "jobTitle": "job_title",
+    "website": "website",
+    "description": "description",
+    "source": "source",
+    "score": "score",
+    "estimatedAmount": "estimated_amount",
+    "currency": "currency",
+    "estimatedCloseDate": "estimated_close_date",
+    "name": "name",
+    "amount": "amount",
+    "closeDate": "close_date",
+    "probability": "probability",
 }
 FIELD_TO_CAMEL = {value: key for key, value in CAMEL_TO_FIELD.items()}
 
 
 def lead_events_loader(viewer: User) -> DataLoader[int, list[ConversionEvent]]:
-    return grouped_loader(lambda ids: ConversionEvent.filter(lead_id__in=ids).order_by("created_at", "id"), lambda e: e.lead_id)
+    return grouped_loader(
+        lambda ids: ConversionEvent.filter(lead_id__in=ids).order_by("created_at", "id"), lambda e: e.lead_id
+    )
 
 
 def opportunity_events_loader(viewer: User) -> DataLoader[int, list[ConversionEvent]]:
@@ -119,10 +134,14 @@ def mappings_from_input(pairs: Sequence[tuple[str, str]], field: list[str]) -> l
     for index, (lead_field, opportunity_field) in enumerate(pairs):
         at = [*field, str(index)]
         if lead_field not in CAMEL_TO_FIELD:
-            raise DomainError("INVALID_TEMPLATE", f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"])
+            raise DomainError(
+                "INVALID_TEMPLATE", f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"]
+            )
         if opportunity_field not in CAMEL_TO_FIELD:
             raise DomainError(
-                "INVALID_TEMPLATE", f"'{opportunity_field}' is not an opportunity field that can be filled", [*at, "opportunityField"]
+                "INVALID_TEMPLATE",
+                f"'{opportunity_field}' is not an opportunity field that can be filled",
+                [*at, "opportunityField"],
             )
         converted.append((CAMEL_TO_FIELD[lead_field], CAMEL_TO_FIELD[opportunity_field]))
     check_mappings(converted, field)
@@ -165,7 +184,9 @@ async def _apply_template_values(context: Context, template: OpportunityTemplate
         template.field_mappings = [list(pair) for pair in mappings_from_input(pairs, ["fieldMappings"])]
 
 
-async def create_template(context: Context, given: dict[str, Any]) -> tuple[OpportunityTemplate | None, list[DomainError]]:
+async def create_template(
+    context: Context, given: dict[str, Any]
+) -> tuple[OpportunityTemplate | None, list[DomainError]]:
     async def action() -> OpportunityTemplate:
         _require_admin(context)
         async with in_transaction():
@@ -198,7 +219,9 @@ async def update_template(
     return await attempt(action)
 
 
-async def update_settings(context: Context, given: dict[str, Any]) -> tuple[ConversionSettings | None, list[DomainError]]:
+async def update_settings(
+    context: Context, given: dict[str, Any]
+) -> tuple[ConversionSettings | None, list[DomainError]]:
     async def action() -> ConversionSettings:
         _require_admin(context)
         async with in_transaction():
@@ -216,7 +239,9 @@ async def update_settings(context: Context, given: dict[str, Any]) -> tuple[Conv
                     template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
                     if template is None:
                         raise DomainError(
-                            "NOT_FOUND", f"No OpportunityTemplate with ID '{given['default_template_id']}'", ["defaultTemplateId"]
+                            "NOT_FOUND",
+                            f"No OpportunityTemplate with ID '{given['default_template_id']}'",
+                            ["defaultTemplateId"],
                         )
                     settings.default_template_id = template.pk
             if "minimum_score" in given:
@@ -297,7 +322,11 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
         blockers.append(error)
     settings = await settings_for(viewer.company_id)
     if lead.is_converted:
-        blockers.append(DomainError("ALREADY_CONVERTED", "The lead is already converted: only more opportunities can be added", ["leadId"]))
+        blockers.append(
+            DomainError(
+                "ALREADY_CONVERTED", "The lead is already converted: only more opportunities can be added", ["leadId"]
+            )
+        )
     else:
         try:
             check_convertible(lead, settings, datetime.now(UTC))
@@ -326,7 +355,9 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
         members.sort(key=lambda member: (-member.role.rank, member.user.name.casefold(), member.user.pk))
     await lead.fetch_related("sales_plans", "solutions", "partner_programs")
     linked = Subquery(LeadOpportunity.filter(lead_id=lead.id).values("opportunity_id"))
-    conversion_scopes = ConversionScopes(accounts=scopes.visible_accounts(viewer), contacts=scopes.visible_contacts(viewer))
+    conversion_scopes = ConversionScopes(
+        accounts=scopes.visible_accounts(viewer), contacts=scopes.visible_contacts(viewer)
+    )
     return Preview(
         lead=lead,
         template=template,
@@ -339,10 +370,14 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
         solutions=list(lead.solutions) if template.copy_links else [],
         partner_programs=list(lead.partner_programs) if template.copy_links else [],
         activity_count=await lead.activities.all().count() if template.copy_links else 0,
-        company_sections=list(await LeadCompanySection.filter(lead_id=lead.id)) if template.copy_company_sections else [],
+        company_sections=list(await LeadCompanySection.filter(lead_id=lead.id))
+        if template.copy_company_sections
+        else [],
         duplicate_accounts=await duplicate_accounts(conversion_scopes, account.get("name"), account.get("website")),
         duplicate_contacts=await duplicate_contacts(conversion_scopes, contact.get("email")),
-        linkable_opportunities=list(await scopes.visible_opportunities(viewer).exclude(id__in=linked).order_by("-updated_at", "-id").limit(50)),
+        linkable_opportunities=list(
+            await scopes.visible_opportunities(viewer).exclude(id__in=linked).order_by("-updated_at", "-id").limit(50)
+        ),
         blockers=blockers,
     )
 

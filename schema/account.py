@@ -54,7 +54,9 @@ class Account(relay.Node):
         last: Last = None,
         before: Before = None,
     ) -> Connection[OpportunityRef]:
-        key = opportunities.nested_page_key(info.context, "Account.opportunities", account.id, first, after, last, before)
+        key = opportunities.nested_page_key(
+            info.context, "Account.opportunities", account.id, first, after, last, before
+        )
         return Connection.from_page(await info.context.loaders.get(accounts.account_opportunities_loader).load(key))
 
     @classmethod
@@ -80,7 +82,7 @@ class Contact(relay.Node):
 
     @strawberry.field(
         graphql_type=Account | None,
-        description="The account the person belongs to; null when none, or when the viewer cannot see it."
+        description="The account the person belongs to; null when none, or when the viewer cannot see it.",
     )
     def account(self, contact: strawberry.Parent[models.Contact], info: Info) -> Loaded[models.Account | None]:
         if contact.account_id is None:
@@ -109,7 +111,9 @@ class CreateAccountInput:
 
 @strawberry.type(description="The result of createAccount.")
 class CreateAccountPayload:
-    account: models.Account | None = strawberry.field(graphql_type=Account | None, default=None, description="The new account; null when refused.")
+    account: models.Account | None = strawberry.field(
+        graphql_type=Account | None, default=None, description="The new account; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
@@ -117,7 +121,7 @@ class CreateAccountPayload:
         description=(
             "The new account's edge in `accounts` (by name), for Relay's @appendEdge; its cursor pages that list. "
             "Null when the account was not created."
-        )
+        ),
     )
     async def account_edge(self, info: Info) -> Edge[models.Account] | None:
         if self.account is None:
@@ -146,7 +150,9 @@ class CreateContactInput:
 
 @strawberry.type(description="The result of createContact.")
 class CreateContactPayload:
-    contact: models.Contact | None = strawberry.field(graphql_type=Contact | None, default=None, description="The new contact; null when refused.")
+    contact: models.Contact | None = strawberry.field(
+        graphql_type=Contact | None, default=None, description="The new contact; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
@@ -154,7 +160,7 @@ class CreateContactPayload:
         description=(
             "The new contact's edge in `contacts` (by last name), for Relay's @appendEdge; its cursor pages that "
             "list. Null when the contact was not created."
-        )
+        ),
     )
     async def contact_edge(self, info: Info) -> Edge[models.Contact] | None:
         if self.contact is None:
@@ -177,7 +183,9 @@ class AccountQuery:
             strawberry.argument(description="Keep accounts whose name or website contains this text, ignoring case."),
         ] = None,
     ) -> Connection[Account]:
-        page = await accounts.list_accounts(info.context, first=first, after=after, last=last, before=before, search=search)
+        page = await accounts.list_accounts(
+            info.context, first=first, after=after, last=last, before=before, search=search
+        )
         return Connection.from_page(page)
 
     @strawberry.field(

@@ -69,14 +69,18 @@ class LogActivityInput:
 
 @strawberry.type(description="The result of logActivity.")
 class LogActivityPayload:
-    activity: models.Activity | None = strawberry.field(graphql_type=Activity | None, default=None, description="The new activity; null when refused.")
+    activity: models.Activity | None = strawberry.field(
+        graphql_type=Activity | None, default=None, description="The new activity; null when refused."
+    )
     lead: models.Lead | None = strawberry.field(
         graphql_type=LeadRef | None,
-        default=None, description="The lead it was logged on, when the input named one; null when refused."
+        default=None,
+        description="The lead it was logged on, when the input named one; null when refused.",
     )
     opportunity: models.Opportunity | None = strawberry.field(
         graphql_type=OpportunityRef | None,
-        default=None, description="The opportunity it was logged on, when the input named one; null when refused."
+        default=None,
+        description="The opportunity it was logged on, when the input named one; null when refused.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -85,7 +89,7 @@ class LogActivityPayload:
         description=(
             "The new activity's edge in the record's `activities` (newest first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when nothing was logged."
-        )
+        ),
     )
     def activity_edge(self, info: Info) -> Edge[models.Activity] | None:
         record = self.lead or self.opportunity

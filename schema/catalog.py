@@ -114,11 +114,13 @@ class UnlinkCatalogInput:
 class LinkCatalogPayload:
     lead: models.Lead | None = strawberry.field(
         graphql_type=LeadRef | None,
-        default=None, description="The lead with its links, when the input named one; null when refused."
+        default=None,
+        description="The lead with its links, when the input named one; null when refused.",
     )
     opportunity: models.Opportunity | None = strawberry.field(
         graphql_type=OpportunityRef | None,
-        default=None, description="The opportunity with its links, when the input named one; null when refused."
+        default=None,
+        description="The opportunity with its links, when the input named one; null when refused.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -127,11 +129,13 @@ class LinkCatalogPayload:
 class UnlinkCatalogPayload:
     lead: models.Lead | None = strawberry.field(
         graphql_type=LeadRef | None,
-        default=None, description="The lead with its links, when the input named one; null when refused."
+        default=None,
+        description="The lead with its links, when the input named one; null when refused.",
     )
     opportunity: models.Opportunity | None = strawberry.field(
         graphql_type=OpportunityRef | None,
-        default=None, description="The opportunity with its links, when the input named one; null when refused."
+        default=None,
+        description="The opportunity with its links, when the input named one; null when refused.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -160,12 +164,14 @@ class CreatePartnerProgramInput:
 
 @strawberry.type(description="The result of createSalesPlan.")
 class CreateSalesPlanPayload:
-    sales_plan: models.SalesPlan | None = strawberry.field(graphql_type=SalesPlan | None, default=None, description="The new sales plan; null when refused.")
+    sales_plan: models.SalesPlan | None = strawberry.field(
+        graphql_type=SalesPlan | None, default=None, description="The new sales plan; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         graphql_type=Edge[SalesPlan] | None,
-        description="The new entry's edge in `salesPlans` (by name), for Relay's @appendEdge; null when it was not created."
+        description="The new entry's edge in `salesPlans` (by name), for Relay's @appendEdge; null when it was not created.",
     )
     def sales_plan_edge(self, info: Info) -> Edge[models.SalesPlan] | None:
         if self.sales_plan is None:
@@ -175,12 +181,14 @@ class CreateSalesPlanPayload:
 
 @strawberry.type(description="The result of createSolution.")
 class CreateSolutionPayload:
-    solution: models.Solution | None = strawberry.field(graphql_type=Solution | None, default=None, description="The new solution; null when refused.")
+    solution: models.Solution | None = strawberry.field(
+        graphql_type=Solution | None, default=None, description="The new solution; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         graphql_type=Edge[Solution] | None,
-        description="The new entry's edge in `solutions` (by name), for Relay's @appendEdge; null when it was not created."
+        description="The new entry's edge in `solutions` (by name), for Relay's @appendEdge; null when it was not created.",
     )
     def solution_edge(self, info: Info) -> Edge[models.Solution] | None:
         if self.solution is None:
@@ -191,19 +199,20 @@ class CreateSolutionPayload:
 @strawberry.type(description="The result of createPartnerProgram.")
 class CreatePartnerProgramPayload:
     partner_program: models.PartnerProgram | None = strawberry.field(
-        graphql_type=PartnerProgram | None,
-        default=None, description="The new partner program; null when refused."
+        graphql_type=PartnerProgram | None, default=None, description="The new partner program; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         graphql_type=Edge[PartnerProgram] | None,
-        description="The new entry's edge in `partnerPrograms` (by name), for Relay's @appendEdge; null when it was not created."
+        description="The new entry's edge in `partnerPrograms` (by name), for Relay's @appendEdge; null when it was not created.",
     )
     def partner_program_edge(self, info: Info) -> Edge[models.PartnerProgram] | None:
         if self.partner_program is None:
             return None
-        return Edge(cursor=catalog_resolvers.entry_edge_cursor(info.context, self.partner_program), node=self.partner_program)
+        return Edge(
+            cursor=catalog_resolvers.entry_edge_cursor(info.context, self.partner_program), node=self.partner_program
+        )
 
 
 def catalog_ids(input: LinkCatalogInput | UnlinkCatalogInput) -> catalog_resolvers.CatalogIds:
@@ -232,7 +241,13 @@ class CatalogQuery:
         ] = None,
     ) -> Connection[SalesPlan]:
         page = await catalog_resolvers.entries_page(
-            info.context, scopes.visible_sales_plans, first=first, after=after, last=last, before=before, company_id=company_id
+            info.context,
+            scopes.visible_sales_plans,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            company_id=company_id,
         )
         return Connection.from_page(page)
 
@@ -252,7 +267,13 @@ class CatalogQuery:
         ] = None,
     ) -> Connection[Solution]:
         page = await catalog_resolvers.entries_page(
-            info.context, scopes.visible_solutions, first=first, after=after, last=last, before=before, company_id=company_id
+            info.context,
+            scopes.visible_solutions,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            company_id=company_id,
         )
         return Connection.from_page(page)
 
@@ -272,7 +293,13 @@ class CatalogQuery:
         ] = None,
     ) -> Connection[PartnerProgram]:
         page = await catalog_resolvers.entries_page(
-            info.context, scopes.visible_partner_programs, first=first, after=after, last=last, before=before, company_id=company_id
+            info.context,
+            scopes.visible_partner_programs,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            company_id=company_id,
         )
         return Connection.from_page(page)
 

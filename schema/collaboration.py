@@ -58,8 +58,12 @@ class CompanySection:
 
 @strawberry.type(description="What the viewer may do with a lead or an opportunity now.")
 class RecordPermissions:
-    update: bool = strawberry.field(description="Change its fields, status and their company's section (COLLABORATOR or more).")
-    convert: bool = strawberry.field(description="Convert the lead and link opportunities to it (COLLABORATOR or more); false on opportunities.")
+    update: bool = strawberry.field(
+        description="Change its fields, status and their company's section (COLLABORATOR or more)."
+    )
+    convert: bool = strawberry.field(
+        description="Convert the lead and link opportunities to it (COLLABORATOR or more); false on opportunities."
+    )
     manage_members: bool = strawberry.field(description="Add, change and remove members (OWNER).")
     log_activity: bool = strawberry.field(description="Log an activity (PARTICIPANT or more).")
     respond: bool = strawberry.field(
@@ -82,28 +86,32 @@ class RecordCollaboration:
 
     @strawberry.field(
         graphql_type=list[CompanySection],
-        description="What each member company records about the record.", metadata=batched(section_resolvers.sections_of_many)
+        description="What each member company records about the record.",
+        metadata=batched(section_resolvers.sections_of_many),
     )
     async def company_sections(self, record: strawberry.Parent[Record], info: Info) -> list[Section]:
         return await section_resolvers.sections_of(info.context, record)
 
     @strawberry.field(
         graphql_type=list[SalesPlan],
-        description="The sales plans linked to the record, by name.", metadata=batched(catalog_resolvers.sales_plans_of_many)
+        description="The sales plans linked to the record, by name.",
+        metadata=batched(catalog_resolvers.sales_plans_of_many),
     )
     async def sales_plans(self, record: strawberry.Parent[Record], info: Info) -> list[models.SalesPlan]:
         return await catalog_resolvers.sales_plans_of(info.context, record)
 
     @strawberry.field(
         graphql_type=list[Solution],
-        description="The solutions linked to the record, by name.", metadata=batched(catalog_resolvers.solutions_of_many)
+        description="The solutions linked to the record, by name.",
+        metadata=batched(catalog_resolvers.solutions_of_many),
     )
     async def solutions(self, record: strawberry.Parent[Record], info: Info) -> list[models.Solution]:
         return await catalog_resolvers.solutions_of(info.context, record)
 
     @strawberry.field(
         graphql_type=list[PartnerProgram],
-        description="The partner programs linked to the record, by name.", metadata=batched(catalog_resolvers.partner_programs_of_many)
+        description="The partner programs linked to the record, by name.",
+        metadata=batched(catalog_resolvers.partner_programs_of_many),
     )
     async def partner_programs(self, record: strawberry.Parent[Record], info: Info) -> list[models.PartnerProgram]:
         return await catalog_resolvers.partner_programs_of(info.context, record)
@@ -164,15 +172,16 @@ class SetCompanySectionInput:
 class SetCompanySectionPayload:
     company_section: models.LeadCompanySection | models.OpportunityCompanySection | None = strawberry.field(
         graphql_type=CompanySection | None,
-        default=None, description="The viewer's company's section as set; null when refused."
+        default=None,
+        description="The viewer's company's section as set; null when refused.",
     )
     lead: models.Lead | None = strawberry.field(
-        graphql_type=LeadRef | None,
-        default=None, description="The lead, when the input named one; null when refused."
+        graphql_type=LeadRef | None, default=None, description="The lead, when the input named one; null when refused."
     )
     opportunity: models.Opportunity | None = strawberry.field(
         graphql_type=OpportunityRef | None,
-        default=None, description="The opportunity, when the input named one; null when refused."
+        default=None,
+        description="The opportunity, when the input named one; null when refused.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 

@@ -14,7 +14,7 @@ class Company(relay.Node):
     id: relay.NodeID[int]
     name: str = strawberry.field(description="The company's name.")
     domain: str | None = strawberry.field(
-        description="The company's web domain, such as \"northwind.example\"; null when unknown."
+        description='The company\'s web domain, such as "northwind.example"; null when unknown.'
     )
 
     @classmethod

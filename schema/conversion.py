@@ -282,7 +282,9 @@ async def opportunity_edge(
 
 @strawberry.type(description="The result of one conversion.")
 class ConvertLeadPayload:
-    lead: models.Lead | None = strawberry.field(graphql_type=LeadRef | None, default=None, description="The converted lead; null when refused.")
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None, default=None, description="The converted lead; null when refused."
+    )
     account: models.Account | None = strawberry.field(
         graphql_type=AccountRef | None,
         default=None,
@@ -297,7 +299,8 @@ class ConvertLeadPayload:
     )
     opportunity: models.Opportunity | None = strawberry.field(
         graphql_type=OpportunityRef | None,
-        default=None, description="The opportunity created or linked; null when skipped or refused."
+        default=None,
+        description="The opportunity created or linked; null when skipped or refused.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -306,7 +309,7 @@ class ConvertLeadPayload:
         description=(
             "The opportunity's edge in the lead's `opportunities` (newest link first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when no opportunity was created or linked."
-        )
+        ),
     )
     async def opportunity_edge(self, info: Info) -> Edge[models.Opportunity] | None:
         return await opportunity_edge(info, self.lead, self.opportunity)
@@ -333,10 +336,11 @@ class ConvertLeadsPayload:
 
 @strawberry.type(description="The result of linkOpportunity.")
 class LinkOpportunityPayload:
-    lead: models.Lead | None = strawberry.field(graphql_type=LeadRef | None, default=None, description="The lead, now converted; null when refused.")
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None, default=None, description="The lead, now converted; null when refused."
+    )
     opportunity: models.Opportunity | None = strawberry.field(
-        graphql_type=OpportunityRef | None,
-        default=None, description="The linked opportunity; null when refused."
+        graphql_type=OpportunityRef | None, default=None, description="The linked opportunity; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -345,7 +349,7 @@ class LinkOpportunityPayload:
         description=(
             "The opportunity's edge in the lead's `opportunities` (newest link first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when no opportunity was created or linked."
-        )
+        ),
     )
     async def opportunity_edge(self, info: Info) -> Edge[models.Opportunity] | None:
         return await opportunity_edge(info, self.lead, self.opportunity)
@@ -354,12 +358,12 @@ class LinkOpportunityPayload:
 @strawberry.type(description="The result of unlinkOpportunity.")
 class UnlinkOpportunityPayload:
     lead: models.Lead | None = strawberry.field(
-        graphql_type=LeadRef | None,
-        default=None, description="The lead, which stays converted; null when refused."
+        graphql_type=LeadRef | None, default=None, description="The lead, which stays converted; null when refused."
     )
     opportunity: models.Opportunity | None = strawberry.field(
         graphql_type=OpportunityRef | None,
-        default=None, description="The opportunity no longer linked; null when refused."
+        default=None,
+        description="The opportunity no longer linked; null when refused.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -378,15 +382,20 @@ class ConversionEvent(relay.Node):
     def lead(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Lead | None]:
         return load_now(info.context.loaders.get(loaders.lead_loader), event.lead_id)
 
-    @strawberry.field(graphql_type=OpportunityRef | None, description="The opportunity created, linked or unlinked; null when there was none.")
-    def opportunity(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Opportunity | None]:
+    @strawberry.field(
+        graphql_type=OpportunityRef | None,
+        description="The opportunity created, linked or unlinked; null when there was none.",
+    )
+    def opportunity(
+        self, event: strawberry.Parent[models.ConversionEvent], info: Info
+    ) -> Loaded[models.Opportunity | None]:
         if event.opportunity_id is None:
             return None
         return load_now(info.context.loaders.get(loaders.opportunity_loader), event.opportunity_id)
 
     @strawberry.field(
         graphql_type=AccountRef | None,
-        description="The account created or attached by a conversion; null for other events or when there was none."
+        description="The account created or attached by a conversion; null for other events or when there was none.",
     )
     def account(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Account | None]:
         if event.account_id is None:
@@ -395,7 +404,7 @@ class ConversionEvent(relay.Node):
 
     @strawberry.field(
         graphql_type=ContactRef | None,
-        description="The contact created or attached by a conversion; null for other events or when there was none."
+        description="The contact created or attached by a conversion; null for other events or when there was none.",
     )
     def contact(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Contact | None]:
         if event.contact_id is None:
@@ -477,7 +486,9 @@ class LeadOpportunityLink:
     def how(self, link: strawberry.Parent[models.LeadOpportunity]) -> OpportunityLinkHow:
         return OpportunityLinkHow.CREATED if link.created_by_conversion else OpportunityLinkHow.LINKED
 
-    @strawberry.field(graphql_type=User | None, description="Who converted or linked; null when the viewer cannot see that user.")
+    @strawberry.field(
+        graphql_type=User | None, description="Who converted or linked; null when the viewer cannot see that user."
+    )
     def by(self, link: strawberry.Parent[models.LeadOpportunity], info: Info) -> Loaded[models.User | None]:
         return load_now(info.context.loaders.user, link.actor_id)
 
@@ -486,7 +497,9 @@ class LeadOpportunityLink:
         return load_now(info.context.loaders.get(loaders.lead_loader), link.lead_id)
 
     @strawberry.field(graphql_type=OpportunityRef | None, description="The opportunity.")
-    def opportunity(self, link: strawberry.Parent[models.LeadOpportunity], info: Info) -> Loaded[models.Opportunity | None]:
+    def opportunity(
+        self, link: strawberry.Parent[models.LeadOpportunity], info: Info
+    ) -> Loaded[models.Opportunity | None]:
         return load_now(info.context.loaders.get(loaders.opportunity_loader), link.opportunity_id)
 
 
@@ -494,14 +507,20 @@ class LeadOpportunityLink:
 class RecordConversion:
     """Conversion fields of Lead and Opportunity, read from their record."""
 
-    @strawberry.field(graphql_type=list[ConversionEvent], description="Conversions, links and unlinks of this record, oldest first.")
-    async def events(self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info) -> list[models.ConversionEvent]:
+    @strawberry.field(
+        graphql_type=list[ConversionEvent], description="Conversions, links and unlinks of this record, oldest first."
+    )
+    async def events(
+        self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info
+    ) -> list[models.ConversionEvent]:
         return await templates.events_of(info, record)
 
     @strawberry.field(
         graphql_type=list[LeadOpportunityLink],
         description="On a lead: each opportunity it led to. On an opportunity: each lead it came from. "
-        "Only links whose other side the viewer can see."
+        "Only links whose other side the viewer can see.",
     )
-    async def conversion_links(self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info) -> list[models.LeadOpportunity]:
+    async def conversion_links(
+        self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info
+    ) -> list[models.LeadOpportunity]:
         return await templates.links_of(info, record)

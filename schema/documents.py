@@ -63,7 +63,10 @@ class DocumentCache:
     """Parsed documents by source text and parse options, least recently used dropped first."""
 
     def __init__(
-        self, max_bytes: int = MAX_HELD_BYTES, max_document_bytes: int = MAX_DOCUMENT_BYTES, max_documents: int = MAX_DOCUMENTS
+        self,
+        max_bytes: int = MAX_HELD_BYTES,
+        max_document_bytes: int = MAX_DOCUMENT_BYTES,
+        max_documents: int = MAX_DOCUMENTS,
     ) -> None:
         self.max_bytes = max_bytes
         self.max_document_bytes = max_document_bytes

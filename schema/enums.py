@@ -112,4 +112,12 @@ class OrderDirection(Enum):
     DESC = strawberry.enum_value("DESC", description="Descending: largest, latest or Z first.")
 
 
-__all__ = ["ActivityKind", "ForecastCategory", "LeadAcceptance", "LeadStatus", "MemberRole", "MembershipSource", "OrderDirection"]
+__all__ = [
+    "ActivityKind",
+    "ForecastCategory",
+    "LeadAcceptance",
+    "LeadStatus",
+    "MemberRole",
+    "MembershipSource",
+    "OrderDirection",
+]

@@ -238,7 +238,9 @@ class ErrorCodes(SchemaExtension):
 def is_one_of_refusal(error: GraphQLError) -> bool:
     """Strawberry's refusal of a oneOf literal with no or several fields; graphql-core reports
     the same literal too, and only Strawberry's is kept."""
-    return isinstance(error, StrawberryInputCoercionError) or isinstance(error.original_error, StrawberryInputCoercionError)
+    return isinstance(error, StrawberryInputCoercionError) or isinstance(
+        error.original_error, StrawberryInputCoercionError
+    )
 
 
 def check_one_of_inputs_in_graphql_core(schema: strawberry.Schema) -> None:

@@ -38,7 +38,10 @@ class RefuseNulCharacters(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if context.result is None and (
-            holds_nul(context.variables) or (document is not None and any(NUL in text for text in string_literals(document)))
+            holds_nul(context.variables)
+            or (document is not None and any(NUL in text for text in string_literals(document)))
         ):
-            context.result = ExecutionResult(data=None, errors=[GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT"})])
+            context.result = ExecutionResult(
+                data=None, errors=[GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT"})]
+            )
         yield

@@ -234,9 +234,7 @@ class LeadFilter:
 
 @strawberry.input(description="How `leads` are sorted; ties are broken by creation order.")
 class LeadOrder:
-    field: LeadOrderField = strawberry.field(
-        default=leads.LeadOrderField.CREATED_AT, description="What to sort by."
-    )
+    field: LeadOrderField = strawberry.field(default=leads.LeadOrderField.CREATED_AT, description="What to sort by.")
     direction: OrderDirection = strawberry.field(
         default=OrderDirection.DESC, description="Which way; newest, highest or Z first by default."
     )
@@ -385,7 +383,9 @@ class RespondToLeadInput:
 
 @strawberry.type(description="The result of createLead.")
 class CreateLeadPayload:
-    lead: models.Lead | None = strawberry.field(graphql_type=Lead | None, default=None, description="The new lead; null when refused.")
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=Lead | None, default=None, description="The new lead; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
@@ -393,7 +393,7 @@ class CreateLeadPayload:
         description=(
             "The new lead's edge in `leads` in its default order (newest first), for Relay's @prependEdge; "
             "its cursor pages that list. Null when the lead was not created."
-        )
+        ),
     )
     async def lead_edge(self, info: Info) -> Edge[models.Lead] | None:
         if self.lead is None:
@@ -403,28 +403,33 @@ class CreateLeadPayload:
 
 @strawberry.type(description="The result of updateLead.")
 class UpdateLeadPayload:
-    lead: models.Lead | None = strawberry.field(graphql_type=Lead | None, default=None, description="The lead as changed; null when refused.")
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=Lead | None, default=None, description="The lead as changed; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="The result of setLeadStatus.")
 class SetLeadStatusPayload:
-    lead: models.Lead | None = strawberry.field(graphql_type=Lead | None, default=None, description="The lead with its new status; null when refused.")
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=Lead | None, default=None, description="The lead with its new status; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type(description="The result of respondToLead.")
 class RespondToLeadPayload:
     lead: models.Lead | None = strawberry.field(
-        graphql_type=Lead | None,
-        default=None, description="The lead with its new acceptance; null when refused."
+        graphql_type=Lead | None, default=None, description="The lead with its new acceptance; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
 @strawberry.type
 class LeadQuery:
-    @strawberry.field(graphql_type=Lead | None, description="The lead with this ID; null when it does not exist for the viewer.")
+    @strawberry.field(
+        graphql_type=Lead | None, description="The lead with this ID; null when it does not exist for the viewer."
+    )
     async def lead(
         self,
         info: Info,
@@ -492,7 +497,9 @@ class LeadMutation:
     )
     async def update_lead(self, info: Info, input: MutationInput[UpdateLeadInput]) -> UpdateLeadPayload:
         sharing = given_fields(input, only=("partner_id", "acceptance_deadline"))
-        lead, errors = await lead_mutations.update_lead(info.context, input.lead_id, given_fields(input, only=EDITABLE_FIELDS), sharing)
+        lead, errors = await lead_mutations.update_lead(
+            info.context, input.lead_id, given_fields(input, only=EDITABLE_FIELDS), sharing
+        )
         return UpdateLeadPayload(lead=lead, user_errors=user_errors(errors))
 
     @strawberry.mutation(

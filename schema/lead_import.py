@@ -19,7 +19,9 @@ from schema.mutation_results import MutationInput
     "skipped."
 )
 class ImportLeadsInput:
-    file: Upload = strawberry.field(description="The CSV file, UTF-8, at most 200 MB, sent by the GraphQL multipart request spec.")
+    file: Upload = strawberry.field(
+        description="The CSV file, UTF-8, at most 200 MB, sent by the GraphQL multipart request spec."
+    )
     dry_run: bool = strawberry.field(default=False, description="Check every row and report, writing nothing.")
 
 
@@ -31,10 +33,14 @@ class BadImportRow:
     )
 
 
-@strawberry.type(description="What an import did; userErrors when the file itself was refused (then nothing was written).")
+@strawberry.type(
+    description="What an import did; userErrors when the file itself was refused (then nothing was written)."
+)
 class ImportLeadsPayload:
     dry_run: bool = strawberry.field(default=False, description="Whether this was a dry run that wrote nothing.")
-    created_count: int = strawberry.field(default=0, description="New leads, owned by the viewer (in a dry run: that would be).")
+    created_count: int = strawberry.field(
+        default=0, description="New leads, owned by the viewer (in a dry run: that would be)."
+    )
     skipped_count: int = strawberry.field(
         default=0, description="Rows whose externalId the viewer's company imported before: left as they are."
     )

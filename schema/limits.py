@@ -300,9 +300,7 @@ def document_cost(query: str | None, document: DocumentNode | None) -> int:
     once it parsed."""
     source = document.loc.source.body if document is not None and document.loc else query or ""
     by_tokens = token_count(document) if document is not None else 0
-    return max(
-        math.ceil(len(source) / DOCUMENT_CHARACTERS_PER_POINT), math.ceil(by_tokens / DOCUMENT_TOKENS_PER_POINT)
-    )
+    return max(math.ceil(len(source) / DOCUMENT_CHARACTERS_PER_POINT), math.ceil(by_tokens / DOCUMENT_TOKENS_PER_POINT))
 
 
 class _Measure:
@@ -310,7 +308,11 @@ class _Measure:
     how many times a selection is selected, so a fragment is measured once."""
 
     def __init__(
-        self, schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any]
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
     ) -> None:
         self.schema = schema
         self.variables = variables
@@ -520,7 +522,10 @@ class _Returned(_Measure):
                     fields.setdefault((selection.alias or selection.name).value, ([], type_))[0].append(selection)
                 elif isinstance(selection, InlineFragmentNode):
                     condition = selection.type_condition
-                    visit(selection.selection_set, (self.schema.get_type(condition.name.value) if condition else None) or type_)
+                    visit(
+                        selection.selection_set,
+                        (self.schema.get_type(condition.name.value) if condition else None) or type_,
+                    )
                 elif selection.name.value not in spread and selection.name.value in self.fragments:
                     spread.add(selection.name.value)
                     fragment = self.fragments[selection.name.value]
@@ -653,7 +658,9 @@ class QueryLimiter(SchemaExtension):
         self.cost = measure(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
         self.requested = self.cost.cost
         work = _work_done(context.context)
-        refusal = page_size_error(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
+        refusal = page_size_error(
+            context.schema._schema, context.graphql_document, context.operation_name, context.variables
+        )
         if refusal is None and self.cost.nodes > limits.max_nodes:
             refusal = limit_error(
                 f"This query may return up to {self.cost.nodes:,} nodes, more than the limit of {limits.max_nodes:,}",

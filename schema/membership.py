@@ -36,9 +36,7 @@ OpportunityRef = Annotated["Opportunity", strawberry.lazy("schema.opportunity")]
 )
 class Member:
     user: User = strawberry.field(description="The user who holds the role.")
-    role: MemberRole = strawberry.field(
-        description="The role the user holds on the record this way."
-    )
+    role: MemberRole = strawberry.field(description="The role the user holds on the record this way.")
     source: MembershipSource = strawberry.field(
         description="How the user holds the role: a DIRECT membership, or an ACCESS_POLICY of their company."
     )
@@ -56,7 +54,9 @@ class AccessPolicy(relay.Node):
     def company(self, policy: strawberry.Parent[models.AccessPolicy], info: Info) -> Loaded[models.Company | None]:
         return load_now(info.context.loaders.company, policy.company_id)
 
-    @strawberry.field(graphql_type=User | None, description="The admin who created it; null once they are gone or not visible.")
+    @strawberry.field(
+        graphql_type=User | None, description="The admin who created it; null once they are gone or not visible."
+    )
     def created_by(self, policy: strawberry.Parent[models.AccessPolicy], info: Info) -> Loaded[models.User | None]:
         if policy.created_by_id is None:
             return None
@@ -121,7 +121,9 @@ class RemoveOpportunityMemberInput:
 
 @strawberry.type(description="The result of addLeadMember.")
 class AddLeadMemberPayload:
-    lead: models.Lead | None = strawberry.field(graphql_type=LeadRef | None, default=None, description="The lead with its members; null when refused.")
+    lead: models.Lead | None = strawberry.field(
+        graphql_type=LeadRef | None, default=None, description="The lead with its members; null when refused."
+    )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
@@ -129,7 +131,8 @@ class AddLeadMemberPayload:
 class UpdateLeadMemberPayload:
     lead: models.Lead | None = strawberry.field(
         graphql_type=LeadRef | None,
-        default=None, description="The lead with its members; null when refused, or when the viewer no longer sees it."
+        default=None,
+        description="The lead with its members; null when refused, or when the viewer no longer sees it.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -149,7 +152,8 @@ class RemoveLeadMemberPayload:
 class AddOpportunityMemberPayload:
     opportunity: models.Opportunity | None = strawberry.field(
         graphql_type=OpportunityRef | None,
-        default=None, description="The opportunity with its members; null when refused."
+        default=None,
+        description="The opportunity with its members; null when refused.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -177,22 +181,19 @@ class RemoveOpportunityMemberPayload:
 
 @strawberry.input(description="A new access policy of the admin's company.")
 class CreateAccessPolicyInput:
-    role: MemberRole = strawberry.field(
-        description="The role it gives every user of the company; one policy per role."
-    )
+    role: MemberRole = strawberry.field(description="The role it gives every user of the company; one policy per role.")
 
 
 @strawberry.type(description="The result of createAccessPolicy.")
 class CreateAccessPolicyPayload:
     access_policy: models.AccessPolicy | None = strawberry.field(
-        graphql_type=AccessPolicy | None,
-        default=None, description="The new policy; null when refused."
+        graphql_type=AccessPolicy | None, default=None, description="The new policy; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
     @strawberry.field(
         graphql_type=Edge[AccessPolicy] | None,
-        description="The new policy's edge in `accessPolicies`, for Relay's @appendEdge; null when it was not created."
+        description="The new policy's edge in `accessPolicies`, for Relay's @appendEdge; null when it was not created.",
     )
     def access_policy_edge(self, info: Info) -> Edge[models.AccessPolicy] | None:
         if self.access_policy is None:
@@ -207,7 +208,9 @@ class MembershipQuery:
     async def access_policies(
         self, info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
     ) -> Connection[AccessPolicy]:
-        return Connection.from_page(await policy_resolvers.policies_of_viewer_company(info.context, first, after, last, before))
+        return Connection.from_page(
+            await policy_resolvers.policies_of_viewer_company(info.context, first, after, last, before)
+        )
 
 
 @strawberry.type

@@ -58,7 +58,9 @@ class NodeQuery:
     ) -> relay.Node | None:
         return (await resolve_nodes(info, [id]))[0]
 
-    @strawberry.field(description="Fetches objects given their IDs, in order; null where one does not exist for the viewer.")
+    @strawberry.field(
+        description="Fetches objects given their IDs, in order; null where one does not exist for the viewer."
+    )
     async def nodes(
         self,
         info: Info,

@@ -36,7 +36,7 @@ __all__ = ["Account", "Contact", "Opportunity", "OpportunityMutation", "Opportun
 @strawberry.type(description="A step of the sales process with its default probability and forecast category.")
 class OpportunityStage(relay.Node):
     id: relay.NodeID[int]
-    name: str = strawberry.field(description="The stage's name, such as \"Prospecting\" or \"Closed Won\"; unique.")
+    name: str = strawberry.field(description='The stage\'s name, such as "Prospecting" or "Closed Won"; unique.')
     probability: int = strawberry.field(
         description="The probability, from 0 to 100 percent, of an opportunity at this stage that sets none of its own."
     )
@@ -74,7 +74,9 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     created_at: datetime = strawberry.field(description="When the opportunity was created (UTC).")
     updated_at: datetime = strawberry.field(description="When the opportunity last changed (UTC).")
 
-    @strawberry.field(graphql_type=Account | None, description="The customer account the deal is with; null when none is set.")
+    @strawberry.field(
+        graphql_type=Account | None, description="The customer account the deal is with; null when none is set."
+    )
     def account(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Account | None]:
         if opportunity.account_id is None:
             return None
@@ -83,9 +85,11 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     @strawberry.field(
         graphql_type=OpportunityTemplate | None,
         description="The template the conversion that created the opportunity used; null for an opportunity made with "
-        "createOpportunity."
+        "createOpportunity.",
     )
-    def template(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.OpportunityTemplate | None]:
+    def template(
+        self, opportunity: strawberry.Parent[models.Opportunity], info: Info
+    ) -> Loaded[models.OpportunityTemplate | None]:
         if opportunity.template_id is None:
             return None
         return load_now(info.context.loaders.get(loaders.template_loader), opportunity.template_id)
@@ -93,7 +97,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     @strawberry.field(
         graphql_type=Contact | None,
         description="The customer's contact person for the deal, a contact of `account` when both are set; null when "
-        "none is set."
+        "none is set.",
     )
     def contact(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Contact | None]:
         if opportunity.contact_id is None:
@@ -108,7 +112,11 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     async def amount(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Decimal | None:
         return await opportunities.amount(info.context, opportunity)
 
-    @strawberry.field(graphql_type=OpportunityStage, description="Where the deal is in the sales process.", metadata=batched(opportunities.stages_of))
+    @strawberry.field(
+        graphql_type=OpportunityStage,
+        description="Where the deal is in the sales process.",
+        metadata=batched(opportunities.stages_of),
+    )
     async def stage(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> models.OpportunityStage:
         return await opportunities.stage_of(info.context, opportunity)
 
@@ -127,7 +135,9 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return await opportunities.expected_revenue(info.context, opportunity)
 
     @strawberry.field(description="How the opportunity counts in the forecast: its stage's category.")
-    async def forecast_category(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> ForecastCategory:
+    async def forecast_category(
+        self, opportunity: strawberry.Parent[models.Opportunity], info: Info
+    ) -> ForecastCategory:
         return (await opportunities.stage_of(info.context, opportunity)).forecast_category
 
     @strawberry.field(description="Whether the opportunity is closed (won or lost): its stage says so.")
@@ -139,16 +149,22 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return (await opportunities.stage_of(info.context, opportunity)).is_won
 
     @strawberry.field(graphql_type=Company, description="The company that brought the deal.")
-    def sourced_by(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Company | None]:
+    def sourced_by(
+        self, opportunity: strawberry.Parent[models.Opportunity], info: Info
+    ) -> Loaded[models.Company | None]:
         return load_now(info.context.loaders.company, opportunity.sourced_by_id)
 
-    @strawberry.field(graphql_type=Company | None, description="The partner company on the deal; null when there is none.")
+    @strawberry.field(
+        graphql_type=Company | None, description="The partner company on the deal; null when there is none."
+    )
     def partner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Company | None]:
         if opportunity.partner_id is None:
             return None
         return load_now(info.context.loaders.company, opportunity.partner_id)
 
-    @strawberry.field(graphql_type=User, description="The user who created the opportunity, or converted the lead that created it.")
+    @strawberry.field(
+        graphql_type=User, description="The user who created the opportunity, or converted the lead that created it."
+    )
     def owner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.User | None]:
         return load_now(info.context.loaders.get(record_user_loader), opportunity.owner_id)
 
@@ -156,9 +172,17 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         description="The leads the viewer can see that this opportunity came from or was linked to, oldest first."
     )
     async def leads(
-        self, opportunity: strawberry.Parent[models.Opportunity], info: Info, first: First = None, after: After = None, last: Last = None, before: Before = None
+        self,
+        opportunity: strawberry.Parent[models.Opportunity],
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[LeadRef]:
-        key = opportunities.nested_page_key(info.context, "Opportunity.leads", opportunity.id, first, after, last, before)
+        key = opportunities.nested_page_key(
+            info.context, "Opportunity.leads", opportunity.id, first, after, last, before
+        )
         return Connection.from_page(await info.context.loaders.get(opportunities.opportunity_leads_loader).load(key))
 
     @classmethod
@@ -292,8 +316,7 @@ class UpdateOpportunityInput:
 @strawberry.type(description="The result of createOpportunity.")
 class CreateOpportunityPayload:
     opportunity: models.Opportunity | None = strawberry.field(
-        graphql_type=Opportunity | None,
-        default=None, description="The new opportunity; null when refused."
+        graphql_type=Opportunity | None, default=None, description="The new opportunity; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -302,7 +325,7 @@ class CreateOpportunityPayload:
         description=(
             "The new opportunity's edge in `opportunities` in its default order (newest first), for Relay's "
             "@prependEdge; its cursor pages that list. Null when the opportunity was not created."
-        )
+        ),
     )
     async def opportunity_edge(self, info: Info) -> Edge[models.Opportunity] | None:
         if self.opportunity is None:
@@ -314,8 +337,7 @@ class CreateOpportunityPayload:
 @strawberry.type(description="The result of updateOpportunity.")
 class UpdateOpportunityPayload:
     opportunity: models.Opportunity | None = strawberry.field(
-        graphql_type=Opportunity | None,
-        default=None, description="The opportunity as changed; null when refused."
+        graphql_type=Opportunity | None, default=None, description="The opportunity as changed; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -326,7 +348,10 @@ REFERENCE_FIELDS = {"stage": "stage_id", "account": "account_id", "contact": "co
 
 @strawberry.type
 class OpportunityQuery(AccountQuery):
-    @strawberry.field(graphql_type=Opportunity | None, description="The opportunity with this ID; null when it does not exist for the viewer.")
+    @strawberry.field(
+        graphql_type=Opportunity | None,
+        description="The opportunity with this ID; null when it does not exist for the viewer.",
+    )
     async def opportunity(
         self,
         info: Info,
@@ -396,7 +421,9 @@ class OpportunityQuery(AccountQuery):
             strawberry.argument(description="Keep companies whose name or domain contains this text, ignoring case."),
         ] = None,
     ) -> Connection[Company]:
-        page = await accounts.list_companies(info.context, first=first, after=after, last=last, before=before, search=search)
+        page = await accounts.list_companies(
+            info.context, first=first, after=after, last=last, before=before, search=search
+        )
         return Connection.from_page(page)
 
 
@@ -410,9 +437,14 @@ class OpportunityMutation(AccountMutation):
     async def create_opportunity(
         self, info: Info, input: MutationInput[CreateOpportunityInput]
     ) -> CreateOpportunityPayload:
-        reference_ids = {"sourced_by": input.sourced_by_id, **{name: getattr(input, id_field) for name, id_field in REFERENCE_FIELDS.items()}}
+        reference_ids = {
+            "sourced_by": input.sourced_by_id,
+            **{name: getattr(input, id_field) for name, id_field in REFERENCE_FIELDS.items()},
+        }
         reference_ids = {name: value for name, value in reference_ids.items() if value is not None}
-        opportunity, errors = await opportunities.create(info.context, given_fields(input, only=VALUE_FIELDS), reference_ids)
+        opportunity, errors = await opportunities.create(
+            info.context, given_fields(input, only=VALUE_FIELDS), reference_ids
+        )
         return CreateOpportunityPayload(opportunity=opportunity, user_errors=user_errors(errors))
 
     @strawberry.mutation(

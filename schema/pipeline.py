@@ -59,9 +59,7 @@ class PipelineStageTotals(PipelineTotals):
 
 @strawberry.type(description="The opportunities of one forecast category.")
 class PipelineForecastTotals(PipelineTotals):
-    forecast_category: ForecastCategory = strawberry.field(
-        description="The forecast category."
-    )
+    forecast_category: ForecastCategory = strawberry.field(description="The forecast category.")
 
 
 @strawberry.type(description="The forecast of the opportunities the viewer can see.")
@@ -101,9 +99,7 @@ class LeadStatusCount:
 
 @strawberry.type(description="How many leads have one acceptance.")
 class LeadAcceptanceCount:
-    acceptance: LeadAcceptance = strawberry.field(
-        description="The acceptance, as readers see it."
-    )
+    acceptance: LeadAcceptance = strawberry.field(description="The acceptance, as readers see it.")
     count: int = strawberry.field(description="How many leads have it.")
 
 
@@ -227,7 +223,7 @@ class PipelineQuery:
             **_figures(report.overall),
             by_source=[LeadFunnelSource(source=source, **_figures(figures)) for source, figures in report.by_source],
             by_partner=[
-                LeadFunnelPartner(partner_id=partner_id, **_figures(figures)) for partner_id, figures in report.by_partner
+                LeadFunnelPartner(partner_id=partner_id, **_figures(figures))
+                for partner_id, figures in report.by_partner
             ],
         )
-

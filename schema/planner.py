@@ -144,9 +144,7 @@ class Planner:
             raw, arguments, scalar_registry=strawberry_schema.schema_converter.scalar_registry, config=config
         )
 
-    def compile(
-        self, document: DocumentNode, operation: OperationDefinitionNode, variables: VariableValues
-    ) -> Plan:
+    def compile(self, document: DocumentNode, operation: OperationDefinitionNode, variables: VariableValues) -> Plan:
         fragments = {}
         for definition in document.definitions:
             if isinstance(definition, FragmentDefinitionNode):
@@ -209,7 +207,9 @@ class _Compiler:
             return Output(leaf=_leaf_serializer(type_))
         if is_object_type(type_):
             assert isinstance(type_, GraphQLObjectType)
-            collected = collect_subfields(self.planner.schema, self.fragments, self.variables, self.operation, type_, details)
+            collected = collect_subfields(
+                self.planner.schema, self.fragments, self.variables, self.operation, type_, details
+            )
             if collected.new_defer_usages or collected.forbidden_directive_instances:
                 raise Uncovered("@defer")
             return Output(object=self.object_plan(type_, collected.grouped_field_set))
@@ -228,7 +228,9 @@ class _Compiler:
 
         return of
 
-    def read(self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField) -> Callable[[Any], Any] | None:
+    def read(
+        self, type_: GraphQLObjectType, name: str, strawberry_field: StrawberryField
+    ) -> Callable[[Any], Any] | None:
         """How to read a leaf that needs no resolver: a Node's id, or an attribute when the schema
         reads attributes with `getattr`."""
         origin = self._origin(type_)
@@ -264,7 +266,9 @@ class _Compiler:
         takes_self = resolver.self_parameter is not None
         info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
         source_names = [
-            parameter.name for parameter in (resolver.root_parameter, resolver.parent_parameter) if parameter is not None
+            parameter.name
+            for parameter in (resolver.root_parameter, resolver.parent_parameter)
+            if parameter is not None
         ]
 
         def call(source: Any, info: PlannedInfo, kwargs: dict[str, Any]) -> Any:
@@ -369,12 +373,17 @@ async def _run_level(
     if pending:
         unique = {id(awaitable): awaitable for _, _, awaitable in pending}
         results = dict(
-            zip(unique, await asyncio.gather(*(asyncio.ensure_future(awaitable) for awaitable in unique.values())), strict=True)
+            zip(
+                unique,
+                await asyncio.gather(*(asyncio.ensure_future(awaitable) for awaitable in unique.values())),
+                strict=True,
+            )
         )
         for values, index, awaitable in pending:
             values[index] = results[id(awaitable)]
     resolved = [
-        values[0] if field_plan.batch is not None else values for field_plan, values in zip(plan.fields, resolved, strict=True)
+        values[0] if field_plan.batch is not None else values
+        for field_plan, values in zip(plan.fields, resolved, strict=True)
     ]
     levels: list[tuple[ObjectPlan, list[Any], list[dict[str, Any]]]] = []
     for field_plan, values in zip(plan.fields, resolved, strict=True):
@@ -404,7 +413,12 @@ async def _run_level(
             out[key] = _complete(output, value, children)
         levels.extend(children.values())
     if levels:
-        await asyncio.gather(*(_run_level(child, child_sources, child_outs, info, variables) for child, child_sources, child_outs in levels))
+        await asyncio.gather(
+            *(
+                _run_level(child, child_sources, child_outs, info, variables)
+                for child, child_sources, child_outs in levels
+            )
+        )
 
 
 Level = tuple[ObjectPlan, list[Any], list[dict[str, Any]]]
@@ -457,7 +471,9 @@ def _object_lists(key: str, output: Output, outs: list[dict[str, Any]], values: 
     return item.object, sources, children
 
 
-def _complete(output: Output, value: Any, children: dict[int, tuple[ObjectPlan, list[Any], list[dict[str, Any]]]]) -> Any:
+def _complete(
+    output: Output, value: Any, children: dict[int, tuple[ObjectPlan, list[Any], list[dict[str, Any]]]]
+) -> Any:
     if value is None:
         if output.non_null:
             raise Fallback("null where the schema promises a value")
@@ -519,7 +535,9 @@ class PlannedReads(SchemaExtension):
         if operation is None or operation.operation is not OperationType.QUERY:
             return None
         planner = planner_for(execution_context.schema)
-        variables = get_variable_values(planner.schema, operation.variable_definitions or (), execution_context.variables or {})
+        variables = get_variable_values(
+            planner.schema, operation.variable_definitions or (), execution_context.variables or {}
+        )
         if isinstance(variables, list):
             return None
         plan = plan_of(planner, execution_context, document, operation, variables)
@@ -550,14 +568,22 @@ _UNCOVERED = object()
 
 
 def plan_of(
-    planner: Planner, execution_context: Any, document: DocumentNode, operation: OperationDefinitionNode, variables: VariableValues
+    planner: Planner,
+    execution_context: Any,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    variables: VariableValues,
 ) -> Plan | None:
     """The operation's plan, kept with the parsed document; None when the planner does not cover it."""
     plans = documents.plans_of(execution_context.query, dict(execution_context.parse_options), document)
     names = plans.get("directive variables")
     if names is None:
         names = plans["directive variables"] = directive_variables(document)
-    key = (id(planner), operation.name.value if operation.name else None, tuple(repr(variables.coerced.get(name)) for name in names))
+    key = (
+        id(planner),
+        operation.name.value if operation.name else None,
+        tuple(repr(variables.coerced.get(name)) for name in names),
+    )
     plan = plans.get(key)
     if plan is None:
         try:

@@ -41,7 +41,9 @@ class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQu
     description="Every change starts here. Each mutation takes one `input` and answers a payload whose `userErrors` "
     "say why it was refused; when they are not empty, nothing was written."
 )
-class Mutation(LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation, LeadImportMutation):
+class Mutation(
+    LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation, LeadImportMutation
+):
     pass
 
 
@@ -51,7 +53,9 @@ def _mutation_type() -> type | None:
 
 
 class Schema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: StrawberryExecutionContext | None = None) -> None:
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: StrawberryExecutionContext | None = None
+    ) -> None:
         """Logs nothing: Strawberry would log every error, expected ones too, with its traceback and
         the query's text. Unexpected errors are logged by MaskInternalErrors, without their messages."""
 

@@ -48,7 +48,10 @@ class LeadEvent:
     def actor(self, event: strawberry.Parent[Delivery], info: Info) -> Loaded[models.User | None]:
         return load_now(info.context.loaders.user, event.actor_id)
 
-    @strawberry.field(graphql_type=OpportunityRef | None, description="The opportunity converted to, linked or unlinked; null when there is none or the subscriber cannot see it.")
+    @strawberry.field(
+        graphql_type=OpportunityRef | None,
+        description="The opportunity converted to, linked or unlinked; null when there is none or the subscriber cannot see it.",
+    )
     def opportunity(self, event: strawberry.Parent[Delivery], info: Info) -> Loaded[models.Opportunity | None]:
         if event.opportunity_id is None:
             return None
@@ -61,7 +64,7 @@ class Subscription:
         graphql_type=AsyncIterator[LeadEvent],
         description="Status changes, acceptance answers, conversions, links and unlinks of the leads the viewer "
         "can see, or of one of them. Over graphql-transport-ws on /graphql, with "
-        '`{"Authorization": "Bearer <token>"}` as the connection_init payload.'
+        '`{"Authorization": "Bearer <token>"}` as the connection_init payload.',
     )
     async def lead_events(
         self,

@@ -57,8 +57,12 @@ class OpportunityTemplate(relay.Node):
         description="Whether a conversion copies each company's section of the lead (industry, region, crmAccount)."
     )
 
-    @strawberry.field(graphql_type=StageRef | None, description="The stage new opportunities start at; null for the first stage.")
-    def default_stage(self, template: strawberry.Parent[OpportunityTemplateModel], info: Info) -> Loaded[models.OpportunityStage | None]:
+    @strawberry.field(
+        graphql_type=StageRef | None, description="The stage new opportunities start at; null for the first stage."
+    )
+    def default_stage(
+        self, template: strawberry.Parent[OpportunityTemplateModel], info: Info
+    ) -> Loaded[models.OpportunityStage | None]:
         if template.default_stage_id is None:
             return None
         return load_now(info.context.loaders.get(loaders.stage_loader), template.default_stage_id)
@@ -69,7 +73,9 @@ class OpportunityTemplate(relay.Node):
     )
     def field_mappings(self, template: strawberry.Parent[OpportunityTemplateModel]) -> list[FieldMapping]:
         return [
-            FieldMapping(lead_field=templates.FIELD_TO_CAMEL[lead], opportunity_field=templates.FIELD_TO_CAMEL[opportunity])
+            FieldMapping(
+                lead_field=templates.FIELD_TO_CAMEL[lead], opportunity_field=templates.FIELD_TO_CAMEL[opportunity]
+            )
             for lead, opportunity in template.mappings
         ]
 
@@ -101,7 +107,7 @@ class ConversionSettings:
     @strawberry.field(
         graphql_type=OpportunityTemplate,
         description="The template conversions use when they name none: the company's chosen one, else the built-in "
-        "Standard template."
+        "Standard template.",
     )
     async def default_template(self, info: Info) -> models.OpportunityTemplate:
         return await templates.template_or_default(info.context, None)
@@ -202,8 +208,7 @@ class UpdateConversionSettingsInput:
 @strawberry.type(description="The result of createOpportunityTemplate or updateOpportunityTemplate.")
 class OpportunityTemplatePayload:
     template: models.OpportunityTemplate | None = strawberry.field(
-        graphql_type=OpportunityTemplate | None,
-        default=None, description="The template as saved; null when refused."
+        graphql_type=OpportunityTemplate | None, default=None, description="The template as saved; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -212,7 +217,7 @@ class OpportunityTemplatePayload:
         description=(
             "The template's edge in `opportunityTemplates`, for Relay's @appendEdge; its cursor pages that list. "
             "Null when nothing was written."
-        )
+        ),
     )
     def template_edge(self, info: Info) -> Edge[models.OpportunityTemplate] | None:
         if self.template is None:
@@ -223,8 +228,7 @@ class OpportunityTemplatePayload:
 @strawberry.type(description="The result of updateConversionSettings.")
 class UpdateConversionSettingsPayload:
     settings: models.ConversionSettings | None = strawberry.field(
-        graphql_type=ConversionSettings | None,
-        default=None, description="The settings as saved; null when refused."
+        graphql_type=ConversionSettings | None, default=None, description="The settings as saved; null when refused."
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
@@ -277,8 +281,7 @@ class OpportunityPreview:
         description="Its probability, 0 to 100 percent, when the template fills one; null to follow the stage."
     )
     stage: models.OpportunityStage | None = strawberry.field(
-        graphql_type=StageRef | None,
-        description="The stage it would start at; null only when no stage exists."
+        graphql_type=StageRef | None, description="The stage it would start at; null only when no stage exists."
     )
     members: list[PreviewMember] = strawberry.field(
         description="The lead's direct members who would join it, with their roles; the converting user also becomes "
@@ -292,14 +295,16 @@ class OpportunityPreview:
         description="The names of the partner programs that would be linked to it."
     )
     activity_count: int = strawberry.field(description="How many of the lead's activities would be linked to it.")
-    section_companies: list[str] = strawberry.field(description="Names of the companies whose sections would be copied.")
+    section_companies: list[str] = strawberry.field(
+        description="Names of the companies whose sections would be copied."
+    )
 
 
 @strawberry.type(description="What convertLead would create with the defaults, without writing anything.")
 class ConversionPreview:
     template: models.OpportunityTemplate = strawberry.field(
         graphql_type=OpportunityTemplate,
-        description="The template the conversion would use: the one asked for, else the company's default."
+        description="The template the conversion would use: the one asked for, else the company's default.",
     )
     account: AccountPreview = strawberry.field(description="The account that would be created.")
     contact: ContactPreview = strawberry.field(description="The contact that would be created.")
@@ -307,18 +312,20 @@ class ConversionPreview:
     duplicate_accounts: list[models.Account] = strawberry.field(
         graphql_type=list[AccountRef],
         description="Visible accounts whose name or website domain match the drafted account: creating it would answer "
-        "DUPLICATE_ACCOUNT."
+        "DUPLICATE_ACCOUNT.",
     )
     duplicate_contacts: list[models.Contact] = strawberry.field(
         graphql_type=list[ContactRef],
-        description="Visible contacts with the drafted contact's email: creating it would answer DUPLICATE_CONTACT."
+        description="Visible contacts with the drafted contact's email: creating it would answer DUPLICATE_CONTACT.",
     )
     linkable_opportunities: list[models.Opportunity] = strawberry.field(
         graphql_type=list[OpportunityRef],
         description="Opportunities the viewer could link instead (existingId), not yet linked to the lead: the 50 most "
-        "recently updated."
+        "recently updated.",
     )
-    blockers: list[UserError] = strawberry.field(description="What would refuse the conversion now; empty when it would succeed.")
+    blockers: list[UserError] = strawberry.field(
+        description="What would refuse the conversion now; empty when it would succeed."
+    )
 
 
 async def build_preview(info: Info, lead_id: str, template_id: str | None) -> ConversionPreview:
@@ -334,7 +341,9 @@ async def build_preview(info: Info, lead_id: str, template_id: str | None) -> Co
     return ConversionPreview(
         template=found.template,
         account=AccountPreview(**{key: found.account.get(key) for key in ("name", "website", "industry")}),
-        contact=ContactPreview(**{key: found.contact.get(key) for key in ("first_name", "last_name", "email", "phone", "job_title")}),
+        contact=ContactPreview(
+            **{key: found.contact.get(key) for key in ("first_name", "last_name", "email", "phone", "job_title")}
+        ),
         opportunity=OpportunityPreview(
             name=opportunity.get("name"),
             amount=opportunity.get("amount"),
@@ -408,7 +417,9 @@ class TemplateMutation:
     async def update_opportunity_template(
         self, info: Info, input: MutationInput[UpdateOpportunityTemplateInput]
     ) -> OpportunityTemplatePayload:
-        template, errors = await templates.update_template(info.context, input.template_id, given_fields(input, skip=("template_id",)))
+        template, errors = await templates.update_template(
+            info.context, input.template_id, given_fields(input, skip=("template_id",))
+        )
         return OpportunityTemplatePayload(template=template, user_errors=user_errors(errors))
 
     @strawberry.mutation(

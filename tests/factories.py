@@ -123,7 +123,12 @@ async def make_account(company: Company, **overrides: Any) -> Account:
 
 async def make_contact(company: Company, **overrides: Any) -> Contact:
     n = next(_sequence)
-    fields: dict[str, Any] = {"first_name": "Casey", "last_name": f"Contact{n}", "email": f"casey{n}@example.com", "company": company}
+    fields: dict[str, Any] = {
+        "first_name": "Casey",
+        "last_name": f"Contact{n}",
+        "email": f"casey{n}@example.com",
+        "company": company,
+    }
     fields.update(overrides)
     return await Contact.create(**fields)
 
@@ -141,7 +146,12 @@ async def make_partner_program(company: Company, **overrides: Any) -> PartnerPro
 
 
 async def make_activity(lead: Lead, owner: User, **overrides: Any) -> Activity:
-    fields: dict[str, Any] = {"lead": lead, "owner": owner, "kind": ActivityKind.CALL, "subject": f"Call {next(_sequence)}"}
+    fields: dict[str, Any] = {
+        "lead": lead,
+        "owner": owner,
+        "kind": ActivityKind.CALL,
+        "subject": f"Call {next(_sequence)}",
+    }
     fields.update(overrides)
     return await Activity.create(**fields)
 

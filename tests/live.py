@@ -64,7 +64,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(env: dict[str, str], *args: str, command: str = "serve", ready_timeout: float = 30) -> Iterator[LiveServer]:
+def live_server(
+    env: dict[str, str], *args: str, command: str = "serve", ready_timeout: float = 30
+) -> Iterator[LiveServer]:
     """Start `leadbridge serve` (or `demo`) on a free port and wait until /healthz answers 200."""
     port = free_port()
     log_file = tempfile.NamedTemporaryFile(prefix="leadbridge-live-", suffix=".log", delete=False)  # noqa: SIM115 open while the server runs
@@ -166,12 +168,16 @@ async def seed_sample_network(own_leads: int = 6) -> SampleNetwork:
     programs = [await f.make_partner_program(company) for company in (company_a, company_b)]
     records += [*plans, *solutions, *programs]
     for _ in range(own_leads):
-        lead = await f.make_lead(viewer, description="Needs a quote", phone="+1 555 0100", website="https://customer.example")
+        lead = await f.make_lead(
+            viewer, description="Needs a quote", phone="+1 555 0100", website="https://customer.example"
+        )
         await f.add_member(lead, colleague, MemberRole.COLLABORATOR)
         await lead.sales_plans.add(plans[0])
         await lead.solutions.add(solutions[0])
         await lead.partner_programs.add(programs[0])
-        await LeadCompanySection.create(lead=lead, company=company_a, industry="Retail", region="EMEA", crm_account="A-1")
+        await LeadCompanySection.create(
+            lead=lead, company=company_a, industry="Retail", region="EMEA", crm_account="A-1"
+        )
         records += [lead, await f.make_activity(lead, viewer)]
         network.own_lead_ids.append(f.gid(lead))
     records += [

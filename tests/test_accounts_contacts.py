@@ -90,7 +90,10 @@ async def test_accounts_of_the_own_company_and_of_visible_records_only(anonymous
     await make_opportunity(vendor, account=behind_hidden_opportunity)
     every_id = [gid(account) for account in (own, via_opportunity, via_lead, behind_hidden_opportunity, unreferenced)]
 
-    async with client_as(anonymous_client, viewer) as viewer_client, client_as(anonymous_client, colleague) as colleague_client:
+    async with (
+        client_as(anonymous_client, viewer) as viewer_client,
+        client_as(anonymous_client, colleague) as colleague_client,
+    ):
         listed = (await graphql(viewer_client, ACCOUNTS))["data"]["accounts"]
         looked_up = (await graphql(viewer_client, NODES, {"ids": every_id}))["data"]["nodes"]
         colleague_listed = (await graphql(colleague_client, ACCOUNTS))["data"]["accounts"]
@@ -164,8 +167,13 @@ async def test_an_account_lists_only_its_visible_contacts_and_opportunities(anon
     vendor = await make_user()
     account = await make_account(vendor.company, name="Shared", website="https://shared.example", industry="Retail")
     referenced = await make_contact(
-        vendor.company, account=account, first_name="Ria", last_name="Referenced", email="ria@shared.example",
-        phone="+1 555 0100", job_title="CFO",
+        vendor.company,
+        account=account,
+        first_name="Ria",
+        last_name="Referenced",
+        email="ria@shared.example",
+        phone="+1 555 0100",
+        job_title="CFO",
     )
     await make_contact(vendor.company, account=account, last_name="Unreferenced")
     own_contact = await make_contact(viewer.company, account=account, first_name=None, last_name="mine")
@@ -186,16 +194,33 @@ async def test_an_account_lists_only_its_visible_contacts_and_opportunities(anon
                 "industry": "Retail",
                 "contacts": {
                     "nodes": [
-                        {"id": gid(own_contact), "firstName": None, "lastName": "mine", "email": own_contact.email,
-                         "phone": None, "jobTitle": None, "account": {"id": gid(account)}},
-                        {"id": gid(referenced), "firstName": "Ria", "lastName": "Referenced", "email": "ria@shared.example",
-                         "phone": "+1 555 0100", "jobTitle": "CFO", "account": {"id": gid(account)}},
+                        {
+                            "id": gid(own_contact),
+                            "firstName": None,
+                            "lastName": "mine",
+                            "email": own_contact.email,
+                            "phone": None,
+                            "jobTitle": None,
+                            "account": {"id": gid(account)},
+                        },
+                        {
+                            "id": gid(referenced),
+                            "firstName": "Ria",
+                            "lastName": "Referenced",
+                            "email": "ria@shared.example",
+                            "phone": "+1 555 0100",
+                            "jobTitle": "CFO",
+                            "account": {"id": gid(account)},
+                        },
                     ]
                 },
                 "opportunities": {
                     "totalCount": 2,
                     "edges": [{"node": {"id": gid(shared)}}, {"node": {"id": gid(own_opportunity)}}],
-                    "pageInfo": {"hasNextPage": False, "endCursor": body["data"]["node"]["opportunities"]["pageInfo"]["endCursor"]},
+                    "pageInfo": {
+                        "hasNextPage": False,
+                        "endCursor": body["data"]["node"]["opportunities"]["pageInfo"]["endCursor"],
+                    },
                 },
             }
         }
@@ -249,7 +274,9 @@ async def test_accounts_are_sorted_by_name_in_any_case_and_paged(anonymous_clien
 
     async with client_as(anonymous_client, viewer) as viewer_client:
         first = (await graphql(viewer_client, ACCOUNTS, {"first": 3}))["data"]["accounts"]
-        rest = (await graphql(viewer_client, ACCOUNTS, {"first": 3, "after": first["pageInfo"]["endCursor"]}))["data"]["accounts"]
+        rest = (await graphql(viewer_client, ACCOUNTS, {"first": 3, "after": first["pageInfo"]["endCursor"]}))["data"][
+            "accounts"
+        ]
 
     assert names(first) == ["Alpha", "Bravo", "charlie"]
     assert first["pageInfo"]["hasNextPage"] is True
@@ -261,14 +288,20 @@ async def test_accounts_are_sorted_by_name_in_any_case_and_paged(anonymous_clien
 async def test_contacts_search_names_and_email_and_narrow_to_an_account(anonymous_client):
     viewer = await make_user()
     account = await make_account(viewer.company)
-    by_first = await make_contact(viewer.company, first_name="Morgan", last_name="Avery", email="a@x.example", account=account)
+    by_first = await make_contact(
+        viewer.company, first_name="Morgan", last_name="Avery", email="a@x.example", account=account
+    )
     by_last = await make_contact(viewer.company, first_name="Sam", last_name="MORGANSON", email="b@x.example")
-    by_email = await make_contact(viewer.company, first_name="Lee", last_name="Cole", email="morgan.lee@x.example", account=account)
+    by_email = await make_contact(
+        viewer.company, first_name="Lee", last_name="Cole", email="morgan.lee@x.example", account=account
+    )
     await make_contact(viewer.company, first_name="Kim", last_name="Drew", email="kim@x.example", account=account)
 
     async with client_as(anonymous_client, viewer) as viewer_client:
         searched = (await graphql(viewer_client, CONTACTS, {"search": "morgan"}))["data"]["contacts"]
-        in_account = (await graphql(viewer_client, CONTACTS, {"search": "morgan", "accountId": gid(account)}))["data"]["contacts"]
+        in_account = (await graphql(viewer_client, CONTACTS, {"search": "morgan", "accountId": gid(account)}))["data"][
+            "contacts"
+        ]
         other_type = (await graphql(viewer_client, CONTACTS, {"accountId": gid(viewer)}))["data"]["contacts"]
 
     assert [edge["node"]["id"] for edge in searched["edges"]] == [gid(by_first), gid(by_email), gid(by_last)]
@@ -313,9 +346,14 @@ async def test_create_account_belongs_to_the_creators_company(anonymous_client):
 
     async with client_as(anonymous_client, creator) as creator_client:
         body = await graphql(
-            creator_client, CREATE_ACCOUNT, {"input": {"name": " Initech ", "website": "https://initech.example", "industry": "Software"}}
+            creator_client,
+            CREATE_ACCOUNT,
+            {"input": {"name": " Initech ", "website": "https://initech.example", "industry": "Software"}},
         )
-    async with client_as(anonymous_client, colleague) as colleague_client, client_as(anonymous_client, outsider) as outsider_client:
+    async with (
+        client_as(anonymous_client, colleague) as colleague_client,
+        client_as(anonymous_client, outsider) as outsider_client,
+    ):
         colleague_sees = (await graphql(colleague_client, ACCOUNTS))["data"]["accounts"]
         outsider_sees = (await graphql(outsider_client, ACCOUNTS))["data"]["accounts"]
 
@@ -323,7 +361,12 @@ async def test_create_account_belongs_to_the_creators_company(anonymous_client):
     assert body == {
         "data": {
             "createAccount": {
-                "account": {"id": gid(account), "name": "Initech", "website": "https://initech.example", "industry": "Software"},
+                "account": {
+                    "id": gid(account),
+                    "name": "Initech",
+                    "website": "https://initech.example",
+                    "industry": "Software",
+                },
                 "userErrors": [],
             }
         }
@@ -339,7 +382,10 @@ async def test_create_account_belongs_to_the_creators_company(anonymous_client):
         ({"name": " "}, ("INVALID_INPUT", "name must not be empty", ["name"])),
         ({"name": "n" * 256}, ("INVALID_INPUT", "name may be at most 255 characters", ["name"])),
         ({"name": "Ok", "website": "w" * 256}, ("INVALID_INPUT", "website may be at most 255 characters", ["website"])),
-        ({"name": "Ok", "industry": "i" * 121}, ("INVALID_INPUT", "industry may be at most 120 characters", ["industry"])),
+        (
+            {"name": "Ok", "industry": "i" * 121},
+            ("INVALID_INPUT", "industry may be at most 120 characters", ["industry"]),
+        ),
     ],
 )
 async def test_create_account_refuses_bad_input(anonymous_client, given, error):
@@ -349,7 +395,9 @@ async def test_create_account_refuses_bad_input(anonymous_client, given, error):
         body = await graphql(creator_client, CREATE_ACCOUNT, {"input": given})
 
     code, message, field = error
-    assert body == {"data": {"createAccount": {"account": None, "userErrors": [{"code": code, "message": message, "field": field}]}}}
+    assert body == {
+        "data": {"createAccount": {"account": None, "userErrors": [{"code": code, "message": message, "field": field}]}}
+    }
     assert await snapshot() == []
 
 
@@ -402,16 +450,24 @@ async def test_create_contact_refuses_an_account_the_viewer_cannot_see(anonymous
     before = await snapshot()
 
     async with client_as(anonymous_client, creator) as creator_client:
-        hidden = await graphql(creator_client, CREATE_CONTACT, {"input": {"lastName": "Doe", "accountId": gid(foreign)}})
-        wrong_type = await graphql(creator_client, CREATE_CONTACT, {"input": {"lastName": "Doe", "accountId": gid(creator)}})
+        hidden = await graphql(
+            creator_client, CREATE_CONTACT, {"input": {"lastName": "Doe", "accountId": gid(foreign)}}
+        )
+        wrong_type = await graphql(
+            creator_client, CREATE_CONTACT, {"input": {"lastName": "Doe", "accountId": gid(creator)}}
+        )
 
     assert hidden["data"]["createContact"] == {
         "contact": None,
-        "userErrors": [{"code": "NOT_FOUND", "message": f"No Account with ID '{gid(foreign)}'", "field": ["accountId"]}],
+        "userErrors": [
+            {"code": "NOT_FOUND", "message": f"No Account with ID '{gid(foreign)}'", "field": ["accountId"]}
+        ],
     }
     assert wrong_type["data"]["createContact"] == {
         "contact": None,
-        "userErrors": [{"code": "NOT_FOUND", "message": f"No Account with ID '{gid(creator)}'", "field": ["accountId"]}],
+        "userErrors": [
+            {"code": "NOT_FOUND", "message": f"No Account with ID '{gid(creator)}'", "field": ["accountId"]}
+        ],
     }
     assert await snapshot() == before
 
@@ -421,7 +477,10 @@ async def test_create_contact_refuses_an_account_the_viewer_cannot_see(anonymous
     [
         ({"lastName": ""}, ("INVALID_INPUT", "lastName must not be empty", ["lastName"])),
         ({"lastName": "l" * 121}, ("INVALID_INPUT", "lastName may be at most 120 characters", ["lastName"])),
-        ({"lastName": "Doe", "email": "not-an-email"}, ("INVALID_INPUT", "'not-an-email' is not a valid email address", ["email"])),
+        (
+            {"lastName": "Doe", "email": "not-an-email"},
+            ("INVALID_INPUT", "'not-an-email' is not a valid email address", ["email"]),
+        ),
         ({"lastName": "Doe", "phone": "5" * 51}, ("INVALID_INPUT", "phone may be at most 50 characters", ["phone"])),
     ],
 )
@@ -432,5 +491,7 @@ async def test_create_contact_refuses_bad_input(anonymous_client, given, error):
         body = await graphql(creator_client, CREATE_CONTACT, {"input": given})
 
     code, message, field = error
-    assert body == {"data": {"createContact": {"contact": None, "userErrors": [{"code": code, "message": message, "field": field}]}}}
+    assert body == {
+        "data": {"createContact": {"contact": None, "userErrors": [{"code": code, "message": message, "field": field}]}}
+    }
     assert await snapshot() == []

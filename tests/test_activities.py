@@ -107,7 +107,9 @@ async def test_a_viewer_may_not_log_an_activity(anonymous_client):
     await add_member(lead, viewer, MemberRole.VIEWER)
 
     async with client_as(anonymous_client, viewer) as viewer_client:
-        body = await graphql(viewer_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "CALL", "subject": "Hi"}})
+        body = await graphql(
+            viewer_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "CALL", "subject": "Hi"}}
+        )
 
     assert body["data"]["logActivity"] == {
         "activity": None,
@@ -126,7 +128,9 @@ async def test_a_converted_lead_still_takes_activities(anonymous_client):
 
     async with client_as(anonymous_client, owner) as owner_client:
         body = await graphql(
-            owner_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "NOTE", "subject": "Follow-up after win"}}
+            owner_client,
+            LOG_ACTIVITY,
+            {"input": {"leadId": gid(lead), "kind": "NOTE", "subject": "Follow-up after win"}},
         )
 
     assert body["data"]["logActivity"]["userErrors"] == []
@@ -139,7 +143,9 @@ async def test_an_empty_or_over_long_subject_is_invalid(anonymous_client):
     lead = await make_lead(owner)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        empty = await graphql(owner_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "TASK", "subject": "  "}})
+        empty = await graphql(
+            owner_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "TASK", "subject": "  "}}
+        )
         too_long = await graphql(
             owner_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "TASK", "subject": "x" * 256}}
         )
@@ -158,7 +164,9 @@ async def test_an_unknown_kind_is_a_graphql_validation_error(anonymous_client):
     lead = await make_lead(owner)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        body = await graphql(owner_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "FAX", "subject": "Hi"}})
+        body = await graphql(
+            owner_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "FAX", "subject": "Hi"}}
+        )
 
     assert "data" not in body
     assert [error["message"] for error in body["errors"]] == [
@@ -215,7 +223,9 @@ async def test_an_activity_logged_on_an_opportunity_is_listed_there(anonymous_cl
 
     async with client_as(anonymous_client, owner) as owner_client:
         logged = await graphql(
-            owner_client, LOG_ACTIVITY, {"input": {"opportunityId": gid(opportunity), "kind": "EMAIL", "subject": "Quote sent"}}
+            owner_client,
+            LOG_ACTIVITY,
+            {"input": {"opportunityId": gid(opportunity), "kind": "EMAIL", "subject": "Quote sent"}},
         )
         listed = await graphql(owner_client, OPPORTUNITY_ACTIVITIES, {"id": gid(opportunity)})
 

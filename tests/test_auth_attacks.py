@@ -94,10 +94,14 @@ ATTACKS: dict[str, tuple[Attack, str]] = {
         "Invalid token",
     ),
     "subject-not-a-number": (
-        lambda user: constant(jwt.encode(claims(user, sub="admin"), TEST_SECRET_KEY, "HS256")), "Invalid token"
+        lambda user: constant(jwt.encode(claims(user, sub="admin"), TEST_SECRET_KEY, "HS256")),
+        "Invalid token",
     ),
     "deleted-user": (deleted, "Token has been revoked"),
-    "subject-in-arabic-indic-digits": (signed(sub=lambda user: str(user.id).translate(ARABIC_INDIC_DIGITS)), "Invalid token"),
+    "subject-in-arabic-indic-digits": (
+        signed(sub=lambda user: str(user.id).translate(ARABIC_INDIC_DIGITS)),
+        "Invalid token",
+    ),
     "subject-with-spaces": (signed(sub=lambda user: f" {user.id} "), "Invalid token"),
     "subject-zero-padded": (signed(sub=lambda user: f"0{user.id}"), "Invalid token"),
     "subject-signed": (signed(sub=lambda user: f"+{user.id}"), "Invalid token"),
@@ -107,7 +111,10 @@ ATTACKS: dict[str, tuple[Attack, str]] = {
     "version-a-string": (signed(ver=lambda user: str(user.token_version)), "Invalid token"),
     "version-a-float": (signed(ver=lambda user: float(user.token_version)), "Invalid token"),
     "version-false": (signed(ver=False), "Invalid token"),
-    "expiry-in-a-thousand-years": (signed(exp=int(datetime.now(UTC).timestamp()) + 1000 * 366 * 86400), "Invalid token"),
+    "expiry-in-a-thousand-years": (
+        signed(exp=int(datetime.now(UTC).timestamp()) + 1000 * 366 * 86400),
+        "Invalid token",
+    ),
     "expiry-of-400-digits": (signed(exp=10**400), "Invalid token"),
     "expiry-a-numeric-string": (signed(exp=str(int(datetime.now(UTC).timestamp()) + 3600)), "Invalid token"),
     "expiry-a-word": (signed(exp="tomorrow"), "Invalid token"),

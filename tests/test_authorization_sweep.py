@@ -114,7 +114,9 @@ def expected_type(parent: str, name: str) -> str | None:
 def id_sites(schema: GraphQLSchema) -> list[Site]:
     sites: list[Site] = []
 
-    def walk(root: str, field: str, type_: GraphQLInputType, parent: str, name: str, path: tuple, seen: frozenset) -> None:
+    def walk(
+        root: str, field: str, type_: GraphQLInputType, parent: str, name: str, path: tuple, seen: frozenset
+    ) -> None:
         named = get_named_type(type_)
         inner = type_.of_type if isinstance(type_, GraphQLNonNull) else type_
         step: tuple = (0,) if isinstance(inner, GraphQLList) else ()
@@ -128,7 +130,15 @@ def id_sites(schema: GraphQLSchema) -> list[Site]:
         assert root_type is not None
         for field_name, field in root_type.fields.items():
             for arg_name, arg in field.args.items():
-                walk(root_type.name, field_name, arg.type, f"{root_type.name}.{field_name}", arg_name, (arg_name,), frozenset())
+                walk(
+                    root_type.name,
+                    field_name,
+                    arg.type,
+                    f"{root_type.name}.{field_name}",
+                    arg_name,
+                    (arg_name,),
+                    frozenset(),
+                )
     return sites
 
 
@@ -186,9 +196,11 @@ def zero_padded(global_id: str) -> str:
 def planted_ids(site: Site, network: Network) -> list[tuple[str, str]]:
     """(what, ID) pairs to try at a site."""
     if site.expected is None:
-        return [(f"foreign {name}", value) for name, value in network.foreign.items()] + [
-            ("made-up", value) for value in made_up_ids("Lead")
-        ] + [("zero-padded own", zero_padded(network.own["Lead"]))]
+        return (
+            [(f"foreign {name}", value) for name, value in network.foreign.items()]
+            + [("made-up", value) for value in made_up_ids("Lead")]
+            + [("zero-padded own", zero_padded(network.own["Lead"]))]
+        )
     cases = [
         ("wrong type", network.own["Lead" if site.expected == "Company" else "Company"]),
         ("zero-padded own", zero_padded(network.own[site.expected])),
@@ -219,7 +231,9 @@ def value(type_: GraphQLInputType, parent: str, name: str, path: tuple | None, p
         result = {}
         for field_name, field in fields.items():
             if field_name == on_path:
-                result[field_name] = value(field.type, type_.name, field_name, path[1:] if path else (), planted, network)
+                result[field_name] = value(
+                    field.type, type_.name, field_name, path[1:] if path else (), planted, network
+                )
             elif isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined:
                 result[field_name] = value(field.type, type_.name, field_name, None, planted, network)
         if "leadId" in fields and "opportunityId" in fields and not {"leadId", "opportunityId"} & result.keys():
@@ -317,7 +331,9 @@ async def database_rows() -> dict[str, list[str]]:
     return rows
 
 
-async def test_every_id_argument_refuses_foreign_wrong_type_zero_padded_and_made_up_ids(anonymous_client: httpx.AsyncClient) -> None:
+async def test_every_id_argument_refuses_foreign_wrong_type_zero_padded_and_made_up_ids(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
     # given a viewer (an admin of their company), a colleague, and an outsider's company with
     # a record of every kind
     viewer, network = await seed_network()
@@ -347,7 +363,9 @@ async def test_every_id_argument_refuses_foreign_wrong_type_zero_padded_and_made
 
                 # then the answer is null, empty or NOT_FOUND
                 if response.status_code != 200 or not refused(site, response.json(), missing):
-                    failures.append(f"{site} with {what} ID {planted!r}: HTTP {response.status_code} {response.text[:400]}")
+                    failures.append(
+                        f"{site} with {what} ID {planted!r}: HTTP {response.status_code} {response.text[:400]}"
+                    )
 
             # and nothing changed
             if await database_rows() != before:

@@ -181,13 +181,19 @@ async def test_money_in_another_spelling_is_invalid_input(anonymous_client, amou
 
     # when they create a lead and an opportunity with an amount written otherwise than in ASCII digits
     async with client_as(anonymous_client, user) as client:
-        lead = await graphql(client, CREATE_LEAD, {"input": {"topic": "Deal", "estimatedAmount": amount, "currency": "EUR"}})
-        opportunity = await graphql(client, CREATE_OPPORTUNITY, {"input": {"name": "Deal", "amount": amount, "currency": "EUR"}})
+        lead = await graphql(
+            client, CREATE_LEAD, {"input": {"topic": "Deal", "estimatedAmount": amount, "currency": "EUR"}}
+        )
+        opportunity = await graphql(
+            client, CREATE_OPPORTUNITY, {"input": {"name": "Deal", "amount": amount, "currency": "EUR"}}
+        )
 
     # then both are refused on that field, and nothing is written
     assert lead["data"]["createLead"] == {
         "lead": None,
-        "userErrors": [{"code": "INVALID_INPUT", "message": f"estimatedAmount {MISSPELT_AMOUNT}", "field": ["estimatedAmount"]}],
+        "userErrors": [
+            {"code": "INVALID_INPUT", "message": f"estimatedAmount {MISSPELT_AMOUNT}", "field": ["estimatedAmount"]}
+        ],
     }
     assert opportunity["data"]["createOpportunity"] == {
         "opportunity": None,
@@ -203,13 +209,19 @@ async def test_negative_zero_money_is_invalid_input(anonymous_client):
 
     # when they send an amount of negative zero
     async with client_as(anonymous_client, user) as client:
-        lead = await graphql(client, CREATE_LEAD, {"input": {"topic": "Deal", "estimatedAmount": "-0.00", "currency": "EUR"}})
-        opportunity = await graphql(client, CREATE_OPPORTUNITY, {"input": {"name": "Deal", "amount": "-0", "currency": "EUR"}})
+        lead = await graphql(
+            client, CREATE_LEAD, {"input": {"topic": "Deal", "estimatedAmount": "-0.00", "currency": "EUR"}}
+        )
+        opportunity = await graphql(
+            client, CREATE_OPPORTUNITY, {"input": {"name": "Deal", "amount": "-0", "currency": "EUR"}}
+        )
 
     # then both are refused as negative, and nothing is written
     assert lead["data"]["createLead"] == {
         "lead": None,
-        "userErrors": [{"code": "INVALID_INPUT", "message": "estimatedAmount must not be negative", "field": ["estimatedAmount"]}],
+        "userErrors": [
+            {"code": "INVALID_INPUT", "message": "estimatedAmount must not be negative", "field": ["estimatedAmount"]}
+        ],
     }
     assert opportunity["data"]["createOpportunity"] == {
         "opportunity": None,
@@ -225,7 +237,9 @@ async def test_money_in_plain_digits_is_taken(anonymous_client):
 
     # when they send amounts as strings of digits and as JSON numbers
     async with client_as(anonymous_client, user) as client:
-        text = await graphql(client, CREATE_LEAD, {"input": {"topic": "A", "estimatedAmount": "1000.50", "currency": "EUR"}})
+        text = await graphql(
+            client, CREATE_LEAD, {"input": {"topic": "A", "estimatedAmount": "1000.50", "currency": "EUR"}}
+        )
         number = await graphql(client, CREATE_LEAD, {"input": {"topic": "B", "estimatedAmount": 25, "currency": "EUR"}})
 
     # then both are stored as sent
@@ -349,7 +363,9 @@ async def test_a_refused_cursor_nulls_its_own_field_and_the_sibling_that_shares_
     lead = await make_lead(owner)
 
     async with client_as(anonymous_client, owner) as client:
-        response = await client.post("/graphql", json={"query": BAD_CURSOR_BESIDE_A_SIBLING, "variables": {"id": gid(lead)}})
+        response = await client.post(
+            "/graphql", json={"query": BAD_CURSOR_BESIDE_A_SIBLING, "variables": {"id": gid(lead)}}
+        )
 
     assert response.status_code == 200
     assert response.json() == {

@@ -21,13 +21,38 @@ def test_the_benchmark_command_runs_every_scenario_on_a_tiny_data_set(backend, r
     if backend == "postgres":
         request.getfixturevalue("postgres_databases")  # skips with the reason when PostgreSQL is not there
     results = tmp_path / "results.json"
-    bench_url = with_database(postgres_url() or "postgres://postgres@127.0.0.1:5432/x", f"lbbench_smoke_{tmp_path.name[-20:].replace('-', '_')}")
+    bench_url = with_database(
+        postgres_url() or "postgres://postgres@127.0.0.1:5432/x",
+        f"lbbench_smoke_{tmp_path.name[-20:].replace('-', '_')}",
+    )
 
     completed = subprocess.run(
         [
-            sys.executable, "-m", "bench", "--leads", "400", "--backends", backend, "--postgres-url", bench_url,
-            "--data-dir", str(tmp_path), "--deep-page", "3", "--duration", "0.5", "--warmup", "0.2",
-            "--conversions", "3", "--floor-seconds", "0.3", "--concurrency", "2", "--json", str(results),
+            sys.executable,
+            "-m",
+            "bench",
+            "--leads",
+            "400",
+            "--backends",
+            backend,
+            "--postgres-url",
+            bench_url,
+            "--data-dir",
+            str(tmp_path),
+            "--deep-page",
+            "3",
+            "--duration",
+            "0.5",
+            "--warmup",
+            "0.2",
+            "--conversions",
+            "3",
+            "--floor-seconds",
+            "0.3",
+            "--concurrency",
+            "2",
+            "--json",
+            str(results),
         ],
         cwd=ROOT,
         capture_output=True,

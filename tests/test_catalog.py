@@ -132,7 +132,9 @@ async def test_a_name_taken_in_the_company_is_a_conflict_ignoring_case(anonymous
 
     assert taken["data"]["createSalesPlan"] == {
         "salesPlan": None,
-        "userErrors": [{"code": "CONFLICT", "message": "Your company already has a sales plan named 'gold'", "field": ["name"]}],
+        "userErrors": [
+            {"code": "CONFLICT", "message": "Your company already has a sales plan named 'gold'", "field": ["name"]}
+        ],
     }
     assert free_here["data"]["createSalesPlan"]["userErrors"] == []
     assert sorted(plan.name for plan in await SalesPlan.filter(company_id=company.pk)) == ["Gold", "Silver"]
@@ -173,7 +175,9 @@ async def test_sales_plans_are_listed_by_name_in_pages_and_by_company(anonymous_
         {"node": {"name": "Alpha", "company": {"name": other.name}}},
         {"node": {"name": "Beta", "company": {"name": company.name}}},
     ]
-    assert second_page["data"]["salesPlans"]["edges"] == [{"node": {"name": "Gamma", "company": {"name": company.name}}}]
+    assert second_page["data"]["salesPlans"]["edges"] == [
+        {"node": {"name": "Gamma", "company": {"name": company.name}}}
+    ]
     assert second_page["data"]["salesPlans"]["pageInfo"]["hasNextPage"] is False
     assert [edge["node"]["name"] for edge in of_company["data"]["salesPlans"]["edges"]] == ["Beta", "Gamma"]
 
@@ -198,7 +202,11 @@ async def test_a_collaborator_links_catalog_entries_and_linking_again_changes_no
         first = await graphql(collaborator_client, LINK_CATALOG, {"input": link})
         again = await graphql(collaborator_client, LINK_CATALOG, {"input": link})
 
-    linked = {"salesPlans": [{"name": "FY25"}], "solutions": [{"name": "Analytics"}], "partnerPrograms": [{"name": "Gold"}]}
+    linked = {
+        "salesPlans": [{"name": "FY25"}],
+        "solutions": [{"name": "Analytics"}],
+        "partnerPrograms": [{"name": "Gold"}],
+    }
     assert first["data"]["linkCatalog"] == {"lead": linked, "opportunity": None, "userErrors": []}
     assert again["data"]["linkCatalog"] == {"lead": linked, "opportunity": None, "userErrors": []}
     assert await links_of(lead) == ([plan.pk], [solution.pk], [program.pk])
@@ -252,7 +260,11 @@ async def test_unknown_entries_are_not_found_by_position_and_nothing_is_linked(a
         "lead": None,
         "opportunity": None,
         "userErrors": [
-            {"code": "NOT_FOUND", "message": f"No SalesPlan with ID '{unknown_plan_id}'", "field": ["salesPlanIds", "1"]},
+            {
+                "code": "NOT_FOUND",
+                "message": f"No SalesPlan with ID '{unknown_plan_id}'",
+                "field": ["salesPlanIds", "1"],
+            },
             {"code": "NOT_FOUND", "message": f"No Solution with ID '{gid(plan)}'", "field": ["solutionIds", "1"]},
         ],
     }
@@ -271,9 +283,15 @@ async def test_a_viewer_or_participant_may_not_link(anonymous_client):
 
     for user, role in ((viewer, "VIEWER"), (participant, "PARTICIPANT")):
         async with client_as(anonymous_client, user) as member_client:
-            body = await graphql(member_client, LINK_CATALOG, {"input": {"leadId": gid(lead), "salesPlanIds": [gid(plan)]}})
+            body = await graphql(
+                member_client, LINK_CATALOG, {"input": {"leadId": gid(lead), "salesPlanIds": [gid(plan)]}}
+            )
         assert body["data"]["linkCatalog"]["userErrors"] == [
-            {"code": "FORBIDDEN", "message": f"Your role on this lead ({role}) does not allow this", "field": ["leadId"]}
+            {
+                "code": "FORBIDDEN",
+                "message": f"Your role on this lead ({role}) does not allow this",
+                "field": ["leadId"],
+            }
         ]
     assert await links_of(lead) == ([], [], [])
 
@@ -285,10 +303,20 @@ async def test_catalog_links_of_a_converted_lead_are_read_only(anonymous_client)
     await lead.sales_plans.add(plan)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        linked = await graphql(owner_client, LINK_CATALOG, {"input": {"leadId": gid(lead), "salesPlanIds": [gid(plan)]}})
-        unlinked = await graphql(owner_client, UNLINK_CATALOG, {"input": {"leadId": gid(lead), "salesPlanIds": [gid(plan)]}})
+        linked = await graphql(
+            owner_client, LINK_CATALOG, {"input": {"leadId": gid(lead), "salesPlanIds": [gid(plan)]}}
+        )
+        unlinked = await graphql(
+            owner_client, UNLINK_CATALOG, {"input": {"leadId": gid(lead), "salesPlanIds": [gid(plan)]}}
+        )
 
-    expected = [{"code": "LEAD_CONVERTED", "message": "This lead is converted and can no longer be changed", "field": ["leadId"]}]
+    expected = [
+        {
+            "code": "LEAD_CONVERTED",
+            "message": "This lead is converted and can no longer be changed",
+            "field": ["leadId"],
+        }
+    ]
     assert linked["data"]["linkCatalog"]["userErrors"] == expected
     assert unlinked["data"]["unlinkCatalog"]["userErrors"] == expected
     assert await links_of(lead) == ([plan.pk], [], [])

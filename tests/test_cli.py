@@ -36,8 +36,17 @@ def test_users_create_prints_the_global_id_and_token_signs_in(database_url):
     env = cli_env(database_url)
 
     created = run_cli(
-        "users", "create", "--email", " Ada@Northwind.Example ", "--name", "Ada", "--company", "Northwind",
-        "--admin", "--edit-converted-leads", env=env,
+        "users",
+        "create",
+        "--email",
+        " Ada@Northwind.Example ",
+        "--name",
+        "Ada",
+        "--company",
+        "Northwind",
+        "--admin",
+        "--edit-converted-leads",
+        env=env,
     )
     issued = run_cli("token", "--email", "ada@northwind.example", env=env)
 
@@ -79,7 +88,9 @@ def test_second_user_with_the_same_email_is_refused_and_nothing_is_written(datab
 
 
 def test_malformed_email_is_refused(database_url):
-    result = run_cli("users", "create", "--email", "not-an-email", "--name", "X", "--company", "C", env=cli_env(database_url))
+    result = run_cli(
+        "users", "create", "--email", "not-an-email", "--name", "X", "--company", "C", env=cli_env(database_url)
+    )
 
     assert assert_one_line_error(result) == "leadbridge: error: 'not-an-email' is not a valid email address"
 
@@ -144,7 +155,10 @@ def test_serve_refuses_several_workers_on_sqlite(tmp_path):
 
     result = run_cli("serve", "--port", "1", "--workers", "2", env=env)
 
-    assert assert_one_line_error(result) == "leadbridge: error: SQLite is served by one worker: use PostgreSQL for --workers above 1"
+    assert (
+        assert_one_line_error(result)
+        == "leadbridge: error: SQLite is served by one worker: use PostgreSQL for --workers above 1"
+    )
 
 
 def test_serve_refuses_to_start_while_migrations_are_pending(tmp_path):
@@ -155,7 +169,9 @@ def test_serve_refuses_to_start_while_migrations_are_pending(tmp_path):
     line = assert_one_line_error(result)
     migrations = sorted(path.stem for path in Path(models.migrations.__file__).parent.glob("0*.py"))
     pending = ", ".join(f"models.{name}" for name in migrations)
-    assert line == f"leadbridge: error: {len(migrations)} migration(s) pending ({pending}): run 'leadbridge migrate' first"
+    assert (
+        line == f"leadbridge: error: {len(migrations)} migration(s) pending ({pending}): run 'leadbridge migrate' first"
+    )
 
 
 def test_production_refuses_to_start_without_a_secret_key(database_url):
@@ -210,7 +226,7 @@ def test_export_schema_prints_the_sdl():
     result = run_cli("export-schema", env=cli_env("sqlite:///nonexistent/never.db"))
 
     assert result.returncode == 0, result.stderr
-    assert "interface Node {\n  \"\"\"The Globally Unique ID of this object\"\"\"\n  id: ID!\n}" in result.stdout
+    assert 'interface Node {\n  """The Globally Unique ID of this object"""\n  id: ID!\n}' in result.stdout
     assert 'nodes(\n    """Global IDs of records of any types."""\n    ids: [ID!]!\n  ): [Node]!' in result.stdout
     assert "viewer: User!" in result.stdout
 
@@ -228,8 +244,12 @@ def test_demo_seeds_once_prints_tokens_and_reuses_its_data(tmp_path):
 
     assert f"GraphiQL: {server.url}/graphql" in second_output
     assert sorted(tokens) == [
-        "admin@contoso.example", "admin@fabrikam.example", "admin@northwind.example",
-        "user@contoso.example", "user@fabrikam.example", "user@northwind.example",
+        "admin@contoso.example",
+        "admin@fabrikam.example",
+        "admin@northwind.example",
+        "user@contoso.example",
+        "user@fabrikam.example",
+        "user@northwind.example",
     ]
     assert re.findall(r"^  (\S+@\S+) ", second_output, re.MULTILINE) == list(tokens)
     assert reused.json() == {
@@ -265,7 +285,9 @@ def issue(env: dict[str, str], email: str = "ada@acme.example") -> str:
 
 def test_users_list_prints_one_line_per_user_by_email(database_url):
     env = cli_env(database_url)
-    zed = run_cli("users", "create", "--email", "zed@zeta.example", "--name", "Zed", "--company", "Zeta\tCorp", "--admin", env=env)
+    zed = run_cli(
+        "users", "create", "--email", "zed@zeta.example", "--name", "Zed", "--company", "Zeta\tCorp", "--admin", env=env
+    )
     ada = create_ada(env)
     run_cli("users", "deactivate", "--email", "zed@zeta.example", env=env)
 
@@ -274,8 +296,7 @@ def test_users_list_prints_one_line_per_user_by_email(database_url):
     assert listed.returncode == 0, listed.stderr
     assert listed.stderr == ""
     assert listed.stdout == (
-        f"{ada}\tada@acme.example\tAcme\tno\tyes\n"
-        f"{zed.stdout.strip()}\tzed@zeta.example\tZeta Corp\tyes\tno\n"
+        f"{ada}\tada@acme.example\tAcme\tno\tyes\n{zed.stdout.strip()}\tzed@zeta.example\tZeta Corp\tyes\tno\n"
     )
 
 

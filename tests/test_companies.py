@@ -51,10 +51,18 @@ async def test_companies_come_in_pages(anonymous_client):
 
     async with client_as(anonymous_client, viewer) as viewer_client:
         first = (await graphql(viewer_client, COMPANIES, {"first": 2}))["data"]["companies"]
-        second = (await graphql(viewer_client, COMPANIES, {"first": 2, "after": first["pageInfo"]["endCursor"]}))["data"]["companies"]
-        third = (await graphql(viewer_client, COMPANIES, {"first": 2, "after": second["pageInfo"]["endCursor"]}))["data"]["companies"]
+        second = (await graphql(viewer_client, COMPANIES, {"first": 2, "after": first["pageInfo"]["endCursor"]}))[
+            "data"
+        ]["companies"]
+        third = (await graphql(viewer_client, COMPANIES, {"first": 2, "after": second["pageInfo"]["endCursor"]}))[
+            "data"
+        ]["companies"]
 
-    assert [names(page) for page in (first, second, third)] == [["Company 0", "Company 1"], ["Company 2", "Company 3"], ["Company 4"]]
+    assert [names(page) for page in (first, second, third)] == [
+        ["Company 0", "Company 1"],
+        ["Company 2", "Company 3"],
+        ["Company 4"],
+    ]
     assert [page["pageInfo"]["hasNextPage"] for page in (first, second, third)] == [True, True, False]
     assert [page["totalCount"] for page in (first, second, third)] == [5, 5, 5]
     assert await Company.all().count() == 5

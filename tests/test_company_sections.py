@@ -130,7 +130,11 @@ async def test_a_viewer_or_participant_may_not_set_a_section(anonymous_client):
             "lead": None,
             "opportunity": None,
             "userErrors": [
-                {"code": "FORBIDDEN", "message": f"Your role on this lead ({role}) does not allow this", "field": ["leadId"]}
+                {
+                    "code": "FORBIDDEN",
+                    "message": f"Your role on this lead ({role}) does not allow this",
+                    "field": ["leadId"],
+                }
             ],
         }
     assert await lead_sections(lead) == []
@@ -153,7 +157,11 @@ async def test_exactly_one_of_lead_id_and_opportunity_id_is_given(anonymous_clie
         {"code": "INVALID_INPUT", "message": "Give the leadId or the opportunityId of the record", "field": ["leadId"]}
     ]
     assert both["data"]["setCompanySection"]["userErrors"] == [
-        {"code": "INVALID_INPUT", "message": "Give either a leadId or an opportunityId, not both", "field": ["opportunityId"]}
+        {
+            "code": "INVALID_INPUT",
+            "message": "Give either a leadId or an opportunityId, not both",
+            "field": ["opportunityId"],
+        }
     ]
     assert await lead_sections(lead) == []
     assert await OpportunityCompanySection.filter(opportunity_id=opportunity.pk).count() == 0
@@ -164,7 +172,9 @@ async def test_an_opportunity_id_given_as_lead_id_is_not_found(anonymous_client)
     opportunity = await make_opportunity(owner)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        body = await graphql(owner_client, SET_COMPANY_SECTION, {"input": {"leadId": gid(opportunity), "industry": "X"}})
+        body = await graphql(
+            owner_client, SET_COMPANY_SECTION, {"input": {"leadId": gid(opportunity), "industry": "X"}}
+        )
 
     assert body["data"]["setCompanySection"]["userErrors"] == [
         {"code": "NOT_FOUND", "message": f"No Lead with ID '{gid(opportunity)}'", "field": ["leadId"]}
@@ -196,7 +206,11 @@ async def test_sections_of_a_converted_lead_are_read_only(anonymous_client):
         body = await graphql(owner_client, SET_COMPANY_SECTION, {"input": {"leadId": gid(lead), "industry": "X"}})
 
     assert body["data"]["setCompanySection"]["userErrors"] == [
-        {"code": "LEAD_CONVERTED", "message": "This lead is converted and can no longer be changed", "field": ["leadId"]}
+        {
+            "code": "LEAD_CONVERTED",
+            "message": "This lead is converted and can no longer be changed",
+            "field": ["leadId"],
+        }
     ]
     assert await lead_sections(lead) == []
 
@@ -230,6 +244,6 @@ async def test_a_collaborator_sets_their_companys_section_of_an_opportunity(anon
     assert seen_by_owner["data"]["opportunity"]["companySections"] == [
         {"company": {"name": partner.name}, "industry": None, "region": None, "crmAccount": None}
     ]
-    assert [(s.company_id, s.crm_account) for s in await OpportunityCompanySection.filter(opportunity_id=opportunity.pk)] == [
-        (partner.pk, "OPP-1")
-    ]
+    assert [
+        (s.company_id, s.crm_account) for s in await OpportunityCompanySection.filter(opportunity_id=opportunity.pk)
+    ] == [(partner.pk, "OPP-1")]

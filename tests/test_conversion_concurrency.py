@@ -31,7 +31,9 @@ async def converge(url: str, token: str, lead_id: str) -> list[dict]:
     async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=CALLS)) as client:
 
         async def call() -> dict:
-            response = await client.post(url, json={"query": CONVERT, "variables": {"input": {"leadId": lead_id}}}, headers=headers)
+            response = await client.post(
+                url, json={"query": CONVERT, "variables": {"input": {"leadId": lead_id}}}, headers=headers
+            )
             assert response.status_code == 200, response.text
             return response.json()
 
@@ -61,5 +63,9 @@ def test_twenty_concurrent_conversions_of_one_lead_convert_it_once(backend, data
     outcomes = sorted(tuple(error["code"] for error in body["data"]["convertLead"]["userErrors"]) for body in bodies)
     assert outcomes == [()] + [("ALREADY_CONVERTED",)] * (CALLS - 1)
     assert with_database(database_url, stored) == {
-        "accounts": 1, "contacts": 1, "opportunities": 1, "conversions": 1, "converted leads": 1,
+        "accounts": 1,
+        "contacts": 1,
+        "opportunities": 1,
+        "conversions": 1,
+        "converted leads": 1,
     }

@@ -77,7 +77,9 @@ def every_statement() -> Iterator[list[str]]:
             setattr(client_class, name, own)
 
 
-async def test_a_standard_conversion_with_five_members_and_six_links_costs_a_fixed_number_of_statements(backend, anonymous_client):
+async def test_a_standard_conversion_with_five_members_and_six_links_costs_a_fixed_number_of_statements(
+    backend, anonymous_client
+):
     company = await make_company()
     admin = await make_user(company=company, is_admin=True)
     owner = await make_user(company=company)
@@ -105,15 +107,20 @@ async def test_a_standard_conversion_with_five_members_and_six_links_costs_a_fix
     assert payload["lead"] == {"id": gid(lead), "status": "CLOSED_CONVERTED", "isConverted": True}
     opportunity = payload["opportunity"]
     assert opportunity["amount"] == "42000.00"
-    assert sorted((member["role"], member["source"], member["user"]["id"]) for member in opportunity["members"]) == sorted(
+    assert sorted(
+        (member["role"], member["source"], member["user"]["id"]) for member in opportunity["members"]
+    ) == sorted(
         [("OWNER", "DIRECT", gid(admin)), ("OWNER", "ACCESS_POLICY", gid(admin)), ("OWNER", "DIRECT", gid(owner))]
         + [(role.value, "DIRECT", gid(user)) for user, role in zip(colleagues, COLLEAGUE_ROLES, strict=True)]
     )
     assert sorted(entry["id"] for entry in opportunity["salesPlans"]) == sorted(gid(plan) for plan in plans)
     assert sorted(entry["id"] for entry in opportunity["solutions"]) == sorted(gid(solution) for solution in solutions)
-    assert sorted(entry["id"] for entry in opportunity["partnerPrograms"]) == sorted(gid(program) for program in programs)
+    assert sorted(entry["id"] for entry in opportunity["partnerPrograms"]) == sorted(
+        gid(program) for program in programs
+    )
     stored = await OpportunityMember.filter(opportunity__name=lead.topic).values_list("user_id", "role")
     assert sorted(stored) == sorted(
-        [(admin.pk, "OWNER"), (owner.pk, "OWNER")] + [(user.pk, role.value) for user, role in zip(colleagues, COLLEAGUE_ROLES, strict=True)]
+        [(admin.pk, "OWNER"), (owner.pk, "OWNER")]
+        + [(user.pk, role.value) for user, role in zip(colleagues, COLLEAGUE_ROLES, strict=True)]
     )
     assert len(statements) == CONVERSION_STATEMENTS[backend], "\n".join(statements)

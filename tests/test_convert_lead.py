@@ -168,9 +168,17 @@ async def shared_lead_network():
     )
     await add_member(lead, partner_rep, MemberRole.COLLABORATOR)
     await add_member(lead, viewer, MemberRole.VIEWER)
-    await LeadCompanySection.create(lead=lead, company=vendor, industry="Manufacturing", region="EMEA", crm_account="NW-1")
-    await LeadCompanySection.create(lead=lead, company=partner, industry="Industry 4.0", region="DACH", crm_account="CT-9")
-    plan, solution, program = await make_sales_plan(vendor), await make_solution(vendor), await make_partner_program(vendor)
+    await LeadCompanySection.create(
+        lead=lead, company=vendor, industry="Manufacturing", region="EMEA", crm_account="NW-1"
+    )
+    await LeadCompanySection.create(
+        lead=lead, company=partner, industry="Industry 4.0", region="DACH", crm_account="CT-9"
+    )
+    plan, solution, program = (
+        await make_sales_plan(vendor),
+        await make_solution(vendor),
+        await make_partner_program(vendor),
+    )
     await lead.sales_plans.add(plan)
     await lead.solutions.add(solution)
     await lead.partner_programs.add(program)
@@ -193,17 +201,27 @@ async def test_standard_template_carries_the_lead_over_field_by_field(anonymous_
     assert (contact["firstName"], contact["lastName"], contact["email"]) == ("Wile", "Coyote", "wile@acme.example")
     assert contact["account"] == {"id": account["id"]}
     assert {k: opportunity[k] for k in ("name", "amount", "currency", "closeDate", "probability")} == {
-        "name": "Cloud migration", "amount": "120000.00", "currency": "USD", "closeDate": "2027-03-31", "probability": 10,
+        "name": "Cloud migration",
+        "amount": "120000.00",
+        "currency": "USD",
+        "closeDate": "2027-03-31",
+        "probability": 10,
     }
     assert opportunity["stage"] == {"name": "Prospecting"}
     assert opportunity["account"] == {"id": account["id"]} and opportunity["contact"] == {"id": contact["id"]}
-    assert opportunity["sourcedBy"] == {"id": gid(net["vendor"])} and opportunity["partner"] == {"id": gid(net["partner"])}
+    assert opportunity["sourcedBy"] == {"id": gid(net["vendor"])} and opportunity["partner"] == {
+        "id": gid(net["partner"])
+    }
     assert opportunity["owner"] == {"id": gid(owner)}
     direct = {(m["user"]["id"], m["role"]) for m in opportunity["members"] if m["source"] == "DIRECT"}
     assert direct == {(gid(owner), "OWNER"), (gid(net["partner_rep"]), "COLLABORATOR"), (gid(net["viewer"]), "VIEWER")}
-    assert (gid(net["partner_admin"]), "ACCESS_POLICY") in {(m["user"]["id"], m["source"]) for m in opportunity["members"]}
+    assert (gid(net["partner_admin"]), "ACCESS_POLICY") in {
+        (m["user"]["id"], m["source"]) for m in opportunity["members"]
+    }
     assert await OpportunityMember.filter(user_id=net["partner_admin"].id).count() == 0
-    assert sorted((s["company"]["id"], s["industry"], s["region"], s["crmAccount"]) for s in opportunity["companySections"]) == sorted(
+    assert sorted(
+        (s["company"]["id"], s["industry"], s["region"], s["crmAccount"]) for s in opportunity["companySections"]
+    ) == sorted(
         [(gid(net["vendor"]), "Manufacturing", "EMEA", "NW-1"), (gid(net["partner"]), "Industry 4.0", "DACH", None)]
     )
     assert opportunity["salesPlans"] == [{"id": gid(net["plan"])}]
@@ -226,19 +244,27 @@ async def test_excluded_members_stay_off_the_opportunity_and_the_converting_user
     await add_member(lead, guest, MemberRole.VIEWER)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        converted = await graphql(owner_client, CONVERT, {"input": {
-            "leadId": gid(lead), "opportunity": {"create": {"excludeMemberIds": [gid(colleague), gid(owner)]}},
-        }})
+        converted = await graphql(
+            owner_client,
+            CONVERT,
+            {
+                "input": {
+                    "leadId": gid(lead),
+                    "opportunity": {"create": {"excludeMemberIds": [gid(colleague), gid(owner)]}},
+                }
+            },
+        )
 
     result = converted["data"]["convertLead"]
     assert result["userErrors"] == []
     assert [(m["user"]["id"], m["role"]) for m in result["opportunity"]["members"] if m["source"] == "DIRECT"] == [
-        (gid(owner), "OWNER"), (gid(guest), "VIEWER"),
+        (gid(owner), "OWNER"),
+        (gid(guest), "VIEWER"),
     ]
     opportunity = await Opportunity.get(lead_links__lead_id=lead.id)
-    assert sorted((m.user_id, MemberRole(m.role)) for m in await OpportunityMember.filter(opportunity_id=opportunity.id)) == sorted(
-        [(owner.id, MemberRole.OWNER), (guest.id, MemberRole.VIEWER)]
-    )
+    assert sorted(
+        (m.user_id, MemberRole(m.role)) for m in await OpportunityMember.filter(opportunity_id=opportunity.id)
+    ) == sorted([(owner.id, MemberRole.OWNER), (guest.id, MemberRole.VIEWER)])
 
 
 async def test_the_standard_template_copies_a_direct_role_lower_than_the_policy_role(anonymous_client):
@@ -254,9 +280,18 @@ async def test_the_standard_template_copies_a_direct_role_lower_than_the_policy_
         converted = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}})
 
     assert accepted == {"data": {"respondToLead": {"userErrors": []}}}
-    assert preview == {"data": {"conversionPreview": {"opportunity": {"members": [
-        {"user": {"id": gid(owner)}, "role": "OWNER"}, {"user": {"id": gid(partner_admin)}, "role": "COLLABORATOR"},
-    ]}}}}
+    assert preview == {
+        "data": {
+            "conversionPreview": {
+                "opportunity": {
+                    "members": [
+                        {"user": {"id": gid(owner)}, "role": "OWNER"},
+                        {"user": {"id": gid(partner_admin)}, "role": "COLLABORATOR"},
+                    ]
+                }
+            }
+        }
+    }
     result = converted["data"]["convertLead"]
     assert result["userErrors"] == []
     assert result["opportunity"]["members"] == [
@@ -265,8 +300,11 @@ async def test_the_standard_template_copies_a_direct_role_lower_than_the_policy_
         {"user": {"id": gid(partner_admin)}, "role": "COLLABORATOR", "source": "DIRECT"},
     ]
     opportunity = await Opportunity.get(lead_links__lead_id=lead.id)
-    assert sorted((m.user_id, MemberRole(m.role)) for m in await OpportunityMember.filter(opportunity_id=opportunity.id)) == [
-        (owner.id, MemberRole.OWNER), (partner_admin.id, MemberRole.COLLABORATOR),
+    assert sorted(
+        (m.user_id, MemberRole(m.role)) for m in await OpportunityMember.filter(opportunity_id=opportunity.id)
+    ) == [
+        (owner.id, MemberRole.OWNER),
+        (partner_admin.id, MemberRole.COLLABORATOR),
     ]
 
 
@@ -277,16 +315,21 @@ async def test_the_conversion_is_recorded_on_the_lead_and_the_opportunity(anonym
     async with client_as(anonymous_client, owner) as owner_client:
         result = (await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}}))["data"]["convertLead"]
         after = (await graphql(owner_client, LEAD_AFTER, {"id": gid(lead)}))["data"]["lead"]
-        opportunity_after = (await graphql(owner_client, OPPORTUNITY_AFTER, {"id": result["opportunity"]["id"]}))["data"][
-            "opportunity"
-        ]
+        opportunity_after = (await graphql(owner_client, OPPORTUNITY_AFTER, {"id": result["opportunity"]["id"]}))[
+            "data"
+        ]["opportunity"]
 
     opportunity_id = result["opportunity"]["id"]
-    assert after["conversionLinks"] == [{"how": "CREATED", "by": {"id": gid(owner)}, "opportunity": {"id": opportunity_id}}]
+    assert after["conversionLinks"] == [
+        {"how": "CREATED", "by": {"id": gid(owner)}, "opportunity": {"id": opportunity_id}}
+    ]
     assert after["events"] == [
         {
-            "kind": "CONVERTED", "actor": {"id": gid(owner)}, "opportunity": {"id": opportunity_id},
-            "account": {"id": result["account"]["id"]}, "contact": {"id": result["contact"]["id"]},
+            "kind": "CONVERTED",
+            "actor": {"id": gid(owner)},
+            "opportunity": {"id": opportunity_id},
+            "account": {"id": result["account"]["id"]},
+            "contact": {"id": result["contact"]["id"]},
         }
     ]
     assert opportunity_after["events"] == [{"kind": "CONVERTED", "lead": {"id": gid(lead)}}]
@@ -297,19 +340,28 @@ async def test_draft_fields_override_the_template(anonymous_client):
     net = await shared_lead_network()
     stage = await stage_named("Negotiation/Review")
     draft = {
-        "name": "Acme cloud deal", "amount": "99000.50", "currency": "EUR", "closeDate": "2027-06-30",
-        "stageId": gid(stage), "copyMembers": False, "copyLinks": False,
+        "name": "Acme cloud deal",
+        "amount": "99000.50",
+        "currency": "EUR",
+        "closeDate": "2027-06-30",
+        "stageId": gid(stage),
+        "copyMembers": False,
+        "copyLinks": False,
     }
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = await graphql(owner_client, CONVERT, {
-            "input": {
-                "leadId": gid(net["lead"]),
-                "account": {"create": {"name": "ACME Holdings", "industry": "Conglomerate"}},
-                "contact": {"create": {"firstName": "W. E.", "email": "coyote@acme.example"}},
-                "opportunity": {"create": draft},
-            }
-        })
+        body = await graphql(
+            owner_client,
+            CONVERT,
+            {
+                "input": {
+                    "leadId": gid(net["lead"]),
+                    "account": {"create": {"name": "ACME Holdings", "industry": "Conglomerate"}},
+                    "contact": {"create": {"firstName": "W. E.", "email": "coyote@acme.example"}},
+                    "opportunity": {"create": draft},
+                }
+            },
+        )
 
     result = body["data"]["convertLead"]
     assert result["userErrors"] == []
@@ -317,7 +369,10 @@ async def test_draft_fields_override_the_template(anonymous_client):
     assert (result["contact"]["firstName"], result["contact"]["email"]) == ("W. E.", "coyote@acme.example")
     opportunity = result["opportunity"]
     assert (opportunity["name"], opportunity["amount"], opportunity["currency"], opportunity["closeDate"]) == (
-        "Acme cloud deal", "99000.50", "EUR", "2027-06-30",
+        "Acme cloud deal",
+        "99000.50",
+        "EUR",
+        "2027-06-30",
     )
     assert (opportunity["stage"]["name"], opportunity["probability"]) == ("Negotiation/Review", 90)
     assert [m for m in opportunity["members"] if m["source"] == "DIRECT"] == [
@@ -329,12 +384,22 @@ async def test_draft_fields_override_the_template(anonymous_client):
 async def test_existing_account_and_contact_only_get_their_empty_fields_filled(anonymous_client):
     net = await shared_lead_network()
     account = await make_account(net["vendor"], name="Acme", website=None, industry="Aerospace")
-    contact = await make_contact(net["vendor"], first_name=None, last_name="Coyote", email="old@acme.example", account=account)
+    contact = await make_contact(
+        net["vendor"], first_name=None, last_name="Coyote", email="old@acme.example", account=account
+    )
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = await graphql(owner_client, CONVERT, {
-            "input": {"leadId": gid(net["lead"]), "account": {"existingId": gid(account)}, "contact": {"existingId": gid(contact)}}
-        })
+        body = await graphql(
+            owner_client,
+            CONVERT,
+            {
+                "input": {
+                    "leadId": gid(net["lead"]),
+                    "account": {"existingId": gid(account)},
+                    "contact": {"existingId": gid(contact)},
+                }
+            },
+        )
 
     assert body["data"]["convertLead"]["userErrors"] == []
     await account.refresh_from_db()
@@ -352,7 +417,9 @@ async def test_b2c_conversion_ties_the_opportunity_to_the_contact_alone(anonymou
     result = body["data"]["convertLead"]
     assert result["userErrors"] == [] and result["account"] is None
     assert result["contact"]["account"] is None
-    assert result["opportunity"]["account"] is None and result["opportunity"]["contact"] == {"id": result["contact"]["id"]}
+    assert result["opportunity"]["account"] is None and result["opportunity"]["contact"] == {
+        "id": result["contact"]["id"]
+    }
 
 
 async def test_a_converted_lead_gains_more_opportunities_but_refuses_account_or_contact_choices(anonymous_client):
@@ -363,18 +430,33 @@ async def test_a_converted_lead_gains_more_opportunities_but_refuses_account_or_
     async with client_as(anonymous_client, owner) as owner_client:
         await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}})
         before = await counts()
-        refused_account = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead), "account": {"skip": True}, "opportunity": {"create": {}}}})
+        refused_account = await graphql(
+            owner_client,
+            CONVERT,
+            {"input": {"leadId": gid(lead), "account": {"skip": True}, "opportunity": {"create": {}}}},
+        )
         refused_empty = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}})
         unchanged = await counts()
-        second = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead), "opportunity": {"create": {"name": "Phase 2"}}}})
+        second = await graphql(
+            owner_client, CONVERT, {"input": {"leadId": gid(lead), "opportunity": {"create": {"name": "Phase 2"}}}}
+        )
         third = await graphql(owner_client, LINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}})
         after = (await graphql(owner_client, LEAD_AFTER, {"id": gid(lead)}))["data"]["lead"]
 
-    expected = [{"code": "ALREADY_CONVERTED", "message": "The lead is already converted: only an opportunity choice can add to it", "field": ["leadId"]}]
+    expected = [
+        {
+            "code": "ALREADY_CONVERTED",
+            "message": "The lead is already converted: only an opportunity choice can add to it",
+            "field": ["leadId"],
+        }
+    ]
     assert refused_account["data"]["convertLead"]["userErrors"] == expected
     assert refused_empty["data"]["convertLead"]["userErrors"] == expected
     assert unchanged == before
-    assert second["data"]["convertLead"]["userErrors"] == [] and second["data"]["convertLead"]["opportunity"]["name"] == "Phase 2"
+    assert (
+        second["data"]["convertLead"]["userErrors"] == []
+        and second["data"]["convertLead"]["opportunity"]["name"] == "Phase 2"
+    )
     assert third["data"]["linkOpportunity"]["userErrors"] == []
     assert [link["how"] for link in after["conversionLinks"]] == ["CREATED", "CREATED", "LINKED"]
     assert [event["kind"] for event in after["events"]] == ["CONVERTED", "OPPORTUNITY_CREATED", "OPPORTUNITY_LINKED"]
@@ -390,9 +472,17 @@ async def test_linking_converts_an_unconverted_lead_and_twice_is_already_linked(
         before = await counts()
         again = await graphql(owner_client, LINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}})
 
-    assert first["data"]["linkOpportunity"]["lead"] == {"id": gid(lead), "status": "CLOSED_CONVERTED", "isConverted": True}
+    assert first["data"]["linkOpportunity"]["lead"] == {
+        "id": gid(lead),
+        "status": "CLOSED_CONVERTED",
+        "isConverted": True,
+    }
     assert again["data"]["linkOpportunity"]["userErrors"] == [
-        {"code": "ALREADY_LINKED", "message": "This opportunity is already linked to the lead", "field": ["opportunityId"]}
+        {
+            "code": "ALREADY_LINKED",
+            "message": "This opportunity is already linked to the lead",
+            "field": ["opportunityId"],
+        }
     ]
     assert await counts() == before
 
@@ -403,7 +493,9 @@ async def test_unlinking_removes_only_links_made_by_linking(anonymous_client):
     existing, other = await make_opportunity(owner), await make_opportunity(owner)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        created = (await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}}))["data"]["convertLead"]["opportunity"]
+        created = (await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}}))["data"]["convertLead"][
+            "opportunity"
+        ]
         await graphql(owner_client, LINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}})
         unlinked = await graphql(owner_client, UNLINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}})
         stays = await graphql(owner_client, UNLINK, {"input": {"leadId": gid(lead), "opportunityId": created["id"]}})
@@ -412,7 +504,11 @@ async def test_unlinking_removes_only_links_made_by_linking(anonymous_client):
 
     assert unlinked["data"]["unlinkOpportunity"]["userErrors"] == []
     assert stays["data"]["unlinkOpportunity"]["userErrors"] == [
-        {"code": "INVALID_INPUT", "message": "This opportunity was created by converting the lead and stays linked to it", "field": ["opportunityId"]}
+        {
+            "code": "INVALID_INPUT",
+            "message": "This opportunity was created by converting the lead and stays linked to it",
+            "field": ["opportunityId"],
+        }
     ]
     assert never["data"]["unlinkOpportunity"]["userErrors"] == [
         {"code": "NOT_LINKED", "message": "This opportunity is not linked to the lead", "field": ["opportunityId"]}
@@ -424,15 +520,25 @@ async def test_unlinking_removes_only_links_made_by_linking(anonymous_client):
 @pytest.mark.parametrize(
     ("changes", "code", "message"),
     [
-        ({"stored_acceptance": LeadAcceptance.PENDING}, "LEAD_NOT_ACCEPTED", "The lead is pending: the partner has not accepted it"),
-        ({"stored_acceptance": LeadAcceptance.REJECTED, "rejection_reason": "no"}, "LEAD_NOT_ACCEPTED", "The lead is rejected: the partner has not accepted it"),
+        (
+            {"stored_acceptance": LeadAcceptance.PENDING},
+            "LEAD_NOT_ACCEPTED",
+            "The lead is pending: the partner has not accepted it",
+        ),
+        (
+            {"stored_acceptance": LeadAcceptance.REJECTED, "rejection_reason": "no"},
+            "LEAD_NOT_ACCEPTED",
+            "The lead is rejected: the partner has not accepted it",
+        ),
         (
             {"stored_acceptance": LeadAcceptance.PENDING, "acceptance_deadline": datetime.now(UTC) - timedelta(days=1)},
-            "LEAD_NOT_ACCEPTED", "The lead is expired: the partner has not accepted it",
+            "LEAD_NOT_ACCEPTED",
+            "The lead is expired: the partner has not accepted it",
         ),
         (
             {"status": LeadStatus.CLOSED_NOT_CONVERTED, "disqualification_reason": "no budget"},
-            "LEAD_DISQUALIFIED", "The lead is disqualified: reopen it before converting",
+            "LEAD_DISQUALIFIED",
+            "The lead is disqualified: reopen it before converting",
         ),
     ],
     ids=["pending", "rejected", "expired", "disqualified"],
@@ -446,7 +552,10 @@ async def test_a_lead_that_is_not_ready_is_refused_and_nothing_is_written(anonym
         body = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(net["lead"])}})
 
     assert body["data"]["convertLead"] == {
-        "lead": None, "account": None, "contact": None, "opportunity": None,
+        "lead": None,
+        "account": None,
+        "contact": None,
+        "opportunity": None,
         "userErrors": [{"code": code, "message": message, "field": ["leadId"]}],
     }
     assert await counts() == before
@@ -461,7 +570,11 @@ async def test_the_minimum_score_of_the_converting_company_applies(anonymous_cli
         body = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(net["lead"])}})
 
     assert body["data"]["convertLead"]["userErrors"] == [
-        {"code": "LEAD_NOT_QUALIFIED", "message": "The lead's score (59) is below the minimum of 60", "field": ["leadId"]}
+        {
+            "code": "LEAD_NOT_QUALIFIED",
+            "message": "The lead's score (59) is below the minimum of 60",
+            "field": ["leadId"],
+        }
     ]
 
 
@@ -495,9 +608,13 @@ async def test_linking_needs_membership_of_the_opportunity(anonymous_client):
     await add_member(net["lead"], policy_user, MemberRole.COLLABORATOR)
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        refused = await graphql(owner_client, LINK, {"input": {"leadId": gid(net["lead"]), "opportunityId": gid(foreign)}})
+        refused = await graphql(
+            owner_client, LINK, {"input": {"leadId": gid(net["lead"]), "opportunityId": gid(foreign)}}
+        )
     async with client_as(anonymous_client, policy_user) as policy_client:
-        allowed = await graphql(policy_client, LINK, {"input": {"leadId": gid(net["lead"]), "opportunityId": gid(through_policy)}})
+        allowed = await graphql(
+            policy_client, LINK, {"input": {"leadId": gid(net["lead"]), "opportunityId": gid(through_policy)}}
+        )
 
     assert refused["data"]["linkOpportunity"]["userErrors"] == [
         {"code": "NOT_FOUND", "message": f"No Opportunity with ID '{gid(foreign)}'", "field": ["opportunityId"]}
@@ -509,12 +626,25 @@ async def test_skipping_everything_is_nothing_to_convert(anonymous_client):
     net = await shared_lead_network()
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = await graphql(owner_client, CONVERT, {
-            "input": {"leadId": gid(net["lead"]), "account": {"skip": True}, "contact": {"skip": True}, "opportunity": {"skip": True}}
-        })
+        body = await graphql(
+            owner_client,
+            CONVERT,
+            {
+                "input": {
+                    "leadId": gid(net["lead"]),
+                    "account": {"skip": True},
+                    "contact": {"skip": True},
+                    "opportunity": {"skip": True},
+                }
+            },
+        )
 
     assert body["data"]["convertLead"]["userErrors"] == [
-        {"code": "NOTHING_TO_CONVERT", "message": "Account, contact and opportunity are all skipped: nothing to convert", "field": None}
+        {
+            "code": "NOTHING_TO_CONVERT",
+            "message": "Account, contact and opportunity are all skipped: nothing to convert",
+            "field": None,
+        }
     ]
     assert not await Lead.filter(is_converted=True).exists()
 
@@ -526,12 +656,24 @@ async def test_an_existing_contact_must_belong_to_the_chosen_account(anonymous_c
     before = await counts()
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = await graphql(owner_client, CONVERT, {
-            "input": {"leadId": gid(net["lead"]), "account": {"existingId": gid(account)}, "contact": {"existingId": gid(elsewhere)}}
-        })
+        body = await graphql(
+            owner_client,
+            CONVERT,
+            {
+                "input": {
+                    "leadId": gid(net["lead"]),
+                    "account": {"existingId": gid(account)},
+                    "contact": {"existingId": gid(elsewhere)},
+                }
+            },
+        )
 
     assert body["data"]["convertLead"]["userErrors"] == [
-        {"code": "INVALID_INPUT", "message": "The contact does not belong to the chosen account", "field": ["contact", "existingId"]}
+        {
+            "code": "INVALID_INPUT",
+            "message": "The contact does not belong to the chosen account",
+            "field": ["contact", "existingId"],
+        }
     ]
     assert await counts() == before
 
@@ -541,9 +683,9 @@ async def test_a_one_of_choice_needs_exactly_one_member(anonymous_client, choice
     net = await shared_lead_network()
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        response = await owner_client.post("/graphql", json={
-            "query": CONVERT, "variables": {"input": {"leadId": gid(net["lead"]), "account": choice}}
-        })
+        response = await owner_client.post(
+            "/graphql", json={"query": CONVERT, "variables": {"input": {"leadId": gid(net["lead"]), "account": choice}}}
+        )
 
     body = response.json()
     assert "data" not in body
@@ -560,28 +702,38 @@ async def test_duplicates_are_refused_with_their_ids_unless_allowed(anonymous_cl
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
         account_refused = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(net["lead"])}})
-        contact_refused = await graphql(owner_client, CONVERT, {
-            "input": {"leadId": gid(net["lead"]), "account": {"create": {"allowDuplicate": True}}}
-        })
+        contact_refused = await graphql(
+            owner_client,
+            CONVERT,
+            {"input": {"leadId": gid(net["lead"]), "account": {"create": {"allowDuplicate": True}}}},
+        )
         refused_counts = await counts()
-        allowed = await graphql(owner_client, CONVERT, {
-            "input": {
-                "leadId": gid(net["lead"]),
-                "account": {"create": {"allowDuplicate": True}},
-                "contact": {"create": {"allowDuplicate": True}},
-            }
-        })
+        allowed = await graphql(
+            owner_client,
+            CONVERT,
+            {
+                "input": {
+                    "leadId": gid(net["lead"]),
+                    "account": {"create": {"allowDuplicate": True}},
+                    "contact": {"create": {"allowDuplicate": True}},
+                }
+            },
+        )
 
-    assert account_refused["data"]["convertLead"]["userErrors"] == [{
-        "code": "DUPLICATE_ACCOUNT",
-        "message": f"Matching accounts exist: {gid(by_name)}, {gid(by_domain)}; attach one or set allowDuplicate",
-        "field": ["account", "create"],
-    }]
-    assert contact_refused["data"]["convertLead"]["userErrors"] == [{
-        "code": "DUPLICATE_CONTACT",
-        "message": f"Contacts with this email exist: {gid(same_email)}; attach one or set allowDuplicate",
-        "field": ["contact", "create"],
-    }]
+    assert account_refused["data"]["convertLead"]["userErrors"] == [
+        {
+            "code": "DUPLICATE_ACCOUNT",
+            "message": f"Matching accounts exist: {gid(by_name)}, {gid(by_domain)}; attach one or set allowDuplicate",
+            "field": ["account", "create"],
+        }
+    ]
+    assert contact_refused["data"]["convertLead"]["userErrors"] == [
+        {
+            "code": "DUPLICATE_CONTACT",
+            "message": f"Contacts with this email exist: {gid(same_email)}; attach one or set allowDuplicate",
+            "field": ["contact", "create"],
+        }
+    ]
     assert refused_counts == before
     assert allowed["data"]["convertLead"]["userErrors"] == []
 
@@ -594,17 +746,26 @@ async def test_an_idempotency_key_replays_the_first_result_and_refuses_another_i
         first = (await graphql(owner_client, CONVERT, variables))["data"]["convertLead"]
         after_first = await counts()
         replay = (await graphql(owner_client, CONVERT, variables))["data"]["convertLead"]
-        reused = await graphql(owner_client, CONVERT, {
-            "input": {"leadId": gid(net["lead"]), "idempotencyKey": "convert-acme-1", "account": {"skip": True}}
-        })
+        reused = await graphql(
+            owner_client,
+            CONVERT,
+            {"input": {"leadId": gid(net["lead"]), "idempotencyKey": "convert-acme-1", "account": {"skip": True}}},
+        )
 
     assert replay["userErrors"] == []
     assert (replay["lead"]["id"], replay["account"]["id"], replay["contact"]["id"], replay["opportunity"]["id"]) == (
-        first["lead"]["id"], first["account"]["id"], first["contact"]["id"], first["opportunity"]["id"],
+        first["lead"]["id"],
+        first["account"]["id"],
+        first["contact"]["id"],
+        first["opportunity"]["id"],
     )
     assert await counts() == after_first
     assert reused["data"]["convertLead"]["userErrors"] == [
-        {"code": "IDEMPOTENCY_KEY_REUSED", "message": "This idempotency key was used with a different input", "field": ["idempotencyKey"]}
+        {
+            "code": "IDEMPOTENCY_KEY_REUSED",
+            "message": "This idempotency key was used with a different input",
+            "field": ["idempotencyKey"],
+        }
     ]
     assert await IdempotencyRecord.all().count() == 1
 
@@ -615,18 +776,30 @@ async def test_convert_leads_answers_each_item_in_order(anonymous_client):
     pending = await make_lead(net["owner"], partner=net["partner"])
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = await graphql(owner_client, CONVERT_MANY, {
-            "input": {"items": [{"leadId": gid(net["lead"])}, {"leadId": gid(pending)}, {"leadId": gid(second)}]}
-        })
+        body = await graphql(
+            owner_client,
+            CONVERT_MANY,
+            {"input": {"items": [{"leadId": gid(net["lead"])}, {"leadId": gid(pending)}, {"leadId": gid(second)}]}},
+        )
 
     payload = body["data"]["convertLeads"]
     assert payload["userErrors"] == []
-    assert [(r["lead"] or {}).get("status") for r in payload["results"]] == ["CLOSED_CONVERTED", None, "CLOSED_CONVERTED"]
-    assert [r["userErrors"] for r in payload["results"]] == [[], [{
-        "code": "LEAD_NOT_ACCEPTED",
-        "message": "The lead is pending: the partner has not accepted it",
-        "field": ["items", "1", "leadId"],
-    }], []]
+    assert [(r["lead"] or {}).get("status") for r in payload["results"]] == [
+        "CLOSED_CONVERTED",
+        None,
+        "CLOSED_CONVERTED",
+    ]
+    assert [r["userErrors"] for r in payload["results"]] == [
+        [],
+        [
+            {
+                "code": "LEAD_NOT_ACCEPTED",
+                "message": "The lead is pending: the partner has not accepted it",
+                "field": ["items", "1", "leadId"],
+            }
+        ],
+        [],
+    ]
     await pending.refresh_from_db()
     assert pending.is_converted is False
 
@@ -636,20 +809,34 @@ async def test_a_batch_item_with_a_too_long_idempotency_key_is_refused_alone(ano
     first, bad, third = [await make_lead(owner, customer_name=f"Customer {n}", email=None) for n in range(3)]
 
     async with client_as(anonymous_client, owner) as owner_client:
-        body = await graphql(owner_client, CONVERT_MANY, {"input": {"items": [
-            {"leadId": gid(first), "idempotencyKey": "k" * 255},
-            {"leadId": gid(bad), "idempotencyKey": "k" * 256},
-            {"leadId": gid(third)},
-        ]}})
+        body = await graphql(
+            owner_client,
+            CONVERT_MANY,
+            {
+                "input": {
+                    "items": [
+                        {"leadId": gid(first), "idempotencyKey": "k" * 255},
+                        {"leadId": gid(bad), "idempotencyKey": "k" * 256},
+                        {"leadId": gid(third)},
+                    ]
+                }
+            },
+        )
 
     payload = body["data"]["convertLeads"]
     assert "errors" not in body and payload["userErrors"] == []
     assert [(r["lead"] or {}).get("id") for r in payload["results"]] == [gid(first), None, gid(third)]
-    assert [r["userErrors"] for r in payload["results"]] == [[], [{
-        "code": "INVALID_INPUT",
-        "message": "idempotencyKey may have at most 255 characters, got 256",
-        "field": ["items", "1", "idempotencyKey"],
-    }], []]
+    assert [r["userErrors"] for r in payload["results"]] == [
+        [],
+        [
+            {
+                "code": "INVALID_INPUT",
+                "message": "idempotencyKey may have at most 255 characters, got 256",
+                "field": ["items", "1", "idempotencyKey"],
+            }
+        ],
+        [],
+    ]
     assert sorted(await Lead.filter(is_converted=True).values_list("id", flat=True)) == [first.id, third.id]
     assert await Opportunity.filter(lead_links__lead_id=bad.id).count() == 0
     assert await IdempotencyRecord.all().values_list("key", flat=True) == ["k" * 255]
@@ -667,19 +854,41 @@ async def test_an_unexpected_error_in_one_item_leaves_the_other_items_converted(
 
     monkeypatch.setattr(models.conversion, "record", fail_for_one_lead)
     async with client_as(anonymous_client, owner) as owner_client:
-        response = await owner_client.post("/graphql", json={"query": CONVERT_MANY, "variables": {"input": {"items": [
-            {"leadId": gid(first)}, {"leadId": gid(failing)}, {"leadId": gid(third)},
-        ]}}})
+        response = await owner_client.post(
+            "/graphql",
+            json={
+                "query": CONVERT_MANY,
+                "variables": {
+                    "input": {
+                        "items": [
+                            {"leadId": gid(first)},
+                            {"leadId": gid(failing)},
+                            {"leadId": gid(third)},
+                        ]
+                    }
+                },
+            },
+        )
 
     body = response.json()
     payload = body["data"]["convertLeads"]
     assert "errors" not in body and payload["userErrors"] == []
-    assert [(r["lead"] or {}).get("status") for r in payload["results"]] == ["CLOSED_CONVERTED", None, "CLOSED_CONVERTED"]
-    assert [r["userErrors"] for r in payload["results"]] == [[], [{
-        "code": "INTERNAL",
-        "message": "An unexpected error stopped the conversion of this item; nothing of it was written",
-        "field": ["items", "1"],
-    }], []]
+    assert [(r["lead"] or {}).get("status") for r in payload["results"]] == [
+        "CLOSED_CONVERTED",
+        None,
+        "CLOSED_CONVERTED",
+    ]
+    assert [r["userErrors"] for r in payload["results"]] == [
+        [],
+        [
+            {
+                "code": "INTERNAL",
+                "message": "An unexpected error stopped the conversion of this item; nothing of it was written",
+                "field": ["items", "1"],
+            }
+        ],
+        [],
+    ]
     assert "injected" not in response.text and "Traceback" not in response.text
     assert sorted(await Lead.filter(is_converted=True).values_list("id", flat=True)) == [first.id, third.id]
     assert await Opportunity.all().count() == 2 and await Account.all().count() == 2
@@ -701,9 +910,20 @@ async def test_a_database_outage_inside_a_batch_answers_503_not_an_item_error(an
 
     monkeypatch.setattr(models.conversion, "record", lose_the_database_at_one_lead)
     async with client_as(anonymous_client, owner) as owner_client:
-        response = await owner_client.post("/graphql", json={"query": CONVERT_MANY, "variables": {"input": {"items": [
-            {"leadId": gid(first)}, {"leadId": gid(failing)},
-        ]}}})
+        response = await owner_client.post(
+            "/graphql",
+            json={
+                "query": CONVERT_MANY,
+                "variables": {
+                    "input": {
+                        "items": [
+                            {"leadId": gid(first)},
+                            {"leadId": gid(failing)},
+                        ]
+                    }
+                },
+            },
+        )
 
     assert response.status_code == 503
     assert response.headers["retry-after"] == "5"
@@ -719,14 +939,21 @@ async def test_a_batch_of_no_items_or_more_than_100_is_refused_and_writes_nothin
     before = await counts()
 
     async with client_as(anonymous_client, owner) as owner_client:
-        body = await graphql(owner_client, CONVERT_MANY, {
-            "input": {"items": [{"leadId": gid(leads[n % 3]), "idempotencyKey": f"key-{n}"} for n in range(size)]}
-        })
+        body = await graphql(
+            owner_client,
+            CONVERT_MANY,
+            {"input": {"items": [{"leadId": gid(leads[n % 3]), "idempotencyKey": f"key-{n}"} for n in range(size)]}},
+        )
 
     message = "items must hold at least one lead" if size == 0 else "items may hold at most 100 leads, got 101"
-    assert body == {"data": {"convertLeads": {
-        "results": [], "userErrors": [{"code": "INVALID_INPUT", "message": message, "field": ["items"]}],
-    }}}
+    assert body == {
+        "data": {
+            "convertLeads": {
+                "results": [],
+                "userErrors": [{"code": "INVALID_INPUT", "message": message, "field": ["items"]}],
+            }
+        }
+    }
     assert await counts() == before
     assert await IdempotencyRecord.all().count() == 0
 
@@ -736,13 +963,17 @@ async def test_convert_lead_refuses_an_idempotency_key_over_255_characters(anony
     before = await counts()
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = await graphql(owner_client, CONVERT, {"input": {"leadId": gid(net["lead"]), "idempotencyKey": "k" * 256}})
+        body = await graphql(
+            owner_client, CONVERT, {"input": {"leadId": gid(net["lead"]), "idempotencyKey": "k" * 256}}
+        )
 
-    assert body["data"]["convertLead"]["userErrors"] == [{
-        "code": "INVALID_INPUT",
-        "message": "idempotencyKey may have at most 255 characters, got 256",
-        "field": ["idempotencyKey"],
-    }]
+    assert body["data"]["convertLead"]["userErrors"] == [
+        {
+            "code": "INVALID_INPUT",
+            "message": "idempotencyKey may have at most 255 characters, got 256",
+            "field": ["idempotencyKey"],
+        }
+    ]
     assert body["data"]["convertLead"]["lead"] is None
     assert await counts() == before
     assert await IdempotencyRecord.all().count() == 0
@@ -757,7 +988,9 @@ async def test_a_failure_after_the_opportunity_is_written_leaves_nothing_behind(
 
     monkeypatch.setattr(models.conversion, "record", explode)
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        response = await owner_client.post("/graphql", json={"query": CONVERT, "variables": {"input": {"leadId": gid(net["lead"])}}})
+        response = await owner_client.post(
+            "/graphql", json={"query": CONVERT, "variables": {"input": {"leadId": gid(net["lead"])}}}
+        )
 
     assert response.json()["errors"][0]["extensions"] == {"code": "INTERNAL"}
     assert "injected" not in response.text
@@ -773,22 +1006,40 @@ async def test_custom_templates_choose_their_mappings_and_what_they_copy(anonymo
     stage = await stage_named("Qualification")
 
     async with client_as(anonymous_client, admin) as admin_client:
-        created = await graphql(admin_client, CREATE_TEMPLATE, {"input": {
-            "name": "Partner deal", "copyMembers": False, "copyCompanySections": False, "defaultStageId": gid(stage),
-            "fieldMappings": [{"leadField": "customerName", "opportunityField": "name"}, {"leadField": "estimatedAmount", "opportunityField": "amount"}],
-        }})
+        created = await graphql(
+            admin_client,
+            CREATE_TEMPLATE,
+            {
+                "input": {
+                    "name": "Partner deal",
+                    "copyMembers": False,
+                    "copyCompanySections": False,
+                    "defaultStageId": gid(stage),
+                    "fieldMappings": [
+                        {"leadField": "customerName", "opportunityField": "name"},
+                        {"leadField": "estimatedAmount", "opportunityField": "amount"},
+                    ],
+                }
+            },
+        )
         template = created["data"]["createOpportunityTemplate"]["template"]
-        converted = await graphql(admin_client, CONVERT, {"input": {
-            "leadId": gid(net["lead"]), "opportunity": {"create": {"templateId": template["id"]}}
-        }})
+        converted = await graphql(
+            admin_client,
+            CONVERT,
+            {"input": {"leadId": gid(net["lead"]), "opportunity": {"create": {"templateId": template["id"]}}}},
+        )
 
     assert created["data"]["createOpportunityTemplate"]["userErrors"] == []
     assert template["fieldMappings"] == [
-        {"leadField": "customerName", "opportunityField": "name"}, {"leadField": "estimatedAmount", "opportunityField": "amount"}
+        {"leadField": "customerName", "opportunityField": "name"},
+        {"leadField": "estimatedAmount", "opportunityField": "amount"},
     ]
     opportunity = converted["data"]["convertLead"]["opportunity"]
     assert (opportunity["name"], opportunity["amount"], opportunity["currency"], opportunity["closeDate"]) == (
-        "Acme Corporation", "120000.00", None, None,
+        "Acme Corporation",
+        "120000.00",
+        None,
+        None,
     )
     assert opportunity["stage"] == {"name": "Qualification"}
     assert opportunity["companySections"] == []
@@ -799,8 +1050,16 @@ async def test_custom_templates_choose_their_mappings_and_what_they_copy(anonymo
 @pytest.mark.parametrize(
     ("mapping", "message", "field"),
     [
-        ({"leadField": "favouriteColour", "opportunityField": "name"}, "'favouriteColour' is not a lead field that can be mapped", ["fieldMappings", "0", "leadField"]),
-        ({"leadField": "topic", "opportunityField": "amount"}, "'topic' holds text and cannot fill 'amount', which holds money", ["fieldMappings", "0"]),
+        (
+            {"leadField": "favouriteColour", "opportunityField": "name"},
+            "'favouriteColour' is not a lead field that can be mapped",
+            ["fieldMappings", "0", "leadField"],
+        ),
+        (
+            {"leadField": "topic", "opportunityField": "amount"},
+            "'topic' holds text and cannot fill 'amount', which holds money",
+            ["fieldMappings", "0"],
+        ),
     ],
     ids=["unknown", "incompatible"],
 )
@@ -811,7 +1070,8 @@ async def test_an_unknown_or_incompatible_mapping_is_an_invalid_template(anonymo
         body = await graphql(admin_client, CREATE_TEMPLATE, {"input": {"name": "Broken", "fieldMappings": [mapping]}})
 
     assert body["data"]["createOpportunityTemplate"] == {
-        "template": None, "userErrors": [{"code": "INVALID_TEMPLATE", "message": message, "field": field}]
+        "template": None,
+        "userErrors": [{"code": "INVALID_TEMPLATE", "message": message, "field": field}],
     }
 
 
@@ -819,14 +1079,24 @@ async def test_an_unknown_template_is_not_found(anonymous_client):
     net = await shared_lead_network()
 
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        body = await graphql(owner_client, CONVERT, {"input": {
-            "leadId": gid(net["lead"]), "opportunity": {"create": {"templateId": "T3Bwb3J0dW5pdHlUZW1wbGF0ZTo5OTk="}}
-        }})
+        body = await graphql(
+            owner_client,
+            CONVERT,
+            {
+                "input": {
+                    "leadId": gid(net["lead"]),
+                    "opportunity": {"create": {"templateId": "T3Bwb3J0dW5pdHlUZW1wbGF0ZTo5OTk="}},
+                }
+            },
+        )
 
-    assert body["data"]["convertLead"]["userErrors"] == [{
-        "code": "NOT_FOUND", "message": "No OpportunityTemplate with ID 'T3Bwb3J0dW5pdHlUZW1wbGF0ZTo5OTk='",
-        "field": ["opportunity", "create", "templateId"],
-    }]
+    assert body["data"]["convertLead"]["userErrors"] == [
+        {
+            "code": "NOT_FOUND",
+            "message": "No OpportunityTemplate with ID 'T3Bwb3J0dW5pdHlUZW1wbGF0ZTo5OTk='",
+            "field": ["opportunity", "create", "templateId"],
+        }
+    ]
 
 
 async def test_omitted_choices_follow_the_admins_conversion_settings(anonymous_client):
@@ -838,11 +1108,16 @@ async def test_omitted_choices_follow_the_admins_conversion_settings(anonymous_c
     async with client_as(anonymous_client, admin) as admin_client:
         changed = await graphql(admin_client, SETTINGS, {"input": {"createAccount": False, "createOpportunity": False}})
     async with client_as(anonymous_client, net["owner"]) as owner_client:
-        converted = (await graphql(owner_client, CONVERT, {"input": {"leadId": gid(net["lead"])}}))["data"]["convertLead"]
+        converted = (await graphql(owner_client, CONVERT, {"input": {"leadId": gid(net["lead"])}}))["data"][
+            "convertLead"
+        ]
 
     assert not_admin["data"]["updateConversionSettings"]["userErrors"] == [{"code": "FORBIDDEN", "field": None}]
     assert changed["data"]["updateConversionSettings"]["settings"] == {
-        "createAccount": False, "createContact": True, "createOpportunity": False, "minimumScore": None,
+        "createAccount": False,
+        "createContact": True,
+        "createOpportunity": False,
+        "minimumScore": None,
         "defaultTemplate": {"name": "Standard"},
     }
     assert converted["userErrors"] == []
@@ -862,8 +1137,14 @@ async def test_the_preview_shows_what_would_be_created_without_writing(anonymous
     assert preview["template"] == {"name": "Standard", "isDefault": True}
     assert preview["account"] == {"name": "Acme Corporation", "website": "https://www.acme.example/about"}
     assert preview["contact"] == {"firstName": "Wile", "lastName": "Coyote", "email": "wile@acme.example"}
-    assert {k: preview["opportunity"][k] for k in ("name", "amount", "currency", "salesPlanNames", "activityCount")} == {
-        "name": "Cloud migration", "amount": "120000.00", "currency": "USD", "salesPlanNames": [net["plan"].name], "activityCount": 1,
+    assert {
+        k: preview["opportunity"][k] for k in ("name", "amount", "currency", "salesPlanNames", "activityCount")
+    } == {
+        "name": "Cloud migration",
+        "amount": "120000.00",
+        "currency": "USD",
+        "salesPlanNames": [net["plan"].name],
+        "activityCount": 1,
     }
     assert preview["opportunity"]["stage"] == {"name": "Prospecting"}
     assert sorted(m["role"] for m in preview["opportunity"]["members"]) == ["COLLABORATOR", "OWNER", "VIEWER"]
@@ -888,16 +1169,24 @@ async def test_the_preview_hides_money_from_a_participant_of_the_lead(anonymous_
     async with client_as(anonymous_client, net["viewer"]) as viewer_client:
         shown = await graphql(viewer_client, PREVIEW_MONEY, {"leadId": gid(net["lead"])})
 
-    assert hidden == {"data": {"conversionPreview": {
-        "opportunity": {"amount": None, "currency": "USD"},
-        "linkableOpportunities": [{"id": gid(linkable), "amount": None, "expectedRevenue": None}],
-        "blockers": [{"code": "FORBIDDEN"}],
-    }}}
-    assert shown == {"data": {"conversionPreview": {
-        "opportunity": {"amount": "120000.00", "currency": "USD"},
-        "linkableOpportunities": [{"id": gid(linkable), "amount": "5000.00", "expectedRevenue": "500.00"}],
-        "blockers": [{"code": "FORBIDDEN"}],
-    }}}
+    assert hidden == {
+        "data": {
+            "conversionPreview": {
+                "opportunity": {"amount": None, "currency": "USD"},
+                "linkableOpportunities": [{"id": gid(linkable), "amount": None, "expectedRevenue": None}],
+                "blockers": [{"code": "FORBIDDEN"}],
+            }
+        }
+    }
+    assert shown == {
+        "data": {
+            "conversionPreview": {
+                "opportunity": {"amount": "120000.00", "currency": "USD"},
+                "linkableOpportunities": [{"id": gid(linkable), "amount": "5000.00", "expectedRevenue": "500.00"}],
+                "blockers": [{"code": "FORBIDDEN"}],
+            }
+        }
+    }
     assert await counts() == before
 
 
@@ -923,16 +1212,36 @@ async def test_templates_are_the_companys_own_and_only_its_admins_change_them(an
     async with client_as(anonymous_client, admin) as admin_client:
         created = await graphql(admin_client, CREATE_TEMPLATE, {"input": {"name": "Partner deal"}})
         template_id = created["data"]["createOpportunityTemplate"]["template"]["id"]
-        bad = await graphql(admin_client, UPDATE_TEMPLATE, {"input": {
-            "templateId": template_id, "name": "Renamed", "fieldMappings": [{"leadField": "score", "opportunityField": "name"}]
-        }})
-        good = await graphql(admin_client, UPDATE_TEMPLATE, {"input": {
-            "templateId": template_id, "copyLinks": False, "fieldMappings": [{"leadField": "customerName", "opportunityField": "name"}]
-        }})
-        standard_change = await graphql(admin_client, UPDATE_TEMPLATE, {"input": {"templateId": standard, "copyLinks": False}})
-        converted = await graphql(admin_client, CONVERT, {"input": {
-            "leadId": gid(net["lead"]), "opportunity": {"create": {"templateId": template_id}}
-        }})
+        bad = await graphql(
+            admin_client,
+            UPDATE_TEMPLATE,
+            {
+                "input": {
+                    "templateId": template_id,
+                    "name": "Renamed",
+                    "fieldMappings": [{"leadField": "score", "opportunityField": "name"}],
+                }
+            },
+        )
+        good = await graphql(
+            admin_client,
+            UPDATE_TEMPLATE,
+            {
+                "input": {
+                    "templateId": template_id,
+                    "copyLinks": False,
+                    "fieldMappings": [{"leadField": "customerName", "opportunityField": "name"}],
+                }
+            },
+        )
+        standard_change = await graphql(
+            admin_client, UPDATE_TEMPLATE, {"input": {"templateId": standard, "copyLinks": False}}
+        )
+        converted = await graphql(
+            admin_client,
+            CONVERT,
+            {"input": {"leadId": gid(net["lead"]), "opportunity": {"create": {"templateId": template_id}}}},
+        )
         opportunity_id = converted["data"]["convertLead"]["opportunity"]["id"]
         own = await graphql(admin_client, TEMPLATES)
         made_from = await graphql(admin_client, OPPORTUNITY_TEMPLATE, {"id": opportunity_id})
@@ -940,15 +1249,28 @@ async def test_templates_are_the_companys_own_and_only_its_admins_change_them(an
         not_admin = await graphql(owner_client, UPDATE_TEMPLATE, {"input": {"templateId": template_id, "name": "Mine"}})
     async with client_as(anonymous_client, foreign_admin) as foreign_client:
         foreign = await graphql(foreign_client, TEMPLATES)
-        foreign_change = await graphql(foreign_client, UPDATE_TEMPLATE, {"input": {"templateId": template_id, "name": "Ours"}})
+        foreign_change = await graphql(
+            foreign_client, UPDATE_TEMPLATE, {"input": {"templateId": template_id, "name": "Ours"}}
+        )
 
-    assert bad["data"]["updateOpportunityTemplate"] == {"template": None, "userErrors": [{
-        "code": "INVALID_TEMPLATE", "message": "'score' holds percentage and cannot fill 'name', which holds text",
-        "field": ["fieldMappings", "0"],
-    }]}
-    assert good["data"]["updateOpportunityTemplate"] == {"template": {
-        "name": "Partner deal", "copyLinks": False, "fieldMappings": [{"leadField": "customerName", "opportunityField": "name"}],
-    }, "userErrors": []}
+    assert bad["data"]["updateOpportunityTemplate"] == {
+        "template": None,
+        "userErrors": [
+            {
+                "code": "INVALID_TEMPLATE",
+                "message": "'score' holds percentage and cannot fill 'name', which holds text",
+                "field": ["fieldMappings", "0"],
+            }
+        ],
+    }
+    assert good["data"]["updateOpportunityTemplate"] == {
+        "template": {
+            "name": "Partner deal",
+            "copyLinks": False,
+            "fieldMappings": [{"leadField": "customerName", "opportunityField": "name"}],
+        },
+        "userErrors": [],
+    }
     assert standard_change["data"]["updateOpportunityTemplate"]["userErrors"] == [
         {"code": "FORBIDDEN", "message": "The built-in Standard template cannot be changed", "field": ["templateId"]}
     ]
@@ -956,7 +1278,10 @@ async def test_templates_are_the_companys_own_and_only_its_admins_change_them(an
     assert foreign_change["data"]["updateOpportunityTemplate"]["userErrors"] == [
         {"code": "NOT_FOUND", "message": f"No OpportunityTemplate with ID '{template_id}'", "field": ["templateId"]}
     ]
-    assert own["data"]["opportunityTemplates"]["nodes"] == [{"name": "Standard", "isDefault": True}, {"name": "Partner deal", "isDefault": False}]
+    assert own["data"]["opportunityTemplates"]["nodes"] == [
+        {"name": "Standard", "isDefault": True},
+        {"name": "Partner deal", "isDefault": False},
+    ]
     assert foreign["data"]["opportunityTemplates"]["nodes"] == [{"name": "Standard", "isDefault": True}]
     assert made_from["data"]["opportunity"]["template"] == {"name": "Partner deal"}
     assert converted["data"]["convertLead"]["opportunity"]["name"] == "Acme Corporation"

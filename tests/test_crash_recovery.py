@@ -83,9 +83,7 @@ async def seed() -> Seeded:
         await lead.sales_plans.add(plan)
         await make_activity(lead, viewer)
         leads.append(gid(lead))
-    return Seeded(
-        viewer.id, gid(viewer), gid(colleague), gid(plan), leads[:CONVERSION_LEADS], leads[CONVERSION_LEADS:]
-    )
+    return Seeded(viewer.id, gid(viewer), gid(colleague), gid(plan), leads[:CONVERSION_LEADS], leads[CONVERSION_LEADS:])
 
 
 @dataclass
@@ -161,7 +159,9 @@ async def run_load(url: str, token: str, seeded: Seeded, ledger: Ledger, kill: A
         kill()
 
     limits = httpx.Limits(max_connections=CONVERTERS + UPDATERS)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30, limits=limits
+    ) as client:
         workers = [converter(client) for _ in range(CONVERTERS)]
         workers += [updater(client, seeded.update_leads[index::UPDATERS]) for index in range(UPDATERS)]
         if kill is not None:

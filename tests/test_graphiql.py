@@ -216,7 +216,9 @@ def test_graphiql_runs_a_query_in_headless_chromium_offline(browser, tmp_path):
 def as_demo_admin(server: LiveServer, query: str, variables: dict[str, object] | None = None) -> dict[str, object]:
     token = demo_token(server, DEMO_EMAIL)
     response = httpx.post(
-        server.graphql_url, json={"query": query, "variables": variables or {}}, headers={"Authorization": f"Bearer {token}"}
+        server.graphql_url,
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200, response.text
     body = response.json()

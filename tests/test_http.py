@@ -172,7 +172,10 @@ async def test_application_json_answers_a_validation_error_with_200(anonymous_cl
     ("body", "message"),
     [
         ({"query": VIEWER_EMAIL, "operationName": "Viewer"}, "Unknown operation named 'Viewer'"),
-        ({"query": "query A { viewer { id } } query B { viewer { email } }"}, "Must provide operation name if query contains multiple operations"),
+        (
+            {"query": "query A { viewer { id } } query B { viewer { email } }"},
+            "Must provide operation name if query contains multiple operations",
+        ),
     ],
     ids=["unknown-name", "ambiguous"],
 )
@@ -219,9 +222,7 @@ async def test_an_unsupported_accept_is_refused_with_406(anonymous_client: httpx
         response = await client.post("/graphql", json={"query": VIEWER_EMAIL}, headers={"Accept": "text/plain"})
 
     assert response.status_code == 406
-    assert response.json() == {
-        "errors": [{"message": "Accept application/graphql-response+json or application/json"}]
-    }
+    assert response.json() == {"errors": [{"message": "Accept application/graphql-response+json or application/json"}]}
 
 
 async def test_a_post_without_a_json_content_type_is_refused_with_415(anonymous_client: httpx.AsyncClient) -> None:
@@ -266,9 +267,7 @@ async def test_invalid_json_is_refused_with_400(anonymous_client: httpx.AsyncCli
     user = await make_user()
 
     async with client_as(anonymous_client, user) as client:
-        response = await client.post(
-            "/graphql", content=b'{"query": "{', headers={"Content-Type": "application/json"}
-        )
+        response = await client.post("/graphql", content=b'{"query": "{', headers={"Content-Type": "application/json"})
 
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": "The request body is not valid JSON"}]}

@@ -167,7 +167,9 @@ def test_dry_run_reports_and_writes_nothing(database_url, tmp_path):
     in_database(database_url, make_importer)
     csv_file = write(tmp_path, HEADER + ROWS)
 
-    result = run_cli("import-leads", str(csv_file), "--as", "importer@northwind.example", "--dry-run", env=cli_env(database_url))
+    result = run_cli(
+        "import-leads", str(csv_file), "--as", "importer@northwind.example", "--dry-run", env=cli_env(database_url)
+    )
 
     assert (result.returncode, result.stdout) == (
         1,
@@ -193,7 +195,10 @@ def test_a_clean_file_exits_zero(database_url, tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("firstName,email\nAda,ada@example.com\n", "missing required column: the header needs topic, lastName or customerName"),
+        (
+            "firstName,email\nAda,ada@example.com\n",
+            "missing required column: the header needs topic, lastName or customerName",
+        ),
         (
             "topic,colour\nRenewal,blue\n",
             "unknown column 'colour' on line 1; the columns are externalId, topic, firstName, lastName, email, phone, "
@@ -201,8 +206,11 @@ def test_a_clean_file_exits_zero(database_url, tmp_path):
             "estimatedCloseDate, partner, acceptanceDeadline",
         ),
         ("topic,Topic\nA,B\n", "column 'topic' appears more than once on line 1"),
-        (b"topic,lastName\nCafe,Smith\nCaf\xe9,Smith\n", "line 3 is not UTF-8 text (byte 0xe9): save the file as UTF-8"),
-        ("topic\n\"Renewal\n", "line 2 is not valid CSV: unexpected end of data"),
+        (
+            b"topic,lastName\nCafe,Smith\nCaf\xe9,Smith\n",
+            "line 3 is not UTF-8 text (byte 0xe9): save the file as UTF-8",
+        ),
+        ('topic\n"Renewal\n', "line 2 is not valid CSV: unexpected end of data"),
         ("", "the file is empty: its first line must name the columns"),
     ],
     ids=["missing-column", "unknown-column", "repeated-column", "latin-1", "unterminated-quote", "empty"],
@@ -275,7 +283,9 @@ async def test_import_leads_mutation_reports_a_cell_holding_nul_as_a_bad_row(ano
 
     # when they upload a file whose third line holds U+0000 in a cell
     async with client_as(anonymous_client, importer) as importer_client:
-        response = await importer_client.post("/graphql", **upload("topic,description\nFirst,fine\nSecond,bad\x00cell\n"))
+        response = await importer_client.post(
+            "/graphql", **upload("topic,description\nFirst,fine\nSecond,bad\x00cell\n")
+        )
 
     # then that row is a bad row with its line, and only the other is written
     assert response.json() == {
@@ -295,7 +305,11 @@ def test_an_unknown_importer_is_one_line(database_url, tmp_path):
 
     result = run_cli("import-leads", str(csv_file), "--as", "nobody@example.com", env=cli_env(database_url))
 
-    assert (result.returncode, result.stdout, result.stderr) == (1, "", "leadbridge: error: no user with email nobody@example.com\n")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        "leadbridge: error: no user with email nobody@example.com\n",
+    )
 
 
 def test_a_deactivated_importer_is_one_line(database_url, tmp_path):
@@ -346,9 +360,33 @@ def measuring_peak_rss(command: list[str], env: dict[str, str]) -> tuple[str, in
 def generate(path: Path, rows: int, prefix: str) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["externalId", "topic", "lastName", "email", "customerName", "score", "estimatedAmount", "currency", "description"])
+        writer.writerow(
+            [
+                "externalId",
+                "topic",
+                "lastName",
+                "email",
+                "customerName",
+                "score",
+                "estimatedAmount",
+                "currency",
+                "description",
+            ]
+        )
         for n in range(rows):
-            writer.writerow([f"{prefix}-{n}", f"Deal {n}", f"Buyer{n}", f"buyer{n}@customer.example", f"Customer {n}", n % 101, f"{n}.25", "EUR", "x" * 60])
+            writer.writerow(
+                [
+                    f"{prefix}-{n}",
+                    f"Deal {n}",
+                    f"Buyer{n}",
+                    f"buyer{n}@customer.example",
+                    f"Customer {n}",
+                    n % 101,
+                    f"{n}.25",
+                    "EUR",
+                    "x" * 60,
+                ]
+            )
     return path
 
 
@@ -379,7 +417,14 @@ def test_two_concurrent_imports_of_one_file_create_each_lead_once(database_url, 
     command = [sys.executable, "-m", "leadbridge", "import-leads", str(csv_file), "--as", "importer@northwind.example"]
 
     processes = [
-        subprocess.Popen(command, env=cli_env(database_url), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            command,
+            env=cli_env(database_url),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     outcomes = [(process.wait(timeout=300), process.stdout.read(), process.stderr.read()) for process in processes]
@@ -447,7 +492,10 @@ async def test_import_leads_mutation_dry_run_writes_nothing(anonymous_client):
         response = await importer_client.post("/graphql", **upload(HEADER + ROWS, dry_run=True))
 
     assert response.json()["data"]["importLeads"] == payload(
-        dryRun=True, createdCount=3, badRowCount=4, badRows=[{"line": line, "reason": reason} for line, reason in BAD_ROWS]
+        dryRun=True,
+        createdCount=3,
+        badRowCount=4,
+        badRows=[{"line": line, "reason": reason} for line, reason in BAD_ROWS],
     )
     assert await Lead.all().count() == 0
 
@@ -517,15 +565,21 @@ async def test_malformed_multipart_requests_are_refused_before_execution(anonymo
     valid = upload("topic\nRenewal\n")
 
     async with client_as(anonymous_client, importer) as importer_client:
-        no_map = await importer_client.post("/graphql", data={"operations": valid["data"]["operations"]}, files=valid["files"])
+        no_map = await importer_client.post(
+            "/graphql", data={"operations": valid["data"]["operations"]}, files=valid["files"]
+        )
         missing_file = await importer_client.post(
             "/graphql", data={**valid["data"], "map": json.dumps({"1": ["variables.input.file"]})}, files=valid["files"]
         )
         bad_path = await importer_client.post(
-            "/graphql", data={**valid["data"], "map": json.dumps({"0": ["variables.nothing.file"]})}, files=valid["files"]
+            "/graphql",
+            data={**valid["data"], "map": json.dumps({"0": ["variables.nothing.file"]})},
+            files=valid["files"],
         )
         batched = await importer_client.post(
-            "/graphql", data={**valid["data"], "operations": json.dumps([json.loads(valid["data"]["operations"])])}, files=valid["files"]
+            "/graphql",
+            data={**valid["data"], "operations": json.dumps([json.loads(valid["data"]["operations"])])},
+            files=valid["files"],
         )
         anonymous = await anonymous_client.post("/graphql", **valid)
 
@@ -533,7 +587,14 @@ async def test_malformed_multipart_requests_are_refused_before_execution(anonymo
         (400, {"errors": [{"message": "The multipart request needs a 'map' field holding JSON"}]}),
         (400, {"errors": [{"message": "The 'map' field names a file '1' that the request does not hold"}]}),
         (400, {"errors": [{"message": "A path in the 'map' field does not lead to a variable in 'operations'"}]}),
-        (400, {"errors": [{"message": "The 'operations' field must be a JSON object; batched operations are not supported"}]}),
+        (
+            400,
+            {
+                "errors": [
+                    {"message": "The 'operations' field must be a JSON object; batched operations are not supported"}
+                ]
+            },
+        ),
     ]
     assert anonymous.status_code == 401
     assert await Lead.all().count() == 0

@@ -17,7 +17,7 @@ def imported_modules(source: str, module: str) -> list[tuple[int, str]]:
     """Every module the source imports, with its line: `import`, `from ... import` (relative ones
     resolved against `module`, the dotted name of the file) and `importlib.import_module("...")`."""
     package = module.split(".")[:-1]
-    found = []
+    found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)

@@ -220,7 +220,13 @@ async def test_status_change_reaches_the_owner_and_a_policy_member_and_no_one_el
 
         expected = {
             "kind": "STATUS_CHANGED",
-            "lead": {"id": gid(lead), "status": "WORKING_CONTACTED", "acceptance": "NOT_REQUIRED", "isConverted": False, "estimatedAmount": "1000.00"},
+            "lead": {
+                "id": gid(lead),
+                "status": "WORKING_CONTACTED",
+                "acceptance": "NOT_REQUIRED",
+                "isConverted": False,
+                "estimatedAmount": "1000.00",
+            },
             "actor": {"id": gid(net["owner"])},
             "opportunity": None,
         }
@@ -228,7 +234,12 @@ async def test_status_change_reaches_the_owner_and_a_policy_member_and_no_one_el
         assert await colleague_events.next_event() == expected
         assert await outsider_events.nothing_within(QUIET)
 
-        await mutate(server, net["outsider"], SET_STATUS, {"input": {"leadId": gid(net["outsiders_lead"]), "status": "WORKING_CONTACTED"}})
+        await mutate(
+            server,
+            net["outsider"],
+            SET_STATUS,
+            {"input": {"leadId": gid(net["outsiders_lead"]), "status": "WORKING_CONTACTED"}},
+        )
 
         assert (await outsider_events.next_event())["lead"]["id"] == gid(net["outsiders_lead"])
         assert await owner_events.nothing_within(QUIET)
@@ -240,11 +251,19 @@ async def test_a_participant_gets_events_without_money(db, server):
     await add_member(net["lead"], participant, MemberRole.PARTICIPANT)
 
     async with subscriber(server, participant) as participant_events:
-        await mutate(server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}})
+        await mutate(
+            server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}}
+        )
 
         event = await participant_events.next_event()
 
-    assert event["lead"] == {"id": gid(net["lead"]), "status": "WORKING_CONTACTED", "acceptance": "NOT_REQUIRED", "isConverted": False, "estimatedAmount": None}
+    assert event["lead"] == {
+        "id": gid(net["lead"]),
+        "status": "WORKING_CONTACTED",
+        "acceptance": "NOT_REQUIRED",
+        "isConverted": False,
+        "estimatedAmount": None,
+    }
 
 
 async def test_acceptance_answer_reaches_the_sourcing_owner(db, server):
@@ -259,7 +278,11 @@ async def test_acceptance_answer_reaches_the_sourcing_owner(db, server):
 
         event = await owner_events.next_event()
 
-    assert (event["kind"], event["lead"]["acceptance"], event["actor"]) == ("ACCEPTANCE_ANSWERED", "ACCEPTED", {"id": gid(partner_rep)})
+    assert (event["kind"], event["lead"]["acceptance"], event["actor"]) == (
+        "ACCEPTANCE_ANSWERED",
+        "ACCEPTED",
+        {"id": gid(partner_rep)},
+    )
 
 
 async def test_conversion_unlink_and_link_reach_subscribers_in_order(db, server):
@@ -314,10 +337,15 @@ async def test_a_refused_mutation_publishes_nothing(db, server):
         async with httpx.AsyncClient(headers={"Authorization": bearer(net["owner"], server.env)}) as client:
             refused = await client.post(
                 server.graphql_url,
-                json={"query": SET_STATUS, "variables": {"input": {"leadId": gid(net["lead"]), "status": "CLOSED_CONVERTED"}}},
+                json={
+                    "query": SET_STATUS,
+                    "variables": {"input": {"leadId": gid(net["lead"]), "status": "CLOSED_CONVERTED"}},
+                },
             )
         assert refused.json()["data"]["setLeadStatus"]["userErrors"][0]["code"] == "CONVERSION_REQUIRED"
-        await mutate(server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}})
+        await mutate(
+            server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}}
+        )
 
         assert (await owner_events.next_event())["lead"]["status"] == "WORKING_CONTACTED"
 
@@ -342,7 +370,14 @@ async def test_a_connection_without_a_valid_token_is_closed_forbidden(db, server
         {"exp": 10**400},
         {"exp": "tomorrow"},
     ],
-    ids=["subject-of-5000-digits", "subject-beyond-32-bits", "subject-in-arabic-indic-digits", "version-a-string", "expiry-of-400-digits", "expiry-a-word"],
+    ids=[
+        "subject-of-5000-digits",
+        "subject-beyond-32-bits",
+        "subject-in-arabic-indic-digits",
+        "version-a-string",
+        "expiry-of-400-digits",
+        "expiry-a-word",
+    ],
 )
 async def test_a_signed_token_with_claims_this_server_never_issues_is_closed_forbidden(db, server, claims):
     user = await make_user()
@@ -368,9 +403,16 @@ async def test_a_deactivated_users_token_is_refused(db, server):
 async def test_an_open_subscription_closes_forbidden_at_the_next_event_once_its_user_is_signed_out(db, server, command):
     net = await vendor_network()
 
-    async with subscriber(server, net["owner"]) as owner_events, subscriber(server, net["colleague"]) as colleague_events:
-        signed_out = await asyncio.to_thread(run_cli, "users", command, "--email", net["colleague"].email, env=server.env)
-        await mutate(server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}})
+    async with (
+        subscriber(server, net["owner"]) as owner_events,
+        subscriber(server, net["colleague"]) as colleague_events,
+    ):
+        signed_out = await asyncio.to_thread(
+            run_cli, "users", command, "--email", net["colleague"].email, env=server.env
+        )
+        await mutate(
+            server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}}
+        )
 
         delivered = await owner_events.next_event()
         assert await close_code(colleague_events.socket) == 4403
@@ -427,7 +469,9 @@ async def test_a_lead_the_viewer_cannot_see_is_refused_like_one_that_does_not_ex
         for lead_id in (gid(net["lead"]), made_up, "not-an-id", huge, zero_padded):
             await outsider.send("events", SUBSCRIPTION, {"leadId": lead_id})
             answers[lead_id] = await outsider.receive()
-        await mutate(server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}})
+        await mutate(
+            server, net["owner"], SET_STATUS, {"input": {"leadId": gid(net["lead"]), "status": "WORKING_CONTACTED"}}
+        )
         await owner_events.next_event()
 
         assert await outsider.nothing_within(QUIET)

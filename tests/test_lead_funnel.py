@@ -43,12 +43,15 @@ def figures(
         "medianSecondsToConversion": median,
         "byStatus": [{"status": status.value, "count": statuses.get(status.value, 0)} for status in LeadStatus],
         "byAcceptance": [
-            {"acceptance": acceptance.value, "count": acceptances.get(acceptance.value, 0)} for acceptance in LeadAcceptance
+            {"acceptance": acceptance.value, "count": acceptances.get(acceptance.value, 0)}
+            for acceptance in LeadAcceptance
         ],
     }
 
 
-async def lead_created(owner, created_at: datetime = CREATED, converted_after: timedelta | None = None, **fields) -> Lead:
+async def lead_created(
+    owner, created_at: datetime = CREATED, converted_after: timedelta | None = None, **fields
+) -> Lead:
     if converted_after is not None:
         fields.update(is_converted=True, status=LeadStatus.CLOSED_CONVERTED, converted_at=created_at + converted_after)
     lead = await make_lead(owner, **fields)
@@ -63,7 +66,11 @@ async def test_funnel_counts_rates_and_median_overall_by_source_and_by_partner(a
     now = datetime.now(UTC)
     await lead_created(owner, source="Web")
     await lead_created(
-        owner, source="Web", partner=alpha, stored_acceptance=LeadAcceptance.ACCEPTED, converted_after=timedelta(hours=2)
+        owner,
+        source="Web",
+        partner=alpha,
+        stored_acceptance=LeadAcceptance.ACCEPTED,
+        converted_after=timedelta(hours=2),
     )
     await lead_created(
         owner,
@@ -75,7 +82,13 @@ async def test_funnel_counts_rates_and_median_overall_by_source_and_by_partner(a
         disqualification_reason="Lost",
     )
     await lead_created(owner, source="Event", partner=beta, acceptance_deadline=now - timedelta(minutes=1))
-    await lead_created(owner, source=None, partner=beta, acceptance_deadline=now + timedelta(days=1), status=LeadStatus.WORKING_CONTACTED)
+    await lead_created(
+        owner,
+        source=None,
+        partner=beta,
+        acceptance_deadline=now + timedelta(days=1),
+        status=LeadStatus.WORKING_CONTACTED,
+    )
     await lead_created(owner, source="Web", converted_after=timedelta(hours=4))
     await make_lead(await make_user(company=vendor), source="Web")
 
@@ -218,8 +231,12 @@ async def test_reversed_or_too_long_creation_range_is_bad_user_input(anonymous_c
     long_ago = today.replace(year=today.year - 10) - timedelta(days=1)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        reversed_range = await graphql(owner_client, FUNNEL_COUNT, {"filter": {"createdFrom": "2026-02-01", "createdTo": "2026-01-31"}})
-        too_long = await graphql(owner_client, FUNNEL_COUNT, {"filter": {"createdFrom": "0001-01-01", "createdTo": "9999-12-31"}})
+        reversed_range = await graphql(
+            owner_client, FUNNEL_COUNT, {"filter": {"createdFrom": "2026-02-01", "createdTo": "2026-01-31"}}
+        )
+        too_long = await graphql(
+            owner_client, FUNNEL_COUNT, {"filter": {"createdFrom": "0001-01-01", "createdTo": "9999-12-31"}}
+        )
         open_range = await graphql(owner_client, FUNNEL_COUNT, {"filter": {"createdFrom": long_ago.isoformat()}})
 
     assert reversed_range == {

@@ -158,7 +158,9 @@ async def test_create_lead_with_its_own_company_as_partner_needs_no_acceptance(a
     creator = await make_user()
 
     async with client_as(anonymous_client, creator) as creator_client:
-        body = await graphql(creator_client, CREATE, {"input": {"topic": "In house", "partnerId": gid(creator.company)}})
+        body = await graphql(
+            creator_client, CREATE, {"input": {"topic": "In house", "partnerId": gid(creator.company)}}
+        )
 
     lead = body["data"]["createLead"]["lead"]
     assert (lead["acceptance"], lead["partner"]) == ("NOT_REQUIRED", {"id": gid(creator.company)})
@@ -202,10 +204,16 @@ async def test_create_lead_refuses_a_deadline_in_the_past_or_without_a_partner(a
         in_the_past = await graphql(
             creator_client, CREATE, {"input": {"topic": "x", "partnerId": gid(partner), "acceptanceDeadline": past}}
         )
-        unshared = await graphql(creator_client, CREATE, {"input": {"topic": "x", "acceptanceDeadline": FUTURE.isoformat()}})
+        unshared = await graphql(
+            creator_client, CREATE, {"input": {"topic": "x", "acceptanceDeadline": FUTURE.isoformat()}}
+        )
 
     assert errors_of(in_the_past, "createLead") == [
-        {"code": "INVALID_INPUT", "message": "acceptanceDeadline must be in the future", "field": ["acceptanceDeadline"]}
+        {
+            "code": "INVALID_INPUT",
+            "message": "acceptanceDeadline must be in the future",
+            "field": ["acceptanceDeadline"],
+        }
     ]
     assert errors_of(unshared, "createLead") == [
         {
@@ -220,11 +228,21 @@ async def test_create_lead_refuses_a_deadline_in_the_past_or_without_a_partner(a
 async def test_create_lead_refuses_bad_values_naming_each_field(anonymous_client):
     creator = await make_user()
     cases = [
-        ({"topic": "x", "email": "not-an-email"}, "INVALID_INPUT", ["email"], "'not-an-email' is not a valid email address"),
+        (
+            {"topic": "x", "email": "not-an-email"},
+            "INVALID_INPUT",
+            ["email"],
+            "'not-an-email' is not a valid email address",
+        ),
         ({"topic": "x", "currency": "EURO"}, "INVALID_INPUT", ["currency"], "'EURO' is not an ISO 4217 currency code"),
         ({"topic": "x", "score": 101}, "INVALID_INPUT", ["score"], "score must be between 0 and 100"),
         ({"topic": "x", "score": -1}, "INVALID_INPUT", ["score"], "score must be between 0 and 100"),
-        ({"topic": "x", "estimatedAmount": "-0.01", "currency": "EUR"}, "INVALID_INPUT", ["estimatedAmount"], "estimatedAmount must not be negative"),
+        (
+            {"topic": "x", "estimatedAmount": "-0.01", "currency": "EUR"},
+            "INVALID_INPUT",
+            ["estimatedAmount"],
+            "estimatedAmount must not be negative",
+        ),
         (
             {"topic": "x", "estimatedAmount": "1.001", "currency": "EUR"},
             "INVALID_INPUT",
@@ -233,10 +251,30 @@ async def test_create_lead_refuses_bad_values_naming_each_field(anonymous_client
         ),
         ({"topic": "   "}, "INVALID_INPUT", ["topic"], "topic must not be empty; send null to clear it"),
         ({"topic": "x" * 256}, "INVALID_INPUT", ["topic"], "topic may be at most 255 characters"),
-        ({"topic": "x", "firstName": "f" * 121}, "INVALID_INPUT", ["firstName"], "firstName may be at most 120 characters"),
-        ({"topic": "x", "description": "d" * 10_001}, "INVALID_INPUT", ["description"], "description may be at most 10000 characters"),
-        ({"firstName": "Only a first name"}, "INVALID_INPUT", ["topic"], "A lead needs a topic, a last name or a customer name"),
-        ({"topic": "x", "estimatedAmount": "10.00"}, "INVALID_INPUT", ["currency"], "An estimated amount needs a currency"),
+        (
+            {"topic": "x", "firstName": "f" * 121},
+            "INVALID_INPUT",
+            ["firstName"],
+            "firstName may be at most 120 characters",
+        ),
+        (
+            {"topic": "x", "description": "d" * 10_001},
+            "INVALID_INPUT",
+            ["description"],
+            "description may be at most 10000 characters",
+        ),
+        (
+            {"firstName": "Only a first name"},
+            "INVALID_INPUT",
+            ["topic"],
+            "A lead needs a topic, a last name or a customer name",
+        ),
+        (
+            {"topic": "x", "estimatedAmount": "10.00"},
+            "INVALID_INPUT",
+            ["currency"],
+            "An estimated amount needs a currency",
+        ),
     ]
 
     async with client_as(anonymous_client, creator) as creator_client:
@@ -252,7 +290,9 @@ async def test_create_lead_reports_every_bad_field_at_once(anonymous_client):
     creator = await make_user()
 
     async with client_as(anonymous_client, creator) as creator_client:
-        body = await graphql(creator_client, CREATE, {"input": {"topic": "x", "email": "@", "currency": "XX", "score": 500}})
+        body = await graphql(
+            creator_client, CREATE, {"input": {"topic": "x", "email": "@", "currency": "XX", "score": 500}}
+        )
 
     assert [error["field"] for error in errors_of(body, "createLead")] == [["email"], ["score"], ["currency"]]
     assert await Lead.all().count() == 0
@@ -283,12 +323,22 @@ async def test_update_lead_changes_given_fields_clears_nulls_and_leaves_the_rest
         body = await graphql(
             collaborator_client,
             UPDATE,
-            {"input": {"leadId": gid(lead), "topic": "New topic", "phone": None, "score": 90, "estimatedCloseDate": "2032-01-31"}},
+            {
+                "input": {
+                    "leadId": gid(lead),
+                    "topic": "New topic",
+                    "phone": None,
+                    "score": 90,
+                    "estimatedCloseDate": "2032-01-31",
+                }
+            },
         )
 
     result = body["data"]["updateLead"]
     assert result["userErrors"] == []
-    assert {key: result["lead"][key] for key in ("topic", "phone", "score", "customerName", "source", "estimatedCloseDate")} == {
+    assert {
+        key: result["lead"][key] for key in ("topic", "phone", "score", "customerName", "source", "estimatedCloseDate")
+    } == {
         "topic": "New topic",
         "phone": None,
         "score": 90,
@@ -322,7 +372,11 @@ async def test_update_lead_needs_a_collaborator_and_a_visible_lead(anonymous_cli
         wrong_type = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(owner), "topic": "Changed"}})
 
     assert errors_of(forbidden, "updateLead") == [
-        {"code": "FORBIDDEN", "message": "Your role on this lead (PARTICIPANT) does not allow this", "field": ["leadId"]}
+        {
+            "code": "FORBIDDEN",
+            "message": "Your role on this lead (PARTICIPANT) does not allow this",
+            "field": ["leadId"],
+        }
     ]
     assert errors_of(invisible, "updateLead") == [
         {"code": "NOT_FOUND", "message": f"No Lead with ID '{gid(lead)}'", "field": ["leadId"]}
@@ -339,16 +393,24 @@ async def test_update_lead_keeps_a_topic_last_name_or_customer_name(anonymous_cl
     before = await snapshot()
 
     async with client_as(anonymous_client, owner) as owner_client:
-        emptied = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "topic": None, "customerName": None}})
+        emptied = await graphql(
+            owner_client, UPDATE, {"input": {"leadId": gid(lead), "topic": None, "customerName": None}}
+        )
         blank = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "customerName": ""}})
-        bad = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "email": "nope", "score": 101, "currency": None}})
+        bad = await graphql(
+            owner_client, UPDATE, {"input": {"leadId": gid(lead), "email": "nope", "score": 101, "currency": None}}
+        )
         one_left = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "topic": None}})
 
     assert errors_of(emptied, "updateLead") == [
         {"code": "INVALID_INPUT", "message": "A lead needs a topic, a last name or a customer name", "field": ["topic"]}
     ]
     assert errors_of(blank, "updateLead") == [
-        {"code": "INVALID_INPUT", "message": "customerName must not be empty; send null to clear it", "field": ["customerName"]}
+        {
+            "code": "INVALID_INPUT",
+            "message": "customerName must not be empty; send null to clear it",
+            "field": ["customerName"],
+        }
     ]
     assert errors_of(bad, "updateLead") == [
         {"code": "INVALID_INPUT", "message": "'nope' is not a valid email address", "field": ["email"]},
@@ -366,7 +428,9 @@ async def test_update_lead_refuses_clearing_the_currency_of_an_amount(anonymous_
 
     async with client_as(anonymous_client, owner) as owner_client:
         body = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "currency": None}})
-        both = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "currency": None, "estimatedAmount": None}})
+        both = await graphql(
+            owner_client, UPDATE, {"input": {"leadId": gid(lead), "currency": None, "estimatedAmount": None}}
+        )
 
     assert errors_of(body, "updateLead") == [
         {"code": "INVALID_INPUT", "message": "An estimated amount needs a currency", "field": ["currency"]}
@@ -449,7 +513,11 @@ async def test_update_lead_shares_a_rejected_lead_again_and_forgets_the_rejectio
         body = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(new_partner)}})
 
     lead_after = body["data"]["updateLead"]["lead"]
-    assert (lead_after["acceptance"], lead_after["rejectionReason"], lead_after["acceptanceDeadline"]) == ("PENDING", None, None)
+    assert (lead_after["acceptance"], lead_after["rejectionReason"], lead_after["acceptanceDeadline"]) == (
+        "PENDING",
+        None,
+        None,
+    )
 
 
 async def test_update_lead_takes_an_expired_lead_back_in_house(anonymous_client):
@@ -461,7 +529,11 @@ async def test_update_lead_takes_an_expired_lead_back_in_house(anonymous_client)
         body = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": None}})
 
     lead_after = body["data"]["updateLead"]["lead"]
-    assert (lead_after["partner"], lead_after["acceptance"], lead_after["acceptanceDeadline"]) == (None, "NOT_REQUIRED", None)
+    assert (lead_after["partner"], lead_after["acceptance"], lead_after["acceptanceDeadline"]) == (
+        None,
+        "NOT_REQUIRED",
+        None,
+    )
 
 
 async def test_update_lead_shares_an_unshared_lead_for_the_first_time(anonymous_client):
@@ -471,7 +543,9 @@ async def test_update_lead_shares_an_unshared_lead_for_the_first_time(anonymous_
 
     async with client_as(anonymous_client, owner) as owner_client:
         body = await graphql(
-            owner_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(partner), "acceptanceDeadline": FUTURE.isoformat()}}
+            owner_client,
+            UPDATE,
+            {"input": {"leadId": gid(lead), "partnerId": gid(partner), "acceptanceDeadline": FUTURE.isoformat()}},
         )
 
     lead_after = body["data"]["updateLead"]["lead"]
@@ -484,7 +558,9 @@ async def test_update_lead_renews_the_wait_of_an_expired_lead_with_a_new_deadlin
     await Lead.filter(id=lead.id).update(acceptance_deadline=datetime.now(UTC) - timedelta(hours=1))
 
     async with client_as(anonymous_client, owner) as owner_client:
-        body = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "acceptanceDeadline": FUTURE.isoformat()}})
+        body = await graphql(
+            owner_client, UPDATE, {"input": {"leadId": gid(lead), "acceptanceDeadline": FUTURE.isoformat()}}
+        )
 
     lead_after = body["data"]["updateLead"]["lead"]
     assert (lead_after["partner"], lead_after["acceptance"], lead_after["acceptanceDeadline"]) == (
@@ -503,11 +579,15 @@ async def test_update_lead_keeps_the_partner_while_it_waits_or_once_it_accepted(
 
     async with client_as(anonymous_client, owner) as owner_client:
         pending = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(new_partner)}})
-        extended = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "acceptanceDeadline": FUTURE.isoformat()}})
+        extended = await graphql(
+            owner_client, UPDATE, {"input": {"leadId": gid(lead), "acceptanceDeadline": FUTURE.isoformat()}}
+        )
         after_acceptance = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(accepted), "partnerId": None}})
         unchanged = await snapshot()
         same_partner = await graphql(
-            owner_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(net["partner"]), "topic": "Same partner"}}
+            owner_client,
+            UPDATE,
+            {"input": {"leadId": gid(lead), "partnerId": gid(net["partner"]), "topic": "Same partner"}},
         )
 
     waiting = {
@@ -546,9 +626,13 @@ async def test_update_lead_lets_only_an_owner_of_the_sourcing_company_share_agai
     before = await snapshot()
 
     async with client_as(anonymous_client, collaborator) as collaborator_client:
-        by_collaborator = await graphql(collaborator_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(elsewhere)}})
+        by_collaborator = await graphql(
+            collaborator_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(elsewhere)}}
+        )
     async with client_as(anonymous_client, partner_admin) as partner_admin_client:
-        by_partner_owner = await graphql(partner_admin_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(elsewhere)}})
+        by_partner_owner = await graphql(
+            partner_admin_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(elsewhere)}}
+        )
 
     refusal = {
         "code": "FORBIDDEN",
@@ -570,12 +654,22 @@ async def test_update_lead_refuses_a_past_deadline_and_an_unknown_partner_when_s
         past = await graphql(
             owner_client,
             UPDATE,
-            {"input": {"leadId": gid(lead), "partnerId": gid(await make_company()), "acceptanceDeadline": "2020-01-01T00:00:00Z"}},
+            {
+                "input": {
+                    "leadId": gid(lead),
+                    "partnerId": gid(await make_company()),
+                    "acceptanceDeadline": "2020-01-01T00:00:00Z",
+                }
+            },
         )
         unknown = await graphql(owner_client, UPDATE, {"input": {"leadId": gid(lead), "partnerId": gid(lead)}})
 
     assert errors_of(past, "updateLead") == [
-        {"code": "INVALID_INPUT", "message": "acceptanceDeadline must be in the future", "field": ["acceptanceDeadline"]}
+        {
+            "code": "INVALID_INPUT",
+            "message": "acceptanceDeadline must be in the future",
+            "field": ["acceptanceDeadline"],
+        }
     ]
     assert errors_of(unknown, "updateLead") == [
         {"code": "NOT_FOUND", "message": f"No Company with ID '{gid(lead)}'", "field": ["partnerId"]}
@@ -591,7 +685,9 @@ async def test_set_lead_status_moves_open_and_working_freely(anonymous_client):
     lead = await make_lead(owner)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        working = await graphql(owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}})
+        working = await graphql(
+            owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}}
+        )
         back = await graphql(owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "OPEN_NOT_CONTACTED"}})
 
     assert working["data"]["setLeadStatus"] == {
@@ -607,18 +703,26 @@ async def test_set_lead_status_disqualifies_with_a_reason_and_reopens_without_it
     lead = await make_lead(owner, status=LeadStatus.WORKING_CONTACTED)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        missing = await graphql(owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "CLOSED_NOT_CONVERTED"}})
+        missing = await graphql(
+            owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "CLOSED_NOT_CONVERTED"}}
+        )
         blank = await graphql(
             owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "CLOSED_NOT_CONVERTED", "reason": "  "}}
         )
         unchanged = await Lead.get(id=lead.id)
         closed = await graphql(
-            owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "CLOSED_NOT_CONVERTED", "reason": " No budget "}}
+            owner_client,
+            SET_STATUS,
+            {"input": {"leadId": gid(lead), "status": "CLOSED_NOT_CONVERTED", "reason": " No budget "}},
         )
         stored_reason = (await Lead.get(id=lead.id)).disqualification_reason
-        reopened = await graphql(owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}})
+        reopened = await graphql(
+            owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}}
+        )
 
-    assert errors_of(missing, "setLeadStatus") == [{"code": "INVALID_INPUT", "message": "reason is required", "field": ["reason"]}]
+    assert errors_of(missing, "setLeadStatus") == [
+        {"code": "INVALID_INPUT", "message": "reason is required", "field": ["reason"]}
+    ]
     assert errors_of(blank, "setLeadStatus") == [
         {"code": "INVALID_INPUT", "message": "reason must not be empty", "field": ["reason"]}
     ]
@@ -629,7 +733,11 @@ async def test_set_lead_status_disqualifies_with_a_reason_and_reopens_without_it
         "disqualificationReason": "No budget",
     }
     assert stored_reason == "No budget"
-    assert reopened["data"]["setLeadStatus"]["lead"] == {"id": gid(lead), "status": "WORKING_CONTACTED", "disqualificationReason": None}
+    assert reopened["data"]["setLeadStatus"]["lead"] == {
+        "id": gid(lead),
+        "status": "WORKING_CONTACTED",
+        "disqualificationReason": None,
+    }
 
 
 async def test_set_lead_status_refuses_closed_converted_and_converted_leads(anonymous_client):
@@ -639,13 +747,19 @@ async def test_set_lead_status_refuses_closed_converted_and_converted_leads(anon
     before = await snapshot()
 
     async with client_as(anonymous_client, owner) as owner_client:
-        conversion = await graphql(owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "CLOSED_CONVERTED"}})
+        conversion = await graphql(
+            owner_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "CLOSED_CONVERTED"}}
+        )
         reopen_converted = await graphql(
             owner_client, SET_STATUS, {"input": {"leadId": gid(converted), "status": "OPEN_NOT_CONTACTED"}}
         )
 
     assert errors_of(conversion, "setLeadStatus") == [
-        {"code": "CONVERSION_REQUIRED", "message": "Only converting the lead closes it as converted", "field": ["status"]}
+        {
+            "code": "CONVERSION_REQUIRED",
+            "message": "Only converting the lead closes it as converted",
+            "field": ["status"],
+        }
     ]
     assert errors_of(reopen_converted, "setLeadStatus") == [
         {"code": "LEAD_CONVERTED", "message": "The lead is converted; its status can no longer change", "field": None}
@@ -662,9 +776,13 @@ async def test_set_lead_status_needs_a_collaborator_and_a_visible_lead(anonymous
     before = await snapshot()
 
     async with client_as(anonymous_client, viewer) as viewer_client:
-        forbidden = await graphql(viewer_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}})
+        forbidden = await graphql(
+            viewer_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}}
+        )
     async with client_as(anonymous_client, outsider) as outsider_client:
-        invisible = await graphql(outsider_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}})
+        invisible = await graphql(
+            outsider_client, SET_STATUS, {"input": {"leadId": gid(lead), "status": "WORKING_CONTACTED"}}
+        )
 
     assert errors_of(forbidden, "setLeadStatus") == [
         {"code": "FORBIDDEN", "message": "Your role on this lead (VIEWER) does not allow this", "field": ["leadId"]}
@@ -721,10 +839,14 @@ async def test_respond_to_lead_rejects_with_a_reason_only(anonymous_client):
         missing = await graphql(partner_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "REJECT"}})
         unchanged = await snapshot()
         rejected = await graphql(
-            partner_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "REJECT", "reason": "Outside our region"}}
+            partner_client,
+            RESPOND,
+            {"input": {"leadId": gid(lead), "decision": "REJECT", "reason": "Outside our region"}},
         )
 
-    assert errors_of(missing, "respondToLead") == [{"code": "INVALID_INPUT", "message": "reason is required", "field": ["reason"]}]
+    assert errors_of(missing, "respondToLead") == [
+        {"code": "INVALID_INPUT", "message": "reason is required", "field": ["reason"]}
+    ]
     assert unchanged == before
     assert rejected["data"]["respondToLead"]["lead"] == {
         "id": gid(lead),
@@ -748,7 +870,11 @@ async def test_respond_to_lead_is_forbidden_to_the_sourcing_company(anonymous_cl
         body = await graphql(owner_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}})
 
     assert errors_of(body, "respondToLead") == [
-        {"code": "FORBIDDEN", "message": "Only the partner company the lead is shared with may answer it", "field": ["leadId"]}
+        {
+            "code": "FORBIDDEN",
+            "message": "Only the partner company the lead is shared with may answer it",
+            "field": ["leadId"],
+        }
     ]
     assert await snapshot() == before
 
@@ -767,7 +893,9 @@ async def test_respond_to_lead_needs_a_collaborator_of_the_partner_company(anony
     async with client_as(anonymous_client, partner_viewer) as viewer_client:
         low_role = await graphql(viewer_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}})
     async with client_as(anonymous_client, third_party) as third_party_client:
-        other_company = await graphql(third_party_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}})
+        other_company = await graphql(
+            third_party_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}}
+        )
     async with client_as(anonymous_client, outsider) as outsider_client:
         invisible = await graphql(outsider_client, RESPOND, {"input": {"leadId": gid(lead), "decision": "ACCEPT"}})
 
@@ -775,7 +903,11 @@ async def test_respond_to_lead_needs_a_collaborator_of_the_partner_company(anony
         {"code": "FORBIDDEN", "message": "Your role on this lead (VIEWER) does not allow this", "field": ["leadId"]}
     ]
     assert errors_of(other_company, "respondToLead") == [
-        {"code": "FORBIDDEN", "message": "Only the partner company the lead is shared with may answer it", "field": ["leadId"]}
+        {
+            "code": "FORBIDDEN",
+            "message": "Only the partner company the lead is shared with may answer it",
+            "field": ["leadId"],
+        }
     ]
     assert errors_of(invisible, "respondToLead") == [
         {"code": "NOT_FOUND", "message": f"No Lead with ID '{gid(lead)}'", "field": ["leadId"]}
@@ -811,14 +943,26 @@ async def test_respond_to_lead_refuses_a_lead_already_answered_or_not_shared(ano
     before = await snapshot()
 
     async with client_as(anonymous_client, partner_rep) as partner_client:
-        again = await graphql(partner_client, RESPOND, {"input": {"leadId": gid(accepted), "decision": "REJECT", "reason": "Changed mind"}})
+        again = await graphql(
+            partner_client,
+            RESPOND,
+            {"input": {"leadId": gid(accepted), "decision": "REJECT", "reason": "Changed mind"}},
+        )
         unshared = await graphql(partner_client, RESPOND, {"input": {"leadId": gid(own), "decision": "ACCEPT"}})
 
     assert errors_of(again, "respondToLead") == [
-        {"code": "INVALID_STATUS_TRANSITION", "message": "The lead is ACCEPTED, not waiting for an answer", "field": ["leadId"]}
+        {
+            "code": "INVALID_STATUS_TRANSITION",
+            "message": "The lead is ACCEPTED, not waiting for an answer",
+            "field": ["leadId"],
+        }
     ]
     assert errors_of(unshared, "respondToLead") == [
-        {"code": "FORBIDDEN", "message": "Only the partner company the lead is shared with may answer it", "field": ["leadId"]}
+        {
+            "code": "FORBIDDEN",
+            "message": "Only the partner company the lead is shared with may answer it",
+            "field": ["leadId"],
+        }
     ]
     assert await snapshot() == before
 
@@ -839,10 +983,12 @@ async def test_respond_to_lead_keeps_a_higher_direct_role_and_raises_a_lower_one
 
     assert kept["data"]["respondToLead"]["userErrors"] == []
     assert raised["data"]["respondToLead"]["userErrors"] == []
-    assert await LeadMember.filter(lead_id=lead.id, user_id=partner_owner.id).values_list("role", flat=True) == [MemberRole.OWNER]
-    assert await LeadMember.filter(lead_id=second.id, user_id=partner_participant.id).values_list("role", flat=True) == [
-        MemberRole.COLLABORATOR
+    assert await LeadMember.filter(lead_id=lead.id, user_id=partner_owner.id).values_list("role", flat=True) == [
+        MemberRole.OWNER
     ]
+    assert await LeadMember.filter(lead_id=second.id, user_id=partner_participant.id).values_list(
+        "role", flat=True
+    ) == [MemberRole.COLLABORATOR]
 
 
 async def test_respond_to_lead_refuses_an_unknown_decision_as_a_graphql_error(anonymous_client):
@@ -851,7 +997,8 @@ async def test_respond_to_lead_refuses_an_unknown_decision_as_a_graphql_error(an
 
     async with client_as(anonymous_client, net["partner_rep"]) as partner_client:
         response = await partner_client.post(
-            "/graphql", json={"query": RESPOND, "variables": {"input": {"leadId": gid(net["lead"]), "decision": "MAYBE"}}}
+            "/graphql",
+            json={"query": RESPOND, "variables": {"input": {"leadId": gid(net["lead"]), "decision": "MAYBE"}}},
         )
 
     body = response.json()

@@ -236,11 +236,17 @@ async def test_lead_acceptance_reads_expired_past_its_deadline(anonymous_client)
     expired = await make_lead(owner, partner=partner, acceptance_deadline=datetime.now(UTC) + timedelta(days=3))
     await Lead.filter(id=expired.id).update(acceptance_deadline=datetime(2020, 5, 1, tzinfo=UTC))
     accepted_late = await make_lead(
-        owner, partner=partner, stored_acceptance=LeadAcceptance.ACCEPTED, acceptance_deadline=datetime(2020, 5, 1, tzinfo=UTC)
+        owner,
+        partner=partner,
+        stored_acceptance=LeadAcceptance.ACCEPTED,
+        acceptance_deadline=datetime(2020, 5, 1, tzinfo=UTC),
     )
 
     async with client_as(anonymous_client, owner) as owner_client:
-        results = [(await graphql(owner_client, LEAD_ACCEPTANCE, {"id": gid(lead)}))["data"]["lead"] for lead in (waiting, expired, accepted_late)]
+        results = [
+            (await graphql(owner_client, LEAD_ACCEPTANCE, {"id": gid(lead)}))["data"]["lead"]
+            for lead in (waiting, expired, accepted_late)
+        ]
 
     assert [result["acceptance"] for result in results] == ["PENDING", "EXPIRED", "ACCEPTED"]
     assert results[1]["acceptanceDeadline"] == "2020-05-01T00:00:00+00:00"
@@ -294,9 +300,13 @@ async def test_lead_opportunities_are_the_visible_linked_ones_newest_link_first(
 
     async with client_as(anonymous_client, owner) as owner_client:
         everything = await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(lead)})
-        page_one = (await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(lead), "first": 2}))["data"]["lead"]["opportunities"]
+        page_one = (await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(lead), "first": 2}))["data"]["lead"][
+            "opportunities"
+        ]
         after = page_one["edges"][-1]["cursor"]
-        page_two = (await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(lead), "first": 2, "after": after}))["data"]["lead"]["opportunities"]
+        page_two = (await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(lead), "first": 2, "after": after}))[
+            "data"
+        ]["lead"]["opportunities"]
 
     connection = everything["data"]["lead"]["opportunities"]
     assert [edge["node"]["name"] for edge in connection["edges"]] == ["Third linked", "Second linked", "First linked"]
@@ -382,7 +392,9 @@ async def test_leads_filter_by_acceptance_as_readers_see_it(anonymous_client):
     pending = await make_lead(owner, partner=partner, acceptance_deadline=datetime.now(UTC) + timedelta(days=1))
     expired = await make_lead(owner, partner=partner, acceptance_deadline=datetime.now(UTC) - timedelta(minutes=1))
     accepted = await make_lead(owner, partner=partner, stored_acceptance=LeadAcceptance.ACCEPTED)
-    rejected = await make_lead(owner, partner=partner, stored_acceptance=LeadAcceptance.REJECTED, rejection_reason="No fit")
+    rejected = await make_lead(
+        owner, partner=partner, stored_acceptance=LeadAcceptance.REJECTED, rejection_reason="No fit"
+    )
 
     async with client_as(anonymous_client, owner) as owner_client:
         results = {
@@ -423,11 +435,26 @@ async def test_leads_filter_by_sourcing_and_partner_company(anonymous_client):
 
 async def test_leads_search_names_customer_and_email_in_any_case(anonymous_client):
     owner = await make_user()
-    by_first = await make_lead(owner, first_name="Marigold", last_name="Smith", customer_name="Initech", email="m@initech.example")
-    by_last = await make_lead(owner, first_name="Ann", last_name="MARIGOLDSON", customer_name="Globex", email="a@globex.example")
-    by_customer = await make_lead(owner, first_name="Bo", last_name="Lee", customer_name="marigold gardens", email="b@mg.example")
-    by_email = await make_lead(owner, first_name="Cy", last_name="Ng", customer_name="Hooli", email="cy@Marigold.example")
-    await make_lead(owner, topic="Marigold in the topic only", first_name="Di", last_name="Ode", customer_name="Umbrella", email="d@u.example")
+    by_first = await make_lead(
+        owner, first_name="Marigold", last_name="Smith", customer_name="Initech", email="m@initech.example"
+    )
+    by_last = await make_lead(
+        owner, first_name="Ann", last_name="MARIGOLDSON", customer_name="Globex", email="a@globex.example"
+    )
+    by_customer = await make_lead(
+        owner, first_name="Bo", last_name="Lee", customer_name="marigold gardens", email="b@mg.example"
+    )
+    by_email = await make_lead(
+        owner, first_name="Cy", last_name="Ng", customer_name="Hooli", email="cy@Marigold.example"
+    )
+    await make_lead(
+        owner,
+        topic="Marigold in the topic only",
+        first_name="Di",
+        last_name="Ode",
+        customer_name="Umbrella",
+        email="d@u.example",
+    )
 
     async with client_as(anonymous_client, owner) as owner_client:
         found = await listed(owner_client, {"search": "  mariGOLD "})
@@ -453,18 +480,31 @@ async def test_leads_filter_by_minimum_score_leaves_unscored_out(anonymous_clien
 async def test_leads_combine_filters_and_count_what_they_return(anonymous_client):
     vendor, partner = await make_company(), await make_company()
     owner = await make_user(company=vendor)
-    match = await make_lead(owner, partner=partner, score=80, customer_name="Acme Tools", status=LeadStatus.WORKING_CONTACTED)
+    match = await make_lead(
+        owner, partner=partner, score=80, customer_name="Acme Tools", status=LeadStatus.WORKING_CONTACTED
+    )
     await make_lead(owner, partner=partner, score=80, customer_name="Acme Foods", status=LeadStatus.OPEN_NOT_CONTACTED)
     await make_lead(owner, partner=partner, score=10, customer_name="Acme Toys", status=LeadStatus.WORKING_CONTACTED)
     await make_lead(owner, score=80, customer_name="Acme Tea", status=LeadStatus.WORKING_CONTACTED)
     await make_lead(
-        owner, partner=partner, score=80, customer_name="Acme Hidden", status=LeadStatus.WORKING_CONTACTED, is_converted=True
+        owner,
+        partner=partner,
+        score=80,
+        customer_name="Acme Hidden",
+        status=LeadStatus.WORKING_CONTACTED,
+        is_converted=True,
     )
 
     async with client_as(anonymous_client, owner) as owner_client:
         body = await listed(
             owner_client,
-            {"status": ["WORKING_CONTACTED"], "partnerId": gid(partner), "minScore": 50, "search": "acme", "acceptance": ["PENDING"]},
+            {
+                "status": ["WORKING_CONTACTED"],
+                "partnerId": gid(partner),
+                "minScore": 50,
+                "search": "acme",
+                "acceptance": ["PENDING"],
+            },
             first=1,
         )
 
@@ -498,7 +538,9 @@ async def test_leads_filter_refuses_an_unknown_enum_value(anonymous_client):
     owner = await make_user()
 
     async with client_as(anonymous_client, owner) as owner_client:
-        response = await owner_client.post("/graphql", json={"query": LEAD_IDS, "variables": {"filter": {"status": ["DONE"]}}})
+        response = await owner_client.post(
+            "/graphql", json={"query": LEAD_IDS, "variables": {"filter": {"status": ["DONE"]}}}
+        )
 
     body = response.json()
     assert "data" not in body or body["data"] is None
@@ -562,7 +604,9 @@ async def test_leads_order_by_customer_name_ignores_case_and_puts_unnamed_first(
 async def test_leads_keyset_pages_see_every_lead_once_in_order(anonymous_client, field, direction):
     owner = await make_user()
     for n in range(23):
-        await make_lead(owner, score=[None, 10, 50][n % 3], customer_name=[None, "acme", "Beta", "acme"][n % 4], topic="t")
+        await make_lead(
+            owner, score=[None, 10, 50][n % 3], customer_name=[None, "acme", "Beta", "acme"][n % 4], topic="t"
+        )
     await make_lead(await make_user())
     order_by = {"field": field, "direction": direction}
 
@@ -597,7 +641,11 @@ async def test_leads_refuse_more_than_100_a_negative_page_and_a_bad_cursor(anony
 
     assert too_many == {
         "errors": [
-            {"message": "'first' may be at most 100, got 101", "locations": [{"line": 3, "column": 9}], "extensions": {"code": "BAD_USER_INPUT"}}
+            {
+                "message": "'first' may be at most 100, got 101",
+                "locations": [{"line": 3, "column": 9}],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
         ]
     }
     assert "errors" not in hundred

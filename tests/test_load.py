@@ -93,7 +93,12 @@ class Tally:
         """The operation's answer when it succeeded in full; the error is kept otherwise."""
         body = response.json() if response.headers.get("content-type", "").startswith("application/") else {}
         answer = (body.get("data") or {}).get(name) if isinstance(body, dict) else None
-        if response.status_code != 200 or body.get("errors") or answer is None or (answer.get("userErrors") if isinstance(answer, dict) else None):
+        if (
+            response.status_code != 200
+            or body.get("errors")
+            or answer is None
+            or (answer.get("userErrors") if isinstance(answer, dict) else None)
+        ):
             self.errors.append(f"{name}: HTTP {response.status_code} {response.text[:300]}")
             return None
         self.done[name] = self.done.get(name, 0) + 1
@@ -149,7 +154,9 @@ async def run_load(
     warm_until = loop.time() + seconds / 5
     end = loop.time() + seconds
 
-    async def post(client: httpx.AsyncClient, name: str, query: str, variables: dict[str, Any]) -> dict[str, Any] | None:
+    async def post(
+        client: httpx.AsyncClient, name: str, query: str, variables: dict[str, Any]
+    ) -> dict[str, Any] | None:
         try:
             response = await client.post("/graphql", json={"query": query, "variables": variables})
         except httpx.TransportError as error:
@@ -166,10 +173,17 @@ async def run_load(
             elif pick < 0.7:
                 await post(client, "updateLead", UPDATE, {"input": {"leadId": lead, "description": uuid.uuid4().hex}})
             elif pick < 0.9:
-                await post(client, "logActivity", LOG_ACTIVITY, {"input": {"leadId": lead, "kind": "CALL", "subject": "Load"}})
+                await post(
+                    client, "logActivity", LOG_ACTIVITY, {"input": {"leadId": lead, "kind": "CALL", "subject": "Load"}}
+                )
             else:
                 name = uuid.uuid4().hex
-                draft = {"topic": f"Deal {name}", "lastName": name, "customerName": f"Customer {name}", "email": f"{name}@example.com"}
+                draft = {
+                    "topic": f"Deal {name}",
+                    "lastName": name,
+                    "customerName": f"Customer {name}",
+                    "email": f"{name}@example.com",
+                }
                 created = await post(client, "createLead", CREATE, {"input": draft})
                 if created:
                     await post(client, "convertLead", CONVERT, {"input": {"leadId": created["lead"]["id"]}})
@@ -214,7 +228,9 @@ def test_mixed_load_has_no_errors_and_flat_memory(backend: str, database_url: st
 
     # then every operation succeeded, and the server logged no error
     not_request_lines = "\n".join(line for line in log.splitlines() if not line.startswith("{"))
-    assert tally.errors == [], f"{len(tally.errors)} errors, first:\n" + "\n".join(tally.errors[:10]) + "\n" + not_request_lines[-3000:]
+    assert tally.errors == [], (
+        f"{len(tally.errors)} errors, first:\n" + "\n".join(tally.errors[:10]) + "\n" + not_request_lines[-3000:]
+    )
     assert set(tally.done) == {"leads", "updateLead", "logActivity", "createLead", "convertLead"}
     assert imported.returncode == 0, imported.stderr
     assert "database is locked" not in log

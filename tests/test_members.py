@@ -113,7 +113,9 @@ async def lead_memberships(lead) -> list[tuple[int, str]]:
 
 
 async def opportunity_memberships(opportunity) -> list[tuple[int, str]]:
-    return sorted((m.user_id, MemberRole(m.role).value) for m in await OpportunityMember.filter(opportunity_id=opportunity.pk))
+    return sorted(
+        (m.user_id, MemberRole(m.role).value) for m in await OpportunityMember.filter(opportunity_id=opportunity.pk)
+    )
 
 
 async def test_members_are_the_direct_members_and_the_admins_of_the_leads_companies(anonymous_client):
@@ -278,7 +280,9 @@ async def test_the_owner_adds_a_member(anonymous_client):
 
     async with client_as(anonymous_client, owner) as owner_client:
         body = await graphql(
-            owner_client, ADD_LEAD_MEMBER, {"input": {"leadId": gid(lead), "userId": gid(colleague), "role": "PARTICIPANT"}}
+            owner_client,
+            ADD_LEAD_MEMBER,
+            {"input": {"leadId": gid(lead), "userId": gid(colleague), "role": "PARTICIPANT"}},
         )
 
     assert body == {
@@ -410,9 +414,13 @@ async def test_updating_or_removing_a_non_member_is_not_found(anonymous_client):
 
     async with client_as(anonymous_client, owner) as owner_client:
         updated = await graphql(
-            owner_client, UPDATE_LEAD_MEMBER, {"input": {"leadId": gid(lead), "userId": gid(colleague), "role": "VIEWER"}}
+            owner_client,
+            UPDATE_LEAD_MEMBER,
+            {"input": {"leadId": gid(lead), "userId": gid(colleague), "role": "VIEWER"}},
         )
-        removed = await graphql(owner_client, REMOVE_LEAD_MEMBER, {"input": {"leadId": gid(lead), "userId": gid(colleague)}})
+        removed = await graphql(
+            owner_client, REMOVE_LEAD_MEMBER, {"input": {"leadId": gid(lead), "userId": gid(colleague)}}
+        )
 
     assert updated["data"]["updateLeadMember"] == {"lead": None, "userErrors": expected}
     assert removed["data"]["removeLeadMember"] == {"lead": None, "userErrors": expected}
@@ -427,9 +435,14 @@ async def test_the_owner_removes_a_member(anonymous_client):
     await add_member(lead, colleague, MemberRole.COLLABORATOR)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        body = await graphql(owner_client, REMOVE_LEAD_MEMBER, {"input": {"leadId": gid(lead), "userId": gid(colleague)}})
+        body = await graphql(
+            owner_client, REMOVE_LEAD_MEMBER, {"input": {"leadId": gid(lead), "userId": gid(colleague)}}
+        )
 
-    assert body["data"]["removeLeadMember"] == {"lead": {"members": [member(owner, "OWNER", "DIRECT")]}, "userErrors": []}
+    assert body["data"]["removeLeadMember"] == {
+        "lead": {"members": [member(owner, "OWNER", "DIRECT")]},
+        "userErrors": [],
+    }
     assert await lead_memberships(lead) == [(owner.pk, "OWNER")]
 
 
@@ -439,12 +452,16 @@ async def test_the_last_direct_owner_cannot_be_demoted(anonymous_client):
 
     async with client_as(anonymous_client, owner) as owner_client:
         body = await graphql(
-            owner_client, UPDATE_LEAD_MEMBER, {"input": {"leadId": gid(lead), "userId": gid(owner), "role": "COLLABORATOR"}}
+            owner_client,
+            UPDATE_LEAD_MEMBER,
+            {"input": {"leadId": gid(lead), "userId": gid(owner), "role": "COLLABORATOR"}},
         )
 
     assert body["data"]["updateLeadMember"] == {
         "lead": None,
-        "userErrors": [{"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["role"]}],
+        "userErrors": [
+            {"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["role"]}
+        ],
     }
     assert await lead_memberships(lead) == [(owner.pk, "OWNER")]
 
@@ -458,7 +475,9 @@ async def test_the_last_direct_owner_cannot_be_removed(anonymous_client):
 
     assert body["data"]["removeLeadMember"] == {
         "lead": None,
-        "userErrors": [{"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["userId"]}],
+        "userErrors": [
+            {"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["userId"]}
+        ],
     }
     assert await lead_memberships(lead) == [(owner.pk, "OWNER")]
 
@@ -533,7 +552,11 @@ async def test_a_collaborator_may_not_manage_members(anonymous_client):
     assert body["data"]["addLeadMember"] == {
         "lead": None,
         "userErrors": [
-            {"code": "FORBIDDEN", "message": "Your role on this lead (COLLABORATOR) does not allow this", "field": ["leadId"]}
+            {
+                "code": "FORBIDDEN",
+                "message": "Your role on this lead (COLLABORATOR) does not allow this",
+                "field": ["leadId"],
+            }
         ],
     }
     assert await lead_memberships(lead) == before
@@ -553,7 +576,11 @@ async def test_members_of_a_converted_lead_are_read_only(anonymous_client):
     assert body["data"]["addLeadMember"] == {
         "lead": None,
         "userErrors": [
-            {"code": "LEAD_CONVERTED", "message": "This lead is converted and can no longer be changed", "field": ["leadId"]}
+            {
+                "code": "LEAD_CONVERTED",
+                "message": "This lead is converted and can no longer be changed",
+                "field": ["leadId"],
+            }
         ],
     }
     assert await lead_memberships(lead) == [(owner.pk, "OWNER")]
@@ -578,7 +605,9 @@ async def test_opportunity_members_are_added_changed_and_removed_by_the_owner(an
         )
         after_update = await opportunity_memberships(opportunity)
         removed = await graphql(
-            owner_client, REMOVE_OPPORTUNITY_MEMBER, {"input": {"opportunityId": gid(opportunity), "userId": gid(owner)}}
+            owner_client,
+            REMOVE_OPPORTUNITY_MEMBER,
+            {"input": {"opportunityId": gid(opportunity), "userId": gid(owner)}},
         )
 
     assert added["data"]["addOpportunityMember"] == {
@@ -605,16 +634,22 @@ async def test_the_last_direct_owner_of_an_opportunity_stays(anonymous_client):
             {"input": {"opportunityId": gid(opportunity), "userId": gid(owner), "role": "PARTICIPANT"}},
         )
         removed = await graphql(
-            owner_client, REMOVE_OPPORTUNITY_MEMBER, {"input": {"opportunityId": gid(opportunity), "userId": gid(owner)}}
+            owner_client,
+            REMOVE_OPPORTUNITY_MEMBER,
+            {"input": {"opportunityId": gid(opportunity), "userId": gid(owner)}},
         )
 
     assert demoted["data"]["updateOpportunityMember"] == {
         "opportunity": None,
-        "userErrors": [{"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["role"]}],
+        "userErrors": [
+            {"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["role"]}
+        ],
     }
     assert removed["data"]["removeOpportunityMember"] == {
         "opportunity": None,
-        "userErrors": [{"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["userId"]}],
+        "userErrors": [
+            {"code": "LAST_OWNER", "message": "A record keeps at least one direct OWNER", "field": ["userId"]}
+        ],
     }
     assert await opportunity_memberships(opportunity) == [(owner.pk, "OWNER")]
 
@@ -686,6 +721,9 @@ async def test_collaboration_fields_of_many_leads_take_a_constant_number_of_stat
     assert first["activities"]["totalCount"] == 3
     assert len(first["activities"]["edges"]) == 2
     assert sorted((m["role"], m["source"]) for m in first["members"]) == [
-        ("COLLABORATOR", "DIRECT"), ("OWNER", "ACCESS_POLICY"), ("OWNER", "DIRECT"), ("VIEWER", "ACCESS_POLICY")
+        ("COLLABORATOR", "DIRECT"),
+        ("OWNER", "ACCESS_POLICY"),
+        ("OWNER", "DIRECT"),
+        ("VIEWER", "ACCESS_POLICY"),
     ]
     assert many_statements.count == few_statements.count, "\n".join(many_statements.statements)

@@ -43,7 +43,11 @@ async def page_through(client, direction: str, *, backward: bool) -> list[str]:
     seen: list[str] = []
     cursor = None
     while True:
-        variables = {"direction": direction, "last": 1, "before": cursor} if backward else {"direction": direction, "first": 1, "after": cursor}
+        variables = (
+            {"direction": direction, "last": 1, "before": cursor}
+            if backward
+            else {"direction": direction, "first": 1, "after": cursor}
+        )
         body = await graphql(client, BY_AMOUNT, variables)
         assert "errors" not in body, body["errors"]
         page = body["data"]["opportunities"]
@@ -69,7 +73,12 @@ async def test_a_participant_sees_a_hidden_amount_sorted_among_the_opportunities
 
     assert names(descending) == ["Large", "Small", "Unpriced", "Hidden"]
     assert names(ascending) == ["Small", "Large", "Hidden", "Unpriced"]
-    assert [edge["node"]["amount"] for edge in descending["data"]["opportunities"]["edges"]] == ["300.00", "100.00", None, None]
+    assert [edge["node"]["amount"] for edge in descending["data"]["opportunities"]["edges"]] == [
+        "300.00",
+        "100.00",
+        None,
+        None,
+    ]
 
 
 async def test_a_participants_cursors_are_the_same_whatever_the_hidden_amount(anonymous_client):
@@ -93,13 +102,21 @@ async def test_a_participant_pages_across_a_hidden_amount_consistently_both_ways
     await pipeline.build()
 
     async with client_as(anonymous_client, pipeline.viewer) as viewer_client:
-        forwards = {direction: await page_through(viewer_client, direction, backward=False) for direction in ("DESC", "ASC")}
-        backwards = {direction: await page_through(viewer_client, direction, backward=True) for direction in ("DESC", "ASC")}
+        forwards = {
+            direction: await page_through(viewer_client, direction, backward=False) for direction in ("DESC", "ASC")
+        }
+        backwards = {
+            direction: await page_through(viewer_client, direction, backward=True) for direction in ("DESC", "ASC")
+        }
 
-    assert forwards == backwards == {
-        "DESC": ["Large", "Small", "Unpriced", "Hidden"],
-        "ASC": ["Small", "Large", "Hidden", "Unpriced"],
-    }
+    assert (
+        forwards
+        == backwards
+        == {
+            "DESC": ["Large", "Small", "Unpriced", "Hidden"],
+            "ASC": ["Small", "Large", "Hidden", "Unpriced"],
+        }
+    )
 
 
 async def test_an_owner_sorts_by_the_real_amounts(anonymous_client):
@@ -115,12 +132,16 @@ async def test_an_owner_sorts_by_the_real_amounts(anonymous_client):
     assert "200" in decoded(descending["data"]["opportunities"]["edges"][1]["cursor"])
 
 
-async def test_money_hidden_through_a_participant_policy_sorts_with_no_amount_unless_a_higher_direct_role_reads_it(anonymous_client):
+async def test_money_hidden_through_a_participant_policy_sorts_with_no_amount_unless_a_higher_direct_role_reads_it(
+    anonymous_client,
+):
     vendor, partner = await make_company(), await make_company()
     owner = await make_user(company=vendor)
     partner_user = await make_user(company=partner)
     await make_policy(partner, MemberRole.PARTICIPANT)
-    through_policy = await make_opportunity(owner, name="Through policy", amount=Decimal("500.00"), partner_id=partner.pk)
+    through_policy = await make_opportunity(
+        owner, name="Through policy", amount=Decimal("500.00"), partner_id=partner.pk
+    )
     collaborating = await make_opportunity(owner, name="Collaborating", amount=Decimal("400.00"), partner_id=partner.pk)
     await add_member(collaborating, partner_user, MemberRole.COLLABORATOR)
     cheap = await make_opportunity(owner, name="Cheap", amount=Decimal("50.00"), partner_id=partner.pk)

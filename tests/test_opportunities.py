@@ -213,7 +213,9 @@ async def test_an_opportunity_without_amount_has_no_expected_revenue(anonymous_c
     async with client_as(anonymous_client, owner) as client:
         body = await graphql(client, MONEY, {"id": gid(opportunity)})
 
-    assert body == {"data": {"opportunity": {"currency": None, "probability": 10, "amount": None, "expectedRevenue": None}}}
+    assert body == {
+        "data": {"opportunity": {"currency": None, "probability": 10, "amount": None, "expectedRevenue": None}}
+    }
 
 
 @pytest.mark.parametrize(
@@ -234,7 +236,9 @@ async def test_money_reads_null_for_a_participant_only(anonymous_client, role, a
         body = await graphql(member_client, MONEY, {"id": gid(opportunity)})
 
     assert body == {
-        "data": {"opportunity": {"currency": "EUR", "probability": 10, "amount": amount, "expectedRevenue": expected_revenue}}
+        "data": {
+            "opportunity": {"currency": "EUR", "probability": 10, "amount": amount, "expectedRevenue": expected_revenue}
+        }
     }
 
 
@@ -248,7 +252,9 @@ async def test_money_reads_null_for_a_participant_through_a_company_policy(anony
     async with client_as(anonymous_client, partner_user) as partner_client:
         body = await graphql(partner_client, MONEY, {"id": gid(opportunity)})
 
-    assert body == {"data": {"opportunity": {"currency": "EUR", "probability": 10, "amount": None, "expectedRevenue": None}}}
+    assert body == {
+        "data": {"opportunity": {"currency": "EUR", "probability": 10, "amount": None, "expectedRevenue": None}}
+    }
 
 
 async def test_an_invisible_opportunity_does_not_exist_for_the_outsider(anonymous_client):
@@ -303,7 +309,9 @@ async def test_leads_lists_the_visible_linked_leads_in_pages(anonymous_client):
     async with client_as(anonymous_client, owner) as client:
         first = (await graphql(client, LEADS_OF, {"id": gid(opportunity), "first": 2}))["data"]["opportunity"]["leads"]
         rest = (
-            await graphql(client, LEADS_OF, {"id": gid(opportunity), "first": 2, "after": first["pageInfo"]["endCursor"]})
+            await graphql(
+                client, LEADS_OF, {"id": gid(opportunity), "first": 2, "after": first["pageInfo"]["endCursor"]}
+            )
         )["data"]["opportunity"]["leads"]
 
     assert first["totalCount"] == 3
@@ -371,11 +379,15 @@ async def test_filter_by_stages(anonymous_client):
     asc = {"field": "CREATED_AT", "direction": "ASC"}
 
     async with client_as(anonymous_client, owner) as client:
-        one = await listed_ids(client, {"filter": {"stageIds": [gid(await stage_named("Prospecting"))]}, "orderBy": asc})
+        one = await listed_ids(
+            client, {"filter": {"stageIds": [gid(await stage_named("Prospecting"))]}, "orderBy": asc}
+        )
         two = await listed_ids(
             client,
             {
-                "filter": {"stageIds": [gid(await stage_named("Prospecting")), gid(await stage_named("Proposal/Price Quote"))]},
+                "filter": {
+                    "stageIds": [gid(await stage_named("Prospecting")), gid(await stage_named("Proposal/Price Quote"))]
+                },
                 "orderBy": asc,
             },
         )
@@ -411,7 +423,10 @@ async def test_filter_by_partner_and_by_source(anonymous_client):
 
     async with client_as(anonymous_client, admin) as client:
         by_partner = await listed_ids(client, {"filter": {"partnerId": gid(partner)}})
-        by_source = await listed_ids(client, {"filter": {"sourcedById": gid(admin.company)}, "orderBy": {"field": "CREATED_AT", "direction": "ASC"}})
+        by_source = await listed_ids(
+            client,
+            {"filter": {"sourcedById": gid(admin.company)}, "orderBy": {"field": "CREATED_AT", "direction": "ASC"}},
+        )
         by_other_source = await listed_ids(client, {"filter": {"sourcedById": gid(vendor_user.company)}})
         partner_and_source = await listed_ids(
             client, {"filter": {"partnerId": gid(partner), "sourcedById": gid(vendor_user.company)}}
@@ -443,7 +458,9 @@ async def test_search_matches_part_of_the_name_in_any_case(anonymous_client):
     await make_opportunity(owner, name="Percent 100%")
 
     async with client_as(anonymous_client, owner) as client:
-        found = await listed_ids(client, {"filter": {"search": "  RENEWAL "}, "orderBy": {"field": "CREATED_AT", "direction": "ASC"}})
+        found = await listed_ids(
+            client, {"filter": {"search": "  RENEWAL "}, "orderBy": {"field": "CREATED_AT", "direction": "ASC"}}
+        )
         wildcard = await listed_ids(client, {"filter": {"search": "_"}})
 
     assert found == [gid(renewal), gid(upsell)]
@@ -534,7 +551,15 @@ async def test_order_by_created_and_updated(anonymous_client):
 )
 async def test_pages_follow_on_without_gaps_or_repeats(anonymous_client, order):
     owner = await make_user()
-    amounts = [Decimal("300.00"), None, Decimal("300.00"), Decimal("1200.25"), None, Decimal("75.00"), Decimal("300.00")]
+    amounts = [
+        Decimal("300.00"),
+        None,
+        Decimal("300.00"),
+        Decimal("1200.25"),
+        None,
+        Decimal("75.00"),
+        Decimal("300.00"),
+    ]
     for index, amount in enumerate(amounts):
         await make_opportunity(
             owner,
@@ -682,12 +707,17 @@ async def test_create_may_refer_to_an_account_and_contact_visible_through_a_shar
 
     async with client_as(anonymous_client, partner_user) as partner_client:
         body = await graphql(
-            partner_client, CREATE, {"input": {"name": "Follow-up", "accountId": gid(account), "contactId": gid(contact)}}
+            partner_client,
+            CREATE,
+            {"input": {"name": "Follow-up", "accountId": gid(account), "contactId": gid(contact)}},
         )
 
     payload = body["data"]["createOpportunity"]
     assert payload["userErrors"] == []
-    assert (payload["opportunity"]["account"], payload["opportunity"]["contact"]) == ({"id": gid(account)}, {"id": gid(contact)})
+    assert (payload["opportunity"]["account"], payload["opportunity"]["contact"]) == (
+        {"id": gid(account)},
+        {"id": gid(contact)},
+    )
 
 
 async def test_create_refuses_another_company_as_the_source(anonymous_client):
@@ -700,7 +730,11 @@ async def test_create_refuses_another_company_as_the_source(anonymous_client):
     assert body["data"]["createOpportunity"] == {
         "opportunity": None,
         "userErrors": [
-            {"code": "FORBIDDEN", "message": "An opportunity can only be sourced by your own company", "field": ["sourcedById"]}
+            {
+                "code": "FORBIDDEN",
+                "message": "An opportunity can only be sourced by your own company",
+                "field": ["sourcedById"],
+            }
         ],
     }
     assert await snapshot() == []
@@ -718,11 +752,15 @@ async def test_create_refuses_an_account_and_a_contact_the_viewer_cannot_see(ano
 
     assert by_account["data"]["createOpportunity"] == {
         "opportunity": None,
-        "userErrors": [{"code": "NOT_FOUND", "message": f"No Account with ID '{gid(foreign_account)}'", "field": ["accountId"]}],
+        "userErrors": [
+            {"code": "NOT_FOUND", "message": f"No Account with ID '{gid(foreign_account)}'", "field": ["accountId"]}
+        ],
     }
     assert by_contact["data"]["createOpportunity"] == {
         "opportunity": None,
-        "userErrors": [{"code": "NOT_FOUND", "message": f"No Contact with ID '{gid(foreign_contact)}'", "field": ["contactId"]}],
+        "userErrors": [
+            {"code": "NOT_FOUND", "message": f"No Contact with ID '{gid(foreign_contact)}'", "field": ["contactId"]}
+        ],
     }
     assert await snapshot() == []
 
@@ -737,11 +775,19 @@ async def test_create_refuses_a_contact_outside_the_chosen_account(anonymous_cli
         other_account = await graphql(
             client, CREATE, {"input": {"name": "Deal", "accountId": gid(account), "contactId": gid(elsewhere)}}
         )
-        no_account = await graphql(client, CREATE, {"input": {"name": "Deal", "accountId": gid(account), "contactId": gid(loose)}})
+        no_account = await graphql(
+            client, CREATE, {"input": {"name": "Deal", "accountId": gid(account), "contactId": gid(loose)}}
+        )
 
     expected = {
         "opportunity": None,
-        "userErrors": [{"code": "INVALID_INPUT", "message": "The contact does not belong to the chosen account", "field": ["contactId"]}],
+        "userErrors": [
+            {
+                "code": "INVALID_INPUT",
+                "message": "The contact does not belong to the chosen account",
+                "field": ["contactId"],
+            }
+        ],
     }
     assert other_account["data"]["createOpportunity"] == expected
     assert no_account["data"]["createOpportunity"] == expected
@@ -756,11 +802,17 @@ async def test_create_refuses_a_contact_outside_the_chosen_account(anonymous_cli
         ({"probability": 101}, ("INVALID_INPUT", "probability must be between 0 and 100", ["probability"])),
         ({"probability": -1}, ("INVALID_INPUT", "probability must be between 0 and 100", ["probability"])),
         ({"amount": "-0.01"}, ("INVALID_INPUT", "amount must not be negative", ["amount"])),
-        ({"amount": "1.005"}, ("INVALID_INPUT", "amount may have at most two decimal places and 16 digits", ["amount"])),
+        (
+            {"amount": "1.005"},
+            ("INVALID_INPUT", "amount may have at most two decimal places and 16 digits", ["amount"]),
+        ),
         ({"name": "   "}, ("INVALID_INPUT", "name must not be empty", ["name"])),
         ({"name": "x" * 256}, ("INVALID_INPUT", "name may be at most 255 characters", ["name"])),
         ({"stageId": "not-an-id"}, ("NOT_FOUND", "No OpportunityStage with ID 'not-an-id'", ["stageId"])),
-        ({"stageId": "T3Bwb3J0dW5pdHlTdGFnZTo5OTk="}, ("NOT_FOUND", "No OpportunityStage with ID 'T3Bwb3J0dW5pdHlTdGFnZTo5OTk='", ["stageId"])),
+        (
+            {"stageId": "T3Bwb3J0dW5pdHlTdGFnZTo5OTk="},
+            ("NOT_FOUND", "No OpportunityStage with ID 'T3Bwb3J0dW5pdHlTdGFnZTo5OTk='", ["stageId"]),
+        ),
         ({"partnerId": "TGVhZDox"}, ("NOT_FOUND", "No Company with ID 'TGVhZDox'", ["partnerId"])),
         ({"accountId": "Q29udGFjdDox"}, ("NOT_FOUND", "No Account with ID 'Q29udGFjdDox'", ["accountId"])),
     ],
@@ -788,7 +840,9 @@ async def test_create_refuses_a_stage_id_of_another_type(anonymous_client):
 
     assert body["data"]["createOpportunity"] == {
         "opportunity": None,
-        "userErrors": [{"code": "NOT_FOUND", "message": f"No OpportunityStage with ID '{gid(account)}'", "field": ["stageId"]}],
+        "userErrors": [
+            {"code": "NOT_FOUND", "message": f"No OpportunityStage with ID '{gid(account)}'", "field": ["stageId"]}
+        ],
     }
     assert await snapshot() == []
 
@@ -906,7 +960,12 @@ async def test_update_sets_every_field_at_once(anonymous_client):
         "userErrors": [],
     }
     stored = await Opportunity.get(id=opportunity.id)
-    assert (stored.name, stored.currency, stored.partner_id, stored.probability_override) == ("After", "CHF", partner.id, 95)
+    assert (stored.name, stored.currency, stored.partner_id, stored.probability_override) == (
+        "After",
+        "CHF",
+        partner.id,
+        95,
+    )
 
 
 async def test_update_with_explicit_nulls_clears_the_fields(anonymous_client):
@@ -916,13 +975,23 @@ async def test_update_with_explicit_nulls_clears_the_fields(anonymous_client):
     opportunity = await make_opportunity(
         owner, close_date=date(2027, 2, 1), account=account, contact=contact, partner=await make_company()
     )
-    cleared = {"amount": None, "currency": None, "closeDate": None, "accountId": None, "contactId": None, "partnerId": None}
+    cleared = {
+        "amount": None,
+        "currency": None,
+        "closeDate": None,
+        "accountId": None,
+        "contactId": None,
+        "partnerId": None,
+    }
 
     async with client_as(anonymous_client, owner) as client:
         body = await graphql(client, UPDATE, {"input": {"opportunityId": gid(opportunity), **cleared}})
 
     found = body["data"]["updateOpportunity"]["opportunity"]
-    assert {key: found[key] for key in ("amount", "currency", "closeDate", "account", "contact", "partner", "expectedRevenue")} == {
+    assert {
+        key: found[key]
+        for key in ("amount", "currency", "closeDate", "account", "contact", "partner", "expectedRevenue")
+    } == {
         "amount": None,
         "currency": None,
         "closeDate": None,
@@ -932,7 +1001,14 @@ async def test_update_with_explicit_nulls_clears_the_fields(anonymous_client):
         "expectedRevenue": None,
     }
     stored = await Opportunity.get(id=opportunity.id)
-    assert (stored.amount, stored.currency, stored.close_date, stored.account_id, stored.contact_id, stored.partner_id) == (
+    assert (
+        stored.amount,
+        stored.currency,
+        stored.close_date,
+        stored.account_id,
+        stored.contact_id,
+        stored.partner_id,
+    ) == (
         None,
         None,
         None,
@@ -974,7 +1050,9 @@ async def test_a_collaborator_may_update(anonymous_client):
     await add_member(opportunity, collaborator, MemberRole.COLLABORATOR)
 
     async with client_as(anonymous_client, collaborator) as collaborator_client:
-        body = await graphql(collaborator_client, UPDATE, {"input": {"opportunityId": gid(opportunity), "name": "After"}})
+        body = await graphql(
+            collaborator_client, UPDATE, {"input": {"opportunityId": gid(opportunity), "name": "After"}}
+        )
 
     assert body["data"]["updateOpportunity"]["userErrors"] == []
     assert (await Opportunity.get(id=opportunity.id)).name == "After"
@@ -1043,7 +1121,10 @@ async def test_update_by_an_id_of_another_type_is_not_found(anonymous_client):
         ({"name": None}, ("INVALID_INPUT", "name is required", ["name"])),
         ({"name": ""}, ("INVALID_INPUT", "name must not be empty", ["name"])),
         ({"name": "y" * 256}, ("INVALID_INPUT", "name may be at most 255 characters", ["name"])),
-        ({"stageId": None}, ("INVALID_INPUT", "stageId is required: an opportunity is always at some stage", ["stageId"])),
+        (
+            {"stageId": None},
+            ("INVALID_INPUT", "stageId is required: an opportunity is always at some stage", ["stageId"]),
+        ),
         ({"probability": 101}, ("INVALID_INPUT", "probability must be between 0 and 100", ["probability"])),
         ({"amount": "-5"}, ("INVALID_INPUT", "amount must not be negative", ["amount"])),
         ({"currency": "XXY"}, ("INVALID_INPUT", "'XXY' is not an ISO 4217 currency code", ["currency"])),
@@ -1072,7 +1153,9 @@ async def test_update_refuses_a_stage_id_of_another_type(anonymous_client):
     before = await snapshot()
 
     async with client_as(anonymous_client, owner) as client:
-        body = await graphql(client, UPDATE, {"input": {"opportunityId": gid(opportunity), "stageId": gid(opportunity)}})
+        body = await graphql(
+            client, UPDATE, {"input": {"opportunityId": gid(opportunity), "stageId": gid(opportunity)}}
+        )
 
     assert body["data"]["updateOpportunity"]["userErrors"] == [
         {"code": "NOT_FOUND", "message": f"No OpportunityStage with ID '{gid(opportunity)}'", "field": ["stageId"]}
@@ -1090,17 +1173,31 @@ async def test_update_keeps_the_contact_within_the_account(anonymous_client):
     before = await snapshot()
 
     async with client_as(anonymous_client, owner) as client:
-        new_contact = await graphql(client, UPDATE, {"input": {"opportunityId": gid(opportunity), "contactId": gid(stranger_contact)}})
-        new_account = await graphql(client, UPDATE, {"input": {"opportunityId": gid(opportunity), "accountId": gid(other_account)}})
+        new_contact = await graphql(
+            client, UPDATE, {"input": {"opportunityId": gid(opportunity), "contactId": gid(stranger_contact)}}
+        )
+        new_account = await graphql(
+            client, UPDATE, {"input": {"opportunityId": gid(opportunity), "accountId": gid(other_account)}}
+        )
         both = await graphql(
             client,
             UPDATE,
-            {"input": {"opportunityId": gid(opportunity), "accountId": gid(other_account), "contactId": gid(stranger_contact)}},
+            {
+                "input": {
+                    "opportunityId": gid(opportunity),
+                    "accountId": gid(other_account),
+                    "contactId": gid(stranger_contact),
+                }
+            },
         )
 
     message = "The contact does not belong to the chosen account"
-    assert new_contact["data"]["updateOpportunity"]["userErrors"] == [{"code": "INVALID_INPUT", "message": message, "field": ["contactId"]}]
-    assert new_account["data"]["updateOpportunity"]["userErrors"] == [{"code": "INVALID_INPUT", "message": message, "field": ["accountId"]}]
+    assert new_contact["data"]["updateOpportunity"]["userErrors"] == [
+        {"code": "INVALID_INPUT", "message": message, "field": ["contactId"]}
+    ]
+    assert new_account["data"]["updateOpportunity"]["userErrors"] == [
+        {"code": "INVALID_INPUT", "message": message, "field": ["accountId"]}
+    ]
     assert both["data"]["updateOpportunity"]["userErrors"] == []
     assert [before[0]["account_id"], before[0]["contact_id"]] == [account.id, contact.id]
     stored = await Opportunity.get(id=opportunity.id)

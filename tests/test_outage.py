@@ -97,7 +97,9 @@ async def test_postgres_gone_answers_503_and_the_server_recovers_when_it_returns
     assert (health_after.status_code, health_after.json()) == (200, {"status": "ok"})
 
 
-async def test_sqlite_unreadable_answers_503_and_the_server_recovers_when_it_returns(backend, settings, database_url, tmp_path):
+async def test_sqlite_unreadable_answers_503_and_the_server_recovers_when_it_returns(
+    backend, settings, database_url, tmp_path
+):
     if backend != "sqlite":
         pytest.skip("PostgreSQL is taken away under a running server in the test above")
     # given a user in a database whose file is then put out of reach (a directory in its place)
@@ -132,7 +134,9 @@ async def test_healthz_answers_503_while_migrations_are_pending(empty_database_u
     async with serving(settings) as anonymous_client:
         # when a load balancer asks for its health, and a client sends a query
         unmigrated = await anonymous_client.get("/healthz")
-        query = await anonymous_client.post("/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"})
+        query = await anonymous_client.post(
+            "/graphql", json={"query": VIEWER}, headers={"Authorization": f"Bearer {token}"}
+        )
 
         # and when the operator applies the migrations
         migrate = await asyncio.to_thread(run_cli, "migrate", env=cli_env(empty_database_url))

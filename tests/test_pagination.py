@@ -152,8 +152,12 @@ async def test_leads_page_backwards_from_the_end_with_exact_page_info(anonymous_
 
     async with client_as(anonymous_client, owner) as owner_client:
         last = await graphql(owner_client, LEADS, {"last": 2})
-        middle = await graphql(owner_client, LEADS, {"last": 2, "before": last["data"]["leads"]["pageInfo"]["startCursor"]})
-        start = await graphql(owner_client, LEADS, {"last": 2, "before": middle["data"]["leads"]["pageInfo"]["startCursor"]})
+        middle = await graphql(
+            owner_client, LEADS, {"last": 2, "before": last["data"]["leads"]["pageInfo"]["startCursor"]}
+        )
+        start = await graphql(
+            owner_client, LEADS, {"last": 2, "before": middle["data"]["leads"]["pageInfo"]["startCursor"]}
+        )
 
     assert (topics(last), page_info(last)) == (["Lead 2", "Lead 1"], {"hasNextPage": False, "hasPreviousPage": True})
     assert (topics(middle), page_info(middle)) == (["Lead 4", "Lead 3"], {"hasNextPage": True, "hasPreviousPage": True})
@@ -167,9 +171,15 @@ async def test_a_first_page_and_a_last_page_round_trip(anonymous_client):
 
     async with client_as(anonymous_client, owner) as owner_client:
         first = await graphql(owner_client, LEADS, {"first": 2})
-        second = await graphql(owner_client, LEADS, {"first": 2, "after": first["data"]["leads"]["pageInfo"]["endCursor"]})
-        back = await graphql(owner_client, LEADS, {"last": 2, "before": second["data"]["leads"]["pageInfo"]["startCursor"]})
-        forth = await graphql(owner_client, LEADS, {"first": 2, "after": back["data"]["leads"]["pageInfo"]["endCursor"]})
+        second = await graphql(
+            owner_client, LEADS, {"first": 2, "after": first["data"]["leads"]["pageInfo"]["endCursor"]}
+        )
+        back = await graphql(
+            owner_client, LEADS, {"last": 2, "before": second["data"]["leads"]["pageInfo"]["startCursor"]}
+        )
+        forth = await graphql(
+            owner_client, LEADS, {"first": 2, "after": back["data"]["leads"]["pageInfo"]["endCursor"]}
+        )
 
     assert (topics(first), page_info(first)) == (["Lead 5", "Lead 4"], {"hasNextPage": True, "hasPreviousPage": False})
     assert (topics(second), page_info(second)) == (["Lead 3", "Lead 2"], {"hasNextPage": True, "hasPreviousPage": True})
@@ -188,8 +198,14 @@ async def test_after_and_before_together_page_between_the_two_cursors(anonymous_
         forwards = await graphql(owner_client, LEADS, {"first": 2, **between})
         backwards = await graphql(owner_client, LEADS, {"last": 2, **between})
 
-    assert (topics(forwards), page_info(forwards)) == (["Lead 4", "Lead 3"], {"hasNextPage": True, "hasPreviousPage": True})
-    assert (topics(backwards), page_info(backwards)) == (["Lead 3", "Lead 2"], {"hasNextPage": True, "hasPreviousPage": True})
+    assert (topics(forwards), page_info(forwards)) == (
+        ["Lead 4", "Lead 3"],
+        {"hasNextPage": True, "hasPreviousPage": True},
+    )
+    assert (topics(backwards), page_info(backwards)) == (
+        ["Lead 3", "Lead 2"],
+        {"hasNextPage": True, "hasPreviousPage": True},
+    )
 
 
 async def test_nodes_lists_the_records_of_the_edges(anonymous_client):
@@ -217,7 +233,9 @@ async def test_a_backward_page_costs_the_statements_of_a_forward_page_and_is_a_k
             await graphql(owner_client, LEADS, {"last": 2, "before": after})
 
     assert forwards.count == forward_deep.count == backwards.count
-    page_query = next(statement for statement in backwards.statements if 'FROM "lead"' in statement and "LIMIT" in statement)
+    page_query = next(
+        statement for statement in backwards.statements if 'FROM "lead"' in statement and "LIMIT" in statement
+    )
     flat = page_query.replace(" ", "")
     assert "OFFSET" not in page_query.upper()
     assert '"created_at">' in flat and '"id">' in flat, page_query
@@ -234,10 +252,36 @@ async def test_paging_arguments_out_of_bounds_are_bad_user_input(anonymous_clien
         too_many = await graphql(owner_client, LEADS, {"last": 101})
         hundred = await graphql(owner_client, LEADS, {"last": 100})
 
-    assert both == {"data": None, "errors": [{"message": "Give 'first' or 'last', not both", "locations": [{"line": 3, "column": 3}], "path": ["leads"], "extensions": {"code": "BAD_USER_INPUT"}}]}
+    assert both == {
+        "data": None,
+        "errors": [
+            {
+                "message": "Give 'first' or 'last', not both",
+                "locations": [{"line": 3, "column": 3}],
+                "path": ["leads"],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
+    }
     assert [body for body in (negative, too_many)] == [
-        {"errors": [{"message": "'last' must not be negative", "locations": [{"line": 3, "column": 39}], "extensions": {"code": "BAD_USER_INPUT"}}]},
-        {"errors": [{"message": "'last' may be at most 100, got 101", "locations": [{"line": 3, "column": 39}], "extensions": {"code": "BAD_USER_INPUT"}}]},
+        {
+            "errors": [
+                {
+                    "message": "'last' must not be negative",
+                    "locations": [{"line": 3, "column": 39}],
+                    "extensions": {"code": "BAD_USER_INPUT"},
+                }
+            ]
+        },
+        {
+            "errors": [
+                {
+                    "message": "'last' may be at most 100, got 101",
+                    "locations": [{"line": 3, "column": 39}],
+                    "extensions": {"code": "BAD_USER_INPUT"},
+                }
+            ]
+        },
     ]
     assert len(hundred["data"]["leads"]["nodes"]) == 5
 
@@ -265,7 +309,11 @@ async def test_a_cursor_this_server_did_not_issue_is_bad_user_input(anonymous_cl
             "." * 3,
             "a" * 100_000,
         ]
-        answers = [await graphql(owner_client, LEADS, {argument: cursor}) for cursor in forged for argument in ("after", "before")]
+        answers = [
+            await graphql(owner_client, LEADS, {argument: cursor})
+            for cursor in forged
+            for argument in ("after", "before")
+        ]
 
     assert answers == [
         {
@@ -297,19 +345,49 @@ async def test_a_cursor_of_another_list_order_or_parent_is_bad_user_input(anonym
         account_cursor = (await graphql(owner_client, ACCOUNTS))["data"]["accounts"]["pageInfo"]["endCursor"]
         score_cursor = (await graphql(owner_client, LEADS_BY_SCORE))["data"]["leads"]["pageInfo"]["endCursor"]
         lead_cursor = (await graphql(owner_client, LEADS, {"first": 1}))["data"]["leads"]["pageInfo"]["endCursor"]
-        other_lead_cursor = (await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(other), "last": 1}))["data"]["lead"][
-            "opportunities"
-        ]["pageInfo"]["startCursor"]
+        other_lead_cursor = (await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(other), "last": 1}))["data"][
+            "lead"
+        ]["opportunities"]["pageInfo"]["startCursor"]
         of_accounts = await graphql(owner_client, LEADS, {"after": account_cursor})
         of_score = await graphql(owner_client, LEADS, {"before": score_cursor})
         of_created = await graphql(owner_client, LEADS_BY_SCORE, {"after": lead_cursor})
-        of_other_lead = await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(one), "last": 1, "before": other_lead_cursor})
+        of_other_lead = await graphql(
+            owner_client, LEAD_OPPORTUNITIES, {"id": gid(one), "last": 1, "before": other_lead_cursor}
+        )
 
     assert [body["errors"] for body in (of_accounts, of_score, of_created, of_other_lead)] == [
-        [{"message": "'after' is not a cursor of this connection", "locations": [{"line": 3, "column": 3}], "path": ["leads"], "extensions": {"code": "BAD_USER_INPUT"}}],
-        [{"message": "'before' is not a cursor of this connection", "locations": [{"line": 3, "column": 3}], "path": ["leads"], "extensions": {"code": "BAD_USER_INPUT"}}],
-        [{"message": "'after' is not a cursor of this connection", "locations": [{"line": 3, "column": 3}], "path": ["leads"], "extensions": {"code": "BAD_USER_INPUT"}}],
-        [{"message": "'before' is not a cursor of this connection", "locations": [{"line": 3, "column": 19}], "path": ["lead", "opportunities"], "extensions": {"code": "BAD_USER_INPUT"}}],
+        [
+            {
+                "message": "'after' is not a cursor of this connection",
+                "locations": [{"line": 3, "column": 3}],
+                "path": ["leads"],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
+        [
+            {
+                "message": "'before' is not a cursor of this connection",
+                "locations": [{"line": 3, "column": 3}],
+                "path": ["leads"],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
+        [
+            {
+                "message": "'after' is not a cursor of this connection",
+                "locations": [{"line": 3, "column": 3}],
+                "path": ["leads"],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
+        [
+            {
+                "message": "'before' is not a cursor of this connection",
+                "locations": [{"line": 3, "column": 19}],
+                "path": ["lead", "opportunities"],
+                "extensions": {"code": "BAD_USER_INPUT"},
+            }
+        ],
     ]
 
 
@@ -329,7 +407,12 @@ async def test_a_cursor_is_read_by_every_worker_of_the_deployment_and_by_no_othe
 
     assert topics(on_second) == ["Lead 3", "Lead 2"]
     assert refused["errors"] == [
-        {"message": "'after' is not a cursor of this connection", "locations": [{"line": 3, "column": 3}], "path": ["leads"], "extensions": {"code": "BAD_USER_INPUT"}}
+        {
+            "message": "'after' is not a cursor of this connection",
+            "locations": [{"line": 3, "column": 3}],
+            "path": ["leads"],
+            "extensions": {"code": "BAD_USER_INPUT"},
+        }
     ]
 
 
@@ -346,8 +429,12 @@ async def test_a_leads_opportunities_and_activities_page_backwards(anonymous_cli
         last = await graphql(owner_client, LEAD_NESTED, {"id": gid(lead), "last": 2})
         opportunities_before = last["data"]["lead"]["opportunities"]["pageInfo"]["startCursor"]
         activities_before = last["data"]["lead"]["activities"]["pageInfo"]["startCursor"]
-        opportunities_start = await graphql(owner_client, LEAD_OPPORTUNITIES, {"id": gid(lead), "last": 2, "before": opportunities_before})
-        activities_start = await graphql(owner_client, LEAD_ACTIVITIES, {"id": gid(lead), "last": 2, "before": activities_before})
+        opportunities_start = await graphql(
+            owner_client, LEAD_OPPORTUNITIES, {"id": gid(lead), "last": 2, "before": opportunities_before}
+        )
+        activities_start = await graphql(
+            owner_client, LEAD_ACTIVITIES, {"id": gid(lead), "last": 2, "before": activities_before}
+        )
 
     assert last["data"]["lead"]["opportunities"]["nodes"] == [{"name": "Opportunity 2"}, {"name": "Opportunity 1"}]
     assert last["data"]["lead"]["activities"]["nodes"] == [{"subject": "Call 2"}, {"subject": "Call 1"}]
@@ -356,7 +443,10 @@ async def test_a_leads_opportunities_and_activities_page_backwards(anonymous_cli
         assert (info["hasNextPage"], info["hasPreviousPage"]) == (False, True)
     assert opportunities_start["data"]["lead"]["opportunities"] == {
         "nodes": [{"name": "Opportunity 3"}],
-        "pageInfo": {"hasPreviousPage": False, "startCursor": opportunities_start["data"]["lead"]["opportunities"]["pageInfo"]["startCursor"]},
+        "pageInfo": {
+            "hasPreviousPage": False,
+            "startCursor": opportunities_start["data"]["lead"]["opportunities"]["pageInfo"]["startCursor"],
+        },
     }
     assert activities_start["data"]["lead"]["activities"]["nodes"] == [{"subject": "Call 3"}]
     assert activities_start["data"]["lead"]["activities"]["pageInfo"]["hasPreviousPage"] is False
@@ -380,8 +470,12 @@ async def test_activities_of_many_leads_page_backwards_in_the_statements_of_a_fo
         with StatementCounter() as backwards:
             last = await graphql(owner_client, many, {"ids": [gid(lead) for lead in leads], "last": 2})
 
-    assert [node["activities"]["nodes"] for node in first["data"]["nodes"]] == [[{"subject": "Call 2"}, {"subject": "Call 1"}]] * 3
-    assert [node["activities"]["nodes"] for node in last["data"]["nodes"]] == [[{"subject": "Call 1"}, {"subject": "Call 0"}]] * 3
+    assert [node["activities"]["nodes"] for node in first["data"]["nodes"]] == [
+        [{"subject": "Call 2"}, {"subject": "Call 1"}]
+    ] * 3
+    assert [node["activities"]["nodes"] for node in last["data"]["nodes"]] == [
+        [{"subject": "Call 1"}, {"subject": "Call 0"}]
+    ] * 3
     assert backwards.count == forwards.count
 
 
@@ -397,10 +491,22 @@ async def test_an_opportunitys_leads_and_an_accounts_opportunities_page_backward
     async with client_as(anonymous_client, owner) as owner_client:
         last = await graphql(owner_client, OPPORTUNITY_LEADS, {"id": gid(opportunity), "last": 2})
         start = await graphql(
-            owner_client, OPPORTUNITY_LEADS, {"id": gid(opportunity), "last": 2, "before": last["data"]["opportunity"]["leads"]["pageInfo"]["startCursor"]}
+            owner_client,
+            OPPORTUNITY_LEADS,
+            {
+                "id": gid(opportunity),
+                "last": 2,
+                "before": last["data"]["opportunity"]["leads"]["pageInfo"]["startCursor"],
+            },
         )
         forth = await graphql(
-            owner_client, OPPORTUNITY_LEADS, {"id": gid(opportunity), "first": 5, "after": start["data"]["opportunity"]["leads"]["pageInfo"]["endCursor"]}
+            owner_client,
+            OPPORTUNITY_LEADS,
+            {
+                "id": gid(opportunity),
+                "first": 5,
+                "after": start["data"]["opportunity"]["leads"]["pageInfo"]["endCursor"],
+            },
         )
         account_last = await graphql(owner_client, ACCOUNT_OPPORTUNITIES, {"id": gid(account), "last": 3})
 
@@ -434,7 +540,9 @@ async def test_opportunity_templates_are_a_connection_that_pages_both_ways(anony
         for name in ("Zeta deal", "Alpha deal"):
             await graphql(admin_client, CREATE_TEMPLATE, {"name": name})
         first = await graphql(admin_client, TEMPLATES, {"first": 2})
-        rest = await graphql(admin_client, TEMPLATES, {"first": 2, "after": first["data"]["opportunityTemplates"]["edges"][-1]["cursor"]})
+        rest = await graphql(
+            admin_client, TEMPLATES, {"first": 2, "after": first["data"]["opportunityTemplates"]["edges"][-1]["cursor"]}
+        )
         last = await graphql(admin_client, TEMPLATES, {"last": 1})
 
     def names(body: dict) -> list[str]:
@@ -461,7 +569,9 @@ async def test_an_accounts_contacts_are_a_connection_that_pages_both_ways(anonym
     async with client_as(anonymous_client, owner) as owner_client:
         first = await graphql(owner_client, ACCOUNT_CONTACTS, {"id": gid(account), "first": 2})
         rest = await graphql(
-            owner_client, ACCOUNT_CONTACTS, {"id": gid(account), "first": 2, "after": first["data"]["node"]["contacts"]["pageInfo"]["endCursor"]}
+            owner_client,
+            ACCOUNT_CONTACTS,
+            {"id": gid(account), "first": 2, "after": first["data"]["node"]["contacts"]["pageInfo"]["endCursor"]},
         )
         last = await graphql(owner_client, ACCOUNT_CONTACTS, {"id": gid(account), "last": 1})
 
@@ -477,7 +587,9 @@ async def test_access_policies_are_a_connection_and_a_created_policy_has_its_edg
 
     async with client_as(anonymous_client, admin) as admin_client:
         viewer_policy = (await graphql(admin_client, CREATE_POLICY, {"role": "VIEWER"}))["data"]["createAccessPolicy"]
-        owner_policy = (await graphql(admin_client, CREATE_POLICY, {"role": "COLLABORATOR"}))["data"]["createAccessPolicy"]
+        owner_policy = (await graphql(admin_client, CREATE_POLICY, {"role": "COLLABORATOR"}))["data"][
+            "createAccessPolicy"
+        ]
         listed = await graphql(admin_client, POLICIES, {"last": 2})
         after_owner = await graphql(admin_client, POLICIES, {"after": owner_policy["accessPolicyEdge"]["cursor"]})
 
@@ -494,4 +606,8 @@ async def test_a_connections_nodes_cost_what_its_edges_nodes_cost(settings):
             through_nodes = await graphql(owner_client, OWNERS_THROUGH_NODES)
             through_edges = await graphql(owner_client, OWNERS_THROUGH_EDGES)
 
-    assert through_nodes["extensions"]["cost"]["requestedQueryCost"] == through_edges["extensions"]["cost"]["requestedQueryCost"] == 12
+    assert (
+        through_nodes["extensions"]["cost"]["requestedQueryCost"]
+        == through_edges["extensions"]["cost"]["requestedQueryCost"]
+        == 12
+    )

@@ -130,10 +130,12 @@ async def test_a_conversions_and_a_links_opportunity_edge_page_the_leads_opportu
 
     async with client_as(anonymous_client, owner) as owner_client:
         converted = (await graphql(owner_client, CONVERT, {"input": {"leadId": gid(lead)}}))["data"]["convertLead"]
-        linked = (await graphql(owner_client, LINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}}))["data"][
-            "linkOpportunity"
-        ]
-        after_link = await graphql(owner_client, LEAD_OPPORTUNITIES_AFTER, {"id": gid(lead), "after": linked["opportunityEdge"]["cursor"]})
+        linked = (await graphql(owner_client, LINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}}))[
+            "data"
+        ]["linkOpportunity"]
+        after_link = await graphql(
+            owner_client, LEAD_OPPORTUNITIES_AFTER, {"id": gid(lead), "after": linked["opportunityEdge"]["cursor"]}
+        )
         after_conversion = await graphql(
             owner_client, LEAD_OPPORTUNITIES_AFTER, {"id": gid(lead), "after": converted["opportunityEdge"]["cursor"]}
         )
@@ -154,9 +156,13 @@ async def test_a_logged_activitys_edge_pages_the_records_activities(anonymous_cl
 
     async with client_as(anonymous_client, participant) as participant_client:
         logged = (
-            await graphql(participant_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "CALL", "subject": "Today"}})
+            await graphql(
+                participant_client, LOG_ACTIVITY, {"input": {"leadId": gid(lead), "kind": "CALL", "subject": "Today"}}
+            )
         )["data"]["logActivity"]
-        after = await graphql(participant_client, LEAD_ACTIVITIES_AFTER, {"id": gid(lead), "after": logged["activityEdge"]["cursor"]})
+        after = await graphql(
+            participant_client, LEAD_ACTIVITIES_AFTER, {"id": gid(lead), "after": logged["activityEdge"]["cursor"]}
+        )
 
     assert logged["activityEdge"]["node"] == {"subject": "Today"}
     assert after["data"]["lead"]["activities"]["nodes"] == [{"subject": "Earlier call"}]
@@ -170,17 +176,33 @@ async def test_created_accounts_contacts_catalog_entries_and_templates_have_edge
         await make_sales_plan(admin.company, name=name)
 
     async with client_as(anonymous_client, admin) as admin_client:
-        account = (await graphql(admin_client, CREATE_ACCOUNT, {"name": "bravo"}))["data"]["createAccount"]["accountEdge"]
-        contact = (await graphql(admin_client, CREATE_CONTACT, {"lastName": "Bravo"}))["data"]["createContact"]["contactEdge"]
-        plan = (await graphql(admin_client, CREATE_SALES_PLAN, {"name": "Bravo"}))["data"]["createSalesPlan"]["salesPlanEdge"]
+        account = (await graphql(admin_client, CREATE_ACCOUNT, {"name": "bravo"}))["data"]["createAccount"][
+            "accountEdge"
+        ]
+        contact = (await graphql(admin_client, CREATE_CONTACT, {"lastName": "Bravo"}))["data"]["createContact"][
+            "contactEdge"
+        ]
+        plan = (await graphql(admin_client, CREATE_SALES_PLAN, {"name": "Bravo"}))["data"]["createSalesPlan"][
+            "salesPlanEdge"
+        ]
         await graphql(admin_client, CREATE_TEMPLATE, {"name": "Zulu"})
-        template = (await graphql(admin_client, CREATE_TEMPLATE, {"name": "Kilo"}))["data"]["createOpportunityTemplate"]["templateEdge"]
+        template = (await graphql(admin_client, CREATE_TEMPLATE, {"name": "Kilo"}))["data"][
+            "createOpportunityTemplate"
+        ]["templateEdge"]
         accounts = await graphql(admin_client, ACCOUNTS_AFTER, {"after": account["cursor"]})
         contacts = await graphql(admin_client, CONTACTS_AFTER, {"after": contact["cursor"]})
-        plans = await graphql(admin_client, SALES_PLANS_AFTER, {"after": plan["cursor"], "companyId": gid(admin.company)})
+        plans = await graphql(
+            admin_client, SALES_PLANS_AFTER, {"after": plan["cursor"], "companyId": gid(admin.company)}
+        )
         templates = await graphql(admin_client, TEMPLATES_AFTER, {"after": template["cursor"]})
 
     assert (account["node"], accounts["data"]["accounts"]["nodes"]) == ({"name": "bravo"}, [{"name": "Charlie"}])
-    assert (contact["node"], contacts["data"]["contacts"]["nodes"]) == ({"lastName": "Bravo"}, [{"lastName": "Charlie"}])
+    assert (contact["node"], contacts["data"]["contacts"]["nodes"]) == (
+        {"lastName": "Bravo"},
+        [{"lastName": "Charlie"}],
+    )
     assert (plan["node"], plans["data"]["salesPlans"]["nodes"]) == ({"name": "Bravo"}, [{"name": "Charlie"}])
-    assert (template["node"], templates["data"]["opportunityTemplates"]["nodes"]) == ({"name": "Kilo"}, [{"name": "Zulu"}])
+    assert (template["node"], templates["data"]["opportunityTemplates"]["nodes"]) == (
+        {"name": "Kilo"},
+        [{"name": "Zulu"}],
+    )

@@ -68,7 +68,9 @@ async def test_pipeline_totals_by_stage_and_forecast_category_per_currency(anony
     await make_opportunity(
         owner, amount=Decimal("333.33"), currency="EUR", stage=await stage_named("Prospecting"), probability_override=50
     )
-    await make_opportunity(owner, amount=Decimal("2000.00"), currency="USD", stage=await stage_named("Proposal/Price Quote"))
+    await make_opportunity(
+        owner, amount=Decimal("2000.00"), currency="USD", stage=await stage_named("Proposal/Price Quote")
+    )
     await make_opportunity(owner, amount=None, currency=None, stage=await stage_named("Negotiation/Review"))
     await make_opportunity(owner, amount=Decimal("500.00"), currency="EUR", stage=await stage_named("Closed Won"))
     await make_opportunity(owner, amount=Decimal("10.00"), currency=None, stage=await stage_named("Qualification"))
@@ -115,8 +117,12 @@ async def test_participant_only_opportunities_count_but_add_no_money(anonymous_c
     vendor_owner = await make_user(company=vendor)
     viewer = await make_user(company=partner)
     await make_policy(partner, MemberRole.PARTICIPANT)
-    through_policy = await make_opportunity(vendor_owner, name="Through policy", partner=partner, amount=Decimal("100.00"))
-    collaborating = await make_opportunity(vendor_owner, name="Collaborating", partner=partner, amount=Decimal("200.00"))
+    through_policy = await make_opportunity(
+        vendor_owner, name="Through policy", partner=partner, amount=Decimal("100.00")
+    )
+    collaborating = await make_opportunity(
+        vendor_owner, name="Collaborating", partner=partner, amount=Decimal("200.00")
+    )
     await add_member(collaborating, viewer, MemberRole.COLLABORATOR)
     participating = await make_opportunity(vendor_owner, name="Participating", amount=Decimal("400.00"))
     await add_member(participating, viewer, MemberRole.PARTICIPANT)
@@ -220,7 +226,9 @@ async def test_reversed_close_date_range_is_bad_user_input(anonymous_client):
     await make_opportunity(owner)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        body = await graphql(owner_client, PIPELINE, {"filter": {"closeDateFrom": "2026-05-01", "closeDateTo": "2026-04-30"}})
+        body = await graphql(
+            owner_client, PIPELINE, {"filter": {"closeDateFrom": "2026-05-01", "closeDateTo": "2026-04-30"}}
+        )
 
     assert body == {
         "data": None,
@@ -234,8 +242,12 @@ async def test_close_date_range_longer_than_ten_years_is_bad_user_input(anonymou
     far_past = today.replace(year=today.year - 11)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        too_long = await graphql(owner_client, PIPELINE, {"filter": {"closeDateFrom": "2020-01-01", "closeDateTo": "2030-01-02"}})
-        ten_years = await graphql(owner_client, PIPELINE_COUNT, {"filter": {"closeDateFrom": "2020-01-01", "closeDateTo": "2030-01-01"}})
+        too_long = await graphql(
+            owner_client, PIPELINE, {"filter": {"closeDateFrom": "2020-01-01", "closeDateTo": "2030-01-02"}}
+        )
+        ten_years = await graphql(
+            owner_client, PIPELINE_COUNT, {"filter": {"closeDateFrom": "2020-01-01", "closeDateTo": "2030-01-01"}}
+        )
         open_end = await graphql(owner_client, PIPELINE, {"filter": {"closeDateFrom": far_past.isoformat()}})
         open_start = await graphql(
             owner_client, PIPELINE, {"filter": {"closeDateTo": (today + timedelta(days=365 * 11)).isoformat()}}

@@ -59,10 +59,31 @@ from tests.factories import (
 )
 
 ROLES = [role.value for role in MemberRole]
-STORED_ACCEPTANCES = [LeadAcceptance.NOT_REQUIRED, LeadAcceptance.PENDING, LeadAcceptance.ACCEPTED, LeadAcceptance.REJECTED]
+STORED_ACCEPTANCES = [
+    LeadAcceptance.NOT_REQUIRED,
+    LeadAcceptance.PENDING,
+    LeadAcceptance.ACCEPTED,
+    LeadAcceptance.REJECTED,
+]
 OPEN_STATUSES = [LeadStatus.OPEN_NOT_CONTACTED, LeadStatus.WORKING_CONTACTED, LeadStatus.CLOSED_NOT_CONVERTED]
-TEXTS = [None, "Plain", "Zoë Ærøskøbing", 'a "quoted" \\ backslash', "line\nbreak\ttab", "rocket 🚀", "<b>&amp;</b>", ""]
-AMOUNTS = [None, Decimal("0.00"), Decimal("0.01"), Decimal("1000.00"), Decimal("1234.50"), Decimal("9999999999999999.99")]
+TEXTS = [
+    None,
+    "Plain",
+    "Zoë Ærøskøbing",
+    'a "quoted" \\ backslash',
+    "line\nbreak\ttab",
+    "rocket 🚀",
+    "<b>&amp;</b>",
+    "",
+]
+AMOUNTS = [
+    None,
+    Decimal("0.00"),
+    Decimal("0.01"),
+    Decimal("1000.00"),
+    Decimal("1234.50"),
+    Decimal("9999999999999999.99"),
+]
 SCORES = [None, 0, 50, 50, 73, 100]
 LEAD_ORDERS = ["CREATED_AT", "UPDATED_AT", "SCORE", "CUSTOMER_NAME"]
 OPPORTUNITY_ORDERS = ["CREATED_AT", "UPDATED_AT", "CLOSE_DATE", "AMOUNT", "NAME"]
@@ -191,7 +212,9 @@ def networks(draw: st.DrawFn) -> NetworkPlan:
     )
 
 
-async def build_opportunity(plan: OpportunityPlan, users: list[User], companies: list[Any], stages: list[Any]) -> Opportunity:
+async def build_opportunity(
+    plan: OpportunityPlan, users: list[User], companies: list[Any], stages: list[Any]
+) -> Opportunity:
     opportunity = await make_opportunity(
         users[plan.owner],
         partner=companies[plan.partner] if plan.partner is not None else None,
@@ -208,9 +231,9 @@ async def build(plan: NetworkPlan) -> Network:
     """The plan's records, with companies of their own: earlier examples' records stay invisible."""
     companies = [await make_company() for _ in range(plan.companies)]
     users = [await make_user(company=companies[company], is_admin=is_admin) for company, is_admin in plan.users]
-    for company, roles in zip(companies, plan.policies, strict=True):
+    for policy_company, roles in zip(companies, plan.policies, strict=True):
         for role in sorted(roles):
-            await make_policy(company, MemberRole(role))
+            await make_policy(policy_company, MemberRole(role))
     sales_plans = [await make_sales_plan(companies[company]) for company in plan.catalog]
     solutions = [await make_solution(companies[company]) for company in plan.catalog]
     programs = [await make_partner_program(companies[company]) for company in plan.catalog]
@@ -224,7 +247,9 @@ async def build(plan: NetworkPlan) -> Network:
             partner=companies[lead_plan.partner] if lead_plan.partner is not None else None,
             status=lead_plan.status,
             stored_acceptance=lead_plan.acceptance,
-            acceptance_deadline=None if lead_plan.deadline_days is None else NOW + timedelta(days=lead_plan.deadline_days),
+            acceptance_deadline=None
+            if lead_plan.deadline_days is None
+            else NOW + timedelta(days=lead_plan.deadline_days),
             estimated_amount=lead_plan.amount,
             currency=None if lead_plan.amount is None else "EUR",
             score=lead_plan.score,
@@ -235,15 +260,20 @@ async def build(plan: NetworkPlan) -> Network:
         )
         for member, role in lead_plan.members.items():
             await add_member(lead, users[member], MemberRole(role))
-        for company, (industry, region, crm_account) in lead_plan.sections.items():
-            await LeadCompanySection.create(lead=lead, company=companies[company], industry=industry, region=region, crm_account=crm_account)
+        for section_company, (industry, region, crm_account) in lead_plan.sections.items():
+            await LeadCompanySection.create(
+                lead=lead, company=companies[section_company], industry=industry, region=region, crm_account=crm_account
+            )
         await lead.sales_plans.add(*[sales_plans[entry] for entry in sorted(lead_plan.sales_plans)])
         await lead.solutions.add(*[solutions[entry] for entry in sorted(lead_plan.solutions)])
         await lead.partner_programs.add(*[programs[entry] for entry in sorted(lead_plan.partner_programs)])
         linked = [await build_opportunity(each, users, companies, stages) for each in lead_plan.opportunities]
         for position, opportunity in enumerate(linked):
             await LeadOpportunity.create(
-                lead=lead, opportunity=opportunity, created_by_conversion=lead_plan.converted and position == 0, actor=owner
+                lead=lead,
+                opportunity=opportunity,
+                created_by_conversion=lead_plan.converted and position == 0,
+                actor=owner,
             )
         for _ in range(lead_plan.activities):
             await make_activity(lead, owner)
@@ -268,7 +298,12 @@ async def convert(lead: Lead, owner: User, opportunity: Opportunity, *, with_con
     lead.converted_contact = contact
     await lead.save()
     await ConversionEvent.create(
-        kind=ConversionEventKind.CONVERTED, lead=lead, opportunity=opportunity, account=account, contact=contact, actor=owner
+        kind=ConversionEventKind.CONVERTED,
+        lead=lead,
+        opportunity=opportunity,
+        account=account,
+        contact=contact,
+        actor=owner,
     )
 
 
@@ -370,19 +405,50 @@ def fixed(selection: str) -> Selection:
 COMPANY = fields("id", "name", "domain", "__typename")
 USER: dict[str, Selection | None] = {**fields("id", "name", "email", "isAdmin"), "company": nested(COMPANY)}
 MEMBER: dict[str, Selection | None] = {**fields("role", "source"), "user": nested(USER)}
-SECTION: dict[str, Selection | None] = {**fields("industry", "region", "crmAccount", "updatedAt"), "company": nested(COMPANY)}
+SECTION: dict[str, Selection | None] = {
+    **fields("industry", "region", "crmAccount", "updatedAt"),
+    "company": nested(COMPANY),
+}
 CATALOG = fixed("id name")
 PERMISSIONS = nested(fields("update", "convert", "manageMembers", "logActivity", "respond"))
 STAGE = nested(fields("id", "name", "probability", "forecastCategory", "isClosed", "isWon", "sortOrder"))
 PAGE_INFO = nested(fields("hasNextPage", "hasPreviousPage", "startCursor", "endCursor"))
 LEAD_SCALARS = fields(
-    "id", "topic", "firstName", "lastName", "email", "phone", "customerName", "description", "score", "currency",
-    "estimatedCloseDate", "status", "acceptanceDeadline", "isConverted", "convertedAt", "createdAt", "updatedAt",
-    "estimatedAmount", "acceptance", "viewerRole", "__typename",
+    "id",
+    "topic",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "customerName",
+    "description",
+    "score",
+    "currency",
+    "estimatedCloseDate",
+    "status",
+    "acceptanceDeadline",
+    "isConverted",
+    "convertedAt",
+    "createdAt",
+    "updatedAt",
+    "estimatedAmount",
+    "acceptance",
+    "viewerRole",
+    "__typename",
 )
 OPPORTUNITY_SCALARS = fields(
-    "id", "name", "amount", "currency", "closeDate", "probability", "expectedRevenue", "forecastCategory",
-    "isClosed", "isWon", "viewerRole", "__typename",
+    "id",
+    "name",
+    "amount",
+    "currency",
+    "closeDate",
+    "probability",
+    "expectedRevenue",
+    "forecastCategory",
+    "isClosed",
+    "isWon",
+    "viewerRole",
+    "__typename",
 )
 
 
@@ -433,7 +499,12 @@ def opportunity(draw: st.DrawFn, document: Document, ids: Ids, depth: int) -> tu
 
 
 def select(
-    draw: st.DrawFn, document: Document, ids: Ids, depth: int, choices: dict[str, Selection | None], on: str | None = None
+    draw: st.DrawFn,
+    document: Document,
+    ids: Ids,
+    depth: int,
+    choices: dict[str, Selection | None],
+    on: str | None = None,
 ) -> str:
     """Some of the choices, each maybe aliased, twice under two aliases, or behind @include or
     @skip; on a record type, the last few maybe moved into a named or an inline fragment. Fields
@@ -489,7 +560,11 @@ def page_arguments(draw: st.DrawFn, document: Document, ids: Ids, connection: st
     cursor = st.sampled_from(ids.cursors_of(connection))
     size = st.sampled_from([2, 1, 3, 0, 5])
     shapes = ["first", "none", "last", "after", "before", "between", "first", "refused"]
-    shape = draw(st.sampled_from(shapes if root or rarely(draw, 4) else [shape for shape in shapes if shape not in ("none", "between")]))
+    shape = draw(
+        st.sampled_from(
+            shapes if root or rarely(draw, 4) else [shape for shape in shapes if shape not in ("none", "between")]
+        )
+    )
     arguments: dict[str, tuple[str, Any]] = {}
     if shape == "first":
         arguments["first"] = ("Int", draw(size))
@@ -518,7 +593,11 @@ def connection(node: Selection, name: str, orders: list[str] | None = None, kind
         arguments = page_arguments(draw, document, ids, f"{name}:{order}" if orders else name, root=orders is not None)
         if order != "CREATED_AT:DESC":
             field_name, direction = order.split(":")
-            arguments.append(document.argument(draw, "orderBy", f"{kind}Order", {"field": Name(field_name), "direction": Name(direction)}))
+            arguments.append(
+                document.argument(
+                    draw, "orderBy", f"{kind}Order", {"field": Name(field_name), "direction": Name(direction)}
+                )
+            )
         if kind == "Lead" and not rarely(draw, 4):
             arguments.append(document.argument(draw, "filter", "LeadFilter", draw(lead_filters(ids))))
         choices: dict[str, Selection | None] = {
@@ -539,7 +618,9 @@ def lead_filters(draw: st.DrawFn, ids: Ids) -> dict[str, Any]:
     chosen: dict[str, Any] = {"includeConverted": draw(st.sampled_from([True, True, False]))}
     extra = draw(st.sampled_from(["none", "status", "acceptance", "partner", "score", "search"]))
     if extra == "status":
-        chosen["status"] = [Name(status) for status in draw(st.sets(st.sampled_from([s.value for s in LeadStatus]), min_size=1))]
+        chosen["status"] = [
+            Name(status) for status in draw(st.sets(st.sampled_from([s.value for s in LeadStatus]), min_size=1))
+        ]
     elif extra == "acceptance":
         chosen["acceptance"] = [Name(draw(st.sampled_from([a.value for a in LeadAcceptance])))]
     elif extra == "partner":
@@ -558,7 +639,9 @@ server's limit of 10."""
 
 def lookup(draw: st.DrawFn, document: Document, ids: Ids, type_ids: list[str]) -> str:
     """The `id` argument of a lookup: mostly a record of the type, else another type's or no ID."""
-    chosen = draw(st.sampled_from(type_ids or ["none"]) | st.sampled_from([*ids.leads, *ids.opportunities, "bm9uZQ==", "no id"]))
+    chosen = draw(
+        st.sampled_from(type_ids or ["none"]) | st.sampled_from([*ids.leads, *ids.opportunities, "bm9uZQ==", "no id"])
+    )
     return f"({document.argument(draw, 'id', 'ID!', chosen)})"
 
 
@@ -568,17 +651,24 @@ def root(draw: st.DrawFn, document: Document, ids: Ids) -> str:
     if name == "leads":
         arguments, inside = connection(lead, "leads", LEAD_ORDERS, "Lead")(draw, document, ids, ROOT_DEPTH)
     elif name == "opportunities":
-        arguments, inside = connection(opportunity, "opportunities", OPPORTUNITY_ORDERS, "Opportunity")(draw, document, ids, ROOT_DEPTH)
+        arguments, inside = connection(opportunity, "opportunities", OPPORTUNITY_ORDERS, "Opportunity")(
+            draw, document, ids, ROOT_DEPTH
+        )
     elif name == "lead":
         arguments, inside = lookup(draw, document, ids, ids.leads), lead(draw, document, ids, ROOT_DEPTH)[1]
     elif name == "opportunity":
-        arguments, inside = lookup(draw, document, ids, ids.opportunities), opportunity(draw, document, ids, ROOT_DEPTH)[1]
+        arguments, inside = (
+            lookup(draw, document, ids, ids.opportunities),
+            opportunity(draw, document, ids, ROOT_DEPTH)[1],
+        )
     else:
         if name == "node":
             arguments = lookup(draw, document, ids, draw(st.sampled_from([ids.leads, ids.opportunities])))
         else:
             every = [*ids.leads, *ids.opportunities, "no id"]
-            arguments = f"({document.argument(draw, 'ids', '[ID!]!', draw(st.lists(st.sampled_from(every), max_size=4)))})"
+            arguments = (
+                f"({document.argument(draw, 'ids', '[ID!]!', draw(st.lists(st.sampled_from(every), max_size=4)))})"
+            )
         inside = " ".join(
             [
                 "__typename id",
@@ -613,19 +703,20 @@ def documents(draw: st.DrawFn, ids: Ids) -> tuple[str, dict[str, Any]]:
 
 # The comparison.
 
-CURSORS = """
-query Cursors {
-  %s
-  opportunities(first: 50) { edges { cursor } }
-  byAmount: opportunities(first: 50, orderBy: {field: AMOUNT, direction: ASC}) { edges { cursor } }
-  byName: opportunities(first: 50, orderBy: {field: NAME, direction: DESC}) { edges { cursor } }
-}
-""" % "\n  ".join(
+LEAD_CURSORS = "\n  ".join(
     f"{field.lower()}{direction}: leads(first: 20, filter: {{includeConverted: true}}, orderBy: {{field: {field}, direction: {direction}}})"
     " { edges { cursor node { opportunities(first: 10) { edges { cursor node { leads(first: 5) { edges { cursor } } } } } } } }"
     for field in LEAD_ORDERS
     for direction in DIRECTIONS
 )
+CURSORS = f"""
+query Cursors {{
+  {LEAD_CURSORS}
+  opportunities(first: 50) {{ edges {{ cursor }} }}
+  byAmount: opportunities(first: 50, orderBy: {{field: AMOUNT, direction: ASC}}) {{ edges {{ cursor }} }}
+  byName: opportunities(first: 50, orderBy: {{field: NAME, direction: DESC}}) {{ edges {{ cursor }} }}
+}}
+"""
 
 
 Outcome = tuple[int, bytes]
@@ -642,9 +733,12 @@ def difference(planned: Outcome, generic: Outcome) -> str:
     if planned[0] != generic[0]:
         return f"planned: {planned!r:.300}\ngeneric: {generic!r:.300}"
     ours, theirs = planned[1], generic[1]
-    at = next((i for i, (one, other) in enumerate(zip(ours, theirs, strict=False)) if one != other), min(len(ours), len(theirs)))
+    at = next(
+        (i for i, (one, other) in enumerate(zip(ours, theirs, strict=False)) if one != other),
+        min(len(ours), len(theirs)),
+    )
     start = max(at - 120, 0)
-    return f"the bodies part at byte {at}:\nplanned: {ours[start:at + 120]!r}\ngeneric: {theirs[start:at + 120]!r}"
+    return f"the bodies part at byte {at}:\nplanned: {ours[start : at + 120]!r}\ngeneric: {theirs[start : at + 120]!r}"
 
 
 @dataclass
@@ -722,7 +816,9 @@ async def issued_cursors(both_paths: BothPaths, viewer: User) -> dict[str, list[
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(plan=networks(), data=st.data())
-async def test_both_paths_answer_every_viewer_with_the_same_bytes(both_paths: BothPaths, plan: NetworkPlan, data: st.DataObject) -> None:
+async def test_both_paths_answer_every_viewer_with_the_same_bytes(
+    both_paths: BothPaths, plan: NetworkPlan, data: st.DataObject
+) -> None:
     network = await build(plan)
     viewers: list[User | None] = [*network.users, network.outsider, None]
     cursors = await issued_cursors(both_paths, data.draw(st.sampled_from(network.users)))
@@ -762,7 +858,10 @@ PORTAL_NETWORK = NetworkPlan(
             sales_plans={0},
             solutions={0, 1},
             partner_programs={1},
-            opportunities=[OpportunityPlan(owner=0, partner=1, stage=1, members={2: "COLLABORATOR"}), OpportunityPlan(owner=1)],
+            opportunities=[
+                OpportunityPlan(owner=0, partner=1, stage=1, members={2: "COLLABORATOR"}),
+                OpportunityPlan(owner=1),
+            ],
             converted=converted,
             status=LeadStatus.CLOSED_CONVERTED if converted else LeadStatus.WORKING_CONTACTED,
             text=f"Customer {n}",
@@ -795,6 +894,6 @@ async def test_the_portal_query_answers_leads_with_their_opportunities_and_membe
     ] * 4
     assert [[section["crmAccount"] for section in lead["companySections"]] for lead in leads] == [[None, "P-1"]] * 4
     opportunities = [[edge["node"] for edge in lead["opportunities"]["edges"]] for lead in leads]
-    assert [[(each["stage"]["name"], each["amount"], len(each["members"])) for each in linked] for linked in opportunities] == [
-        [("Qualification", "5000.00", 4)]
-    ] * 4
+    assert [
+        [(each["stage"]["name"], each["amount"], len(each["members"])) for each in linked] for linked in opportunities
+    ] == [[("Qualification", "5000.00", 4)]] * 4

@@ -103,11 +103,16 @@ class Network:
         self.created += count
         await LeadMember.bulk_create(
             [LeadMember(lead_id=lead.pk, user_id=self.vendor_user.pk, role=MemberRole.OWNER) for lead in leads]
-            + [LeadMember(lead_id=lead.pk, user_id=self.vendor_colleague.pk, role=MemberRole.COLLABORATOR) for lead in leads]
+            + [
+                LeadMember(lead_id=lead.pk, user_id=self.vendor_colleague.pk, role=MemberRole.COLLABORATOR)
+                for lead in leads
+            ]
         )
         await LeadCompanySection.bulk_create(
             [
-                LeadCompanySection(lead_id=lead.pk, company_id=company.pk, industry="Retail", region="EMEA", crm_account="A-1")
+                LeadCompanySection(
+                    lead_id=lead.pk, company_id=company.pk, industry="Retail", region="EMEA", crm_account="A-1"
+                )
                 for lead in leads
                 for company in (self.vendor, self.partner)
             ]
@@ -190,7 +195,9 @@ async def test_the_portal_query_reads_every_nested_record_of_each_lead(anonymous
     assert lead["owner"]["email"] == network.vendor_user.email
     assert lead["sourcedBy"]["name"] == network.vendor.name
     assert lead["partner"]["name"] == network.partner.name
-    assert sorted((member["role"], member["source"], member["user"]["company"]["name"]) for member in lead["members"]) == [
+    assert sorted(
+        (member["role"], member["source"], member["user"]["company"]["name"]) for member in lead["members"]
+    ) == [
         ("COLLABORATOR", "DIRECT", network.vendor.name),
         ("OWNER", "ACCESS_POLICY", network.partner.name),
         ("OWNER", "DIRECT", network.vendor.name),
@@ -248,7 +255,9 @@ async def test_a_deep_page_costs_what_the_first_page_costs_and_is_a_keyset_query
     assert body["data"]["leads"]["pageInfo"]["hasNextPage"] is False
     assert fifth_page.count == second_page.count == first_page.count == 2
     assert fifth_page.statements == second_page.statements
-    deep_query = next(statement for statement in fifth_page.statements if 'FROM "lead"' in statement and "LIMIT" in statement)
+    deep_query = next(
+        statement for statement in fifth_page.statements if 'FROM "lead"' in statement and "LIMIT" in statement
+    )
     assert "OFFSET" not in deep_query.upper()
     assert '"created_at"<' in deep_query.replace(" ", "") and '"id"<' in deep_query.replace(" ", ""), deep_query
 
@@ -273,14 +282,35 @@ async def test_a_page_stays_stable_while_leads_are_added_or_removed_before_its_c
 
 INDEXED = {
     "lead": [
-        ("status",), ("acceptance",), ("acceptance_deadline",), ("sourced_by_id", "external_id"), ("partner_id",),
-        ("owner_id",), ("score",), ("email",), ("customer_name",), ("is_converted",), ("created_at",), ("updated_at",),
-        ("is_converted", "created_at", "id"), ("is_converted", "updated_at", "id"), ("is_converted", "score", "id"),
+        ("status",),
+        ("acceptance",),
+        ("acceptance_deadline",),
+        ("sourced_by_id", "external_id"),
+        ("partner_id",),
+        ("owner_id",),
+        ("score",),
+        ("email",),
+        ("customer_name",),
+        ("is_converted",),
+        ("created_at",),
+        ("updated_at",),
+        ("is_converted", "created_at", "id"),
+        ("is_converted", "updated_at", "id"),
+        ("is_converted", "score", "id"),
         ("is_converted", "customer_name", "id"),
     ],
     "opportunity": [
-        ("name",), ("sourced_by_id",), ("partner_id",), ("stage_id",), ("account_id",), ("contact_id",), ("owner_id",),
-        ("created_at", "id"), ("updated_at", "id"), ("close_date", "id"), ("amount", "id"),
+        ("name",),
+        ("sourced_by_id",),
+        ("partner_id",),
+        ("stage_id",),
+        ("account_id",),
+        ("contact_id",),
+        ("owner_id",),
+        ("created_at", "id"),
+        ("updated_at", "id"),
+        ("close_date", "id"),
+        ("amount", "id"),
     ],
     "lead_member": [("lead_id", "user_id"), ("user_id", "lead_id")],
     "opportunity_member": [("opportunity_id", "user_id"), ("user_id", "opportunity_id")],
@@ -295,7 +325,9 @@ async def indexed_columns(table: str) -> set[tuple[str, ...]]:
 
     connection = connections.get(next(iter(connections.db_config)))
     if connection.capabilities.dialect == "sqlite":
-        names = await connection.execute_query_dict(f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}'")
+        names = await connection.execute_query_dict(
+            f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}'"
+        )
         found = set()
         for row in names:
             columns = await connection.execute_query_dict(f"PRAGMA index_info('{row['name']}')")

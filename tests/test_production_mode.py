@@ -25,7 +25,9 @@ MISSPELLED_INPUT_FIELD_IN_A_LIST = """
 mutation { convertLeads(input: {items: [{leadId: "TGVhZDox", oportunity: {skip: true}}]}) { results { userErrors { code } } } }
 """
 CONVERT_LEAD = "mutation ($input: ConvertLeadInput!) { convertLead(input: $input) { userErrors { code } } }"
-CONVERT_LEADS = "mutation ($input: ConvertLeadsInput!) { convertLeads(input: $input) { results { userErrors { code } } } }"
+CONVERT_LEADS = (
+    "mutation ($input: ConvertLeadsInput!) { convertLeads(input: $input) { results { userErrors { code } } } }"
+)
 
 
 @pytest.fixture
@@ -147,7 +149,7 @@ async def test_errors_suggest_no_names(settings: Settings, query: str, message: 
             MISSPELLED_INPUT_FIELD_IN_A_LIST,
             None,
             "Expected value of type 'ConvertLeadInput' not to include unknown field 'oportunity'. "
-            "Found: { leadId: \"TGVhZDox\", oportunity: { skip: true } }.",
+            'Found: { leadId: "TGVhZDox", oportunity: { skip: true } }.',
         ),
         (
             CONVERT_LEADS,

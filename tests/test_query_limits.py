@@ -17,9 +17,7 @@ DEPTH_10 = """
 DEPTH_11 = """
 { leads { edges { node { opportunities { edges { node { leads { edges { node { owner { company { id } } } } } } } } } } } }
 """
-SELECTION_11_DEEP = (
-    "leads { edges { node { opportunities { edges { node { leads { edges { node { owner { company { id } } } } } } } } } } }"
-)
+SELECTION_11_DEEP = "leads { edges { node { opportunities { edges { node { leads { edges { node { owner { company { id } } } } } } } } } } }"
 VIEWER_ID = "{ viewer { id } }"
 NODES_60_100 = """
 { leads(first: 100) { edges { node { opportunities(first: 100) { edges { node { leads(first: 5) { totalCount } } } } } } } }
@@ -92,9 +90,7 @@ async def test_a_query_11_levels_deep_is_refused(anonymous_client: httpx.AsyncCl
     async with client_as(anonymous_client, user) as client:
         body = await graphql(client, DEPTH_11)
 
-    assert body == refused(
-        "'anonymous' exceeds maximum operation depth of 10", "MAX_DEPTH_EXCEEDED", line=2, column=98
-    )
+    assert body == refused("'anonymous' exceeds maximum operation depth of 10", "MAX_DEPTH_EXCEEDED", line=2, column=98)
 
 
 async def test_15_aliases_are_answered(anonymous_client: httpx.AsyncClient) -> None:
@@ -284,17 +280,27 @@ async def test_a_batch_of_operations_is_refused(anonymous_client: httpx.AsyncCli
 @pytest.mark.parametrize(
     ("override", "document", "expected"),
     [
-        ({"max_depth": 2}, "{ leads { edges { node { id } } } }", refused(
-            "'anonymous' exceeds maximum operation depth of 2", "MAX_DEPTH_EXCEEDED", line=1, column=26
-        )),
+        (
+            {"max_depth": 2},
+            "{ leads { edges { node { id } } } }",
+            refused("'anonymous' exceeds maximum operation depth of 2", "MAX_DEPTH_EXCEEDED", line=1, column=26),
+        ),
         ({"max_aliases": 1}, aliases(2), refused("2 aliases found. Allowed: 1", "MAX_ALIASES_EXCEEDED")),
-        ({"max_tokens": 6}, tokens(7), refused(
-            "Syntax Error: Document contains more than 6 tokens. Parsing aborted.", "MAX_TOKENS_EXCEEDED",
-            line=2, column=1,
-        )),
-        ({"max_nodes": 100}, "{ leads(first: 100) { edges { node { opportunities(first: 1) { totalCount } } } } }", refused(
-            "This query may return up to 200 nodes, more than the limit of 100", "MAX_NODE_LIMIT_EXCEEDED"
-        )),
+        (
+            {"max_tokens": 6},
+            tokens(7),
+            refused(
+                "Syntax Error: Document contains more than 6 tokens. Parsing aborted.",
+                "MAX_TOKENS_EXCEEDED",
+                line=2,
+                column=1,
+            ),
+        ),
+        (
+            {"max_nodes": 100},
+            "{ leads(first: 100) { edges { node { opportunities(first: 1) { totalCount } } } } }",
+            refused("This query may return up to 200 nodes, more than the limit of 100", "MAX_NODE_LIMIT_EXCEEDED"),
+        ),
     ],
     ids=["depth", "aliases", "tokens", "nodes"],
 )

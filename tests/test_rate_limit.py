@@ -174,7 +174,9 @@ async def test_every_document_costs_a_point_per_10_tokens_and_per_1000_character
     assert commented.json()["extensions"] == cost(5, 0, 0)
 
 
-async def test_a_refused_document_the_bucket_cannot_pay_for_is_rate_limited(anonymous_client: httpx.AsyncClient) -> None:
+async def test_a_refused_document_the_bucket_cannot_pay_for_is_rate_limited(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
     user = await make_user()
 
     async with client_as(anonymous_client, user) as client:
@@ -356,7 +358,9 @@ async def test_when_redis_does_not_answer_requests_are_let_through(settings: Set
             response = await post(client, VIEWER_ID)
 
     assert response.status_code == 200
-    assert response.json()["extensions"] == {"cost": {"requestedQueryCost": 1, "actualQueryCost": 1, "throttleStatus": None}}
+    assert response.json()["extensions"] == {
+        "cost": {"requestedQueryCost": 1, "actualQueryCost": 1, "throttleStatus": None}
+    }
 
 
 async def test_buckets_in_redis_refuse_over_the_limit(settings: Settings, redis_prefix: str) -> None:

@@ -99,15 +99,24 @@ async def test_outcomes_and_error_codes_are_logged(
 
     assert [without_duration(entry) for entry in entries(request_log)] == [
         logged(
-            broken.headers["x-request-id"], user_id=user.id, operation_type="query", operation_name="Broken",
-            outcome="refused", error_codes=["GRAPHQL_VALIDATION_FAILED"],
+            broken.headers["x-request-id"],
+            user_id=user.id,
+            operation_type="query",
+            operation_name="Broken",
+            outcome="refused",
+            error_codes=["GRAPHQL_VALIDATION_FAILED"],
         ),
         logged(
-            batched.headers["x-request-id"], user_id=user.id, status=400, outcome="refused",
+            batched.headers["x-request-id"],
+            user_id=user.id,
+            status=400,
+            outcome="refused",
             error_codes=["BATCHING_NOT_SUPPORTED"],
         ),
         logged(
-            unauthenticated.headers["x-request-id"], status=401, outcome="unauthenticated",
+            unauthenticated.headers["x-request-id"],
+            status=401,
+            outcome="unauthenticated",
             error_codes=["UNAUTHENTICATED"],
         ),
         logged(health.headers["x-request-id"], method="GET", path="/healthz"),
@@ -216,8 +225,10 @@ async def test_an_unexpected_error_is_logged_with_its_traceback_but_not_its_mess
         }
     ]
     [unexpected] = [line for line in formatted(every_log) if line.startswith("leadbridge.errors")]
-    assert unexpected.startswith("leadbridge.errors ERROR unexpected error at leads: Traceback (most recent call last):")
-    assert f'line {broken.__code__.co_firstlineno + 1}, in broken' in unexpected
+    assert unexpected.startswith(
+        "leadbridge.errors ERROR unexpected error at leads: Traceback (most recent call last):"
+    )
+    assert f"line {broken.__code__.co_firstlineno + 1}, in broken" in unexpected
     assert unexpected.endswith("\nValueError")
     assert [word for word in ("grace.secret", "hunter2", "@") if word in "\n".join(formatted(every_log))] == []
 
@@ -258,7 +269,9 @@ def logged_output(server: LiveServer, request_id: str) -> str:
     [("serve", "development"), ("serve", "production"), ("demo", "development")],
     ids=["serve", "serve-production", "demo"],
 )
-def test_the_servers_log_holds_request_lines_and_no_query_text(database_url: str, command: str, environment: str) -> None:
+def test_the_servers_log_holds_request_lines_and_no_query_text(
+    database_url: str, command: str, environment: str
+) -> None:
     env = cli_env(database_url, LEADBRIDGE_ENV=environment)
     created = run_cli("users", "create", "--email", "ada@example.com", "--name", "Ada", "--company", "Acme", env=env)
     assert created.returncode == 0, created.stderr
@@ -280,6 +293,8 @@ def test_the_servers_log_holds_request_lines_and_no_query_text(database_url: str
         (answer.headers["x-request-id"], answer.status_code) for answer in answers.values()
     ]
     assert [line["operation_name"] for line in lines] == [None, "Preview", "Pipeline", None, "Search", "Viewer"]
-    assert answers[BAD_EMAIL_FILTER].json()["errors"][0]["message"] == "Unknown argument 'email' on field 'Query.leads'."
+    assert (
+        answers[BAD_EMAIL_FILTER].json()["errors"][0]["message"] == "Unknown argument 'email' on field 'Query.leads'."
+    )
     assert answers[NOT_FOUND].json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert [word for word in (token, "grace", "hunter2", "@example.com", "Traceback") if word in output] == []

@@ -122,7 +122,7 @@ def aim_ids(body: str, network: SampleNetwork) -> str:
 
 
 def decimal_values() -> st.SearchStrategy[Any]:
-    amounts = st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**20, max_value=10**20)
+    amounts = st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**20), max_value=10**20)
     return st.one_of(amounts.map(str), st.sampled_from(["NaN", "Infinity", "1e400", "abc", ""])).map(nodes.String)
 
 
@@ -150,7 +150,9 @@ def internal_user_errors(value: Any) -> list[Any]:
         return [error for item in value for error in internal_user_errors(item)]
     if not isinstance(value, dict):
         return []
-    found = [error for error in value.get("userErrors") or [] if isinstance(error, dict) and error.get("code") == "INTERNAL"]
+    found = [
+        error for error in value.get("userErrors") or [] if isinstance(error, dict) and error.get("code") == "INTERNAL"
+    ]
     return found + [error for key, item in value.items() if key != "userErrors" for error in internal_user_errors(item)]
 
 
@@ -234,7 +236,9 @@ async def test_an_amount_beyond_any_decimal_is_invalid_input(anonymous_client: h
         lead = await graphql(client, CREATE_LEAD, {"input": {"topic": "Deal", "estimatedAmount": amount}})
 
     # then both are refused as invalid input, and nothing is written
-    message = {"1e400": "may have at most two decimal places and 16 digits", "-1e400": "must not be negative"}.get(amount, "is not a number")
+    message = {"1e400": "may have at most two decimal places and 16 digits", "-1e400": "must not be negative"}.get(
+        amount, "is not a number"
+    )
     assert opportunity["data"]["createOpportunity"]["userErrors"] == [
         {"code": "INVALID_INPUT", "message": f"amount {message}", "field": ["amount"]}
     ]
@@ -264,7 +268,9 @@ async def test_text_holding_a_nul_character_is_refused_before_running(anonymous_
 
 
 @pytest.mark.parametrize("node_id", ["99999999999", "1" * 30, "\u00b2", "\u0661"])
-async def test_an_id_out_of_range_or_of_other_digits_reads_as_missing(anonymous_client: httpx.AsyncClient, node_id: str) -> None:
+async def test_an_id_out_of_range_or_of_other_digits_reads_as_missing(
+    anonymous_client: httpx.AsyncClient, node_id: str
+) -> None:
     # given a user with a lead
     user = await make_user()
     await make_lead(user)
@@ -278,7 +284,9 @@ async def test_an_id_out_of_range_or_of_other_digits_reads_as_missing(anonymous_
     assert answer == {"data": {"node": None, "lead": None}}
 
 
-async def test_a_conversion_preview_with_a_template_id_of_another_type_is_not_found(anonymous_client: httpx.AsyncClient) -> None:
+async def test_a_conversion_preview_with_a_template_id_of_another_type_is_not_found(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
     # given a user with a lead
     user = await make_user()
     lead = await make_lead(user)

@@ -91,9 +91,18 @@ def test_seeding_again_adds_leads_to_the_same_network_and_the_api_keeps_creating
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ("0", "leadbridge: error: Invalid value for '--leads': 0 is not in the range 1<=x<=10000000 (see 'leadbridge --help')\n"),
-        ("-5", "leadbridge: error: Invalid value for '--leads': -5 is not in the range 1<=x<=10000000 (see 'leadbridge --help')\n"),
-        ("many", "leadbridge: error: Invalid value for '--leads': 'many' is not a valid integer range (see 'leadbridge --help')\n"),
+        (
+            "0",
+            "leadbridge: error: Invalid value for '--leads': 0 is not in the range 1<=x<=10000000 (see 'leadbridge --help')\n",
+        ),
+        (
+            "-5",
+            "leadbridge: error: Invalid value for '--leads': -5 is not in the range 1<=x<=10000000 (see 'leadbridge --help')\n",
+        ),
+        (
+            "many",
+            "leadbridge: error: Invalid value for '--leads': 'many' is not a valid integer range (see 'leadbridge --help')\n",
+        ),
     ],
 )
 def test_seed_refuses_a_bad_number_of_leads_in_one_line(database_url, argument, message):

@@ -43,7 +43,9 @@ async def test_stages_are_the_nine_defaults_in_sales_order(anonymous_client):
                         "isWon": is_won,
                         "sortOrder": sort_order,
                     }
-                    for sort_order, (name, probability, category, is_closed, is_won) in enumerate(DEFAULT_STAGES, start=1)
+                    for sort_order, (name, probability, category, is_closed, is_won) in enumerate(
+                        DEFAULT_STAGES, start=1
+                    )
                 ],
                 "totalCount": len(DEFAULT_STAGES),
             }

@@ -77,20 +77,28 @@ async def create_qualify_preview_convert(client: Any, package: ModuleType) -> di
 @pytest.mark.slow
 def test_the_generated_typed_client_creates_qualifies_previews_and_converts_a_lead(database_url, tmp_path):
     env = cli_env(database_url)
-    created_user = run_cli("users", "create", "--email", "client@example.com", "--name", "Client", "--company", "Client Co", env=env)
+    created_user = run_cli(
+        "users", "create", "--email", "client@example.com", "--name", "Client", "--company", "Client Co", env=env
+    )
     assert created_user.returncode == 0, created_user.stderr
     issued = run_cli("token", "--email", "client@example.com", env=env)
     assert issued.returncode == 0, issued.stderr
     package = import_client(generate_client(tmp_path))
 
     with live_server(env) as server:
-        client = package.LeadbridgeClient(url=server.graphql_url, headers={"Authorization": f"Bearer {issued.stdout.strip()}"})
+        client = package.LeadbridgeClient(
+            url=server.graphql_url, headers={"Authorization": f"Bearer {issued.stdout.strip()}"}
+        )
         flow = asyncio.run(create_qualify_preview_convert(client, package))
 
     lead = flow["created"].create_lead.lead
     assert flow["created"].create_lead.user_errors == []
     assert (lead.topic, lead.status) == ("Fleet renewal", package.LeadStatus.OPEN_NOT_CONTACTED)
-    assert (lead.estimated_amount, lead.currency, lead.estimated_close_date) == (Decimal("1250.50"), "EUR", date(2027, 3, 31))
+    assert (lead.estimated_amount, lead.currency, lead.estimated_close_date) == (
+        Decimal("1250.50"),
+        "EUR",
+        date(2027, 3, 31),
+    )
     assert isinstance(lead.created_at, datetime) and lead.created_at.utcoffset() is not None
 
     assert flow["qualified"].set_lead_status.user_errors == []
@@ -99,7 +107,11 @@ def test_the_generated_typed_client_creates_qualifies_previews_and_converts_a_le
     preview = flow["preview"].conversion_preview
     assert preview.blockers == []
     assert preview.account.name == "Fleet GmbH"
-    assert (preview.contact.first_name, preview.contact.last_name, preview.contact.email) == ("Robin", "Meyer", "robin@fleet.example")
+    assert (preview.contact.first_name, preview.contact.last_name, preview.contact.email) == (
+        "Robin",
+        "Meyer",
+        "robin@fleet.example",
+    )
     assert (preview.opportunity.name, preview.opportunity.amount, preview.opportunity.close_date) == (
         "Fleet renewal",
         Decimal("1250.50"),

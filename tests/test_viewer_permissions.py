@@ -168,8 +168,14 @@ async def test_each_role_may_do_exactly_what_the_role_table_allows(anonymous_cli
     ("role", "expected"),
     [
         ("VIEWER", {"update": False, "convert": False, "manageMembers": False, "logActivity": False, "respond": False}),
-        ("PARTICIPANT", {"update": False, "convert": False, "manageMembers": False, "logActivity": True, "respond": False}),
-        ("COLLABORATOR", {"update": True, "convert": True, "manageMembers": False, "logActivity": True, "respond": False}),
+        (
+            "PARTICIPANT",
+            {"update": False, "convert": False, "manageMembers": False, "logActivity": True, "respond": False},
+        ),
+        (
+            "COLLABORATOR",
+            {"update": True, "convert": True, "manageMembers": False, "logActivity": True, "respond": False},
+        ),
         ("OWNER", {"update": True, "convert": True, "manageMembers": True, "logActivity": True, "respond": False}),
     ],
 )
@@ -190,8 +196,14 @@ async def test_viewer_can_follows_the_role_on_a_lead(anonymous_client, role, exp
     ("role", "expected"),
     [
         ("VIEWER", {"update": False, "convert": False, "manageMembers": False, "logActivity": False, "respond": False}),
-        ("PARTICIPANT", {"update": False, "convert": False, "manageMembers": False, "logActivity": True, "respond": False}),
-        ("COLLABORATOR", {"update": True, "convert": False, "manageMembers": False, "logActivity": True, "respond": False}),
+        (
+            "PARTICIPANT",
+            {"update": False, "convert": False, "manageMembers": False, "logActivity": True, "respond": False},
+        ),
+        (
+            "COLLABORATOR",
+            {"update": True, "convert": False, "manageMembers": False, "logActivity": True, "respond": False},
+        ),
         ("OWNER", {"update": True, "convert": False, "manageMembers": True, "logActivity": True, "respond": False}),
     ],
 )

@@ -109,7 +109,9 @@ async def build(plan: NetworkPlan) -> tuple[list[Company], list[User], list[Lead
     network = uuid.uuid4().hex
     companies = [await Company.create(name=f"Company {network}-{index}") for index in range(plan.companies)]
     users = [
-        await User.create(email=f"u{index}-{network}@example.com", name=f"U{index}", company=companies[company], is_admin=is_admin)
+        await User.create(
+            email=f"u{index}-{network}@example.com", name=f"U{index}", company=companies[company], is_admin=is_admin
+        )
         for index, (company, is_admin) in enumerate(plan.users)
     ]
     for company, roles in zip(companies, plan.policies, strict=True):
@@ -179,7 +181,9 @@ async def check_user(
     leads: list[Lead],
     opportunities: list[Opportunity],
 ) -> None:
-    lead_roles = {gid(lead): oracle_role(plan, record, user_index) for lead, record in zip(leads, plan.leads, strict=True)}
+    lead_roles = {
+        gid(lead): oracle_role(plan, record, user_index) for lead, record in zip(leads, plan.leads, strict=True)
+    }
     opportunity_roles = {
         gid(opportunity): oracle_role(plan, record, user_index)
         for opportunity, record in zip(opportunities, plan.opportunities, strict=True)
@@ -219,7 +223,12 @@ async def check_user(
         ]
 
 
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(plan=networks())
 def test_every_user_sees_exactly_what_the_rules_allow(plan: NetworkPlan, database_url: str) -> None:
     asyncio.run(check(plan, database_url))
