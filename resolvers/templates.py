@@ -382,7 +382,7 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
     )
 
 
-def lead_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
+def lead_links_to_visible_opportunities_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
     """A lead's links to the opportunities the viewer can see."""
     return grouped_loader(
         lambda ids: LeadOpportunity.filter(
@@ -392,7 +392,7 @@ def lead_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
     )
 
 
-def opportunity_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
+def opportunity_links_to_visible_leads_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
     """An opportunity's links to the leads the viewer can see."""
     return grouped_loader(
         lambda ids: LeadOpportunity.filter(
@@ -403,5 +403,9 @@ def opportunity_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportuni
 
 
 async def links_of(info: Info, record: Lead | Opportunity) -> list[LeadOpportunity]:
-    factory = lead_links_loader if isinstance(record, Lead) else opportunity_links_loader
+    factory = (
+        lead_links_to_visible_opportunities_loader
+        if isinstance(record, Lead)
+        else opportunity_links_to_visible_leads_loader
+    )
     return await info.context.loaders.get(factory).load(record.pk)
