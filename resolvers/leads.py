@@ -25,7 +25,7 @@ from resolvers.search import search_term
 T = TypeVar("T")
 
 
-def opportunity_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
+def lead_links_newest_first_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
     """A lead's links to opportunities, newest link first; `opportunities_of` keeps those whose
     opportunity the viewer can see (through `opportunity_loader`, in the same batch), so that the
     query reads only these leads' links whatever the number of opportunities the viewer sees."""
@@ -74,7 +74,7 @@ async def opportunities_of(
     """The visible opportunities linked to the lead, newest link first: every lead's links load
     in one batch and the page is cut from them (a lead has few)."""
     args = info.context.page_args(opportunities_list(lead), first, after, last, before)
-    links = await info.context.loaders.get(opportunity_links_loader).load(lead.pk)
+    links = await info.context.loaders.get(lead_links_newest_first_loader).load(lead.pk)
     opportunities = await info.context.loaders.get(opportunity_loader).load_many(
         [link.opportunity_id for link in links]
     )
@@ -96,7 +96,7 @@ async def opportunities_of_many(
 ) -> list[Page[Opportunity]]:
     """`opportunities_of` for many leads: their links and their opportunities in one batch each."""
     arguments = [context.page_args(opportunities_list(lead), first, after, last, before) for lead in records]
-    links_of = await context.loaders.get(opportunity_links_loader).load_many([lead.pk for lead in records])
+    links_of = await context.loaders.get(lead_links_newest_first_loader).load_many([lead.pk for lead in records])
     found = await context.loaders.get(opportunity_loader).load_many(
         [link.opportunity_id for links in links_of for link in links]
     )

@@ -160,7 +160,7 @@ class OpportunityOrderField(str, Enum):
 
 
 @dataclass
-class OpportunityFilter:
+class OpportunityCriteria:
     """What `opportunities` may be narrowed to; an ID of another type or unknown matches nothing."""
 
     stage_ids: Sequence[str] | None = None
@@ -182,7 +182,7 @@ def pks_or_nothing(values: Sequence[str], type_name: str) -> list[int]:
     return found
 
 
-def filtered(queryset: QuerySet[Opportunity], given: OpportunityFilter) -> QuerySet[Opportunity]:
+def filtered(queryset: QuerySet[Opportunity], given: OpportunityCriteria) -> QuerySet[Opportunity]:
     if given.stage_ids is not None:
         queryset = queryset.filter(stage_id__in=pks_or_nothing(given.stage_ids, "OpportunityStage"))
     if given.is_closed is not None:
@@ -242,7 +242,7 @@ async def list_opportunities(
     after: str | None,
     last: int | None,
     before: str | None,
-    given: OpportunityFilter,
+    given: OpportunityCriteria,
     order: OpportunityOrderField,
     descending: bool,
 ) -> Page[Opportunity]:

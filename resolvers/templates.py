@@ -1,48 +1,20 @@
-"""Opportunity templates, conversion settings, the conversion preview and the event log."""
+"""Opportunity templates: listing, creating and updating them, and the template a conversion uses."""
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
-from models import (
-    Account,
-    Contact,
-    DomainError,
-    Lead,
-    LeadCompanySection,
-    LeadMember,
-    LeadOpportunity,
-    MemberRole,
-    Opportunity,
-    OpportunityStage,
-    User,
-)
-from models.conversion import (
-    ConversionScopes,
-    account_draft,
-    check_convertible,
-    contact_draft,
-    duplicate_accounts,
-    duplicate_contacts,
-    opportunity_fields,
-    settings_for,
-    standard_template,
-)
-from models.conversion_records import ConversionEvent, ConversionSettings
+from models import DomainError, OpportunityStage
+from models.conversion import settings_for, standard_template
 from models.relations import related
 from models.template import OpportunityTemplate, check_mappings
-from models.validation import clean_percentage, clean_text
-from permissions import roles, scopes
-from permissions.roles import Action
-from resolvers.access import require_lead, role_on
+from models.validation import clean_text
+from permissions import scopes
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
-from resolvers.ids import decode_id, node_pk
-from resolvers.loaders import DataLoader, grouped_loader, template_loader
+from resolvers.ids import decode_id
+from resolvers.loaders import template_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Page, Position, cut
 
@@ -69,28 +41,6 @@ CAMEL_TO_FIELD = {
 FIELD_TO_CAMEL = {value: key for key, value in CAMEL_TO_FIELD.items()}
 
 
-def lead_events_loader(viewer: User) -> DataLoader[int, list[ConversionEvent]]:
-    return grouped_loader(
-        lambda ids: ConversionEvent.filter(lead_id__in=ids).order_by("created_at", "id"), lambda e: e.lead_id
-    )
-
-
-def opportunity_events_loader(viewer: User) -> DataLoader[int, list[ConversionEvent]]:
-    """An opportunity's events, of the leads the viewer can see."""
-    return grouped_loader(
-        lambda ids: ConversionEvent.filter(
-            opportunity_id__in=ids, lead_id__in=Subquery(scopes.visible_leads(viewer).values("id"))
-        ).order_by("created_at", "id"),
-        lambda e: e.opportunity_id,
-    )
-
-
-async def events_of(info: Info, record: Lead | Opportunity) -> list[ConversionEvent]:
-    """The events of a record the viewer already sees (the record is the scope)."""
-    factory = lead_events_loader if isinstance(record, Lead) else opportunity_events_loader
-    return await info.context.loaders.get(factory).load(record.pk)
-
-
 async def templates_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[OpportunityTemplate | None]:
     return await load_nodes(info.context.loaders.get(template_loader), node_ids)
 
@@ -113,19 +63,6 @@ async def templates_page(
 def template_edge_cursor(context: Context, template: OpportunityTemplate) -> str:
     """The cursor of a template in `opportunityTemplates`."""
     return context.cursors.encode("opportunityTemplates", *_template_position(template))
-
-
-async def events_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[ConversionEvent | None]:
-    """An event is visible when its lead is."""
-    pks = [node_pk(node_id) for node_id in node_ids]
-    found = {
-        event.pk: event
-        for event in await ConversionEvent.filter(
-            id__in=[pk for pk in pks if pk is not None],
-            lead_id__in=Subquery(scopes.visible_leads(info.context.viewer).values("id")),
-        )
-    }
-    return [found.get(pk) if pk is not None else None for pk in pks]
 
 
 def mappings_from_input(pairs: Sequence[tuple[str, str]], field: list[str]) -> list[tuple[str, str]]:
@@ -158,7 +95,7 @@ async def _stage(context: Context, stage_id: str | None, field: list[str]) -> Op
     return stage
 
 
-def _require_admin(context: Context) -> None:
+def require_admin(context: Context) -> None:
     if not context.viewer.is_admin:
         raise DomainError("FORBIDDEN", "Only company admins may change templates and conversion settings", None)
 
@@ -188,7 +125,7 @@ async def create_template(
     context: Context, given: dict[str, Any]
 ) -> tuple[OpportunityTemplate | None, list[DomainError]]:
     async def action() -> OpportunityTemplate:
-        _require_admin(context)
+        require_admin(context)
         async with in_transaction():
             template = OpportunityTemplate(company_id=context.viewer.company_id, field_mappings=[])
             if "name" not in given:
@@ -209,7 +146,7 @@ async def update_template(
             template = await scopes.visible_templates(context.viewer).filter(id=pk).select_for_update().first()
             if template is None:
                 raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
-            _require_admin(context)
+            require_admin(context)
             if template.company_id is None:
                 raise DomainError("FORBIDDEN", "The built-in Standard template cannot be changed", ["templateId"])
             await _apply_template_values(context, template, given)
@@ -217,43 +154,6 @@ async def update_template(
             return template
 
     return await attempt(action)
-
-
-async def update_settings(
-    context: Context, given: dict[str, Any]
-) -> tuple[ConversionSettings | None, list[DomainError]]:
-    async def action() -> ConversionSettings:
-        _require_admin(context)
-        async with in_transaction():
-            settings, _ = await ConversionSettings.get_or_create(company_id=context.viewer.company_id)
-            for flag in ("create_account", "create_contact", "create_opportunity"):
-                if flag in given:
-                    if given[flag] is None:
-                        raise DomainError("INVALID_INPUT", "must be true or false", [FIELD_TO_CAMEL.get(flag, flag)])
-                    setattr(settings, flag, given[flag])
-            if "default_template_id" in given:
-                if given["default_template_id"] is None:
-                    settings.default_template_id = None
-                else:
-                    pk = decode_id(given["default_template_id"], "OpportunityTemplate", ["defaultTemplateId"])
-                    template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
-                    if template is None:
-                        raise DomainError(
-                            "NOT_FOUND",
-                            f"No OpportunityTemplate with ID '{given['default_template_id']}'",
-                            ["defaultTemplateId"],
-                        )
-                    settings.default_template_id = template.pk
-            if "minimum_score" in given:
-                settings.minimum_score = clean_percentage(given["minimum_score"], ["minimumScore"])
-            await settings.save()
-            return settings
-
-    return await attempt(action)
-
-
-async def settings_of(context: Context) -> ConversionSettings:
-    return await settings_for(context.viewer.company_id)
 
 
 async def template_or_default(context: Context, template_id: str | None) -> OpportunityTemplate:
@@ -266,142 +166,3 @@ async def template_or_default(context: Context, template_id: str | None) -> Oppo
     settings = await settings_for(context.viewer.company_id)
     chosen = await related(settings.default_template) if settings.default_template_id else None
     return chosen if chosen is not None else await standard_template()
-
-
-@dataclass
-class PreviewMember:
-    user: User
-    role: MemberRole
-
-
-@dataclass
-class Preview:
-    """What convertLead would do with the defaults, without writing anything."""
-
-    lead: Lead
-    template: OpportunityTemplate
-    account: dict[str, Any]
-    contact: dict[str, Any]
-    opportunity: dict[str, Any]
-    stage: OpportunityStage | None
-    members: list[PreviewMember]
-    sales_plans: list[Any]
-    solutions: list[Any]
-    partner_programs: list[Any]
-    activity_count: int
-    company_sections: list[LeadCompanySection]
-    duplicate_accounts: list[Account]
-    duplicate_contacts: list[Contact]
-    linkable_opportunities: list[Opportunity]
-    blockers: list[DomainError]
-
-
-def _draft_or_error(build: Any) -> tuple[dict[str, Any], list[DomainError]]:
-    try:
-        return build(), []
-    except DomainError as error:
-        return {}, [error]
-
-
-async def preview(context: Context, lead_id: str, template_id: str | None) -> Preview | None:
-    """None when the lead is invisible; a lead the viewer may not convert still previews, with
-    what stands in the way in `blockers`. The drafted amount is None for a viewer whose role on
-    the lead may not read its money."""
-    viewer = context.viewer
-    try:
-        pk = decode_id(lead_id, "Lead", ["leadId"])
-    except DomainError:
-        return None
-    lead = await scopes.visible_leads(viewer).filter(id=pk).first()
-    if lead is None:
-        return None
-    blockers: list[DomainError] = []
-    try:
-        await require_lead(context, lead_id, Action.CONVERT)
-    except DomainError as error:
-        blockers.append(error)
-    settings = await settings_for(viewer.company_id)
-    if lead.is_converted:
-        blockers.append(
-            DomainError(
-                "ALREADY_CONVERTED", "The lead is already converted: only more opportunities can be added", ["leadId"]
-            )
-        )
-    else:
-        try:
-            check_convertible(lead, settings, datetime.now(UTC))
-        except DomainError as error:
-            blockers.append(error)
-    template = await template_or_default(context, template_id)
-    account, errors = _draft_or_error(lambda: account_draft(lead, {}))
-    blockers += errors
-    contact, errors = _draft_or_error(lambda: contact_draft(lead, {}))
-    blockers += errors
-    opportunity, errors = _draft_or_error(lambda: opportunity_fields(lead, template, {}))
-    blockers += errors
-    if not roles.may(await role_on(context, lead), Action.READ_MONEY):
-        opportunity["amount"] = None
-    stage = (
-        await related(template.default_stage)
-        if template.default_stage_id
-        else await OpportunityStage.all().order_by("sort_order").first()
-    )
-    members = []
-    if template.copy_members:
-        members = [
-            PreviewMember(user=member.user, role=MemberRole(member.role))
-            for member in await LeadMember.filter(lead_id=lead.id).select_related("user")
-        ]
-        members.sort(key=lambda member: (-member.role.rank, member.user.name.casefold(), member.user.pk))
-    await lead.fetch_related("sales_plans", "solutions", "partner_programs")
-    linked = Subquery(LeadOpportunity.filter(lead_id=lead.id).values("opportunity_id"))
-    conversion_scopes = ConversionScopes(
-        accounts=scopes.visible_accounts(viewer), contacts=scopes.visible_contacts(viewer)
-    )
-    return Preview(
-        lead=lead,
-        template=template,
-        account=account,
-        contact=contact,
-        opportunity=opportunity,
-        stage=stage,
-        members=members,
-        sales_plans=list(lead.sales_plans) if template.copy_links else [],
-        solutions=list(lead.solutions) if template.copy_links else [],
-        partner_programs=list(lead.partner_programs) if template.copy_links else [],
-        activity_count=await lead.activities.all().count() if template.copy_links else 0,
-        company_sections=list(await LeadCompanySection.filter(lead_id=lead.id))
-        if template.copy_company_sections
-        else [],
-        duplicate_accounts=await duplicate_accounts(conversion_scopes, account.get("name"), account.get("website")),
-        duplicate_contacts=await duplicate_contacts(conversion_scopes, contact.get("email")),
-        linkable_opportunities=list(
-            await scopes.visible_opportunities(viewer).exclude(id__in=linked).order_by("-updated_at", "-id").limit(50)
-        ),
-        blockers=blockers,
-    )
-
-
-def lead_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
-    """A lead's links to the opportunities the viewer can see."""
-    return grouped_loader(
-        lambda ids: LeadOpportunity.filter(
-            lead_id__in=ids, opportunity_id__in=Subquery(scopes.visible_opportunities(viewer).values("id"))
-        ).order_by("created_at", "id"),
-        lambda link: link.lead_id,
-    )
-
-
-def opportunity_links_loader(viewer: User) -> DataLoader[int, list[LeadOpportunity]]:
-    """An opportunity's links to the leads the viewer can see."""
-    return grouped_loader(
-        lambda ids: LeadOpportunity.filter(
-            opportunity_id__in=ids, lead_id__in=Subquery(scopes.visible_leads(viewer).values("id"))
-        ).order_by("created_at", "id"),
-        lambda link: link.opportunity_id,
-    )
-
-
-async def links_of(info: Info, record: Lead | Opportunity) -> list[LeadOpportunity]:
-    factory = lead_links_loader if isinstance(record, Lead) else opportunity_links_loader
-    return await info.context.loaders.get(factory).load(record.pk)

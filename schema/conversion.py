@@ -13,9 +13,9 @@ from strawberry import relay
 import models
 from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
+from resolvers import conversion_events, conversion_links, loaders
 from resolvers import convert_lead as conversion
 from resolvers import leads as lead_resolvers
-from resolvers import loaders, templates
 from resolvers.context import Info
 from resolvers.loaders import Loaded, load_now
 from schema.connection import Edge
@@ -417,7 +417,7 @@ class ConversionEvent(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        return await templates.events_by_node_ids(info, node_ids)
+        return await conversion_events.events_by_node_ids(info, node_ids)
 
 
 @strawberry.type
@@ -513,7 +513,7 @@ class RecordConversion:
     async def events(
         self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info
     ) -> list[models.ConversionEvent]:
-        return await templates.events_of(info, record)
+        return await conversion_events.events_of(info, record)
 
     @strawberry.field(
         graphql_type=list[LeadOpportunityLink],
@@ -523,4 +523,4 @@ class RecordConversion:
     async def conversion_links(
         self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info
     ) -> list[models.LeadOpportunity]:
-        return await templates.links_of(info, record)
+        return await conversion_links.links_of(info, record)

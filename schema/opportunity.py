@@ -387,7 +387,7 @@ class OpportunityQuery(AccountQuery):
             after=after,
             last=last,
             before=before,
-            given=opportunities.OpportunityFilter(
+            given=opportunities.OpportunityCriteria(
                 stage_ids=given.stage_ids,
                 is_closed=given.is_closed,
                 partner_id=given.partner_id,

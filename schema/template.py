@@ -11,7 +11,7 @@ from strawberry import relay
 
 import models
 from models.template import OpportunityTemplate as OpportunityTemplateModel
-from resolvers import loaders, templates
+from resolvers import conversion_preview, conversion_settings, loaders, templates
 from resolvers.context import Info
 from resolvers.loaders import Loaded, load_now
 from schema.connection import After, Before, Connection, Edge, First, Last
@@ -330,7 +330,7 @@ class ConversionPreview:
 
 async def build_preview(info: Info, lead_id: str, template_id: str | None) -> ConversionPreview:
     try:
-        found = await templates.preview(info.context, lead_id, template_id)
+        found = await conversion_preview.preview(info.context, lead_id, template_id)
     except models.DomainError as error:
         raise GraphQLError(error.message, extensions={"code": error.code}) from None
     if found is None:
@@ -377,7 +377,7 @@ class TemplateQuery:
 
     @strawberry.field(graphql_type=ConversionSettings, description="The viewer's company's conversion settings.")
     async def conversion_settings(self, info: Info) -> models.ConversionSettings:
-        return await templates.settings_of(info.context)
+        return await conversion_settings.settings_of(info.context)
 
     @strawberry.field(
         description="What convertLead would create for the lead, without writing; a NOT_FOUND error when the lead is not visible."
@@ -429,5 +429,5 @@ class TemplateMutation:
     async def update_conversion_settings(
         self, info: Info, input: MutationInput[UpdateConversionSettingsInput]
     ) -> UpdateConversionSettingsPayload:
-        settings, errors = await templates.update_settings(info.context, given_fields(input))
+        settings, errors = await conversion_settings.update_settings(info.context, given_fields(input))
         return UpdateConversionSettingsPayload(settings=settings, user_errors=user_errors(errors))
