@@ -51,7 +51,6 @@ from graphql import (
     is_object_type,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.language import Visitor, visit
 from strawberry import relay
@@ -65,6 +64,8 @@ from tortoise.models import Model
 from resolvers.context import Work
 from resolvers.loaders import Loaders
 from schema.documents import documents
+from schema.graphql_internals import FieldDetails, FragmentDetails, collect_fields, collect_subfields
+from schema.strawberry_internals import graphql_schema_of, scalar_registry_of
 
 logger = logging.getLogger("leadbridge.planner")
 _PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, dict, Decimal, datetime, date})
@@ -138,10 +139,11 @@ class Planner:
 
     def __init__(self, strawberry_schema: Any) -> None:
         self.strawberry_schema = strawberry_schema
-        self.schema: GraphQLSchema = strawberry_schema._schema
+        self.schema: GraphQLSchema = graphql_schema_of(strawberry_schema)
         config = strawberry_schema.config
+        scalar_registry = scalar_registry_of(strawberry_schema)
         self.convert = lambda raw, arguments: convert_arguments(
-            raw, arguments, scalar_registry=strawberry_schema.schema_converter.scalar_registry, config=config
+            raw, arguments, scalar_registry=scalar_registry, config=config
         )
 
     def compile(self, document: DocumentNode, operation: OperationDefinitionNode, variables: VariableValues) -> Plan:
