@@ -31,6 +31,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     OperationType,
     SchemaMetaFieldDef,
@@ -45,7 +46,6 @@ from graphql import (
     get_operation_ast,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
