@@ -18,6 +18,7 @@ from leadbridge.http import GraphQLEndpoint, error_body, json_response, negotiat
 from leadbridge.rate_limit import buckets
 from leadbridge.settings import Settings
 from leadbridge.websocket import GraphQLWebSocket
+from models import tortoise_internals
 from resolvers import outage
 from resolvers.pagination import Cursors
 from schema import schema
@@ -60,6 +61,7 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        tortoise_internals.use_internals(settings.library_internals)
         async with connected(settings), events.running(app, settings):
             try:
                 yield

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, Opportunity, PartnerProgram, SalesPlan, Solution, User, catalog_workflow
 from models.membership_workflow import require_editable
+from models.tortoise_internals import records_from_rows
 from permissions import scopes
 from permissions.roles import Action
 from resolvers.collaboration import Record, forget, require_record
@@ -44,10 +45,12 @@ def _links_loader(
                 .order_by(f"{relation}__name", f"{relation}__id")
                 .values("id", *(f"{relation}__{name}" for name in columns))
             )
+            loaded = await records_from_rows(
+                entries, [{column: row[f"{relation}__{name}"] for name, column in columns.items()} for row in rows]
+            )
             groups: dict[int, list[Entry]] = defaultdict(list)
-            for row in rows:
-                loaded = {column: row[f"{relation}__{name}"] for name, column in columns.items()}
-                groups[row["id"]].append(entries.model._init_from_db(**loaded))
+            for row, entry in zip(rows, loaded, strict=True):
+                groups[row["id"]].append(entry)
             return [groups.get(record_id, []) for record_id in record_ids]
 
         return DataLoader(load_fn=load)

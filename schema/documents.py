@@ -16,7 +16,8 @@ from typing import Any
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, TokenKind, parse
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+
+from schema.strawberry_internals import graphql_schema_of, validate_document
 
 MAX_HELD_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 1536 * 1024
@@ -157,7 +158,7 @@ class CachedDocuments(SchemaExtension):
         context = self.execution_context
         assert context.query is not None and context.graphql_document is not None
         context.pre_execution_errors = documents.validate(
-            context.schema._schema,
+            graphql_schema_of(context.schema),
             context.query,
             dict(context.parse_options),
             context.graphql_document,

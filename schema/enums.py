@@ -3,9 +3,9 @@
 from enum import Enum
 
 import strawberry
-from strawberry.types.enum import has_enum_definition
 
 from models import enums
+from schema.strawberry_internals import has_enum_definition
 
 
 def describe_values(enum: type[Enum], descriptions: dict[str, str]) -> None:

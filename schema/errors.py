@@ -11,11 +11,12 @@ from graphql import GraphQLError, GraphQLInputObjectType, GraphQLSyntaxError
 from graphql.execution import SubsequentIncrementalExecutionResult
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors, SchemaExtension
-from strawberry.types.execution import StreamExecutionResult
+from strawberry.types import StreamExecutionResult
 
 from models.errors import DomainError
 from resolvers import outage
 from schema.enums import describe_values
+from schema.strawberry_internals import graphql_schema_of
 
 logger = logging.getLogger("leadbridge.errors")
 
@@ -247,7 +248,7 @@ def check_one_of_inputs_in_graphql_core(schema: strawberry.Schema) -> None:
     """graphql-core checks the oneOf inputs itself, so that a variable that gives none or
     several of their fields is refused with its path ("Variable '$input' has invalid value at
     .account: ..."), as a variable coercion error, instead of failing outside execution."""
-    for graphql_type in schema._schema.type_map.values():
+    for graphql_type in graphql_schema_of(schema).type_map.values():
         if isinstance(graphql_type, GraphQLInputObjectType):
             definition = graphql_type.extensions.get("strawberry-definition")
             if definition is not None and definition.is_one_of:

@@ -31,10 +31,13 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
     OperationType,
+    SchemaMetaFieldDef,
     SelectionNode,
     SelectionSetNode,
+    TypeMetaFieldDef,
     ValidationContext,
     ValidationRule,
     VariableNode,
@@ -43,13 +46,12 @@ from graphql import (
     get_operation_ast,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
-from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from schema.documents import token_count
+from schema.strawberry_internals import graphql_schema_of
 
 MUTATION_COST = 10
 DOCUMENT_TOKENS_PER_POINT = 10
@@ -655,11 +657,13 @@ class QueryLimiter(SchemaExtension):
         assert context.graphql_document is not None
         limits = self.limits
         budget = self.budget
-        self.cost = measure(context.schema._schema, context.graphql_document, context.operation_name, context.variables)
+        self.cost = measure(
+            graphql_schema_of(context.schema), context.graphql_document, context.operation_name, context.variables
+        )
         self.requested = self.cost.cost
         work = _work_done(context.context)
         refusal = page_size_error(
-            context.schema._schema, context.graphql_document, context.operation_name, context.variables
+            graphql_schema_of(context.schema), context.graphql_document, context.operation_name, context.variables
         )
         if refusal is None and self.cost.nodes > limits.max_nodes:
             refusal = limit_error(
@@ -712,7 +716,11 @@ class QueryLimiter(SchemaExtension):
             rows_before, bytes_before = work_before
             rows, bytes_ = _work_done(context.context)
             self.actual = returned_cost(
-                context.schema._schema, context.graphql_document, context.operation_name, context.variables, result.data
+                graphql_schema_of(context.schema),
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+                result.data,
             ) + work_cost(rows - rows_before, bytes_ - bytes_before)
         if self.actual != self.requested:
             self.throttle = await budget.settle(self.actual - self.requested) or self.throttle

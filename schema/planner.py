@@ -51,20 +51,25 @@ from graphql import (
     is_object_type,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.execution.collect_fields import FieldDetails, FragmentDetails, collect_fields, collect_subfields
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.language import Visitor, visit
 from strawberry import relay
 from strawberry.extensions import SchemaExtension
 from strawberry.relay import to_base64
-from strawberry.types.arguments import convert_arguments
-from strawberry.types.base import StrawberryObjectDefinition
-from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
 from resolvers.context import Work
 from resolvers.loaders import Loaders
 from schema.documents import documents
+from schema.graphql_internals import FieldDetails, FragmentDetails, collect_fields, collect_subfields
+from schema.strawberry_internals import (
+    StrawberryField,
+    StrawberryObjectDefinition,
+    convert_arguments,
+    graphql_schema_of,
+    resolver_call,
+    scalar_registry_of,
+)
 
 logger = logging.getLogger("leadbridge.planner")
 _PLAIN_VALUES = frozenset({type(None), bool, int, float, str, list, dict, Decimal, datetime, date})
@@ -138,10 +143,11 @@ class Planner:
 
     def __init__(self, strawberry_schema: Any) -> None:
         self.strawberry_schema = strawberry_schema
-        self.schema: GraphQLSchema = strawberry_schema._schema
+        self.schema: GraphQLSchema = graphql_schema_of(strawberry_schema)
         config = strawberry_schema.config
+        scalar_registry = scalar_registry_of(strawberry_schema)
         self.convert = lambda raw, arguments: convert_arguments(
-            raw, arguments, scalar_registry=strawberry_schema.schema_converter.scalar_registry, config=config
+            raw, arguments, scalar_registry=scalar_registry, config=config
         )
 
     def compile(self, document: DocumentNode, operation: OperationDefinitionNode, variables: VariableValues) -> Plan:
@@ -253,8 +259,8 @@ class _Compiler:
             if cast(MethodType, origin.resolve_id).__func__ is not cast(MethodType, relay.Node.resolve_id).__func__:
                 raise Uncovered(f"{type_.name} resolves its own ids")
             return _global_id_resolver(type_.name, origin.resolve_id_attr())
-        resolver = strawberry_field.base_resolver
-        if resolver is None:
+        call = resolver_call(strawberry_field)
+        if call is None:
             default = strawberry_field.default_resolver
             python_name = strawberry_field.python_name
 
@@ -262,22 +268,6 @@ class _Compiler:
                 return default(source, python_name)
 
             return attribute
-        function = cast(Callable[..., Any], resolver.wrapped_func)
-        takes_self = resolver.self_parameter is not None
-        info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
-        source_names = [
-            parameter.name
-            for parameter in (resolver.root_parameter, resolver.parent_parameter)
-            if parameter is not None
-        ]
-
-        def call(source: Any, info: PlannedInfo, kwargs: dict[str, Any]) -> Any:
-            if info_name is not None or source_names:
-                kwargs = {**kwargs, **{name: source for name in source_names}}
-                if info_name is not None:
-                    kwargs[info_name] = info
-            return function(source, **kwargs) if takes_self else function(**kwargs)
-
         return call
 
 

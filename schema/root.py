@@ -2,7 +2,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext as StrawberryExecutionContext
-from strawberry.types.base import get_object_definition
+from strawberry.types import get_object_definition
 
 import models
 from resolvers.context import Info

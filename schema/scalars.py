@@ -9,11 +9,10 @@ from decimal import Decimal, DecimalException
 
 from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.file_uploads import Upload
-from strawberry.file_uploads.scalars import UploadDefinition
-from strawberry.schema.types.base_scalars import DateDefinition, DateTimeDefinition
-from strawberry.types.scalar import ScalarDefinition, scalar
+from strawberry.types.scalar import scalar
 
 from models.validation import AMOUNT_SPELLING
+from schema.strawberry_internals import DateDefinition, DateTimeDefinition, ScalarDefinition, UploadDefinition
 
 
 def parse_decimal(value: object) -> Decimal | str:
