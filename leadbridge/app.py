@@ -131,6 +131,7 @@ def settle_memory() -> None:
     records and dicts of a request go by reference counting before a collection walks them (a
     partner-portal page makes tens of thousands; with the defaults, collections walked everything
     loaded each time)."""
+    gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 

@@ -27,10 +27,21 @@ class DataLoader(dataloader.DataLoader[K, T]):
     A loader hands every field that asks for a key the same future. When an error nulls part of
     a response, graphql-core cancels the resolvers still pending under it, and cancelling a task
     cancels the future it awaits: without the shield, every other field awaiting the same record
-    (the same company, the same user) would be cancelled with it, and the request with them."""
+    (the same company, the same user) would be cancelled with it, and the request with them. A
+    batch that fails after all its awaiters were cancelled has its error read, so that asyncio
+    does not log it as never retrieved."""
 
     def load(self, key: K) -> Awaitable[T]:
-        return asyncio.shield(super().load(key))
+        known = self.cache_map.get(key) if self.cache else None
+        future = super().load(key)
+        if future is not known and isinstance(future, asyncio.Future):
+            future.add_done_callback(_read_error)
+        return asyncio.shield(future)
+
+
+def _read_error(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 LoaderFactory = Callable[[User], DataLoader[Any, Any]]

@@ -22,6 +22,9 @@ from schema.strawberry_internals import graphql_schema_of, validate_document
 MAX_HELD_BYTES = 32 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 1536 * 1024
 MAX_DOCUMENTS = 1024
+BYTES_PER_PLANNED_FIELD = 2048
+"""What a field of a plan holds at most (its plan, closures and output description)."""
+MAX_PLANS_PER_DOCUMENT = 8
 BYTES_PER_TOKEN = 640
 """What a token of a parsed document holds, measured on graphql-core 3.3: the token, its node
 and its location."""
@@ -129,11 +132,25 @@ class DocumentCache:
         return errors
 
     def plans_of(self, query: str, parse_options: dict[str, Any], document: DocumentNode) -> dict[Any, Any]:
-        """Where the planner keeps the plans of a kept document; a dict of its own for one not kept."""
+        """The plans kept with a kept document; an empty dict of its own for one not kept."""
         entry = self.entries.get(key_of(query, parse_options))
         if entry is None or entry.document is not document:
             return {}
         return entry.plans
+
+    def keep_plan(self, query: str, parse_options: dict[str, Any], document: DocumentNode, key: Any, plan: Any) -> None:
+        """Keep a plan with its kept document, at most MAX_PLANS_PER_DOCUMENT of them (one per
+        set of `@include` / `@skip` values), counted in the bytes the cache holds."""
+        entry = self.entries.get(key_of(query, parse_options))
+        if entry is None or entry.document is not document or len(entry.plans) >= MAX_PLANS_PER_DOCUMENT:
+            return
+        size = BYTES_PER_PLANNED_FIELD * getattr(plan, "fields", 0)
+        entry.plans[key] = plan
+        entry.size += size
+        self.held_bytes += size
+        while self.held_bytes > self.max_bytes and len(self.entries) > 1:
+            _, dropped = self.entries.popitem(last=False)
+            self.held_bytes -= dropped.size
 
 
 documents = DocumentCache()

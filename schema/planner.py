@@ -19,11 +19,12 @@ nothing about which path ran.
 
 import asyncio
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from operator import attrgetter
 from types import CoroutineType, MethodType
 from typing import Any, cast
@@ -136,6 +137,8 @@ class ObjectPlan:
 @dataclass
 class Plan:
     root: ObjectPlan
+    fields: int
+    """How many fields the plan resolves, by which the document cache counts what it holds."""
 
 
 class Planner:
@@ -163,7 +166,8 @@ class Planner:
         if collected.new_defer_usages or collected.forbidden_directive_instances:
             raise Uncovered("@defer")
         compiler = _Compiler(self, fragments, variables, operation)
-        return Plan(compiler.object_plan(root_type, collected.grouped_field_set))
+        root = compiler.object_plan(root_type, collected.grouped_field_set)
+        return Plan(root, compiler.fields)
 
 
 @dataclass
@@ -172,9 +176,11 @@ class _Compiler:
     fragments: dict[str, FragmentDetails]
     variables: VariableValues
     operation: OperationDefinitionNode
+    fields: int = 0
 
     def object_plan(self, type_: GraphQLObjectType, grouped: dict[str, list[FieldDetails]]) -> ObjectPlan:
         plan = ObjectPlan(type_.name)
+        self.fields += len(grouped)
         for key, details in grouped.items():
             if any(detail.defer_usage is not None or detail.fragment_variable_values is not None for detail in details):
                 raise Uncovered("@defer or fragment variables")
@@ -275,9 +281,11 @@ def _typename_resolver(type_name: str) -> Resolve:
     return lambda source, info, kwargs: type_name
 
 
+@cache
 def _global_id_encoder(type_name: str) -> Callable[[Any], str]:
     """A Node's global ID as relay's own resolver makes it, `to_base64(type, id)`, remembered for
-    the ids a page names again and again (its companies, users and stages)."""
+    the ids a page names again and again (its companies, users and stages): one bounded cache per
+    type, shared by every plan."""
     return lru_cache(maxsize=4096)(partial(to_base64, type_name))
 
 
@@ -344,31 +352,31 @@ async def _run_level(
     """Resolves every field of every object of one level, then completes them, then the next level."""
     resolved: list[Any] = []
     pending: list[tuple[list[Any], int, Any]] = []
-    for field_plan in plan.fields:
-        if field_plan.read is not None:
-            resolved.append(None)
-            continue
-        kwargs = field_plan.arguments(variables) if field_plan.arguments is not None else {}
-        if field_plan.batch is not None:
-            holder = [field_plan.batch(info.context, sources, **kwargs)]
-            pending.append((holder, 0, holder[0]))
-            resolved.append(holder)
-            continue
-        resolve = field_plan.resolve
-        values = [resolve(source, info, kwargs) for source in sources]
-        for index, value in enumerate(values):
-            if is_awaitable(value):
-                pending.append((values, index, value))
-        resolved.append(values)
+    try:
+        for field_plan in plan.fields:
+            if field_plan.read is not None:
+                resolved.append(None)
+                continue
+            kwargs = field_plan.arguments(variables) if field_plan.arguments is not None else {}
+            if field_plan.batch is not None:
+                holder = [field_plan.batch(info.context, sources, **kwargs)]
+                pending.append((holder, 0, holder[0]))
+                resolved.append(holder)
+                continue
+            resolve = field_plan.resolve
+            values = [resolve(source, info, kwargs) for source in sources]
+            for index, value in enumerate(values):
+                if is_awaitable(value):
+                    pending.append((values, index, value))
+            resolved.append(values)
+    except BaseException:
+        for _, _, awaitable in pending:
+            if isinstance(awaitable, CoroutineType):
+                awaitable.close()
+        raise
     if pending:
         unique = {id(awaitable): awaitable for _, _, awaitable in pending}
-        results = dict(
-            zip(
-                unique,
-                await asyncio.gather(*(asyncio.ensure_future(awaitable) for awaitable in unique.values())),
-                strict=True,
-            )
-        )
+        results = dict(zip(unique, await _all(list(unique.values())), strict=True))
         for values, index, awaitable in pending:
             values[index] = results[id(awaitable)]
     resolved = [
@@ -403,12 +411,27 @@ async def _run_level(
             out[key] = _complete(output, value, children)
         levels.extend(children.values())
     if levels:
-        await asyncio.gather(
-            *(
+        await _all(
+            [
                 _run_level(child, child_sources, child_outs, info, variables)
                 for child, child_sources, child_outs in levels
-            )
+            ]
         )
+
+
+async def _all(awaitables: list[Any]) -> list[Any]:
+    """The results of the awaitables, run concurrently. When one fails, the others are cancelled
+    and waited for before the error goes up, so that nothing of a failed planned run goes on
+    beside the generic executor that answers in its place (a loader's own futures are shielded)."""
+    if len(awaitables) == 1:
+        return [await awaitables[0]]
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(_awaited(awaitable)) for awaitable in awaitables]
+    return [task.result() for task in tasks]
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
 
 
 Level = tuple[ObjectPlan, list[Any], list[dict[str, Any]]]
@@ -544,13 +567,13 @@ class PlannedReads(SchemaExtension):
         return GraphQLExecutionResult(data=data, errors=None)
 
 
-_planners: dict[int, Planner] = {}
+_planners: "weakref.WeakKeyDictionary[Any, Planner]" = weakref.WeakKeyDictionary()
 
 
 def planner_for(strawberry_schema: Any) -> Planner:
-    planner = _planners.get(id(strawberry_schema))
-    if planner is None or planner.strawberry_schema is not strawberry_schema:
-        planner = _planners[id(strawberry_schema)] = Planner(strawberry_schema)
+    planner = _planners.get(strawberry_schema)
+    if planner is None:
+        planner = _planners[strawberry_schema] = Planner(strawberry_schema)
     return planner
 
 
@@ -581,5 +604,8 @@ def plan_of(
         except Uncovered as reason:
             logger.debug("not planned: %s", reason)
             plan = _UNCOVERED
-        plans[key] = plan
+        except Exception as error:
+            logger.debug("not planned: %s while compiling", type(error).__name__)
+            return None
+        documents.keep_plan(execution_context.query, dict(execution_context.parse_options), document, key, plan)
     return plan if isinstance(plan, Plan) else None
