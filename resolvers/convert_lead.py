@@ -23,7 +23,7 @@ from resolvers import outage
 from resolvers.access import direct_opportunity_role_loader, require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id, decode_ids, global_id
+from resolvers.ids import decode_id, decode_ids
 from resolvers.lead_events import publish_conversion
 from resolvers.loaders import stage_loader
 
@@ -194,7 +194,6 @@ async def _convert(context: Context, request: ConvertRequest) -> ConversionResul
             scopes=ConversionScopes(
                 accounts=scopes.visible_accounts(context.viewer), contacts=scopes.visible_contacts(context.viewer)
             ),
-            to_global_id=global_id,
         )
         if request.idempotency_key:
             await idempotency.remember(
