@@ -248,10 +248,6 @@ async def duplicate_contacts(scopes: ConversionScopes, email: str | None) -> lis
     return list(await scopes.contacts.filter(email=email).order_by("id"))
 
 
-def _ids(records: list[Any], type_name: str, to_global_id: Any) -> str:
-    return ", ".join(to_global_id(type_name, record.pk) for record in records)
-
-
 def fill_empty(record: Account | Contact, values: dict[str, Any]) -> list[str]:
     """Copy the lead's values into the record's empty fields only; the fields filled."""
     filled = []
@@ -433,7 +429,6 @@ async def convert_lead(
     template: OpportunityTemplate | None,
     stage: OpportunityStage | None,
     scopes: ConversionScopes,
-    to_global_id: Any,
 ) -> ConversionResult:
     """Convert the (locked) lead, or give an already converted lead one more opportunity."""
     now = datetime.now(UTC)
@@ -483,8 +478,9 @@ async def convert_lead(
             if duplicates:
                 raise DomainError(
                     "DUPLICATE_ACCOUNT",
-                    f"Matching accounts exist: {_ids(duplicates, 'Account', to_global_id)}; attach one or set allowDuplicate",
+                    "Matching accounts exist: {records}; attach one or set allowDuplicate",
                     ["account", "create"],
+                    [("Account", account.pk) for account in duplicates],
                 )
         chosen_account = await Account.create(**draft, company_id=viewer.company_id, created_by=viewer)
         details["account"] = "created"
@@ -510,8 +506,9 @@ async def convert_lead(
             if same_email:
                 raise DomainError(
                     "DUPLICATE_CONTACT",
-                    f"Contacts with this email exist: {_ids(same_email, 'Contact', to_global_id)}; attach one or set allowDuplicate",
+                    "Contacts with this email exist: {records}; attach one or set allowDuplicate",
                     ["contact", "create"],
+                    [("Contact", contact.pk) for contact in same_email],
                 )
         chosen_contact = await Contact.create(
             **draft, account=chosen_account, company_id=viewer.company_id, created_by=viewer

@@ -11,6 +11,7 @@ import strawberry
 from strawberry import relay
 
 import models
+from models import idempotency
 from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
 from resolvers import conversion_events, conversion_links, loaders
@@ -267,7 +268,7 @@ def convert_request(input: ConvertLeadInput) -> conversion.ConvertRequest:
         contact=choice_input(input.contact),
         opportunity=choice_input(input.opportunity),
         idempotency_key=key,
-        fingerprint=conversion.fingerprint(raw_input(input)),
+        fingerprint=idempotency.fingerprint(raw_input(input)),
     )
 
 
