@@ -14,10 +14,10 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from leadbridge import events, graphiql, request_log
 from leadbridge.database import connected, database_ready, migration_names
 from leadbridge.header_limit import HeaderSizeLimit
-from leadbridge.http import GraphQLEndpoint, error_body, json_response, negotiate, wants_html
+from leadbridge.http_rules import error_body, json_response, negotiate, wants_html
 from leadbridge.rate_limit import buckets
 from leadbridge.settings import Settings
-from leadbridge.websocket import GraphQLWebSocket
+from leadbridge.transport import GraphQLEndpoint, GraphQLWebSocket
 from models import tortoise_internals
 from resolvers import outage
 from resolvers.pagination import Cursors
