@@ -54,7 +54,7 @@ class HTTPError(Exception):
 
 @dataclass
 class RequestContext(Context):
-    """The resolvers' Context, with what schema.limits.QueryLimiter reads."""
+    """The resolvers' Context, with what leadbridge.rate_limit.RateLimiter reads."""
 
     query_limits: QueryLimits = QueryLimits()
     cost_budget: UserBudget | None = None
