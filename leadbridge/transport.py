@@ -66,7 +66,7 @@ CONNECTION_INIT_TIMEOUT = timedelta(seconds=15)
 class RequestContext(Context):
     """The resolvers' Context for every transport: one per HTTP request (a GET, a JSON POST or a
     multipart upload), one per websocket connection shared by its operations. It carries what
-    schema.limits.QueryLimiter and schema.planner read. Its viewer is known once `sign_in` has
+    leadbridge.rate_limit.RateLimiter and schema.planner read. Its viewer is known once `sign_in` has
     run: before the request is read over HTTP, on `connection_init` over a websocket (Strawberry
     runs no operation before that)."""
 

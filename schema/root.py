@@ -60,20 +60,27 @@ class Schema(strawberry.Schema):
         the query's text. Unexpected errors are logged by MaskInternalErrors, without their messages."""
 
 
-schema = Schema(
-    query=Query,
-    mutation=_mutation_type(),
-    subscription=Subscription,
-    types=[Company, User],
-    scalar_overrides=SCALAR_OVERRIDES,
-    config=StrawberryConfig(),
-    extensions=[
-        ErrorCodes,
-        QueryLimiter,
-        CachedDocuments,
-        RefuseNulCharacters,
-        MaskInternalErrors,
-        PlannedReads,
-    ],
-)
-check_one_of_inputs_in_graphql_core(schema)
+def build_schema(query_limiter: type[QueryLimiter] = QueryLimiter) -> Schema:
+    """The schema, with `query_limiter` in QueryLimiter's place: the composition root serves one
+    that also charges each operation's cost to the client's rate-limit budget."""
+    built = Schema(
+        query=Query,
+        mutation=_mutation_type(),
+        subscription=Subscription,
+        types=[Company, User],
+        scalar_overrides=SCALAR_OVERRIDES,
+        config=StrawberryConfig(),
+        extensions=[
+            ErrorCodes,
+            query_limiter,
+            CachedDocuments,
+            RefuseNulCharacters,
+            MaskInternalErrors,
+            PlannedReads,
+        ],
+    )
+    check_one_of_inputs_in_graphql_core(built)
+    return built
+
+
+schema = build_schema()
