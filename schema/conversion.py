@@ -41,6 +41,8 @@ describe_values(
         "OPPORTUNITY_CREATED": "A converted lead gained a new opportunity through convertLead.",
         "OPPORTUNITY_LINKED": "An existing opportunity was linked to a converted lead.",
         "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
+        "CONVERSION_UNDONE": "The lead's conversion was undone by undoConversion; recorded on the lead, and on "
+        "each opportunity the conversion created that was kept.",
     },
 )
 
