@@ -1,6 +1,7 @@
 """undoConversion: lock the lead (its OWNER only), replay or record the idempotency key, call
 models.conversion_undo, and publish the events once the transaction has committed."""
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from resolvers.convert_lead import check_idempotency_key, fingerprint
 from resolvers.errors import attempt
 from resolvers.ids import global_id
 from resolvers.lead_events import CONVERSION_KINDS, publish
+from resolvers.loaders import account_loader, contact_loader, opportunity_loader
 
 OPERATION = "undoConversion"
 
@@ -122,3 +124,21 @@ async def undo(context: Context, request: UndoRequest) -> tuple[Undone | None, l
             kind = CONVERSION_KINDS[ConversionEventKind(event.kind)]
             await publish(context, kind, result.lead, event.opportunity_id)
     return result, errors
+
+
+def deleted_ids_of(event: ConversionEvent) -> list[str]:
+    """What an undo deleted, by global ID; nothing for other events."""
+    if event.kind != ConversionEventKind.CONVERSION_UNDONE:
+        return []
+    return [global_id(type_name, pk) for type_name, pk in event.details.get("deleted", [])]
+
+
+async def kept_of(context: Context, event: ConversionEvent) -> list[Kept]:
+    """What an undo kept and why, among the records the viewer can see now; nothing for other
+    events."""
+    if event.kind != ConversionEventKind.CONVERSION_UNDONE:
+        return []
+    loaders: dict[str, Any] = {"Opportunity": opportunity_loader, "Account": account_loader, "Contact": contact_loader}
+    kept = event.details.get("kept", [])
+    records = await asyncio.gather(*(context.loaders.get(loaders[type_name]).load(pk) for type_name, pk, _ in kept))
+    return [Kept(record, reason) for record, (_, _, reason) in zip(records, kept, strict=True) if record is not None]

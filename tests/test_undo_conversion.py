@@ -90,7 +90,10 @@ query ($id: ID!) {
   lead(id: $id) {
     status isConverted
     conversionLinks { opportunity { id } }
-    events { kind actor { id } opportunity { id } account { id } contact { id } }
+    events {
+      kind actor { id } opportunity { id } account { id } contact { id }
+      deletedIds kept { record { __typename id } reason }
+    }
   }
 }
 """
@@ -102,6 +105,14 @@ query { leads(first: 50) { edges { node { id } } } }
 """
 
 
+OPPORTUNITY_LINK_TABLES = ("opportunity_activity", "opportunity_sales_plan", "opportunity_solution")
+
+
+async def _rows(table: str) -> int:
+    (row,) = await Opportunity._meta.db.execute_query_dict(f"SELECT COUNT(*) AS n FROM {table}")
+    return int(row["n"])
+
+
 async def stored() -> dict[str, Any]:
     """Everything an undo may touch, to compare before and after a refusal."""
     return {
@@ -110,6 +121,7 @@ async def stored() -> dict[str, Any]:
         "opportunities": sorted(await Opportunity.all().values_list("id", "stage_id", "updated_at")),
         "links": sorted(await LeadOpportunity.all().values_list("lead_id", "opportunity_id")),
         "members": await OpportunityMember.all().count(),
+        "opportunity links": [await _rows(table) for table in OPPORTUNITY_LINK_TABLES],
         "sections": await OpportunityCompanySection.all().count(),
         "events": await ConversionEvent.all().count(),
         "keys": await IdempotencyRecord.all().count(),
@@ -191,14 +203,17 @@ async def test_undo_deletes_what_the_conversion_created_and_restores_the_lead(an
         "userErrors": [],
     }
     now = await stored()
-    for name in ("accounts", "contacts", "opportunities", "links", "members", "sections"):
+    for name in ("accounts", "contacts", "opportunities", "links", "members", "sections", "opportunity links"):
         assert now[name] == before[name], name
-    assert await Activity.filter(opportunities__lead_links__lead_id=lead.pk).count() == 0
     assert await Activity.filter(lead_id=lead.pk).count() == 1
     assert (after["status"], after["isConverted"], after["conversionLinks"]) == ("OPEN_NOT_CONTACTED", False, [])
     assert [(event["kind"], event["actor"], event["opportunity"]) for event in after["events"]] == [
         ("CONVERTED", {"id": gid(owner)}, None),
         ("CONVERSION_UNDONE", {"id": gid(owner)}, None),
+    ]
+    assert [(event["deletedIds"], event["kept"]) for event in after["events"]] == [
+        ([], []),
+        (result["deletedIds"], []),
     ]
     assert {"node": {"id": gid(lead)}} in listed
     assert edited == {"lead": {"id": gid(lead), "topic": "Again"}, "userErrors": []}
@@ -265,6 +280,8 @@ async def test_an_opportunity_with_activities_logged_after_the_conversion_is_kep
         ("CONVERSION_UNDONE", None),
         ("CONVERSION_UNDONE", {"id": opportunity_id}),
     ]
+    assert lead_after["events"][1]["kept"] == result["kept"] == lead_after["events"][2]["kept"]
+    assert lead_after["events"][1]["deletedIds"] == []
     assert lead_after["events"][1]["account"] == {"id": converted["account"]["id"]}
     assert lead_after["events"][1]["contact"] == {"id": converted["contact"]["id"]}
     assert (lead_after["isConverted"], lead_after["conversionLinks"]) == (False, [])
