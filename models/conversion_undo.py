@@ -267,10 +267,11 @@ class OpportunityChanges:
             if members - expected:
                 reasons.append("opportunity's members changed after the conversion")
         sections = self.sections.get(pk, set())
-        copied_sections = (
-            {tuple(section) for section in snapshot["sections"]} if snapshot is not None else self.lead_sections
-        )
-        if sections != copied_sections if snapshot is not None else not sections <= copied_sections:
+        if snapshot is not None:
+            sections_changed = sections != {tuple(section) for section in snapshot["sections"]}
+        else:
+            sections_changed = not sections <= self.lead_sections
+        if sections_changed:
             reasons.append("opportunity's company sections changed after the conversion")
         for relation, label in CATALOGS.items():
             linked = self.catalogs[relation].get(pk, set())

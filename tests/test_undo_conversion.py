@@ -3,6 +3,7 @@ nothing, idempotency, the event delivered to subscribers, and concurrent undo an
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -35,6 +36,7 @@ from tests.factories import (
     make_lead,
     make_opportunity,
     make_sales_plan,
+    make_solution,
     make_user,
     stage_named,
 )
@@ -314,6 +316,55 @@ async def test_a_stage_change_keeps_the_opportunity(anonymous_client):
     assert result["deletedIds"] == []
 
 
+async def _change_section(opportunity: Opportunity, net: dict[str, Any]) -> None:
+    await OpportunityCompanySection.filter(opportunity_id=opportunity.pk).update(region="APAC")
+
+
+async def _add_solution(opportunity: Opportunity, net: dict[str, Any]) -> None:
+    await opportunity.solutions.add(await make_solution(net["company"]))
+
+
+async def _change_role(opportunity: Opportunity, net: dict[str, Any]) -> None:
+    await OpportunityMember.filter(opportunity_id=opportunity.pk, user_id=net["colleague"].pk).update(
+        role=MemberRole.VIEWER
+    )
+
+
+async def _remove_member(opportunity: Opportunity, net: dict[str, Any]) -> None:
+    await OpportunityMember.filter(opportunity_id=opportunity.pk, user_id=net["colleague"].pk).delete()
+
+
+async def _change_amount(opportunity: Opportunity, net: dict[str, Any]) -> None:
+    opportunity.amount = Decimal("999.00")
+    await opportunity.save(update_fields=["amount"])
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_change_section, "opportunity's company sections changed after the conversion"),
+        (_add_solution, "opportunity's solutions changed after the conversion"),
+        (_change_role, "opportunity has 1 member whose role changed after the conversion"),
+        (_remove_member, "opportunity has 1 member removed after the conversion"),
+        (_change_amount, "opportunity's amount changed after the conversion"),
+    ],
+    ids=["section", "catalog", "role", "member-removed", "amount"],
+)
+async def test_each_change_since_the_conversion_keeps_the_opportunity(anonymous_client, change, reason):
+    net = await rich_lead()
+    owner, lead = net["owner"], net["lead"]
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead, account={"skip": True}, contact={"skip": True})
+        await change(await Opportunity.get(id=pk(converted["opportunity"]["id"], "Opportunity")), net)
+        result = await undo(owner_client, lead)
+
+    assert result["kept"] == [
+        {"record": {"__typename": "Opportunity", "id": converted["opportunity"]["id"]}, "reason": reason}
+    ]
+    assert result["deletedIds"] == []
+
+
 async def test_an_account_with_another_contact_is_kept_and_the_rest_deleted(anonymous_client):
     owner = await make_user()
     lead = await make_lead(owner)
@@ -559,7 +610,26 @@ async def test_a_key_used_with_another_input_or_by_convert_lead_is_reused_and_no
     assert await stored() == before
 
 
-async def test_kept_and_deleted_records_the_viewer_cannot_see_are_not_listed(anonymous_client):
+async def test_every_opportunity_of_the_lead_goes_with_its_account_and_contact(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead)
+        added = await convert(owner_client, lead, opportunity={"create": {"name": "Second deal"}})
+        result = await undo(owner_client, lead)
+
+    assert result["deletedIds"] == [
+        converted["opportunity"]["id"],
+        added["opportunity"]["id"],
+        converted["contact"]["id"],
+        converted["account"]["id"],
+    ]
+    assert (await Opportunity.all().count(), await LeadOpportunity.all().count()) == (0, 0)
+
+
+@pytest.mark.parametrize("changed", [True, False], ids=["kept", "deleted"])
+async def test_records_the_viewer_cannot_see_are_not_listed(anonymous_client, changed):
     company = await make_company()
     owner, converter = await make_user(company=company), await make_user(company=company)
     lead = await make_lead(owner)
@@ -573,16 +643,17 @@ async def test_kept_and_deleted_records_the_viewer_cannot_see_are_not_listed(ano
             contact={"skip": True},
             opportunity={"create": {"excludeMemberIds": [gid(owner)]}},
         )
-        await graphql(
-            converter_client,
-            LOG_ACTIVITY,
-            {"input": {"kind": "CALL", "subject": "Call", "opportunityId": converted["opportunity"]["id"]}},
-        )
+        if changed:
+            await graphql(
+                converter_client,
+                LOG_ACTIVITY,
+                {"input": {"kind": "CALL", "subject": "Call", "opportunityId": converted["opportunity"]["id"]}},
+            )
     async with client_as(anonymous_client, owner) as owner_client:
         result = await undo(owner_client, lead)
 
     assert (result["userErrors"], result["kept"], result["deletedIds"]) == ([], [], [])
-    assert await Opportunity.all().count() == 1
+    assert await Opportunity.all().count() == (1 if changed else 0)
     assert await LeadOpportunity.all().count() == 0
 
 
