@@ -332,78 +332,90 @@ async def _visible(scope: QuerySet[Any], records: list[Any]) -> set[int]:
     return {row["id"] for row in await scope.filter(id__in=[record.pk for record in records]).values("id")}
 
 
-async def undo_conversion(lead: Lead, viewer: User, scopes: UndoScopes) -> UndoResult:
-    """Undo the (locked) lead's conversion: NOT_CONVERTED when it is not converted."""
-    if not lead.is_converted:
-        raise DomainError("NOT_CONVERTED", "The lead is not converted: there is no conversion to undo", ["leadId"])
+@dataclass
+class Conversion:
+    """What the lead's current conversion created: its CONVERTED event (None for odd data), the
+    opportunities created by it or added after it, and the account and contact it created."""
+
+    event: ConversionEvent | None
+    opportunities: list[tuple[Opportunity, Origin]]
+    account: Account | None
+    contact: Contact | None
+
+
+async def _current_conversion(lead: Lead) -> Conversion:
     episode = _episode(list(await ConversionEvent.filter(lead_id=lead.pk).order_by("created_at", "id")))
-    conversion = next((event for event in reversed(episode) if event.kind == ConversionEventKind.CONVERTED), None)
-    links = list(await LeadOpportunity.filter(lead_id=lead.pk))
-    created_ids = [link.opportunity_id for link in links if link.created_by_conversion]
+    event = next((event for event in reversed(episode) if event.kind == ConversionEventKind.CONVERTED), None)
     origins: dict[int, Origin] = {
         link.opportunity_id: Origin(at=link.created_at, actor_id=link.actor_id, snapshot=None)
-        for link in links
-        if link.created_by_conversion
+        for link in await LeadOpportunity.filter(lead_id=lead.pk, created_by_conversion=True)
     }
-    for event in episode:
-        if event.opportunity_id in origins and event.kind in (
-            ConversionEventKind.CONVERTED,
-            ConversionEventKind.OPPORTUNITY_CREATED,
-        ):
-            origins[event.opportunity_id] = _origin(event, "opportunity_snapshot")
-    opportunities = list(await Opportunity.filter(id__in=created_ids).order_by("id")) if created_ids else []
+    for recorded in episode:
+        creating = recorded.kind in (ConversionEventKind.CONVERTED, ConversionEventKind.OPPORTUNITY_CREATED)
+        if creating and recorded.opportunity_id in origins:
+            origins[recorded.opportunity_id] = _origin(recorded, "opportunity_snapshot")
+    opportunities = list(await Opportunity.filter(id__in=list(origins)).order_by("id")) if origins else []
+    return Conversion(
+        event=event,
+        opportunities=[(opportunity, origins[opportunity.pk]) for opportunity in opportunities],
+        account=(
+            await Account.get_or_none(id=lead.converted_account_id)
+            if _created_by(event, "account", lead.converted_account_id)
+            else None
+        ),
+        contact=(
+            await Contact.get_or_none(id=lead.converted_contact_id)
+            if _created_by(event, "contact", lead.converted_contact_id)
+            else None
+        ),
+    )
 
-    kept: list[Kept] = []
+
+async def _judge(lead: Lead, conversion: Conversion) -> tuple[list[Created], list[Kept]]:
+    """Which created records go and which stay (with why), opportunities first, then the
+    contact, then the account: a kept opportunity keeps its contact and account."""
     deleted: list[Created] = []
-    if opportunities:
-        changes = OpportunityChanges(lead, opportunities)
-        await changes.load()
-        for opportunity in opportunities:
-            reasons = await changes.reasons(opportunity, origins[opportunity.pk])
-            if reasons:
-                kept.append(Kept(opportunity, "; ".join(reasons)))
-            else:
-                deleted.append(opportunity)
-    kept_opportunity_ids = {item.record.pk for item in kept}
-    deleted_opportunity_ids = [record.pk for record in deleted]
+    kept: list[Kept] = []
 
-    contact: Contact | None = None
-    account: Account | None = None
-    details = conversion.details if conversion is not None else {}
-    if _created_by(conversion, "contact", lead.converted_contact_id):
-        contact = await Contact.get_or_none(id=lead.converted_contact_id)
-    if _created_by(conversion, "account", lead.converted_account_id):
-        account = await Account.get_or_none(id=lead.converted_account_id)
-
-    contact_kept = False
-    if contact is not None and conversion is not None:
-        reasons = await _record_reasons(
-            "contact", contact, lead, kept_opportunity_ids, deleted_opportunity_ids, "contact_id"
-        )
-        reasons += _changed_fields("contact", contact, _origin(conversion, "contact_snapshot"), CONTACT_FIELDS)
+    def decide(record: Created, reasons: list[str]) -> bool:
         if reasons:
-            kept.append(Kept(contact, "; ".join(reasons)))
-            contact_kept = True
+            kept.append(Kept(record, "; ".join(reasons)))
         else:
-            deleted.append(contact)
-    if account is not None and conversion is not None:
+            deleted.append(record)
+        return bool(reasons)
+
+    if conversion.opportunities:
+        changes = OpportunityChanges(lead, [opportunity for opportunity, _ in conversion.opportunities])
+        await changes.load()
+        for opportunity, origin in conversion.opportunities:
+            decide(opportunity, await changes.reasons(opportunity, origin))
+    kept_opportunities = {item.record.pk for item in kept}
+    deleted_opportunities = [record.pk for record in deleted]
+    event, contact, account = conversion.event, conversion.contact, conversion.account
+    contact_kept = False
+    if contact is not None and event is not None:
         reasons = await _record_reasons(
-            "account", account, lead, kept_opportunity_ids, deleted_opportunity_ids, "account_id"
+            "contact", contact, lead, kept_opportunities, deleted_opportunities, "contact_id"
         )
-        contacts = await _dependents(Contact, "account_id", account.pk, [contact.pk] if contact else [])
+        reasons += _changed_fields("contact", contact, _origin(event, "contact_snapshot"), CONTACT_FIELDS)
+        contact_kept = decide(contact, reasons)
+    if account is not None and event is not None:
+        reasons = await _record_reasons(
+            "account", account, lead, kept_opportunities, deleted_opportunities, "account_id"
+        )
         if contact_kept and contact is not None and contact.account_id == account.pk:
             reasons.append("account's contact is kept")
-        if contacts:
-            reasons.append(f"account has {_count(len(contacts), 'other contact')}")
-        reasons += _changed_fields("account", account, _origin(conversion, "account_snapshot"), ACCOUNT_FIELDS)
-        if reasons:
-            kept.append(Kept(account, "; ".join(reasons)))
-        else:
-            deleted.append(account)
+        others = await _dependents(Contact, "account_id", account.pk, [contact.pk] if contact else [])
+        if others:
+            reasons.append(f"account has {_count(len(others), 'other contact')}")
+        reasons += _changed_fields("account", account, _origin(event, "account_snapshot"), ACCOUNT_FIELDS)
+        decide(account, reasons)
+    return deleted, kept
 
-    touched = [*deleted, *(item.record for item in kept)]
-    visible: dict[type, set[int]] = {
-        model: await _visible(scope, [record for record in touched if isinstance(record, model)])
+
+async def _visible_ids(scopes: UndoScopes, records: list[Created]) -> dict[type, set[int]]:
+    return {
+        model: await _visible(scope, [record for record in records if isinstance(record, model)])
         for model, scope in (
             (Opportunity, scopes.opportunities),
             (Account, scopes.accounts),
@@ -411,9 +423,8 @@ async def undo_conversion(lead: Lead, viewer: User, scopes: UndoScopes) -> UndoR
         )
     }
 
-    previous = details.get("previous_status")
-    status_assumed = previous not in {status.value for status in LeadStatus} or previous == LeadStatus.CLOSED_CONVERTED
-    status = FALLBACK_STATUS if status_assumed else LeadStatus(previous)
+
+async def _restore(lead: Lead, status: LeadStatus) -> None:
     lead.status = status
     lead.is_converted = False
     lead.converted_at = None
@@ -431,51 +442,80 @@ async def undo_conversion(lead: Lead, viewer: User, scopes: UndoScopes) -> UndoR
             "updated_at",
         ]
     )
-    await LeadOpportunity.filter(lead_id=lead.pk).delete()
-    if deleted_opportunity_ids:
-        await Opportunity.filter(id__in=deleted_opportunity_ids).delete()
-    for record in deleted:
-        if isinstance(record, Contact):
-            await Contact.filter(id=record.pk).delete()
-    for record in deleted:
-        if isinstance(record, Account):
-            await Account.filter(id=record.pk).delete()
 
+
+async def _delete(lead: Lead, deleted: list[Created]) -> None:
+    """Unlink every opportunity from the lead, then delete in dependency order: opportunities
+    (their members, sections and links with them), contacts, accounts."""
+    await LeadOpportunity.filter(lead_id=lead.pk).delete()
+    for model in (Opportunity, Contact, Account):
+        ids = [record.pk for record in deleted if isinstance(record, model)]
+        if ids:
+            await model.filter(id__in=ids).delete()
+
+
+async def _record_undo(
+    lead: Lead, viewer: User, deleted: list[Created], kept: list[Kept], status: LeadStatus, assumed: bool
+) -> list[ConversionEvent]:
+    """One event on the lead (naming the kept account and contact), and one on each kept
+    opportunity; each tells everything the undo deleted and kept."""
     what = {
         "deleted": [[type(record).__name__, record.pk] for record in deleted],
         "kept": [[type(item.record).__name__, item.record.pk, item.reason] for item in kept],
         "restored_status": status.value,
-        "status_assumed": status_assumed,
+        "status_assumed": assumed,
     }
-    kept_account = next((item.record for item in kept if isinstance(item.record, Account)), None)
-    kept_contact = next((item.record for item in kept if isinstance(item.record, Contact)), None)
+    records = [item.record for item in kept]
     events = [
         await ConversionEvent.create(
             kind=ConversionEventKind.CONVERSION_UNDONE,
             lead=lead,
             actor=viewer,
-            account=kept_account,
-            contact=kept_contact,
+            account=next((record for record in records if isinstance(record, Account)), None),
+            contact=next((record for record in records if isinstance(record, Contact)), None),
             details=what,
         )
     ]
-    for item in kept:
-        if isinstance(item.record, Opportunity):
+    for record in records:
+        if isinstance(record, Opportunity):
             events.append(
                 await ConversionEvent.create(
                     kind=ConversionEventKind.CONVERSION_UNDONE,
                     lead=lead,
                     actor=viewer,
-                    opportunity=item.record,
+                    opportunity=record,
                     details=what,
                 )
             )
+    return events
+
+
+def _status_before(conversion: ConversionEvent | None) -> tuple[LeadStatus, bool]:
+    """The status the lead had before it was converted, and whether it had to be assumed."""
+    previous = conversion.details.get("previous_status") if conversion is not None else None
+    known = {status.value for status in LeadStatus if status is not LeadStatus.CLOSED_CONVERTED}
+    if previous not in known:
+        return FALLBACK_STATUS, True
+    return LeadStatus(previous), False
+
+
+async def undo_conversion(lead: Lead, viewer: User, scopes: UndoScopes) -> UndoResult:
+    """Undo the (locked) lead's conversion: NOT_CONVERTED when it is not converted."""
+    if not lead.is_converted:
+        raise DomainError("NOT_CONVERTED", "The lead is not converted: there is no conversion to undo", ["leadId"])
+    conversion = await _current_conversion(lead)
+    deleted, kept = await _judge(lead, conversion)
+    visible = await _visible_ids(scopes, [*deleted, *(item.record for item in kept)])
+    status, assumed = _status_before(conversion.event)
+    await _restore(lead, status)
+    await _delete(lead, deleted)
+    events = await _record_undo(lead, viewer, deleted, kept, status, assumed)
     return UndoResult(
         lead=lead,
         deleted=[record for record in deleted if record.pk in visible[type(record)]],
         kept=[item for item in kept if item.record.pk in visible[type(item.record)]],
         events=events,
-        status_assumed=status_assumed,
+        status_assumed=assumed,
     )
 
 
