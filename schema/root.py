@@ -9,6 +9,7 @@ from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
+from schema.conversion_undo import ConversionUndoMutation
 from schema.documents import CachedDocuments
 from schema.errors import ErrorCodes, MaskInternalErrors, check_one_of_inputs_in_graphql_core
 from schema.input_text import RefuseNulCharacters
@@ -42,7 +43,13 @@ class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQu
     "say why it was refused; when they are not empty, nothing was written."
 )
 class Mutation(
-    LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation, LeadImportMutation
+    LeadMutation,
+    OpportunityMutation,
+    CollaborationMutation,
+    ConversionMutation,
+    ConversionUndoMutation,
+    TemplateMutation,
+    LeadImportMutation,
 ):
     pass
 
