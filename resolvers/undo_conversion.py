@@ -7,14 +7,13 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, Lead
-from models.conversion_records import ConversionEvent, ConversionEventKind, IdempotencyRecord
+from models import DomainError, Lead, idempotency
+from models.conversion_records import ConversionEvent, ConversionEventKind
 from models.conversion_undo import Kept, UndoScopes, undo_conversion
 from permissions import scopes
 from permissions.roles import Action
 from resolvers.access import require_lead
 from resolvers.context import Context
-from resolvers.convert_lead import check_idempotency_key, fingerprint
 from resolvers.errors import attempt
 from resolvers.ids import global_id
 from resolvers.lead_events import CONVERSION_KINDS, publish
@@ -33,7 +32,7 @@ class UndoRequest:
 def undo_fingerprint(raw_input: dict[str, Any]) -> str:
     """The input's fingerprint, distinct from convertLead's for the same lead: a key first used
     to convert is not one to undo with."""
-    return fingerprint({"operation": OPERATION, **raw_input})
+    return idempotency.fingerprint({"operation": OPERATION, **raw_input})
 
 
 @dataclass
@@ -77,20 +76,14 @@ async def _replay(context: Context, stored: dict[str, Any]) -> Undone:
 
 
 async def _undo(context: Context, request: UndoRequest) -> Undone:
-    check_idempotency_key(request.idempotency_key)
+    idempotency.check_key(request.idempotency_key)
     viewer = context.viewer
     async with in_transaction():
         lead, _ = await require_lead(context, request.lead_id, Action.UNDO_CONVERSION)
         if request.idempotency_key:
-            stored = await IdempotencyRecord.get_or_none(user_id=viewer.id, key=request.idempotency_key)
+            stored = await idempotency.recall(viewer.id, request.idempotency_key, request.fingerprint)
             if stored is not None:
-                if stored.request_hash != request.fingerprint or stored.result.get("operation") != OPERATION:
-                    raise DomainError(
-                        "IDEMPOTENCY_KEY_REUSED",
-                        "This idempotency key was used with a different input",
-                        ["idempotencyKey"],
-                    )
-                return await _replay(context, stored.result)
+                return await _replay(context, stored)
         result = await undo_conversion(
             lead,
             viewer,
@@ -108,11 +101,8 @@ async def _undo(context: Context, request: UndoRequest) -> Undone:
             events=result.events,
         )
         if request.idempotency_key:
-            await IdempotencyRecord.create(
-                user_id=viewer.id,
-                key=request.idempotency_key,
-                request_hash=request.fingerprint,
-                result=_stored(undone, deleted),
+            await idempotency.remember(
+                viewer.id, request.idempotency_key, request.fingerprint, _stored(undone, deleted)
             )
         return undone
 
