@@ -41,6 +41,7 @@ from tests.factories import (
     stage_named,
 )
 from tests.live import LiveServer, cli_env, live_server, live_token, with_database
+from tests.test_conversion_cost import every_statement
 from tests.test_lead_events import mutate, subscriber
 
 UNDO = """
@@ -655,6 +656,43 @@ async def test_records_the_viewer_cannot_see_are_not_listed(anonymous_client, ch
     assert (result["userErrors"], result["kept"], result["deletedIds"]) == ([], [], [])
     assert await Opportunity.all().count() == (1 if changed else 0)
     assert await LeadOpportunity.all().count() == 0
+
+
+UNDO_STATEMENTS = 27
+"""One undo of a lead whose created opportunities all were kept, however many: the viewer; the
+lead, locked, and the viewer's role on it; the lead's events, its conversion links, the
+opportunities, the account and the contact; for the opportunities, their other leads, activities,
+catalog links, members and sections (one query each for all of them); what else uses the contact
+and the account; which of them the viewer sees; the lead restored, its links removed, the events
+(one INSERT for all). PostgreSQL adds one NOTIFY per event, to deliver it to subscribers."""
+
+
+@pytest.mark.parametrize("opportunities", [1, 3])
+async def test_an_undo_costs_the_same_statements_however_many_opportunities_it_keeps(
+    backend, anonymous_client, opportunities
+):
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        created = [(await convert(owner_client, lead))["opportunity"]["id"]]
+        for _ in range(opportunities - 1):
+            added = await convert(owner_client, lead, opportunity={"create": {}})
+            created.append(added["opportunity"]["id"])
+        for opportunity_id in created:
+            logged = await graphql(
+                owner_client,
+                LOG_ACTIVITY,
+                {"input": {"kind": "CALL", "subject": "Call", "opportunityId": opportunity_id}},
+            )
+            assert logged["data"]["logActivity"]["userErrors"] == []
+        with every_statement() as statements:
+            result = await undo(owner_client, lead)
+
+    assert [item["record"]["id"] for item in result["kept"]][:opportunities] == created
+    assert len(result["kept"]) == opportunities + 2
+    notifications = 1 + opportunities if backend == "postgres" else 0
+    assert len(statements) == UNDO_STATEMENTS + notifications, "\n".join(statements)
 
 
 # Live servers: the event delivered to subscribers, and concurrent requests.
