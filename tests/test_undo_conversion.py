@@ -31,10 +31,13 @@ from tests.factories import (
     client_as,
     gid,
     graphql,
+    make_account,
     make_activity,
     make_company,
+    make_contact,
     make_lead,
     make_opportunity,
+    make_policy,
     make_sales_plan,
     make_solution,
     make_user,
@@ -427,6 +430,77 @@ async def test_a_linked_opportunity_is_only_unlinked(anonymous_client):
     assert await LeadOpportunity.all().count() == 0
 
 
+async def test_an_attached_account_is_never_deleted_and_the_contact_created_on_it_is(anonymous_client):
+    company = await make_company()
+    owner = await make_user(company=company)
+    account = await make_account(company)
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead, account={"existingId": gid(account)})
+        result = await undo(owner_client, lead)
+
+    assert converted["account"] == {"id": gid(account)}
+    assert (result["deletedIds"], result["kept"]) == ([converted["opportunity"]["id"], converted["contact"]["id"]], [])
+    assert await Account.filter(id=account.pk).exists()
+    assert await Contact.all().count() == 0
+
+
+async def test_an_attached_contact_is_never_deleted(anonymous_client):
+    company = await make_company()
+    owner = await make_user(company=company)
+    account = await make_account(company)
+    contact = await make_contact(company, account=account)
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(
+            owner_client, lead, account={"existingId": gid(account)}, contact={"existingId": gid(contact)}
+        )
+        result = await undo(owner_client, lead)
+
+    assert (result["deletedIds"], result["kept"]) == ([converted["opportunity"]["id"]], [])
+    assert await Contact.filter(id=contact.pk, account_id=account.pk).exists()
+    assert await Account.filter(id=account.pk).exists()
+
+
+async def test_an_opportunity_linked_after_the_conversion_is_only_unlinked(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner, status=LeadStatus.OPEN_NOT_CONTACTED)
+    existing = await make_opportunity(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead)
+        linked = await graphql(owner_client, LINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}})
+        assert linked["data"]["linkOpportunity"]["userErrors"] == []
+        result = await undo(owner_client, lead)
+
+    assert result["lead"]["status"] == "OPEN_NOT_CONTACTED"
+    assert result["deletedIds"] == [
+        converted["opportunity"]["id"],
+        converted["contact"]["id"],
+        converted["account"]["id"],
+    ]
+    assert result["kept"] == []
+    assert await Opportunity.filter(id=existing.pk).exists()
+    assert await LeadOpportunity.all().count() == 0
+
+
+async def test_a_second_undo_is_not_converted_and_changes_nothing(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        await convert(owner_client, lead)
+        first = await undo(owner_client, lead)
+        before = await stored()
+        second = await undo(owner_client, lead)
+
+    assert first["userErrors"] == []
+    assert second == refused("NOT_CONVERTED", "The lead is not converted: there is no conversion to undo", ["leadId"])
+    assert await stored() == before
+
+
 async def test_a_lead_converted_by_linking_returns_to_its_status(anonymous_client):
     owner = await make_user()
     lead = await make_lead(owner, status=LeadStatus.OPEN_NOT_CONTACTED)
@@ -519,6 +593,41 @@ async def test_a_company_admin_owns_the_lead_through_the_policy_and_may_undo(ano
     assert len(result["deletedIds"]) == 3
 
 
+async def test_an_owner_through_an_access_policy_may_undo(anonymous_client):
+    company = await make_company()
+    owner, colleague = await make_user(company=company), await make_user(company=company)
+    lead = await make_lead(owner)
+    await make_policy(company, MemberRole.OWNER)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead)
+    async with client_as(anonymous_client, colleague) as colleague_client:
+        result = await undo(colleague_client, lead)
+
+    assert result["userErrors"] == [] and result["lead"]["isConverted"] is False
+    assert result["deletedIds"] == [
+        converted["opportunity"]["id"],
+        converted["contact"]["id"],
+        converted["account"]["id"],
+    ]
+
+
+async def test_a_collaborator_through_an_access_policy_is_forbidden_and_nothing_changes(anonymous_client):
+    company = await make_company()
+    owner, colleague = await make_user(company=company), await make_user(company=company)
+    lead = await make_lead(owner)
+    await make_policy(company, MemberRole.COLLABORATOR)
+    async with client_as(anonymous_client, owner) as owner_client:
+        await convert(owner_client, lead)
+    before = await stored()
+
+    async with client_as(anonymous_client, colleague) as colleague_client:
+        result = await undo(colleague_client, lead)
+
+    assert result == refused("FORBIDDEN", "Your role on this lead (COLLABORATOR) does not allow this", ["leadId"])
+    assert await stored() == before
+
+
 @pytest.mark.parametrize("role", [MemberRole.COLLABORATOR, MemberRole.VIEWER])
 async def test_below_owner_is_forbidden_and_nothing_changes(anonymous_client, role):
     company = await make_company()
@@ -584,6 +693,25 @@ async def test_the_same_key_replays_the_first_result_and_writes_nothing(anonymou
     assert first["userErrors"] == [] and len(first["kept"]) == 3
     assert again == first
     assert await stored() == before
+
+
+async def test_a_replay_after_the_lead_was_converted_again_answers_the_first_undo_and_writes_nothing(
+    anonymous_client,
+):
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        await convert(owner_client, lead)
+        first = await undo(owner_client, lead, idempotencyKey="undo-once")
+        again_converted = await convert(owner_client, lead)
+        before = await stored()
+        replayed = await undo(owner_client, lead, idempotencyKey="undo-once")
+
+    assert (replayed["deletedIds"], replayed["kept"], replayed["userErrors"]) == (first["deletedIds"], [], [])
+    assert (replayed["lead"]["id"], replayed["lead"]["isConverted"]) == (gid(lead), True)
+    assert await stored() == before
+    assert await Opportunity.filter(id=pk(again_converted["opportunity"]["id"], "Opportunity")).exists()
 
 
 async def test_a_key_used_with_another_input_or_by_convert_lead_is_reused_and_nothing_changes(anonymous_client):
