@@ -371,11 +371,15 @@ async def _current_conversion(lead: Lead) -> Conversion:
     )
 
 
-async def _judge(lead: Lead, conversion: Conversion) -> tuple[list[Created], list[Kept]]:
+async def _judge(
+    lead: Lead, conversion: Conversion
+) -> tuple[list[Created], list[Kept], dict[int, set[tuple[int, str]]]]:
     """Which created records go and which stay (with why), opportunities first, then the
-    contact, then the account: a kept opportunity keeps its contact and account."""
+    contact, then the account: a kept opportunity keeps its contact and account. Also each
+    opportunity's members as [user id, role]."""
     deleted: list[Created] = []
     kept: list[Kept] = []
+    members: dict[int, set[tuple[int, str]]] = {}
 
     def decide(record: Created, reasons: list[str]) -> bool:
         if reasons:
@@ -387,6 +391,7 @@ async def _judge(lead: Lead, conversion: Conversion) -> tuple[list[Created], lis
     if conversion.opportunities:
         changes = OpportunityChanges(lead, [opportunity for opportunity, _ in conversion.opportunities])
         await changes.load()
+        members = changes.members
         for opportunity, origin in conversion.opportunities:
             decide(opportunity, await changes.reasons(opportunity, origin))
     kept_opportunities = {item.record.pk for item in kept}
@@ -410,7 +415,7 @@ async def _judge(lead: Lead, conversion: Conversion) -> tuple[list[Created], lis
             reasons.append(f"account has {_count(len(others), 'other contact')}")
         reasons += _changed_fields("account", account, _origin(event, "account_snapshot"), ACCOUNT_FIELDS)
         decide(account, reasons)
-    return deleted, kept
+    return deleted, kept, members
 
 
 async def _visible_ids(scopes: UndoScopes, records: list[Created]) -> dict[type, set[int]]:
@@ -454,14 +459,36 @@ async def _delete(lead: Lead, deleted: list[Created]) -> None:
             await model.filter(id__in=ids).delete()
 
 
+def _readers(opportunity: Opportunity, members: set[tuple[int, str]]) -> dict[str, Any]:
+    """Who could see an opportunity as it is deleted: its direct members with their roles, and
+    the companies whose policies reach it (the permissions layer reads them back)."""
+    return {
+        "members": sorted([user_id, role] for user_id, role in members),
+        "sourced_by": opportunity.sourced_by_id,
+        "partner": opportunity.partner_id,
+    }
+
+
 async def _record_undo(
-    lead: Lead, viewer: User, deleted: list[Created], kept: list[Kept], status: LeadStatus, assumed: bool
+    lead: Lead,
+    viewer: User,
+    deleted: list[Created],
+    kept: list[Kept],
+    status: LeadStatus,
+    assumed: bool,
+    members: dict[int, set[tuple[int, str]]],
 ) -> list[ConversionEvent]:
     """One event on the lead (naming the kept account and contact), and one on each kept
-    opportunity; each tells everything the undo deleted and kept. One INSERT for them all,
-    however many opportunities were kept."""
+    opportunity; each tells everything the undo deleted and kept, and who could see each deleted
+    opportunity (not every reader of the lead could). One INSERT for them all, however many
+    opportunities were kept."""
     what = {
         "deleted": [[type(record).__name__, record.pk] for record in deleted],
+        "deleted_opportunity_readers": {
+            str(record.pk): _readers(record, members.get(record.pk, set()))
+            for record in deleted
+            if isinstance(record, Opportunity)
+        },
         "kept": [[type(item.record).__name__, item.record.pk, item.reason] for item in kept],
         "restored_status": status.value,
         "status_assumed": assumed,
@@ -496,12 +523,12 @@ async def undo_conversion(lead: Lead, viewer: User, scopes: UndoScopes) -> UndoR
     if not lead.is_converted:
         raise DomainError("NOT_CONVERTED", "The lead is not converted: there is no conversion to undo", ["leadId"])
     conversion = await _current_conversion(lead)
-    deleted, kept = await _judge(lead, conversion)
+    deleted, kept, members = await _judge(lead, conversion)
     visible = await _visible_ids(scopes, [*deleted, *(item.record for item in kept)])
     status, assumed = _status_before(conversion.event)
     await _restore(lead, status)
     await _delete(lead, deleted)
-    events = await _record_undo(lead, viewer, deleted, kept, status, assumed)
+    events = await _record_undo(lead, viewer, deleted, kept, status, assumed, members)
     return UndoResult(
         lead=lead,
         deleted=[record for record in deleted if record.pk in visible[type(record)]],

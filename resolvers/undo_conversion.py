@@ -7,10 +7,10 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, Lead, idempotency
+from models import DomainError, Lead, MemberRole, idempotency
 from models.conversion_records import ConversionEvent, ConversionEventKind
 from models.conversion_undo import Kept, UndoScopes, undo_conversion
-from permissions import scopes
+from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import require_lead
 from resolvers.context import Context
@@ -116,11 +116,37 @@ async def undo(context: Context, request: UndoRequest) -> tuple[Undone | None, l
     return result, errors
 
 
-def deleted_ids_of(event: ConversionEvent) -> list[str]:
-    """What an undo deleted, by global ID; nothing for other events."""
+async def deleted_ids_of(context: Context, event: ConversionEvent) -> list[str]:
+    """What an undo deleted, by global ID, among what the viewer could see before: a deleted
+    opportunity only when they were its member or a policy reached it; the account and contact
+    the lead was converted to, as every reader of the lead could see them. Nothing for other
+    events."""
     if event.kind != ConversionEventKind.CONVERSION_UNDONE:
         return []
-    return [global_id(type_name, pk) for type_name, pk in event.details.get("deleted", [])]
+    deleted = event.details.get("deleted", [])
+    if not any(type_name == "Opportunity" for type_name, _ in deleted):
+        return [global_id(type_name, pk) for type_name, pk in deleted]
+    readers = event.details.get("deleted_opportunity_readers", {})
+    viewer = context.viewer
+    viewer_policy_role = await context.loaders.policy_role()
+
+    def could_see(type_name: str, pk: int) -> bool:
+        if type_name != "Opportunity":
+            return True
+        seen = readers.get(str(pk))
+        if seen is None:
+            return False
+        direct = next((MemberRole(role) for user_id, role in seen["members"] if user_id == viewer.id), None)
+        role = roles.effective_role(
+            direct=direct,
+            viewer_policy_role=viewer_policy_role,
+            viewer_company_id=viewer.company_id,
+            sourced_by_id=seen["sourced_by"],
+            partner_id=seen["partner"],
+        )
+        return role is not None
+
+    return [global_id(type_name, pk) for type_name, pk in deleted if could_see(type_name, pk)]
 
 
 async def kept_of(context: Context, event: ConversionEvent) -> list[Kept]:

@@ -823,6 +823,38 @@ async def test_an_undo_costs_the_same_statements_however_many_opportunities_it_k
     assert len(statements) == UNDO_STATEMENTS + notifications, "\n".join(statements)
 
 
+EVENT_DELETED_IDS = """
+query ($id: ID!) { lead(id: $id) { events { kind deletedIds } } }
+"""
+
+
+async def test_the_events_deleted_ids_name_an_opportunity_only_to_those_who_could_see_it(anonymous_client):
+    company = await make_company()
+    owner, converter, reader = [await make_user(company=company) for _ in range(3)]
+    admin = await make_user(company=company, is_admin=True)
+    lead = await make_lead(owner)
+    await add_member(lead, converter, MemberRole.COLLABORATOR)
+    await add_member(lead, reader, MemberRole.VIEWER)
+
+    async with client_as(anonymous_client, converter) as converter_client:
+        converted = await convert(
+            converter_client, lead, opportunity={"create": {"excludeMemberIds": [gid(owner), gid(reader)]}}
+        )
+    async with client_as(anonymous_client, owner) as owner_client:
+        result = await undo(owner_client, lead)
+
+    undone_by = {}
+    for user in (owner, reader, converter, admin):
+        async with client_as(anonymous_client, user) as client:
+            events = (await graphql(client, EVENT_DELETED_IDS, {"id": gid(lead)}))["data"]["lead"]["events"]
+        undone_by[user.pk] = [event["deletedIds"] for event in events if event["kind"] == "CONVERSION_UNDONE"]
+
+    account_and_contact = [converted["contact"]["id"], converted["account"]["id"]]
+    assert result["deletedIds"] == account_and_contact
+    assert undone_by[owner.pk] == undone_by[reader.pk] == [account_and_contact]
+    assert undone_by[converter.pk] == undone_by[admin.pk] == [[converted["opportunity"]["id"], *account_and_contact]]
+
+
 # Live servers: the event delivered to subscribers, and concurrent requests.
 
 
