@@ -344,6 +344,9 @@ class Conversion:
 
 
 async def _current_conversion(lead: Lead) -> Conversion:
+    """The lead's current conversion, its created records locked where the database can (as
+    require_opportunity locks an opportunity for an edit): an edit, activity or member that
+    commits while the undo waits is judged, not deleted with the record."""
     episode = _episode(list(await ConversionEvent.filter(lead_id=lead.pk).order_by("created_at", "id")))
     event = next((event for event in reversed(episode) if event.kind == ConversionEventKind.CONVERTED), None)
     origins: dict[int, Origin] = {
@@ -354,17 +357,19 @@ async def _current_conversion(lead: Lead) -> Conversion:
         creating = recorded.kind in (ConversionEventKind.CONVERTED, ConversionEventKind.OPPORTUNITY_CREATED)
         if creating and recorded.opportunity_id in origins:
             origins[recorded.opportunity_id] = _origin(recorded, "opportunity_snapshot")
-    opportunities = list(await Opportunity.filter(id__in=list(origins)).order_by("id")) if origins else []
+    opportunities = (
+        list(await Opportunity.filter(id__in=list(origins)).order_by("id").select_for_update()) if origins else []
+    )
     return Conversion(
         event=event,
         opportunities=[(opportunity, origins[opportunity.pk]) for opportunity in opportunities],
         account=(
-            await Account.get_or_none(id=lead.converted_account_id)
+            await Account.filter(id=lead.converted_account_id).select_for_update().first()
             if _created_by(event, "account", lead.converted_account_id)
             else None
         ),
         contact=(
-            await Contact.get_or_none(id=lead.converted_contact_id)
+            await Contact.filter(id=lead.converted_contact_id).select_for_update().first()
             if _created_by(event, "contact", lead.converted_contact_id)
             else None
         ),

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -26,6 +27,7 @@ from models import (
 )
 from models.conversion_records import ConversionEvent, ConversionEventKind, IdempotencyRecord
 from resolvers.ids import decode_id
+from tests.databases import _asyncpg_dsn
 from tests.factories import (
     add_member,
     client_as,
@@ -853,6 +855,38 @@ async def test_the_events_deleted_ids_name_an_opportunity_only_to_those_who_coul
     assert result["deletedIds"] == account_and_contact
     assert undone_by[owner.pk] == undone_by[reader.pk] == [account_and_contact]
     assert undone_by[converter.pk] == undone_by[admin.pk] == [[converted["opportunity"]["id"], *account_and_contact]]
+
+
+async def test_an_edit_that_commits_while_the_undo_waits_for_the_opportunity_keeps_it(
+    backend, database_url, anonymous_client
+):
+    if backend != "postgres":
+        pytest.skip("SQLite writes one transaction at a time: no edit can commit while an undo runs")
+    owner = await make_user()
+    lead = await make_lead(owner)
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead, account={"skip": True}, contact={"skip": True})
+        opportunity_pk = pk(converted["opportunity"]["id"], "Opportunity")
+        editor = await asyncpg.connect(_asyncpg_dsn(database_url))
+        try:
+            # Another request holds the opportunity, as updateOpportunity does, while the undo starts.
+            async with editor.transaction():
+                await editor.execute("SELECT id FROM opportunity WHERE id = $1 FOR UPDATE", opportunity_pk)
+                undoing = asyncio.create_task(undo(owner_client, lead))
+                await asyncio.sleep(0.5)
+                assert not undoing.done()
+                await editor.execute("UPDATE opportunity SET name = 'Renamed' WHERE id = $1", opportunity_pk)
+        finally:
+            await editor.close()
+        result = await undoing
+
+    assert result["kept"] == [
+        {
+            "record": {"__typename": "Opportunity", "id": converted["opportunity"]["id"]},
+            "reason": "opportunity's name changed after the conversion",
+        }
+    ]
+    assert await Opportunity.filter(id=opportunity_pk, name="Renamed").exists()
 
 
 # Live servers: the event delivered to subscribers, and concurrent requests.
