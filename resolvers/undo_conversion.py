@@ -2,6 +2,7 @@
 models.conversion_undo, and publish the events once the transaction has committed."""
 
 import asyncio
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,22 +57,28 @@ def _stored(undone: Undone, deleted: list[tuple[str, int]]) -> dict[str, Any]:
 
 
 async def _replay(context: Context, stored: dict[str, Any]) -> Undone:
-    """The first result of an idempotent request, as the viewer may see it now."""
+    """The first result of an idempotent request, as the viewer may see it now: one query per
+    kind of record kept, however many were."""
     viewer = context.viewer
     scope_of: dict[str, Any] = {
         "Opportunity": scopes.visible_opportunities(viewer),
         "Account": scopes.visible_accounts(viewer),
         "Contact": scopes.visible_contacts(viewer),
     }
-    kept = []
-    for type_name, pk, reason in stored["kept"]:
-        record = await scope_of[type_name].filter(id=pk).first()
-        if record is not None:
-            kept.append(Kept(record, reason))
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for type_name, pk, _ in stored["kept"]:
+        wanted[type_name].append(pk)
+    found = {
+        (type_name, record.pk): record
+        for type_name, pks in wanted.items()
+        for record in await scope_of[type_name].filter(id__in=pks)
+    }
     return Undone(
         lead=await scopes.visible_leads(viewer).filter(id=stored["lead"]).first(),
         deleted_ids=[global_id(type_name, pk) for type_name, pk in stored["deleted"]],
-        kept=kept,
+        kept=[
+            Kept(found[type_name, pk], reason) for type_name, pk, reason in stored["kept"] if (type_name, pk) in found
+        ],
     )
 
 

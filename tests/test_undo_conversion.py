@@ -788,17 +788,22 @@ async def test_records_the_viewer_cannot_see_are_not_listed(anonymous_client, ch
     assert await LeadOpportunity.all().count() == 0
 
 
-UNDO_STATEMENTS = 27
-"""One undo of a lead whose created opportunities all were kept, however many: the viewer; the
-lead, locked, and the viewer's role on it; the lead's events, its conversion links, the
-opportunities, the account and the contact; for the opportunities, their other leads, activities,
-catalog links, members and sections (one query each for all of them); what else uses the contact
-and the account; which of them the viewer sees; the lead restored, its links removed, the events
-(one INSERT for all). PostgreSQL adds one NOTIFY per event, to deliver it to subscribers."""
+UNDO_STATEMENTS = 29
+"""One undo with an idempotency key, of a lead whose created opportunities all were kept, however
+many: the viewer; the lead, locked, and the viewer's role on it; the key, not used yet; the lead's
+events, its conversion links, the opportunities, the account and the contact; for the
+opportunities, their other leads, activities, catalog links, members and sections (one query each
+for all of them); what else uses the contact and the account; which of them the viewer sees; the
+lead restored, its links removed, the events (one INSERT for all); the key stored. PostgreSQL adds
+one NOTIFY per event, to deliver it to subscribers."""
+
+REPLAY_STATEMENTS = 9
+"""Its replay: the viewer; the lead, locked, and the viewer's role on it; the key; the kept
+opportunities, account and contact (one query each, however many); the lead."""
 
 
 @pytest.mark.parametrize("opportunities", [1, 3])
-async def test_an_undo_costs_the_same_statements_however_many_opportunities_it_keeps(
+async def test_an_undo_and_its_replay_cost_the_same_statements_however_many_opportunities_it_keeps(
     backend, anonymous_client, opportunities
 ):
     owner = await make_user()
@@ -817,12 +822,16 @@ async def test_an_undo_costs_the_same_statements_however_many_opportunities_it_k
             )
             assert logged["data"]["logActivity"]["userErrors"] == []
         with every_statement() as statements:
-            result = await undo(owner_client, lead)
+            result = await undo(owner_client, lead, idempotencyKey="undo-once")
+        with every_statement() as replay_statements:
+            replayed = await undo(owner_client, lead, idempotencyKey="undo-once")
 
     assert [item["record"]["id"] for item in result["kept"]][:opportunities] == created
     assert len(result["kept"]) == opportunities + 2
     notifications = 1 + opportunities if backend == "postgres" else 0
     assert len(statements) == UNDO_STATEMENTS + notifications, "\n".join(statements)
+    assert replayed == result
+    assert len(replay_statements) == REPLAY_STATEMENTS, "\n".join(replay_statements)
 
 
 EVENT_DELETED_IDS = """
