@@ -17,7 +17,7 @@ from resolvers.access import require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import global_id
-from resolvers.lead_events import CONVERSION_KINDS, publish
+from resolvers.lead_events import publish_recorded
 from resolvers.loaders import account_loader, contact_loader, opportunity_loader
 
 OPERATION = "undoConversion"
@@ -117,9 +117,7 @@ async def _undo(context: Context, request: UndoRequest) -> Undone:
 async def undo(context: Context, request: UndoRequest) -> tuple[Undone | None, list[DomainError]]:
     result, errors = await attempt(lambda: _undo(context, request))
     if result is not None and result.lead is not None:
-        for event in result.events:
-            kind = CONVERSION_KINDS[ConversionEventKind(event.kind)]
-            await publish(context, kind, result.lead, event.opportunity_id)
+        await publish_recorded(context, result.lead, result.events)
     return result, errors
 
 
