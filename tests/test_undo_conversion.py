@@ -866,6 +866,19 @@ async def test_the_events_deleted_ids_name_an_opportunity_only_to_those_who_coul
     assert undone_by[converter.pk] == undone_by[admin.pk] == [[converted["opportunity"]["id"], *account_and_contact]]
 
 
+async def _blocked_on_a_lock(connection: asyncpg.Connection, seconds: float = 10) -> None:
+    """Until another session of the database waits for a lock (the undo, for the editor's)."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    for _ in range(int(seconds / 0.05)):
+        if await connection.fetchval(query):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the undo never waited for the opportunity")
+
+
 async def test_an_edit_that_commits_while_the_undo_waits_for_the_opportunity_keeps_it(
     backend, database_url, anonymous_client
 ):
@@ -882,7 +895,7 @@ async def test_an_edit_that_commits_while_the_undo_waits_for_the_opportunity_kee
             async with editor.transaction():
                 await editor.execute("SELECT id FROM opportunity WHERE id = $1 FOR UPDATE", opportunity_pk)
                 undoing = asyncio.create_task(undo(owner_client, lead))
-                await asyncio.sleep(0.5)
+                await _blocked_on_a_lock(editor)
                 assert not undoing.done()
                 await editor.execute("UPDATE opportunity SET name = 'Renamed' WHERE id = $1", opportunity_pk)
         finally:
