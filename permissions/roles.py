@@ -4,6 +4,8 @@ from enum import Enum
 from typing import TypeGuard
 
 from models.enums import MemberRole
+from models.errors import DomainError
+from models.user import User
 
 
 class Action(str, Enum):
@@ -33,6 +35,23 @@ def may(role: MemberRole | None, action: Action) -> TypeGuard[MemberRole]:
     if action is Action.READ_MONEY:
         return role is not MemberRole.PARTICIPANT
     return role.rank >= MINIMUM_ROLE[action].rank
+
+
+class AdminAction(str, Enum):
+    """What only a company's admins may do, as a refusal names it."""
+
+    CHANGE_TEMPLATES = "change templates and conversion settings"
+    CREATE_ACCESS_POLICY = "create access policies"
+    CREATE_SALES_PLAN = "create a sales plan"
+    CREATE_SOLUTION = "create a solution"
+    CREATE_PARTNER_PROGRAM = "create a partner program"
+
+
+def require_admin(viewer: User, action: AdminAction) -> None:
+    """Company-wide settings, catalogs and policies are for the company's admins: FORBIDDEN for
+    any other user."""
+    if not viewer.is_admin:
+        raise DomainError("FORBIDDEN", f"Only company admins may {action.value}", None)
 
 
 def highest(*roles: MemberRole | None) -> MemberRole | None:

@@ -8,18 +8,19 @@ from models import DomainError
 from models.conversion import settings_for
 from models.conversion_records import ConversionSettings
 from models.validation import clean_percentage
-from permissions import scopes
+from permissions import roles, scopes
+from permissions.roles import AdminAction
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
-from resolvers.templates import FIELD_TO_CAMEL, require_admin
+from resolvers.templates import FIELD_TO_CAMEL
 
 
 async def update_settings(
     context: Context, given: dict[str, Any]
 ) -> tuple[ConversionSettings | None, list[DomainError]]:
     async def action() -> ConversionSettings:
-        require_admin(context)
+        roles.require_admin(context.viewer, AdminAction.CHANGE_TEMPLATES)
         async with in_transaction():
             settings, _ = await ConversionSettings.get_or_create(company_id=context.viewer.company_id)
             for flag in ("create_account", "create_contact", "create_opportunity"):

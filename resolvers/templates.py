@@ -10,7 +10,8 @@ from models.conversion import settings_for, standard_template
 from models.relations import related
 from models.template import OpportunityTemplate, check_mappings
 from models.validation import clean_text
-from permissions import scopes
+from permissions import roles, scopes
+from permissions.roles import AdminAction
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
@@ -95,11 +96,6 @@ async def _stage(context: Context, stage_id: str | None, field: list[str]) -> Op
     return stage
 
 
-def require_admin(context: Context) -> None:
-    if not context.viewer.is_admin:
-        raise DomainError("FORBIDDEN", "Only company admins may change templates and conversion settings", None)
-
-
 async def _apply_template_values(context: Context, template: OpportunityTemplate, given: dict[str, Any]) -> None:
     if "name" in given:
         template.name = clean_text(given["name"], ["name"], max_length=120, required=True)
@@ -125,7 +121,7 @@ async def create_template(
     context: Context, given: dict[str, Any]
 ) -> tuple[OpportunityTemplate | None, list[DomainError]]:
     async def action() -> OpportunityTemplate:
-        require_admin(context)
+        roles.require_admin(context.viewer, AdminAction.CHANGE_TEMPLATES)
         async with in_transaction():
             template = OpportunityTemplate(company_id=context.viewer.company_id, field_mappings=[])
             if "name" not in given:
@@ -146,7 +142,7 @@ async def update_template(
             template = await scopes.visible_templates(context.viewer).filter(id=pk).select_for_update().first()
             if template is None:
                 raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
-            require_admin(context)
+            roles.require_admin(context.viewer, AdminAction.CHANGE_TEMPLATES)
             if template.company_id is None:
                 raise DomainError("FORBIDDEN", "The built-in Standard template cannot be changed", ["templateId"])
             await _apply_template_values(context, template, given)

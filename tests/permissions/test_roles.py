@@ -2,8 +2,9 @@
 
 import pytest
 
+from models import DomainError, User
 from models.enums import MemberRole
-from permissions.roles import Action, effective_role, may, policy_role
+from permissions.roles import Action, AdminAction, effective_role, may, policy_role, require_admin
 
 VIEWER, PARTICIPANT, COLLABORATOR, OWNER = (
     MemberRole.VIEWER,
@@ -100,3 +101,26 @@ def test_effective_role_is_the_highest_of_direct_and_an_applying_policy(
     )
 
     assert role is expected
+
+
+ADMIN_REFUSALS = {
+    AdminAction.CHANGE_TEMPLATES: "Only company admins may change templates and conversion settings",
+    AdminAction.CREATE_ACCESS_POLICY: "Only company admins may create access policies",
+    AdminAction.CREATE_SALES_PLAN: "Only company admins may create a sales plan",
+    AdminAction.CREATE_SOLUTION: "Only company admins may create a solution",
+    AdminAction.CREATE_PARTNER_PROGRAM: "Only company admins may create a partner program",
+}
+
+
+@pytest.mark.parametrize(("action", "message"), list(ADMIN_REFUSALS.items()), ids=lambda value: str(value))
+def test_only_company_admins_may_take_admin_actions(action, message):
+    require_admin(User(is_admin=True), action)
+
+    with pytest.raises(DomainError) as refused:
+        require_admin(User(is_admin=False), action)
+
+    assert (refused.value.code, refused.value.message, refused.value.field) == ("FORBIDDEN", message, None)
+
+
+def test_every_admin_action_has_its_refusal_tested():
+    assert set(ADMIN_REFUSALS) == set(AdminAction)
