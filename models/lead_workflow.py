@@ -163,10 +163,10 @@ def _refuse_if_converted(viewer: User, lead: Lead) -> None:
         raise DomainError("LEAD_CONVERTED", "The lead is converted and read-only")
 
 
-def _check_resharing(viewer: User, lead: Lead, role: MemberRole, now: datetime) -> None:
+def _check_resharing(lead: Lead, may_share: bool, now: datetime) -> None:
     if lead.is_converted:
         raise DomainError("LEAD_CONVERTED", "The partner of a converted lead cannot change", ["partnerId"])
-    if role is not MemberRole.OWNER or viewer.company_id != lead.sourced_by_id:
+    if not may_share:
         raise DomainError(
             "FORBIDDEN", "Only an owner of the lead at its sourcing company may share it with a partner", ["partnerId"]
         )
@@ -188,13 +188,14 @@ def _check_resharing(viewer: User, lead: Lead, role: MemberRole, now: datetime) 
 async def update_lead(
     viewer: User,
     lead: Lead,
-    role: MemberRole,
+    may_share: bool,
     given: dict[str, Any],
     sharing: dict[str, Any],
 ) -> Lead:
     """Change the given fields (None clears one). `sharing` may hold `partner` (a Company or None)
     and `acceptance_deadline`: a new partner, or a new deadline, shares the lead again, which
-    only its owner may do, and only while no partner waits for it or has accepted it."""
+    only a viewer who `may_share` it may do (the caller asked `permissions.roles.may_share`), and
+    only while no partner waits for it or has accepted it."""
     _refuse_if_converted(viewer, lead)
     now = datetime.now(UTC)
     cleaned = _cleaned(given)
@@ -202,7 +203,7 @@ async def update_lead(
     if "partner" in sharing:
         partner_id = sharing["partner"].id if sharing["partner"] else None
     if partner_id != lead.partner_id or "acceptance_deadline" in sharing:
-        _check_resharing(viewer, lead, role, now)
+        _check_resharing(lead, may_share, now)
         _share(lead, partner_id, sharing.get("acceptance_deadline"), now)
     for name, value in cleaned.items():
         setattr(lead, name, value)

@@ -54,6 +54,12 @@ def require_admin(viewer: User, action: AdminAction) -> None:
         raise DomainError("FORBIDDEN", f"Only company admins may {action.value}", None)
 
 
+def may_share(role: MemberRole | None, *, viewer_company_id: int, sourced_by_id: int) -> bool:
+    """Whether the viewer may share a lead with a partner company, or give it a new acceptance
+    deadline: only an OWNER of the lead (directly or through a policy) at its sourcing company."""
+    return role is MemberRole.OWNER and viewer_company_id == sourced_by_id
+
+
 def highest(*roles: MemberRole | None) -> MemberRole | None:
     present = [role for role in roles if role is not None]
     return max(present, key=lambda role: role.rank) if present else None

@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 
 from models import Company, DomainError, Lead, LeadStatus, lead_workflow
 from models.lead_workflow import LeadDecision
-from permissions import scopes
+from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import direct_lead_role_loader, require_lead
 from resolvers.context import Context
@@ -67,7 +67,10 @@ async def update_lead(
                     await _company(context, partner_id, ["partnerId"]) if partner_id is not None else None
                 )
             _check_fields(given)
-            return await lead_workflow.update_lead(context.viewer, lead, role, given, resolved)
+            may_share = roles.may_share(
+                role, viewer_company_id=context.viewer.company_id, sourced_by_id=lead.sourced_by_id
+            )
+            return await lead_workflow.update_lead(context.viewer, lead, may_share, given, resolved)
 
     return await attempt(action)
 

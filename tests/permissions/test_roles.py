@@ -4,7 +4,7 @@ import pytest
 
 from models import DomainError, User
 from models.enums import MemberRole
-from permissions.roles import Action, AdminAction, effective_role, may, policy_role, require_admin
+from permissions.roles import Action, AdminAction, effective_role, may, may_share, policy_role, require_admin
 
 VIEWER, PARTICIPANT, COLLABORATOR, OWNER = (
     MemberRole.VIEWER,
@@ -124,3 +124,26 @@ def test_only_company_admins_may_take_admin_actions(action, message):
 
 def test_every_admin_action_has_its_refusal_tested():
     assert set(ADMIN_REFUSALS) == set(AdminAction)
+
+
+@pytest.mark.parametrize(
+    ("role", "viewer_company_id", "expected"),
+    [
+        (OWNER, VIEWER_COMPANY, True),
+        (OWNER, OTHER_COMPANY, False),
+        (COLLABORATOR, VIEWER_COMPANY, False),
+        (PARTICIPANT, VIEWER_COMPANY, False),
+        (VIEWER, VIEWER_COMPANY, False),
+        (None, VIEWER_COMPANY, False),
+    ],
+    ids=[
+        "owner at the sourcing company",
+        "owner at the partner company",
+        "collaborator at the sourcing company",
+        "participant at the sourcing company",
+        "viewer at the sourcing company",
+        "no role",
+    ],
+)
+def test_only_an_owner_at_the_sourcing_company_may_share_a_lead(role, viewer_company_id, expected):
+    assert may_share(role, viewer_company_id=viewer_company_id, sourced_by_id=VIEWER_COMPANY) is expected
