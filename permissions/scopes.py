@@ -65,6 +65,12 @@ def money_hidden_opportunities(viewer: User, viewer_policy_role: MemberRole | No
     return direct_participant
 
 
+def money_readable_opportunities(viewer: User, viewer_policy_role: MemberRole | None) -> Q:
+    """Among the opportunities the viewer sees, those whose money they may read (`roles.may`,
+    READ_MONEY): every one but the `money_hidden_opportunities`."""
+    return ~money_hidden_opportunities(viewer, viewer_policy_role)
+
+
 def visible_accounts(viewer: User) -> QuerySet[Account]:
     """Accounts of the viewer's company, and those a visible lead or opportunity refers to."""
     return Account.filter(
