@@ -1,6 +1,8 @@
 """Visibility scopes: every read starts here. Each returns a queryset of what the viewer may see
 (default deny), so that lists, counts, `node` and mutation lookups agree."""
 
+from collections.abc import Collection
+
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 
@@ -35,6 +37,12 @@ def _policy_companies(viewer: User) -> Subquery | list[int]:
 def _through_policy(viewer: User) -> Q:
     companies = _policy_companies(viewer)
     return Q(sourced_by_id__in=companies) | Q(partner_id__in=companies)
+
+
+def policy_holders(company_ids: Collection[int], companies_with_policies: Collection[int]) -> Q:
+    """The users a policy may give a role on records of these companies: their admins (the built-in
+    policy) and every user of a company with an access policy; `roles.policy_role` says which."""
+    return Q(company_id__in=list(company_ids), is_admin=True) | Q(company_id__in=list(companies_with_policies))
 
 
 def visible_leads(viewer: User) -> QuerySet[Lead]:

@@ -97,20 +97,16 @@ def _members_loader(
                 policy_roles[company_id].append(MemberRole(role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
             users = await scopes.users_of_visible_records(viewer).filter(
-                Q(id__in=direct_user_ids)
-                | Q(company_id__in=companies, is_admin=True)
-                | Q(company_id__in=list(policy_roles))
+                Q(id__in=direct_user_ids) | scopes.policy_holders(companies, policy_roles)
             )
             users_by_id = {user.pk: user for user in users}
+            policy_role_of = {
+                user.pk: roles.policy_role(user.is_admin, policy_roles.get(user.company_id, [])) for user in users
+            }
             policy_users: dict[int, list[User]] = defaultdict(list)
             for user in users:
-                if user.is_admin or user.company_id in policy_roles:
+                if policy_role_of[user.pk] is not None:
                     policy_users[user.company_id].append(user)
-            policy_role_of = {
-                user.pk: roles.policy_role(user.is_admin, policy_roles.get(user.company_id, []))
-                for company_users in policy_users.values()
-                for user in company_users
-            }
             return [_entries(direct[key[0]], key, users_by_id, policy_users, policy_role_of) for key in keys]
 
         return DataLoader(load_fn=load)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from models import MemberRole
+from models import MemberRole, User
 from permissions import roles, scopes
 from permissions.roles import Action
 from tests.factories import add_member, make_company, make_opportunity, make_policy, make_user
@@ -57,3 +57,19 @@ async def test_money_is_readable_in_sql_exactly_where_the_role_may_read_it(anony
     assert sorted(await visible.values_list("id", flat=True)) == sorted(
         pk for pk, role in expected_role.items() if role is not None
     )
+
+
+async def test_policy_holders_are_the_admins_of_the_companies_and_the_users_of_those_with_policies(
+    anonymous_client,
+):
+    without_policy, with_policy, elsewhere = await make_company(), await make_company(), await make_company()
+    admin = await make_user(company=without_policy, is_admin=True)
+    await make_user(company=without_policy)
+    covered = [await make_user(company=with_policy), await make_user(company=with_policy, is_admin=True)]
+    await make_user(company=elsewhere, is_admin=True)
+
+    holders = await User.filter(
+        scopes.policy_holders([without_policy.id, with_policy.id], [with_policy.id])
+    ).values_list("id", flat=True)
+
+    assert sorted(holders) == sorted([admin.id, *(user.id for user in covered)])
