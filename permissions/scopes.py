@@ -1,9 +1,11 @@
 """Visibility scopes: every read starts here. Each returns a queryset of what the viewer may see
 (default deny), so that lists, counts, `node` and mutation lookups agree."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
 from tortoise.expressions import Q, Subquery
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import (
@@ -24,6 +26,8 @@ from models import (
     Solution,
     User,
 )
+
+M = TypeVar("M", bound=Model)
 
 
 def _policy_companies(viewer: User) -> Subquery | list[int]:
@@ -189,3 +193,26 @@ def visible_access_policies(viewer: User) -> QuerySet[AccessPolicy]:
 def visible_templates(viewer: User) -> QuerySet[OpportunityTemplate]:
     """The built-in templates (no company) and the viewer's company's own."""
     return OpportunityTemplate.filter(Q(company_id=None) | Q(company_id=viewer.company_id))
+
+
+SCOPES: dict[type[Model], Callable[[User], QuerySet[Any]]] = {
+    Lead: visible_leads,
+    Opportunity: visible_opportunities,
+    Account: visible_accounts,
+    Contact: visible_contacts,
+    Company: visible_companies,
+    User: visible_users,
+    OpportunityStage: visible_stages,
+    SalesPlan: visible_sales_plans,
+    Solution: visible_solutions,
+    PartnerProgram: visible_partner_programs,
+    Activity: visible_activities,
+    AccessPolicy: visible_access_policies,
+    OpportunityTemplate: visible_templates,
+}
+
+
+def visible(viewer: User, model: type[M]) -> QuerySet[M]:
+    """The scope of a model, for a lookup by the model: a model without one has no records to
+    look up (a KeyError, never an unscoped read)."""
+    return SCOPES[model](viewer)

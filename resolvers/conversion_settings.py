@@ -7,12 +7,13 @@ from tortoise.transactions import in_transaction
 from models import DomainError
 from models.conversion import settings_for
 from models.conversion_records import ConversionSettings
+from models.template import OpportunityTemplate
 from models.validation import clean_percentage
-from permissions import roles, scopes
+from permissions import roles
 from permissions.roles import AdminAction
+from resolvers.access import load_for
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
 from resolvers.templates import FIELD_TO_CAMEL
 
 
@@ -32,14 +33,9 @@ async def update_settings(
                 if given["default_template_id"] is None:
                     settings.default_template_id = None
                 else:
-                    pk = decode_id(given["default_template_id"], "OpportunityTemplate", ["defaultTemplateId"])
-                    template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
-                    if template is None:
-                        raise DomainError(
-                            "NOT_FOUND",
-                            f"No OpportunityTemplate with ID '{given['default_template_id']}'",
-                            ["defaultTemplateId"],
-                        )
+                    template = await load_for(
+                        context, OpportunityTemplate, given["default_template_id"], ["defaultTemplateId"]
+                    )
                     settings.default_template_id = template.pk
             if "minimum_score" in given:
                 settings.minimum_score = clean_percentage(given["minimum_score"], ["minimumScore"])

@@ -7,21 +7,16 @@ from tortoise.transactions import in_transaction
 
 from models import Company, DomainError, Lead, LeadStatus, lead_workflow
 from models.lead_workflow import LeadDecision
-from permissions import roles, scopes
+from permissions import roles
 from permissions.roles import Action
-from resolvers.access import direct_lead_role_loader, require_lead
+from resolvers.access import direct_lead_role_loader, load_for, require_lead
 from resolvers.context import Context
 from resolvers.errors import InputErrors, attempt
-from resolvers.ids import decode_id
 from resolvers.lead_events import LeadEventKind, publish
 
 
 async def _company(context: Context, company_id: str, field: list[str]) -> Company:
-    pk = decode_id(company_id, "Company", field)
-    company = await scopes.visible_companies(context.viewer).filter(id=pk).first()
-    if company is None:
-        raise DomainError("NOT_FOUND", f"No Company with ID '{company_id}'", field)
-    return company
+    return await load_for(context, Company, company_id, field)
 
 
 def _check_fields(given: dict[str, Any]) -> None:

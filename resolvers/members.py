@@ -23,11 +23,10 @@ from models import (
 )
 from permissions import roles, scopes
 from permissions.roles import Action
-from resolvers.access import require_lead, require_opportunity
+from resolvers.access import load_for, require_lead, require_opportunity
 from resolvers.collaboration import Record, forget, viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
 from resolvers.loaders import DataLoader
 
 RecordKey = tuple[int, int, int | None]
@@ -133,14 +132,6 @@ async def members_of_many(context: Context, records: Sequence[Record]) -> list[l
     )
 
 
-async def _visible_user(context: Context, user_id: str) -> User:
-    pk = decode_id(user_id, "User", ["userId"])
-    user = await scopes.visible_users(context.viewer).filter(id=pk).first()
-    if user is None:
-        raise DomainError("NOT_FOUND", f"No User with ID '{user_id}'", ["userId"])
-    return user
-
-
 async def _change(
     context: Context,
     load_record: Callable[[], Awaitable[tuple[R, MemberRole]]],
@@ -153,7 +144,7 @@ async def _change(
     async def action() -> R | None:
         async with in_transaction():
             record, _ = await load_record()
-            await apply(record, await _visible_user(context, user_id))
+            await apply(record, await load_for(context, User, user_id, ["userId"]))
         forget(context, lead_members_loader, opportunity_members_loader)
         return record if await viewer_role(context, record) is not None else None
 

@@ -12,9 +12,9 @@ from models.template import OpportunityTemplate, check_mappings
 from models.validation import clean_text
 from permissions import roles, scopes
 from permissions.roles import AdminAction
+from resolvers.access import load_for
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
 from resolvers.loaders import template_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Page, Position, cut
@@ -89,11 +89,7 @@ def mappings_from_input(pairs: Sequence[tuple[str, str]], field: list[str]) -> l
 async def _stage(context: Context, stage_id: str | None, field: list[str]) -> OpportunityStage | None:
     if stage_id is None:
         return None
-    pk = decode_id(stage_id, "OpportunityStage", field)
-    stage = await scopes.visible_stages(context.viewer).filter(id=pk).first()
-    if stage is None:
-        raise DomainError("NOT_FOUND", f"No OpportunityStage with ID '{stage_id}'", field)
-    return stage
+    return await load_for(context, OpportunityStage, stage_id, field)
 
 
 async def _apply_template_values(context: Context, template: OpportunityTemplate, given: dict[str, Any]) -> None:
@@ -138,10 +134,7 @@ async def update_template(
 ) -> tuple[OpportunityTemplate | None, list[DomainError]]:
     async def action() -> OpportunityTemplate:
         async with in_transaction():
-            pk = decode_id(template_id, "OpportunityTemplate", ["templateId"])
-            template = await scopes.visible_templates(context.viewer).filter(id=pk).select_for_update().first()
-            if template is None:
-                raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
+            template = await load_for(context, OpportunityTemplate, template_id, ["templateId"], lock=True)
             roles.require_admin(context.viewer, AdminAction.CHANGE_TEMPLATES)
             if template.company_id is None:
                 raise DomainError("FORBIDDEN", "The built-in Standard template cannot be changed", ["templateId"])
@@ -154,11 +147,7 @@ async def update_template(
 
 async def template_or_default(context: Context, template_id: str | None) -> OpportunityTemplate:
     if template_id is not None:
-        pk = decode_id(template_id, "OpportunityTemplate", ["templateId"])
-        template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
-        if template is None:
-            raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
-        return template
+        return await load_for(context, OpportunityTemplate, template_id, ["templateId"])
     settings = await settings_for(context.viewer.company_id)
     chosen = await related(settings.default_template) if settings.default_template_id else None
     return chosen if chosen is not None else await standard_template()

@@ -1,8 +1,10 @@
 """The SQL forms of the permission rules agree with the rules record by record."""
 
+import inspect
+
 import pytest
 
-from models import MemberRole, User
+from models import LeadMember, MemberRole, User
 from permissions import roles, scopes
 from permissions.roles import Action
 from tests.factories import add_member, make_company, make_opportunity, make_policy, make_user
@@ -73,3 +75,21 @@ async def test_policy_holders_are_the_admins_of_the_companies_and_the_users_of_t
     ).values_list("id", flat=True)
 
     assert sorted(holders) == sorted([admin.id, *(user.id for user in covered)])
+
+
+def test_every_scope_is_the_scope_of_its_model_for_lookups():
+    scope_functions = {
+        function
+        for name, function in inspect.getmembers(scopes, inspect.isfunction)
+        if name.startswith("visible_") and function.__module__ == scopes.__name__
+    }
+
+    assert set(scopes.SCOPES.values()) == scope_functions
+    assert all(
+        inspect.signature(function).return_annotation.__args__[0] is model for model, function in scopes.SCOPES.items()
+    )
+
+
+def test_a_model_without_a_scope_has_nothing_to_look_up():
+    with pytest.raises(KeyError):
+        scopes.visible(User(is_admin=False), LeadMember)
