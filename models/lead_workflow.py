@@ -229,10 +229,13 @@ async def set_lead_status(viewer: User, lead: Lead, status: LeadStatus, reason: 
     return lead
 
 
-async def respond_to_lead(viewer: User, lead: Lead, decision: LeadDecision, reason: str | None) -> Lead:
-    """The partner company's answer to a lead shared with it; the responder becomes a direct
-    COLLABORATOR unless they already hold a higher direct role."""
-    if lead.partner_id is None or lead.partner_id == lead.sourced_by_id or viewer.company_id != lead.partner_id:
+async def respond_to_lead(
+    viewer: User, lead: Lead, may_answer: bool, decision: LeadDecision, reason: str | None
+) -> Lead:
+    """The partner company's answer to a lead shared with it (`may_answer`: the caller asked
+    `permissions.roles.may_answer`); the responder becomes a direct COLLABORATOR unless they
+    already hold a higher direct role."""
+    if not may_answer:
         raise DomainError("FORBIDDEN", "Only the partner company the lead is shared with may answer it", ["leadId"])
     acceptance = lead.acceptance_at(datetime.now(UTC))
     if acceptance is LeadAcceptance.EXPIRED:

@@ -60,6 +60,12 @@ def may_share(role: MemberRole | None, *, viewer_company_id: int, sourced_by_id:
     return role is MemberRole.OWNER and viewer_company_id == sourced_by_id
 
 
+def may_answer(viewer_company_id: int, *, sourced_by_id: int, partner_id: int | None) -> bool:
+    """Whether the viewer's company is the partner a lead is shared with (a partner other than its
+    sourcing company): the one company whose members may accept or reject it."""
+    return partner_id is not None and partner_id != sourced_by_id and partner_id == viewer_company_id
+
+
 def highest(*roles: MemberRole | None) -> MemberRole | None:
     present = [role for role in roles if role is not None]
     return max(present, key=lambda role: role.rank) if present else None

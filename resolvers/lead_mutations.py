@@ -89,7 +89,10 @@ async def respond_to_lead(
     async def action() -> Lead:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.RESPOND)
-            responded = await lead_workflow.respond_to_lead(context.viewer, lead, decision, reason)
+            may_answer = roles.may_answer(
+                context.viewer.company_id, sourced_by_id=lead.sourced_by_id, partner_id=lead.partner_id
+            )
+            responded = await lead_workflow.respond_to_lead(context.viewer, lead, may_answer, decision, reason)
         context.loaders.get(direct_lead_role_loader).clear(responded.pk)
         await publish(context, LeadEventKind.ACCEPTANCE_ANSWERED, responded)
         return responded

@@ -4,7 +4,16 @@ import pytest
 
 from models import DomainError, User
 from models.enums import MemberRole
-from permissions.roles import Action, AdminAction, effective_role, may, may_share, policy_role, require_admin
+from permissions.roles import (
+    Action,
+    AdminAction,
+    effective_role,
+    may,
+    may_answer,
+    may_share,
+    policy_role,
+    require_admin,
+)
 
 VIEWER, PARTICIPANT, COLLABORATOR, OWNER = (
     MemberRole.VIEWER,
@@ -147,3 +156,24 @@ def test_every_admin_action_has_its_refusal_tested():
 )
 def test_only_an_owner_at_the_sourcing_company_may_share_a_lead(role, viewer_company_id, expected):
     assert may_share(role, viewer_company_id=viewer_company_id, sourced_by_id=VIEWER_COMPANY) is expected
+
+
+@pytest.mark.parametrize(
+    ("sourced_by_id", "partner_id", "expected"),
+    [
+        (OTHER_COMPANY, VIEWER_COMPANY, True),
+        (VIEWER_COMPANY, OTHER_COMPANY, False),
+        (OTHER_COMPANY, THIRD_COMPANY, False),
+        (OTHER_COMPANY, None, False),
+        (VIEWER_COMPANY, VIEWER_COMPANY, False),
+    ],
+    ids=[
+        "shared with the viewer's company",
+        "shared by the viewer's company",
+        "shared with another company",
+        "not shared",
+        "its own company as partner",
+    ],
+)
+def test_only_the_partner_company_a_lead_is_shared_with_may_answer_it(sourced_by_id, partner_id, expected):
+    assert may_answer(VIEWER_COMPANY, sourced_by_id=sourced_by_id, partner_id=partner_id) is expected
