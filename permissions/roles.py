@@ -66,6 +66,12 @@ def may_answer(viewer_company_id: int, *, sourced_by_id: int, partner_id: int | 
     return partner_id is not None and partner_id != sourced_by_id and partner_id == viewer_company_id
 
 
+def may_read_crm_account(viewer_company_id: int, section_company_id: int) -> bool:
+    """Whether the viewer may read the CRM account of a company section: it is private to the
+    company whose section it is."""
+    return viewer_company_id == section_company_id
+
+
 def highest(*roles: MemberRole | None) -> MemberRole | None:
     present = [role for role in roles if role is not None]
     return max(present, key=lambda role: role.rank) if present else None

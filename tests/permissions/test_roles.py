@@ -10,6 +10,7 @@ from permissions.roles import (
     effective_role,
     may,
     may_answer,
+    may_read_crm_account,
     may_share,
     policy_role,
     require_admin,
@@ -177,3 +178,8 @@ def test_only_an_owner_at_the_sourcing_company_may_share_a_lead(role, viewer_com
 )
 def test_only_the_partner_company_a_lead_is_shared_with_may_answer_it(sourced_by_id, partner_id, expected):
     assert may_answer(VIEWER_COMPANY, sourced_by_id=sourced_by_id, partner_id=partner_id) is expected
+
+
+def test_a_company_section_s_crm_account_is_read_by_its_own_company_only():
+    assert may_read_crm_account(VIEWER_COMPANY, VIEWER_COMPANY) is True
+    assert may_read_crm_account(VIEWER_COMPANY, OTHER_COMPANY) is False
