@@ -163,10 +163,10 @@ def _refuse_if_converted(viewer: User, lead: Lead) -> None:
         raise DomainError("LEAD_CONVERTED", "The lead is converted and read-only")
 
 
-def _check_resharing(viewer: User, lead: Lead, role: MemberRole, now: datetime) -> None:
+def _check_resharing(lead: Lead, may_share: bool, now: datetime) -> None:
     if lead.is_converted:
         raise DomainError("LEAD_CONVERTED", "The partner of a converted lead cannot change", ["partnerId"])
-    if role is not MemberRole.OWNER or viewer.company_id != lead.sourced_by_id:
+    if not may_share:
         raise DomainError(
             "FORBIDDEN", "Only an owner of the lead at its sourcing company may share it with a partner", ["partnerId"]
         )
@@ -188,13 +188,14 @@ def _check_resharing(viewer: User, lead: Lead, role: MemberRole, now: datetime) 
 async def update_lead(
     viewer: User,
     lead: Lead,
-    role: MemberRole,
+    may_share: bool,
     given: dict[str, Any],
     sharing: dict[str, Any],
 ) -> Lead:
     """Change the given fields (None clears one). `sharing` may hold `partner` (a Company or None)
     and `acceptance_deadline`: a new partner, or a new deadline, shares the lead again, which
-    only its owner may do, and only while no partner waits for it or has accepted it."""
+    only a viewer who `may_share` it may do (the caller asked `permissions.roles.may_share`), and
+    only while no partner waits for it or has accepted it."""
     _refuse_if_converted(viewer, lead)
     now = datetime.now(UTC)
     cleaned = _cleaned(given)
@@ -202,7 +203,7 @@ async def update_lead(
     if "partner" in sharing:
         partner_id = sharing["partner"].id if sharing["partner"] else None
     if partner_id != lead.partner_id or "acceptance_deadline" in sharing:
-        _check_resharing(viewer, lead, role, now)
+        _check_resharing(lead, may_share, now)
         _share(lead, partner_id, sharing.get("acceptance_deadline"), now)
     for name, value in cleaned.items():
         setattr(lead, name, value)
@@ -228,10 +229,13 @@ async def set_lead_status(viewer: User, lead: Lead, status: LeadStatus, reason: 
     return lead
 
 
-async def respond_to_lead(viewer: User, lead: Lead, decision: LeadDecision, reason: str | None) -> Lead:
-    """The partner company's answer to a lead shared with it; the responder becomes a direct
-    COLLABORATOR unless they already hold a higher direct role."""
-    if lead.partner_id is None or lead.partner_id == lead.sourced_by_id or viewer.company_id != lead.partner_id:
+async def respond_to_lead(
+    viewer: User, lead: Lead, may_answer: bool, decision: LeadDecision, reason: str | None
+) -> Lead:
+    """The partner company's answer to a lead shared with it (`may_answer`: the caller asked
+    `permissions.roles.may_answer`); the responder becomes a direct COLLABORATOR unless they
+    already hold a higher direct role."""
+    if not may_answer:
         raise DomainError("FORBIDDEN", "Only the partner company the lead is shared with may answer it", ["leadId"])
     acceptance = lead.acceptance_at(datetime.now(UTC))
     if acceptance is LeadAcceptance.EXPIRED:

@@ -58,9 +58,7 @@ def waits_on_viewers_company(context: Context, lead: Lead) -> bool:
     """Whether the lead is shared with the viewer's company and waits for its answer: pending,
     not past its deadline, and the viewer's company is its partner (as `respondToLead` rules)."""
     return (
-        lead.partner_id is not None
-        and lead.partner_id != lead.sourced_by_id
-        and lead.partner_id == context.viewer.company_id
+        roles.may_answer(context.viewer.company_id, sourced_by_id=lead.sourced_by_id, partner_id=lead.partner_id)
         and lead.acceptance_at(datetime.now(UTC)) is LeadAcceptance.PENDING
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, MemberRole, Opportunity, OpportunityStage, idempotency
+from models import Account, Contact, DomainError, MemberRole, Opportunity, OpportunityStage, idempotency
 from models.conversion import (
     Choice,
     ConversionResult,
@@ -20,10 +20,10 @@ from models.template import OpportunityTemplate
 from permissions import scopes
 from permissions.roles import Action
 from resolvers import outage
-from resolvers.access import direct_opportunity_role_loader, require_lead
+from resolvers.access import direct_opportunity_role_loader, load_for, require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id, decode_ids
+from resolvers.ids import decode_ids
 from resolvers.lead_events import publish_conversion
 from resolvers.loaders import stage_loader
 
@@ -64,11 +64,7 @@ async def _account_choice(context: Context, choice: ChoiceInput | None) -> Choic
         return None
     _skip_only(choice, "account")
     if choice.existing_id is not None:
-        pk = decode_id(choice.existing_id, "Account", ["account", "existingId"])
-        account = await scopes.visible_accounts(context.viewer).filter(id=pk).first()
-        if account is None:
-            raise DomainError("NOT_FOUND", f"No Account with ID '{choice.existing_id}'", ["account", "existingId"])
-        return Choice(existing=account)
+        return Choice(existing=await load_for(context, Account, choice.existing_id, ["account", "existingId"]))
     return Choice(create=choice.create) if choice.create is not None else Choice(skip=True)
 
 
@@ -77,29 +73,8 @@ async def _contact_choice(context: Context, choice: ChoiceInput | None) -> Choic
         return None
     _skip_only(choice, "contact")
     if choice.existing_id is not None:
-        pk = decode_id(choice.existing_id, "Contact", ["contact", "existingId"])
-        contact = await scopes.visible_contacts(context.viewer).filter(id=pk).first()
-        if contact is None:
-            raise DomainError("NOT_FOUND", f"No Contact with ID '{choice.existing_id}'", ["contact", "existingId"])
-        return Choice(existing=contact)
+        return Choice(existing=await load_for(context, Contact, choice.existing_id, ["contact", "existingId"]))
     return Choice(create=choice.create) if choice.create is not None else Choice(skip=True)
-
-
-async def visible_opportunity(context: Context, opportunity_id: str, field: list[str]) -> Opportunity:
-    """An opportunity the viewer is a member of at any level, directly or through a policy."""
-    pk = decode_id(opportunity_id, "Opportunity", field)
-    opportunity = await scopes.visible_opportunities(context.viewer).filter(id=pk).first()
-    if opportunity is None:
-        raise DomainError("NOT_FOUND", f"No Opportunity with ID '{opportunity_id}'", field)
-    return opportunity
-
-
-async def visible_template(context: Context, template_id: str, field: list[str]) -> OpportunityTemplate:
-    pk = decode_id(template_id, "OpportunityTemplate", field)
-    template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
-    if template is None:
-        raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", field)
-    return template
 
 
 async def visible_users(context: Context, user_ids: list[str], field: list[str]) -> list[int]:
@@ -120,7 +95,7 @@ async def _opportunity_choice(
     _skip_only(choice, "opportunity")
     if choice.existing_id is not None:
         return (
-            Choice(existing=await visible_opportunity(context, choice.existing_id, ["opportunity", "existingId"])),
+            Choice(existing=await load_for(context, Opportunity, choice.existing_id, ["opportunity", "existingId"])),
             None,
             None,
         )
@@ -129,17 +104,15 @@ async def _opportunity_choice(
     draft = dict(choice.create)
     at = ["opportunity", "create"]
     template = (
-        await visible_template(context, draft.pop("template_id"), [*at, "templateId"])
+        await load_for(context, OpportunityTemplate, draft.pop("template_id"), [*at, "templateId"])
         if draft.get("template_id") is not None
         else None
     )
-    stage = None
-    if draft.get("stage_id") is not None:
-        stage_id = draft.pop("stage_id")
-        stage_pk = decode_id(stage_id, "OpportunityStage", [*at, "stageId"])
-        stage = await scopes.visible_stages(context.viewer).filter(id=stage_pk).first()
-        if stage is None:
-            raise DomainError("NOT_FOUND", f"No OpportunityStage with ID '{stage_id}'", [*at, "stageId"])
+    stage = (
+        await load_for(context, OpportunityStage, draft.pop("stage_id"), [*at, "stageId"])
+        if draft.get("stage_id") is not None
+        else None
+    )
     if draft.get("exclude_member_ids"):
         draft["exclude_member_ids"] = await visible_users(
             context, draft["exclude_member_ids"], [*at, "excludeMemberIds"]
@@ -262,7 +235,7 @@ async def link(
     async def action() -> ConversionResult:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.CONVERT)
-            opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
+            opportunity = await load_for(context, Opportunity, opportunity_id, ["opportunityId"])
             return await link_opportunity(lead, context.viewer, opportunity)
 
     result, errors = await attempt(action)
@@ -276,7 +249,7 @@ async def unlink(
     async def action() -> ConversionResult:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.CONVERT)
-            opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
+            opportunity = await load_for(context, Opportunity, opportunity_id, ["opportunityId"])
             return await unlink_opportunity(lead, context.viewer, opportunity)
 
     result, errors = await attempt(action)
