@@ -19,7 +19,7 @@ from models.activity import Activity
 from models.conversion_records import ConversionEvent, ConversionEventKind, ConversionSettings
 from models.conversion_undo import account_snapshot, contact_snapshot, opportunity_snapshot, returning
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
@@ -155,13 +155,17 @@ def check_convertible(lead: Lead, settings: ConversionSettings, now: datetime) -
     acceptance = lead.acceptance_at(now)
     if acceptance in (LeadAcceptance.PENDING, LeadAcceptance.REJECTED, LeadAcceptance.EXPIRED):
         raise DomainError(
-            "LEAD_NOT_ACCEPTED", f"The lead is {acceptance.value.lower()}: the partner has not accepted it", ["leadId"]
+            ErrorCode.LEAD_NOT_ACCEPTED,
+            f"The lead is {acceptance.value.lower()}: the partner has not accepted it",
+            ["leadId"],
         )
     if lead.status == LeadStatus.CLOSED_NOT_CONVERTED:
-        raise DomainError("LEAD_DISQUALIFIED", "The lead is disqualified: reopen it before converting", ["leadId"])
+        raise DomainError(
+            ErrorCode.LEAD_DISQUALIFIED, "The lead is disqualified: reopen it before converting", ["leadId"]
+        )
     if settings.minimum_score is not None and (lead.score is None or lead.score < settings.minimum_score):
         raise DomainError(
-            "LEAD_NOT_QUALIFIED",
+            ErrorCode.LEAD_NOT_QUALIFIED,
             f"The lead's score ({lead.score if lead.score is not None else 'none'}) is below the minimum of {settings.minimum_score}",
             ["leadId"],
         )
@@ -423,7 +427,9 @@ async def add_opportunity(
         opportunity: Opportunity = choice.existing
         if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
             raise DomainError(
-                "ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunity", "existingId"]
+                ErrorCode.ALREADY_LINKED,
+                "This opportunity is already linked to the lead",
+                ["opportunity", "existingId"],
             )
         await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
         return opportunity, None
@@ -452,7 +458,7 @@ async def convert_lead(
     if lead.is_converted:
         if account is not None or contact is not None or opportunity is None or opportunity.skip:
             raise DomainError(
-                "ALREADY_CONVERTED",
+                ErrorCode.ALREADY_CONVERTED,
                 "The lead is already converted: only an opportunity choice can add to it",
                 ["leadId"],
             )
@@ -477,7 +483,7 @@ async def convert_lead(
     account, contact, opportunity = effective_choices(account, contact, opportunity, settings)
     if account.skip and contact.skip and opportunity.skip:
         raise DomainError(
-            "NOTHING_TO_CONVERT", "Account, contact and opportunity are all skipped: nothing to convert", None
+            ErrorCode.NOTHING_TO_CONVERT, "Account, contact and opportunity are all skipped: nothing to convert", None
         )
 
     chosen_account: Account | None = None
@@ -494,7 +500,7 @@ async def convert_lead(
             duplicates = await duplicate_accounts(scopes, draft["name"], draft["website"])
             if duplicates:
                 raise DomainError(
-                    "DUPLICATE_ACCOUNT",
+                    ErrorCode.DUPLICATE_ACCOUNT,
                     "Matching accounts exist: {records}; attach one or set allowDuplicate",
                     ["account", "create"],
                     [("Account", account.pk) for account in duplicates],
@@ -508,7 +514,7 @@ async def convert_lead(
         chosen_contact = contact.existing
         if chosen_account is not None and chosen_contact.account_id != chosen_account.id:
             raise DomainError(
-                "INVALID_INPUT", "The contact does not belong to the chosen account", ["contact", "existingId"]
+                ErrorCode.INVALID_INPUT, "The contact does not belong to the chosen account", ["contact", "existingId"]
             )
         filled = fill_empty(
             chosen_contact,
@@ -523,7 +529,7 @@ async def convert_lead(
             same_email = await duplicate_contacts(scopes, draft["email"])
             if same_email:
                 raise DomainError(
-                    "DUPLICATE_CONTACT",
+                    ErrorCode.DUPLICATE_CONTACT,
                     "Contacts with this email exist: {records}; attach one or set allowDuplicate",
                     ["contact", "create"],
                     [("Contact", contact.pk) for contact in same_email],
@@ -585,7 +591,7 @@ async def convert_lead(
 async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -> ConversionResult:
     """Link an existing opportunity; an unconverted lead is converted by the link."""
     if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
-        raise DomainError("ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunityId"])
+        raise DomainError(ErrorCode.ALREADY_LINKED, "This opportunity is already linked to the lead", ["opportunityId"])
     if lead.is_converted:
         await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
         event = await record(ConversionEventKind.OPPORTUNITY_LINKED, lead, viewer, opportunity=opportunity)
@@ -627,10 +633,10 @@ async def unlink_opportunity(lead: Lead, viewer: User, opportunity: Opportunity)
     """Remove a link made by linking; an opportunity the conversion created stays."""
     link = await LeadOpportunity.get_or_none(lead_id=lead.id, opportunity_id=opportunity.id)
     if link is None:
-        raise DomainError("NOT_LINKED", "This opportunity is not linked to the lead", ["opportunityId"])
+        raise DomainError(ErrorCode.NOT_LINKED, "This opportunity is not linked to the lead", ["opportunityId"])
     if link.created_by_conversion:
         raise DomainError(
-            "INVALID_INPUT",
+            ErrorCode.INVALID_INPUT,
             "This opportunity was created by converting the lead and stays linked to it",
             ["opportunityId"],
         )

@@ -4,7 +4,7 @@ from enum import Enum
 from typing import TypeGuard
 
 from models.enums import MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.user import User
 
 
@@ -53,7 +53,7 @@ def require_admin(viewer: User, action: AdminAction) -> None:
     """Company-wide settings, catalogs and policies are for the company's admins: FORBIDDEN for
     any other user."""
     if not viewer.is_admin:
-        raise DomainError("FORBIDDEN", f"Only company admins may {action.value}", None)
+        raise DomainError(ErrorCode.FORBIDDEN, f"Only company admins may {action.value}", None)
 
 
 def may_share(role: MemberRole | None, *, viewer_company_id: int, sourced_by_id: int) -> bool:

@@ -7,6 +7,7 @@ from typing import TypeVar
 from tortoise.models import Model
 
 from models import DomainError, Lead, LeadMember, MemberRole, Opportunity, OpportunityMember, User
+from models.errors import ErrorCode
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.context import Context
@@ -79,7 +80,7 @@ async def load_for(context: Context, model: type[M], global_id: str, field: list
     found = scopes.visible(context.viewer, model).filter(id=decode_id(global_id, type_name, field))
     record = await (found.select_for_update() if lock else found).first()
     if record is None:
-        raise DomainError("NOT_FOUND", f"No {type_name} with ID '{global_id}'", field)
+        raise DomainError(ErrorCode.NOT_FOUND, f"No {type_name} with ID '{global_id}'", field)
     return record
 
 
@@ -92,7 +93,7 @@ async def _require_role(
     role = await role_on(context, record)
     if not roles.may(role, action):
         raise DomainError(
-            "FORBIDDEN",
+            ErrorCode.FORBIDDEN,
             f"Your role on this {model.__name__.lower()} ({role.value if role else 'none'}) does not allow this",
             field,
         )

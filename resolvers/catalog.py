@@ -11,6 +11,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, Opportunity, PartnerProgram, SalesPlan, Solution, User, catalog_workflow
+from models.errors import ErrorCode
 from models.membership_workflow import require_editable
 from models.tortoise_internals import records_from_rows
 from permissions import roles, scopes
@@ -189,7 +190,9 @@ async def _entries(
     found = {entry.pk: entry for entry in await scope.filter(id__in=[pk for _, pk in wanted])}
     for index, pk in wanted:
         if pk not in found:
-            problems.append(DomainError("NOT_FOUND", f"No {type_name} with ID '{ids[index]}'", [field, str(index)]))
+            problems.append(
+                DomainError(ErrorCode.NOT_FOUND, f"No {type_name} with ID '{ids[index]}'", [field, str(index)])
+            )
     return [found[pk] for _, pk in wanted if pk in found]
 
 

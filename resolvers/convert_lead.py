@@ -16,6 +16,7 @@ from models.conversion import (
     link_opportunity,
     unlink_opportunity,
 )
+from models.errors import ErrorCode
 from models.template import OpportunityTemplate
 from permissions import scopes
 from permissions.roles import Action
@@ -55,7 +56,7 @@ class ConvertRequest:
 def _skip_only(choice: ChoiceInput, field: str) -> None:
     if choice.skip is not None and choice.skip is not True:
         raise DomainError(
-            "INVALID_INPUT", "skip may only be true: leave the choice out to use the defaults", [field, "skip"]
+            ErrorCode.INVALID_INPUT, "skip may only be true: leave the choice out to use the defaults", [field, "skip"]
         )
 
 
@@ -83,7 +84,7 @@ async def visible_users(context: Context, user_ids: list[str], field: list[str])
     seen = set(await scopes.visible_users(context.viewer).filter(id__in=pks).values_list("id", flat=True))
     for index, (user_id, pk) in enumerate(zip(user_ids, pks, strict=True)):
         if pk not in seen:
-            raise DomainError("NOT_FOUND", f"No User with ID '{user_id}'", [*field, str(index)])
+            raise DomainError(ErrorCode.NOT_FOUND, f"No User with ID '{user_id}'", [*field, str(index)])
     return pks
 
 
@@ -209,7 +210,7 @@ async def _convert_item(
         if outage.is_outage(error):
             raise
         logger.exception("convertLeads: unexpected error in item %d", index)
-        result, errors = None, [DomainError("INTERNAL", UNEXPECTED_ITEM_ERROR, None)]
+        result, errors = None, [DomainError(ErrorCode.INTERNAL, UNEXPECTED_ITEM_ERROR, None)]
     _prime_payload(context, result)
     await publish_conversion(context, result)
     return result, [_within_item(error, index) for error in errors]
@@ -221,10 +222,12 @@ async def convert_many(
     """Each item on its own, all or nothing for that item, answered in order; and the errors of
     the batch itself (no items, or too many), when nothing is converted."""
     if not requests:
-        return [], [DomainError("INVALID_INPUT", "items must hold at least one lead", ["items"])]
+        return [], [DomainError(ErrorCode.INVALID_INPUT, "items must hold at least one lead", ["items"])]
     if len(requests) > MAX_BATCH:
         return [], [
-            DomainError("INVALID_INPUT", f"items may hold at most {MAX_BATCH} leads, got {len(requests)}", ["items"])
+            DomainError(
+                ErrorCode.INVALID_INPUT, f"items may hold at most {MAX_BATCH} leads, got {len(requests)}", ["items"]
+            )
         ]
     return [await _convert_item(context, index, request) for index, request in enumerate(requests)], []
 
