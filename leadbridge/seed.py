@@ -43,6 +43,7 @@ from models import (
     Solution,
     User,
 )
+from models.matching import normalized_company_name, website_domain
 
 BATCH_LEADS = 1000
 LEADS_PER_COMPANY = 2000
@@ -187,6 +188,8 @@ TABLES: dict[str, tuple[str, ...]] = {
         "converted_contact_id",
         "created_at",
         "updated_at",
+        "normalized_name",
+        "website_domain",
     ),
     "lead_member": ("id", "lead_id", "user_id", "role", "created_at"),
     "lead_company_section": ("id", "lead_id", "company_id", "industry", "region", "crm_account", "updated_at"),
@@ -538,6 +541,8 @@ def _lead_rows(
         contact_id,
         created,
         converted_at or created,
+        normalized_company_name(customer) or None,
+        website_domain(f"https://{domain}") or None,
     )
     for user_id, role in member_ids.items():
         rows.add("lead_member", ids.take("lead_member"), lead_id, user_id, role.value, created)

@@ -80,6 +80,8 @@ async def require_lead(
         raise DomainError(
             "FORBIDDEN", f"Your role on this lead ({role.value if role else 'none'}) does not allow this", field
         )
+    if lead.merged_into_id is not None:
+        raise DomainError("ALREADY_MERGED", "The lead was merged into another lead and is read-only", field)
     return lead, role
 
 

@@ -19,6 +19,7 @@ from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.conversion import RecordConversion
 from schema.enums import LeadAcceptance, LeadStatus, OrderDirection, describe_values
 from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.lead_merge import LeadMerging
 from schema.mutation_results import MutationInput, given_fields
 from schema.planner import batched
 from schema.user import User
@@ -61,7 +62,7 @@ async def opportunities_of_many(
     "until it is converted into an opportunity. Visible to its members and to the users access policies give a role; "
     "for anyone else it does not exist."
 )
-class Lead(RecordCollaboration, RecordConversion, relay.Node):
+class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
     id: relay.NodeID[int]
     topic: str | None = strawberry.field(
         description="What the deal is about; at most 255 characters. A lead has a topic, a last name or a customer "

@@ -14,6 +14,7 @@ from schema.errors import ErrorCodes, MaskInternalErrors, check_one_of_inputs_in
 from schema.input_text import RefuseNulCharacters
 from schema.lead import LeadMutation, LeadQuery
 from schema.lead_import import LeadImportMutation
+from schema.lead_merge import LeadMergeMutation
 from schema.limits import QueryLimiter
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
@@ -42,7 +43,13 @@ class Query(NodeQuery, ViewerQuery, LeadQuery, OpportunityQuery, CollaborationQu
     "say why it was refused; when they are not empty, nothing was written."
 )
 class Mutation(
-    LeadMutation, OpportunityMutation, CollaborationMutation, ConversionMutation, TemplateMutation, LeadImportMutation
+    LeadMutation,
+    OpportunityMutation,
+    CollaborationMutation,
+    ConversionMutation,
+    TemplateMutation,
+    LeadImportMutation,
+    LeadMergeMutation,
 ):
     pass
 

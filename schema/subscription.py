@@ -34,6 +34,9 @@ describe_values(
         "CONVERTED": "The lead was converted, by convertLead or by linking an opportunity to it.",
         "OPPORTUNITY_LINKED": "The converted lead gained an opportunity, created or linked.",
         "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
+        "LEADS_MERGED": "mergeLeads merged duplicates into the lead: it may have gained fields, members, activities, "
+        "links and sections.",
+        "MERGED_INTO": "mergeLeads merged the lead into another (its `mergedInto`): it is closed and read-only.",
     },
 )
 
