@@ -1,5 +1,3 @@
-from collections import defaultdict
-
 from tortoise import fields, migrations
 from tortoise.fields.base import OnDelete
 from tortoise.indexes import Index
@@ -13,31 +11,30 @@ BATCH = 5_000
 
 
 async def fill_match_keys(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
-    """Derive the match keys of the leads that exist, a batch of ids at a time, one UPDATE per
-    distinct pair of keys in the batch."""
+    """Derive the match keys of the leads that exist, a batch of ids at a time, each batch
+    written in one executemany."""
     lead = apps.get_model("models", "Lead")
+    client = schema_editor.client
+    marks = ("$1", "$2", "$3") if client.capabilities.dialect == "postgres" else ("?", "?", "?")
+    update = 'UPDATE "lead" SET "normalized_name" = {}, "website_domain" = {} WHERE "id" = {}'.format(*marks)
     last = 0
     while True:
         rows = (
             await lead.filter(id__gt=last)
-            .using_db(schema_editor.client)
+            .using_db(client)
             .order_by("id")
             .limit(BATCH)
             .values_list("id", "customer_name", "website")
         )
         if not rows:
             return
-        groups: dict[tuple[str | None, str | None], list[int]] = defaultdict(list)
-        for pk, customer_name, website in rows:
-            keys = (normalized_company_name(customer_name) or None, website_domain(website) or None)
-            if keys != (None, None):
-                groups[keys].append(pk)
-        for (name, domain), ids in groups.items():
-            await (
-                lead.filter(id__in=ids)
-                .using_db(schema_editor.client)
-                .update(normalized_name=name, website_domain=domain)
-            )
+        values = [
+            [normalized_company_name(customer_name) or None, website_domain(website) or None, pk]
+            for pk, customer_name, website in rows
+        ]
+        keyed = [row for row in values if row[:2] != [None, None]]
+        if keyed:
+            await client.execute_many(update, keyed)
         last = rows[-1][0]
 
 
