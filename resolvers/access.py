@@ -68,7 +68,8 @@ async def require_lead(
     context: Context, lead_id: str, action: Action, field: list[str] | None = None
 ) -> tuple[Lead, MemberRole]:
     """The lead for an action, locked for update where the database can: NOT_FOUND when the
-    viewer cannot see it, FORBIDDEN when their role does not allow the action. Call inside a
+    viewer cannot see it, FORBIDDEN when their role does not allow the action, ALREADY_MERGED
+    when it was merged into another lead (a merged lead takes no action). Call inside a
     transaction."""
     field = field or ["leadId"]
     pk = decode_id(lead_id, "Lead", field)

@@ -329,6 +329,12 @@ MUTATIONS = {
     ),
     "logActivity": ("LogActivityInput", lambda ids: {"leadId": ids["lead"], "kind": "CALL", "subject": "Late call"}),
     "setCompanySection": ("SetCompanySectionInput", lambda ids: {"leadId": ids["lead"], "industry": "Retail"}),
+    "unlinkOpportunity": (
+        "UnlinkOpportunityInput",
+        lambda ids: {"leadId": ids["lead"], "opportunityId": ids["opportunity"]},
+    ),
+    "removeLeadMember": ("RemoveLeadMemberInput", lambda ids: {"leadId": ids["lead"], "userId": ids["user"]}),
+    "linkCatalog": ("LinkCatalogInput", lambda ids: {"leadId": ids["lead"]}),
     "mergeLeads": ("MergeLeadsInput", lambda ids: {"leadId": ids["lead"], "duplicateIds": [ids["other"]]}),
 }
 
