@@ -14,17 +14,20 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from leadbridge import events, graphiql, request_log
 from leadbridge.database import connected, database_ready, migration_names
 from leadbridge.header_limit import HeaderSizeLimit
-from leadbridge.http import GraphQLEndpoint, error_body, json_response, negotiate, wants_html
-from leadbridge.rate_limit import buckets
+from leadbridge.http_rules import error_body, json_response, negotiate, wants_html
+from leadbridge.rate_limit import RateLimiter, buckets
 from leadbridge.settings import Settings
-from leadbridge.websocket import GraphQLWebSocket
+from leadbridge.transport import GraphQLEndpoint, GraphQLWebSocket
 from models import tortoise_internals
 from resolvers import outage
 from resolvers.pagination import Cursors
-from schema import schema
 from schema.limits import QueryLimits
+from schema.root import build_schema
 
 logger = logging.getLogger("leadbridge.database")
+
+SCHEMA = build_schema(query_limiter=RateLimiter)
+"""The schema the app serves: the exported one, charging each operation to its user's rate limit."""
 
 
 def query_limits(settings: Settings) -> QueryLimits:
@@ -51,7 +54,7 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
         else None
     )
     endpoint = GraphQLEndpoint(
-        schema=schema,
+        schema=SCHEMA,
         secret_key=settings.resolved_secret_key(),
         query_limits=query_limits(settings),
         max_body_bytes=settings.max_body_bytes,

@@ -10,7 +10,9 @@ acceptance state, shared with partners, with members, company sections, catalog 
 activities; converted leads with their account, contact, opportunity (members, sections and
 links copied as the Standard template does), sometimes a second linked opportunity, and the
 conversion events. Rows are written in batches of `BATCH_LEADS` leads, one transaction and one
-multi-row statement per table and batch, with explicit ids, so that memory stays flat in N;
+multi-row statement per table and batch, with explicit ids, so that memory stays flat in N.
+Each row is given by field name and built from its model's metadata (table, columns, defaults
+and Tortoise's conversion of each value), so that it holds what the ORM would write.
 PostgreSQL's planner statistics are refreshed (ANALYZE) at the end. (SQLite is left without
 statistics: with them, its planner answers a page of a viewer who sees half of all leads by
 sorting all of them instead of walking the created_at index; see bench/RESULTS.md.)
@@ -18,25 +20,40 @@ sorting all of them instead of walking the created_at index; see bench/RESULTS.m
 Running it again adds N more leads to the same network, growing it with the new total.
 """
 
-import json
 import random
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from graphlib import TopologicalSorter
+from typing import Any, cast
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields.base import Field
+from tortoise.fields.relational import ManyToManyFieldInstance, RelationalField
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models import (
+    AccessPolicy,
+    Account,
+    Activity,
     ActivityKind,
     Company,
+    Contact,
+    ConversionEvent,
     ConversionEventKind,
+    Lead,
     LeadAcceptance,
+    LeadCompanySection,
+    LeadMember,
+    LeadOpportunity,
     LeadStatus,
     MemberRole,
+    Opportunity,
+    OpportunityCompanySection,
+    OpportunityMember,
     OpportunityStage,
     PartnerProgram,
     SalesPlan,
@@ -125,122 +142,149 @@ class SeedError(Exception):
     """A reason the seed cannot run, for the operator."""
 
 
-TABLES: dict[str, tuple[str, ...]] = {
-    "company": ("id", "name", "domain", "created_at", "updated_at"),
-    "user": (
-        "id",
-        "email",
-        "name",
-        "company_id",
-        "is_admin",
-        "can_edit_converted_leads",
-        "is_active",
-        "token_version",
-        "created_at",
-        "updated_at",
-    ),
-    "access_policy": ("id", "company_id", "role", "created_by_id", "created_at"),
-    "sales_plan": ("id", "name", "company_id", "created_at"),
-    "solution": ("id", "name", "company_id", "created_at"),
-    "partner_program": ("id", "name", "company_id", "created_at"),
-    "account": ("id", "name", "website", "industry", "company_id", "created_by_id", "created_at", "updated_at"),
-    "contact": (
-        "id",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "job_title",
-        "account_id",
-        "company_id",
-        "created_by_id",
-        "created_at",
-        "updated_at",
-    ),
-    "lead": (
-        "id",
-        "topic",
-        "first_name",
-        "last_name",
-        "email",
-        "phone",
-        "job_title",
-        "customer_name",
-        "website",
-        "description",
-        "source",
-        "score",
-        "estimated_amount",
-        "currency",
-        "estimated_close_date",
-        "status",
-        "acceptance",
-        "acceptance_deadline",
-        "rejection_reason",
-        "disqualification_reason",
-        "sourced_by_id",
-        "partner_id",
-        "owner_id",
-        "is_converted",
-        "converted_at",
-        "converted_by_id",
-        "converted_account_id",
-        "converted_contact_id",
-        "created_at",
-        "updated_at",
-        "normalized_name",
-        "website_domain",
-    ),
-    "lead_member": ("id", "lead_id", "user_id", "role", "created_at"),
-    "lead_company_section": ("id", "lead_id", "company_id", "industry", "region", "crm_account", "updated_at"),
-    "lead_sales_plan": ("lead_id", "salesplan_id"),
-    "lead_solution": ("lead_id", "solution_id"),
-    "lead_partner_program": ("lead_id", "partnerprogram_id"),
-    "activity": ("id", "lead_id", "kind", "subject", "due_at", "done_at", "owner_id", "created_at"),
-    "opportunity": (
-        "id",
-        "name",
-        "account_id",
-        "contact_id",
-        "amount",
-        "currency",
-        "close_date",
-        "stage_id",
-        "probability",
-        "sourced_by_id",
-        "partner_id",
-        "owner_id",
-        "created_at",
-        "updated_at",
-    ),
-    "opportunity_member": ("id", "opportunity_id", "user_id", "role", "created_at"),
-    "opportunity_company_section": (
-        "id",
-        "opportunity_id",
-        "company_id",
-        "industry",
-        "region",
-        "crm_account",
-        "updated_at",
-    ),
-    "opportunity_sales_plan": ("opportunity_id", "salesplan_id"),
-    "opportunity_solution": ("opportunity_id", "solution_id"),
-    "opportunity_partner_program": ("opportunity_id", "partnerprogram_id"),
-    "opportunity_activity": ("activity_id", "opportunity_id"),
-    "lead_opportunity": ("id", "lead_id", "opportunity_id", "created_by_conversion", "actor_id", "created_at"),
-    "conversion_event": (
-        "id",
-        "kind",
-        "lead_id",
-        "opportunity_id",
-        "account_id",
-        "contact_id",
-        "actor_id",
-        "details",
-        "created_at",
-    ),
-}
-WITH_IDS = [table for table, columns in TABLES.items() if columns[0] == "id"]
+SEEDED_MODELS: tuple[type[Model], ...] = (
+    Company,
+    User,
+    AccessPolicy,
+    SalesPlan,
+    Solution,
+    PartnerProgram,
+    Account,
+    Contact,
+    Lead,
+    LeadMember,
+    LeadCompanySection,
+    Activity,
+    Opportunity,
+    OpportunityMember,
+    OpportunityCompanySection,
+    LeadOpportunity,
+    ConversionEvent,
+)
+"""The models the seed writes rows of, besides the through tables of the many-to-many fields
+between them. Their tables, columns, defaults and conversions come from Tortoise's metadata."""
+
+REQUIRED = object()
+"""The default of a column the seed must give: a primary key (ids are explicit), an automatic
+time (the seed's are deterministic), a column that is neither nullable nor defaulted."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a seeded table: what Tortoise knows of its field."""
+
+    name: str
+    field: Field[Any]
+    model: type[Model]
+    """The model of the field, which Tortoise's conversions take."""
+    default: Any
+
+    @classmethod
+    def of(cls, name: str, field: Field[Any], model: type[Model], *, given: bool = False) -> "Column":
+        """The column of `field`; `given`, one the seed always gives (a through table's keys)."""
+        automatic = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        if given or field.pk or automatic or (field.default is None and not field.null):
+            return cls(name, field, model, REQUIRED)
+        return cls(name, field, model, field.default)
+
+    def fallback(self, table: str) -> Any:
+        """The value of the column in a row that does not give one: the model's default."""
+        if self.default is REQUIRED:
+            raise TypeError(f"the seed gives no {table}.{self.name}, which has no default")
+        return self.default() if callable(self.default) else self.default
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table the seed writes: a model's, or a many-to-many field's through table."""
+
+    name: str
+    columns: dict[str, Column]
+    """By the name rows give it: the model's field name (`stored_acceptance`, `company_id`), or
+    for a through table its column (`lead_id`)."""
+
+    @classmethod
+    def of_model(cls, model: type[Model]) -> "Table":
+        meta = model._meta
+        columns = {
+            name: Column.of(column, meta.fields_map[name], model) for name, column in meta.fields_db_projection.items()
+        }
+        return cls(meta.db_table, columns)
+
+    @classmethod
+    def through(cls, model: type[Model], relation: str) -> "Table":
+        field = cast(ManyToManyFieldInstance[Any], model._meta.fields_map[relation])
+        related = field.related_model
+        own = Column.of(field.backward_key, model._meta.pk, model, given=True)
+        other = Column.of(field.forward_key, related._meta.pk, related, given=True)
+        return cls(field.through, {own.name: own, other.name: other})
+
+    def row(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The row of `values`, converted for the database as Tortoise converts them; the
+        columns they do not give take the model's defaults."""
+        if not values.keys() <= self.columns.keys():
+            raise TypeError(f"{self.name} has no field {', '.join(sorted(values.keys() - self.columns.keys()))}")
+        return tuple(
+            [
+                column.field.to_db_value(values[key] if key in values else column.fallback(self.name), column.model)
+                for key, column in self.columns.items()
+            ]
+        )
+
+    def insert_sql(self, client: BaseDBAsyncClient) -> str:
+        postgres = client.capabilities.dialect == "postgres"
+        marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(self.columns) + 1))
+        names = ", ".join(f'"{column.name}"' for column in self.columns.values())
+        return f'INSERT INTO "{self.name}" ({names}) VALUES ({marks})'
+
+
+class Tables:
+    """The seeded tables, read from the models' metadata once Tortoise is initialised, in an order
+    their foreign keys allow (referenced tables first, through tables last)."""
+
+    def __init__(self, models: Sequence[type[Model]] = SEEDED_MODELS) -> None:
+        order = TopologicalSorter({model: _references(model, models) for model in models}).static_order()
+        self.models = {model: Table.of_model(model) for model in order}
+        self.links: dict[tuple[type[Model], str], Table] = {}
+        by_name: dict[str, Table] = {}
+        for model in models:
+            for relation in sorted(model._meta.m2m_fields):
+                field = cast(ManyToManyFieldInstance[Any], model._meta.fields_map[relation])
+                if field.related_model in models:
+                    self.links[model, relation] = by_name.setdefault(field.through, Table.through(model, relation))
+
+    def in_order(self) -> list[Table]:
+        return [*self.models.values(), *{table.name: table for table in self.links.values()}.values()]
+
+
+def _references(model: type[Model], among: Sequence[type[Model]]) -> list[type[Model]]:
+    """The other models of `among` that the foreign keys of `model` point at."""
+    meta = model._meta
+    related = {
+        cast(RelationalField[Any], meta.fields_map[name]).related_model for name in meta.fk_fields | meta.o2o_fields
+    }
+    return sorted(
+        (other for other in related if other in among and other is not model), key=lambda other: other._meta.db_table
+    )
+
+
+class Rows:
+    """The rows of one batch, by table."""
+
+    def __init__(self, tables: Tables) -> None:
+        self.seeded = tables
+        self.tables: dict[str, list[tuple[Any, ...]]] = {table.name: [] for table in tables.in_order()}
+
+    def add(self, model: type[Model], **values: Any) -> None:
+        """A row of the model's table, by field name; the fields not given take the model's defaults."""
+        table = self.seeded.models[model]
+        self.tables[table.name].append(table.row(values))
+
+    def link(self, model: type[Model], relation: str, own_id: int, other_id: int) -> None:
+        """A row of the through table of the many-to-many field `relation` of `model`."""
+        table = self.seeded.links[model, relation]
+        field = cast(ManyToManyFieldInstance[Any], model._meta.fields_map[relation])
+        self.tables[table.name].append(table.row({field.backward_key: own_id, field.forward_key: other_id}))
 
 
 @dataclass
@@ -255,16 +299,6 @@ class SeedCompany:
 
 
 @dataclass
-class Rows:
-    """The rows of one batch, by table."""
-
-    tables: dict[str, list[tuple[Any, ...]]] = field(default_factory=lambda: {table: [] for table in TABLES})
-
-    def add(self, table: str, *values: Any) -> None:
-        self.tables[table].append(values)
-
-
-@dataclass
 class SeedResult:
     leads_added: int
     leads_total: int
@@ -273,55 +307,51 @@ class SeedResult:
 
 
 class Ids:
-    """The next free primary key of each table, read once: the seed is the only writer."""
+    """The next free primary key of each seeded model, read once: the seed is the only writer."""
 
-    def __init__(self, start: dict[str, int]) -> None:
+    def __init__(self, start: dict[type[Model], int]) -> None:
         self._next = dict(start)
 
-    def take(self, table: str) -> int:
-        value = self._next[table]
-        self._next[table] = value + 1
+    def take(self, model: type[Model]) -> int:
+        value = self._next[model]
+        self._next[model] = value + 1
         return value
 
-    def last(self, table: str) -> int:
-        return self._next[table] - 1
+    def last(self, model: type[Model]) -> int:
+        return self._next[model] - 1
 
 
 def companies_for(total_leads: int) -> int:
     return max(MIN_COMPANIES, min(MAX_COMPANIES, total_leads // LEADS_PER_COMPANY))
 
 
-def _insert_sql(client: BaseDBAsyncClient, table: str, columns: Sequence[str]) -> str:
-    postgres = client.capabilities.dialect == "postgres"
-    marks = ", ".join(f"${n}" if postgres else "?" for n in range(1, len(columns) + 1))
-    names = ", ".join(f'"{column}"' for column in columns)
-    return f'INSERT INTO "{table}" ({names}) VALUES ({marks})'
-
-
 async def _write(client: BaseDBAsyncClient, rows: Rows) -> None:
-    for table, values in rows.tables.items():
+    for table in rows.seeded.in_order():
+        values = rows.tables[table.name]
         if values:
-            await client.execute_many(_insert_sql(client, table, TABLES[table]), [list(row) for row in values])
+            await client.execute_many(table.insert_sql(client), [list(row) for row in values])
 
 
 async def _advance_sequences(client: BaseDBAsyncClient, ids: Ids) -> None:
     """PostgreSQL's id sequences do not see explicit ids: move them past the seeded rows."""
     if client.capabilities.dialect != "postgres":
         return
-    for table in WITH_IDS:
-        last = ids.last(table)
+    for model in SEEDED_MODELS:
+        last = ids.last(model)
         if last > 0:
+            table, pk = model._meta.db_table, model._meta.db_pk_column
             await client.execute_script(
-                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), GREATEST({last}, "
-                f'(SELECT COALESCE(MAX(id), 1) FROM "{table}")))'
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{pk}'), GREATEST({last}, "
+                f'(SELECT COALESCE(MAX("{pk}"), 1) FROM "{table}")))'
             )
 
 
 async def _next_ids(client: BaseDBAsyncClient) -> Ids:
     start = {}
-    for table in WITH_IDS:
-        rows = await client.execute_query_dict(f'SELECT COALESCE(MAX("id"), 0) AS "last" FROM "{table}"')
-        start[table] = int(rows[0]["last"]) + 1
+    for model in SEEDED_MODELS:
+        table, pk = model._meta.db_table, model._meta.db_pk_column
+        rows = await client.execute_query_dict(f'SELECT COALESCE(MAX("{pk}"), 0) AS "last" FROM "{table}"')
+        start[model] = int(rows[0]["last"]) + 1
     return Ids(start)
 
 
@@ -359,45 +389,58 @@ async def _load_companies() -> list[SeedCompany]:
 
 def _company_rows(rows: Rows, ids: Ids, index: int) -> SeedCompany:
     created = NOW - timedelta(days=900)
-    company_id = ids.take("company")
-    rows.add("company", company_id, f"{COMPANY_PREFIX}{index:05d}", f"seed{index}.example", created, created)
+    company_id = ids.take(Company)
+    rows.add(
+        Company,
+        id=company_id,
+        name=f"{COMPANY_PREFIX}{index:05d}",
+        domain=f"seed{index}.example",
+        created_at=created,
+        updated_at=created,
+    )
     user_ids = []
     for n in range(USERS_PER_COMPANY):
-        user_id = ids.take("user")
+        user_id = ids.take(User)
         first, last = FIRST_NAMES[(index + n) % len(FIRST_NAMES)], LAST_NAMES[(index * 7 + n) % len(LAST_NAMES)]
         rows.add(
-            "user",
-            user_id,
-            f"user{n}@seed{index}.example",
-            f"{first} {last}",
-            company_id,
-            n == 0,
-            n == 1,
-            True,
-            0,
-            created,
-            created,
+            User,
+            id=user_id,
+            email=f"user{n}@seed{index}.example",
+            name=f"{first} {last}",
+            company_id=company_id,
+            is_admin=n == 0,
+            can_edit_converted_leads=n == 1,
+            created_at=created,
+            updated_at=created,
         )
         user_ids.append(user_id)
     if index % 3:
         role = MemberRole.PARTICIPANT if index % 3 == 1 else MemberRole.VIEWER
-        rows.add("access_policy", ids.take("access_policy"), company_id, role.value, user_ids[0], created)
-    catalog = {}
-    for table, count in (("sales_plan", 3), ("solution", 3), ("partner_program", 2)):
+        rows.add(
+            AccessPolicy,
+            id=ids.take(AccessPolicy),
+            company_id=company_id,
+            role=role,
+            created_by_id=user_ids[0],
+            created_at=created,
+        )
+    catalog: dict[type[Model], list[int]] = {}
+    for model, count in ((SalesPlan, 3), (Solution, 3), (PartnerProgram, 2)):
         entries = []
+        title = model._meta.db_table.replace("_", " ").title()
         for n in range(count):
-            entry_id = ids.take(table)
-            rows.add(table, entry_id, f"{table.replace('_', ' ').title()} {index}-{n + 1}", company_id, created)
+            entry_id = ids.take(model)
+            rows.add(model, id=entry_id, name=f"{title} {index}-{n + 1}", company_id=company_id, created_at=created)
             entries.append(entry_id)
-        catalog[table] = entries
+        catalog[model] = entries
     return SeedCompany(
         id=company_id,
         index=index,
         user_ids=user_ids,
         admin_id=user_ids[0],
-        sales_plan_ids=catalog["sales_plan"],
-        solution_ids=catalog["solution"],
-        partner_program_ids=catalog["partner_program"],
+        sales_plan_ids=catalog[SalesPlan],
+        solution_ids=catalog[Solution],
+        partner_program_ids=catalog[PartnerProgram],
     )
 
 
@@ -452,7 +495,7 @@ def _lead_rows(
         partner = None
     shared = partner is not None
     plan = _plan(rng, shared)
-    lead_id = ids.take("lead")
+    lead_id = ids.take(Lead)
     created = FIRST_LEAD_AT + timedelta(seconds=lead_id * LEAD_SPACING_SECONDS + rng.randrange(LEAD_SPACING_SECONDS))
     owner_id = rng.choice(source.user_ids[1:])
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
@@ -481,71 +524,70 @@ def _lead_rows(
         may_convert = (MemberRole.OWNER, MemberRole.COLLABORATOR)
         converter_id = rng.choice([user_id for user_id, role in member_ids.items() if role in may_convert])
         converted_at = created + timedelta(days=rng.randrange(1, 120))
-        account_id = ids.take("account")
+        account_id = ids.take(Account)
         rows.add(
-            "account",
-            account_id,
-            customer,
-            f"https://{domain}",
-            rng.choice(INDUSTRIES),
-            source.id,
-            converter_id,
-            converted_at,
-            converted_at,
+            Account,
+            id=account_id,
+            name=customer,
+            website=f"https://{domain}",
+            industry=rng.choice(INDUSTRIES),
+            company_id=source.id,
+            created_by_id=converter_id,
+            created_at=converted_at,
+            updated_at=converted_at,
         )
-        contact_id = ids.take("contact")
+        contact_id = ids.take(Contact)
         rows.add(
-            "contact",
-            contact_id,
-            first,
-            last,
-            f"{first.lower()}.{last.lower()}@{domain}",
-            "+1 555 0100",
-            rng.choice(JOB_TITLES),
-            account_id,
-            source.id,
-            converter_id,
-            converted_at,
-            converted_at,
+            Contact,
+            id=contact_id,
+            first_name=first,
+            last_name=last,
+            email=f"{first.lower()}.{last.lower()}@{domain}",
+            phone="+1 555 0100",
+            job_title=rng.choice(JOB_TITLES),
+            account_id=account_id,
+            company_id=source.id,
+            created_by_id=converter_id,
+            created_at=converted_at,
+            updated_at=converted_at,
         )
 
     rows.add(
-        "lead",
-        lead_id,
-        topic,
-        first,
-        last,
-        f"{first.lower()}.{last.lower()}{lead_id}@{domain}",
-        "+1 555 0100",
-        rng.choice(JOB_TITLES),
-        customer,
-        f"https://{domain}",
-        None,
-        rng.choice(SOURCES),
-        rng.randrange(101) if rng.random() < 0.9 else None,
-        amount,
-        "EUR" if rng.random() < 0.7 else "USD",
-        (created + timedelta(days=rng.randrange(30, 365))).date() if rng.random() < 0.8 else None,
-        plan.status.value,
-        plan.acceptance.value,
-        deadline,
-        "Not a fit for us" if plan.acceptance is LeadAcceptance.REJECTED else None,
-        "No budget" if plan.status is LeadStatus.CLOSED_NOT_CONVERTED else None,
-        source.id,
-        partner.id if partner else None,
-        owner_id,
-        plan.converted,
-        converted_at,
-        converter_id,
-        account_id,
-        contact_id,
-        created,
-        converted_at or created,
-        normalized_company_name(customer) or None,
-        website_domain(f"https://{domain}") or None,
+        Lead,
+        id=lead_id,
+        topic=topic,
+        first_name=first,
+        last_name=last,
+        email=f"{first.lower()}.{last.lower()}{lead_id}@{domain}",
+        phone="+1 555 0100",
+        job_title=rng.choice(JOB_TITLES),
+        customer_name=customer,
+        website=f"https://{domain}",
+        source=rng.choice(SOURCES),
+        score=rng.randrange(101) if rng.random() < 0.9 else None,
+        estimated_amount=amount,
+        currency="EUR" if rng.random() < 0.7 else "USD",
+        estimated_close_date=(created + timedelta(days=rng.randrange(30, 365))).date() if rng.random() < 0.8 else None,
+        status=plan.status,
+        stored_acceptance=plan.acceptance,
+        acceptance_deadline=deadline,
+        rejection_reason="Not a fit for us" if plan.acceptance is LeadAcceptance.REJECTED else None,
+        disqualification_reason="No budget" if plan.status is LeadStatus.CLOSED_NOT_CONVERTED else None,
+        sourced_by_id=source.id,
+        partner_id=partner.id if partner else None,
+        owner_id=owner_id,
+        is_converted=plan.converted,
+        converted_at=converted_at,
+        converted_by_id=converter_id,
+        converted_account_id=account_id,
+        converted_contact_id=contact_id,
+        created_at=created,
+        updated_at=converted_at or created,
+        normalized_name=normalized_company_name(customer) or None,
+        website_domain=website_domain(f"https://{domain}") or None,
     )
     for user_id, role in member_ids.items():
-        rows.add("lead_member", ids.take("lead_member"), lead_id, user_id, role.value, created)
+        rows.add(LeadMember, id=ids.take(LeadMember), lead_id=lead_id, user_id=user_id, role=role, created_at=created)
     section_companies = [source] + ([partner] if partner and plan.acceptance is LeadAcceptance.ACCEPTED else [])
     sections = [
         (company.id, rng.choice(INDUSTRIES), rng.choice(REGIONS), f"CRM-{company.index}-{lead_id}")
@@ -553,89 +595,118 @@ def _lead_rows(
     ]
     for company_id, industry, region, crm in sections:
         rows.add(
-            "lead_company_section",
-            ids.take("lead_company_section"),
-            lead_id,
-            company_id,
-            industry,
-            region,
-            crm,
-            created,
+            LeadCompanySection,
+            id=ids.take(LeadCompanySection),
+            lead_id=lead_id,
+            company_id=company_id,
+            industry=industry,
+            region=region,
+            crm_account=crm,
+            updated_at=created,
         )
     plans = [rng.choice(source.sales_plan_ids)]
     solutions = rng.sample(source.solution_ids, rng.randrange(1, 3))
     programs = [rng.choice(partner.partner_program_ids)] if partner else []
     for plan_id in plans:
-        rows.add("lead_sales_plan", lead_id, plan_id)
+        rows.link(Lead, "sales_plans", lead_id, plan_id)
     for solution_id in solutions:
-        rows.add("lead_solution", lead_id, solution_id)
+        rows.link(Lead, "solutions", lead_id, solution_id)
     for program_id in programs:
-        rows.add("lead_partner_program", lead_id, program_id)
+        rows.link(Lead, "partner_programs", lead_id, program_id)
     activity_ids = []
     for n in range(rng.randrange(4)):
-        activity_id = ids.take("activity")
+        activity_id = ids.take(Activity)
         kind = rng.choice(list(ActivityKind))
         at = created + timedelta(hours=rng.randrange(1, 2000))
         done_at = at if rng.random() < 0.6 else None
         subject = f"{kind.value.title()} {n + 1} about {topic}"
-        rows.add("activity", activity_id, lead_id, kind.value, subject, at, done_at, rng.choice(list(member_ids)), at)
+        rows.add(
+            Activity,
+            id=activity_id,
+            lead_id=lead_id,
+            kind=kind,
+            subject=subject,
+            due_at=at,
+            done_at=done_at,
+            owner_id=rng.choice(list(member_ids)),
+            created_at=at,
+        )
         activity_ids.append(activity_id)
 
     if not plan.converted:
         return
     opportunity_count = 2 if rng.random() < 0.15 else 1
     for n in range(opportunity_count):
-        opportunity_id = ids.take("opportunity")
+        opportunity_id = ids.take(Opportunity)
         stage_id, _ = rng.choice(stages)
         assert converted_at is not None
         at = converted_at + timedelta(minutes=n)
         rows.add(
-            "opportunity",
-            opportunity_id,
-            topic if n == 0 else f"{topic} (expansion)",
-            account_id,
-            contact_id,
-            amount,
-            "EUR",
-            (at + timedelta(days=rng.randrange(30, 200))).date(),
-            stage_id,
-            None,
-            source.id,
-            partner.id if partner else None,
-            owner_id,
-            at,
-            at,
+            Opportunity,
+            id=opportunity_id,
+            name=topic if n == 0 else f"{topic} (expansion)",
+            account_id=account_id,
+            contact_id=contact_id,
+            amount=amount,
+            currency="EUR",
+            close_date=(at + timedelta(days=rng.randrange(30, 200))).date(),
+            stage_id=stage_id,
+            sourced_by_id=source.id,
+            partner_id=partner.id if partner else None,
+            owner_id=owner_id,
+            created_at=at,
+            updated_at=at,
         )
         for user_id, role in member_ids.items():
-            rows.add("opportunity_member", ids.take("opportunity_member"), opportunity_id, user_id, role.value, at)
+            member_id = ids.take(OpportunityMember)
+            rows.add(
+                OpportunityMember,
+                id=member_id,
+                opportunity_id=opportunity_id,
+                user_id=user_id,
+                role=role,
+                created_at=at,
+            )
         for company_id, industry, region, crm in sections:
-            section_id = ids.take("opportunity_company_section")
-            rows.add("opportunity_company_section", section_id, opportunity_id, company_id, industry, region, crm, at)
+            rows.add(
+                OpportunityCompanySection,
+                id=ids.take(OpportunityCompanySection),
+                opportunity_id=opportunity_id,
+                company_id=company_id,
+                industry=industry,
+                region=region,
+                crm_account=crm,
+                updated_at=at,
+            )
         for plan_id in plans:
-            rows.add("opportunity_sales_plan", opportunity_id, plan_id)
+            rows.link(Opportunity, "sales_plans", opportunity_id, plan_id)
         for solution_id in solutions:
-            rows.add("opportunity_solution", opportunity_id, solution_id)
+            rows.link(Opportunity, "solutions", opportunity_id, solution_id)
         for program_id in programs:
-            rows.add("opportunity_partner_program", opportunity_id, program_id)
+            rows.link(Opportunity, "partner_programs", opportunity_id, program_id)
         for activity_id in activity_ids:
-            rows.add("opportunity_activity", activity_id, opportunity_id)
+            rows.link(Activity, "opportunities", activity_id, opportunity_id)
         by_conversion = n == 0
         rows.add(
-            "lead_opportunity", ids.take("lead_opportunity"), lead_id, opportunity_id, by_conversion, converter_id, at
+            LeadOpportunity,
+            id=ids.take(LeadOpportunity),
+            lead_id=lead_id,
+            opportunity_id=opportunity_id,
+            created_by_conversion=by_conversion,
+            actor_id=converter_id,
+            created_at=at,
         )
-        event_kind = ConversionEventKind.CONVERTED if by_conversion else ConversionEventKind.OPPORTUNITY_LINKED
-        details = {"seeded": True}
         rows.add(
-            "conversion_event",
-            ids.take("conversion_event"),
-            event_kind.value,
-            lead_id,
-            opportunity_id,
-            account_id if by_conversion else None,
-            contact_id if by_conversion else None,
-            converter_id,
-            json.dumps(details),
-            at,
+            ConversionEvent,
+            id=ids.take(ConversionEvent),
+            kind=ConversionEventKind.CONVERTED if by_conversion else ConversionEventKind.OPPORTUNITY_LINKED,
+            lead_id=lead_id,
+            opportunity_id=opportunity_id,
+            account_id=account_id if by_conversion else None,
+            contact_id=contact_id if by_conversion else None,
+            actor_id=converter_id,
+            details={"seeded": True},
+            created_at=at,
         )
 
 
@@ -656,21 +727,22 @@ async def seed(
     if not stages:
         raise SeedError("the database has no opportunity stages: run 'leadbridge migrate' first")
     existing_leads = (await client.execute_query_dict('SELECT COUNT(*) AS "n" FROM "lead"'))[0]["n"]
+    tables = Tables()
     ids = await _next_ids(client)
     companies = await _load_companies()
     wanted = companies_for(int(existing_leads) + leads)
     if len(companies) < wanted:
-        rows = Rows()
+        rows = Rows(tables)
         start = max((company.index for company in companies), default=0) + 1
         companies += [_company_rows(rows, ids, index) for index in range(start, start + wanted - len(companies))]
         async with in_transaction() as connection:
             await _write(connection, rows)
             await _advance_sequences(connection, ids)
-    rng = random.Random(random_seed if random_seed is not None else ids.last("lead") + 1)
+    rng = random.Random(random_seed if random_seed is not None else ids.last(Lead) + 1)
     if client.capabilities.dialect == "sqlite":
         await client.execute_script(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     for size in batches(leads, BATCH_LEADS):
-        rows = Rows()
+        rows = Rows(tables)
         for _ in range(size):
             _lead_rows(rows, ids, rng, companies, stages)
         async with in_transaction() as connection:

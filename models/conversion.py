@@ -15,6 +15,7 @@ from tortoise.queryset import QuerySet
 from models.account import Account, Contact
 from models.activity import Activity
 from models.conversion_records import ConversionEvent, ConversionEventKind, ConversionSettings
+from models.conversion_undo import account_snapshot, contact_snapshot, opportunity_snapshot, returning
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
 from models.errors import DomainError
 from models.lead import Lead
@@ -207,10 +208,6 @@ async def duplicate_contacts(scopes: ConversionScopes, email: str | None) -> lis
     return list(await scopes.contacts.filter(email=email).order_by("id"))
 
 
-def _ids(records: list[Any], type_name: str, to_global_id: Any) -> str:
-    return ", ".join(to_global_id(type_name, record.pk) for record in records)
-
-
 def fill_empty(record: Account | Contact, values: dict[str, Any]) -> list[str]:
     """Copy the lead's values into the record's empty fields only; the fields filled."""
     filled = []
@@ -223,12 +220,13 @@ def fill_empty(record: Account | Contact, values: dict[str, Any]) -> list[str]:
 
 async def _copy_members(
     lead: Lead, opportunity: Opportunity, viewer: User, copy_members: bool, excluded: list[int]
-) -> None:
+) -> list[list[Any]]:
     """The viewer joins the opportunity as its OWNER and, when the template copies members, the
-    lead's direct members but the excluded join it with their roles: one INSERT ... SELECT."""
+    lead's direct members but the excluded join it with their roles: one INSERT ... SELECT.
+    Returns the members it made, as [user id, role]."""
     if not copy_members:
         await OpportunityMember.create(opportunity=opportunity, user=viewer, role=MemberRole.OWNER)
-        return
+        return [[viewer.id, MemberRole.OWNER.value]]
     members, users, lead_members = (Table(model._meta.db_table) for model in (OpportunityMember, User, LeadMember))
     copied: Criterion = lead_members.id.notnull()
     if excluded:
@@ -249,7 +247,8 @@ async def _copy_members(
         )
         .where((users.id == viewer.id) | copied)
     )
-    await db.execute_query(*query.get_parameterized_sql())
+    rows = await db.execute_query_dict(*returning(query, "user_id", "role"))
+    return [[row["user_id"], row["role"]] for row in rows]
 
 
 LINKED_CATALOGS = ("sales_plans", "solutions", "partner_programs")
@@ -262,8 +261,9 @@ def _link_field(model: type[Lead | Opportunity], relation: str) -> ManyToManyFie
     return field
 
 
-async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: str) -> None:
-    """Link the opportunity to the lead's entries of one catalog, in one INSERT ... SELECT."""
+async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: str) -> list[int]:
+    """Link the opportunity to the lead's entries of one catalog, in one INSERT ... SELECT; the
+    entries linked."""
     source, target = _link_field(Lead, relation), _link_field(Opportunity, relation)
     lead_links, opportunity_links = Table(source.through), Table(target.through)
     db = Opportunity._meta.db
@@ -274,11 +274,13 @@ async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: st
         .select(lead_links[source.forward_key], ValueWrapper(opportunity.pk))
         .where(lead_links[source.backward_key] == lead.pk)
     )
-    await db.execute_query(*query.get_parameterized_sql())
+    rows = await db.execute_query_dict(*returning(query, target.forward_key))
+    return [row[target.forward_key] for row in rows]
 
 
-async def _copy_activities(lead: Lead, opportunity: Opportunity) -> None:
-    """Link the opportunity to every activity of the lead, in one INSERT ... SELECT."""
+async def _copy_activities(lead: Lead, opportunity: Opportunity) -> list[int]:
+    """Link the opportunity to every activity of the lead, in one INSERT ... SELECT; the
+    activities linked."""
     target = _link_field(Opportunity, "activities")
     links, activities = Table(target.through), Table(Activity._meta.db_table)
     db = Opportunity._meta.db
@@ -289,27 +291,33 @@ async def _copy_activities(lead: Lead, opportunity: Opportunity) -> None:
         .select(activities.id, ValueWrapper(opportunity.pk))
         .where(activities.lead_id == lead.pk)
     )
-    await db.execute_query(*query.get_parameterized_sql())
+    rows = await db.execute_query_dict(*returning(query, target.forward_key))
+    return [row[target.forward_key] for row in rows]
 
 
 async def _copy_to_opportunity(
     lead: Lead, opportunity: Opportunity, template: OpportunityTemplate, viewer: User, overrides: dict[str, Any]
-) -> None:
+) -> dict[str, Any]:
+    """Copy what the template says from the lead; returns what was copied (members, links,
+    activities, sections), for undoing the conversion."""
     copy_members = overrides.get("copy_members", template.copy_members)
     copy_links = overrides.get("copy_links", template.copy_links)
     excluded = list(overrides.get("exclude_member_ids") or ())
-    await _copy_members(lead, opportunity, viewer, copy_members, excluded)
+    copied: dict[str, Any] = {relation: [] for relation in (*LINKED_CATALOGS, "activities", "sections")}
+    copied["members"] = await _copy_members(lead, opportunity, viewer, copy_members, excluded)
     if copy_links:
         for relation in LINKED_CATALOGS:
-            await _copy_catalog_links(lead, opportunity, relation)
-        await _copy_activities(lead, opportunity)
+            copied[relation] = await _copy_catalog_links(lead, opportunity, relation)
+        copied["activities"] = await _copy_activities(lead, opportunity)
     if template.copy_company_sections:
-        await _copy_company_sections(lead, opportunity)
+        copied["sections"] = await _copy_company_sections(lead, opportunity)
+    return copied
 
 
-async def _copy_company_sections(lead: Lead, opportunity: Opportunity) -> None:
+async def _copy_company_sections(lead: Lead, opportunity: Opportunity) -> list[list[Any]]:
     """Each company's section of the lead (industry, region, CRM account) becomes the
-    opportunity's, in one INSERT ... SELECT."""
+    opportunity's, in one INSERT ... SELECT; the sections made, as [company id, industry,
+    region, CRM account]."""
     sections, lead_sections = Table(OpportunityCompanySection._meta.db_table), Table(LeadCompanySection._meta.db_table)
     copied = ("company_id", "industry", "region", "crm_account")
     updated_at = OpportunityCompanySection._meta.fields_map["updated_at"].to_db_value(
@@ -323,7 +331,8 @@ async def _copy_company_sections(lead: Lead, opportunity: Opportunity) -> None:
         .select(ValueWrapper(opportunity.pk), *(lead_sections[name] for name in copied), ValueWrapper(updated_at))
         .where(lead_sections.lead_id == lead.pk)
     )
-    await db.execute_query(*query.get_parameterized_sql())
+    rows = await db.execute_query_dict(*returning(query, *copied))
+    return [[row[name] for name in copied] for row in rows]
 
 
 async def create_opportunity_from_lead(
@@ -334,7 +343,8 @@ async def create_opportunity_from_lead(
     given: dict[str, Any],
     account: Account | None,
     contact: Contact | None,
-) -> Opportunity:
+) -> tuple[Opportunity, dict[str, Any]]:
+    """The new opportunity, and a snapshot of it as created (for undoing the conversion)."""
     values = opportunity_fields(lead, template, given)
     if stage is None and template.default_stage_id:
         stage = await related(template.default_stage)
@@ -349,8 +359,8 @@ async def create_opportunity_from_lead(
         partner_id=lead.partner_id,
         owner=viewer,
     )
-    await _copy_to_opportunity(lead, opportunity, template, viewer, given)
-    return opportunity
+    copied = await _copy_to_opportunity(lead, opportunity, template, viewer, given)
+    return opportunity, opportunity_snapshot(opportunity, copied)
 
 
 async def record(kind: ConversionEventKind, lead: Lead, viewer: User, **what: Any) -> ConversionEvent:
@@ -365,8 +375,9 @@ async def add_opportunity(
     stage: OpportunityStage | None,
     account: Account | None,
     contact: Contact | None,
-) -> tuple[Opportunity, bool]:
-    """Create the opportunity from the lead or link the existing one; returns it and whether it was created."""
+) -> tuple[Opportunity, dict[str, Any] | None]:
+    """Create the opportunity from the lead or link the existing one; returns it and, when it was
+    created, its snapshot."""
     if choice.existing is not None:
         opportunity: Opportunity = choice.existing
         if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
@@ -374,12 +385,12 @@ async def add_opportunity(
                 "ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunity", "existingId"]
             )
         await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
-        return opportunity, False
-    opportunity = await create_opportunity_from_lead(
+        return opportunity, None
+    opportunity, snapshot = await create_opportunity_from_lead(
         lead, viewer, template, stage, choice.create or {}, account, contact
     )
     await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=True, actor=viewer)
-    return opportunity, True
+    return opportunity, snapshot
 
 
 async def convert_lead(
@@ -392,7 +403,6 @@ async def convert_lead(
     template: OpportunityTemplate | None,
     stage: OpportunityStage | None,
     scopes: ConversionScopes,
-    to_global_id: Any,
 ) -> ConversionResult:
     """Convert the (locked) lead, or give an already converted lead one more opportunity."""
     now = datetime.now(UTC)
@@ -405,7 +415,7 @@ async def convert_lead(
                 "The lead is already converted: only an opportunity choice can add to it",
                 ["leadId"],
             )
-        added, was_created = await add_opportunity(
+        added, snapshot = await add_opportunity(
             lead,
             viewer,
             opportunity,
@@ -414,10 +424,12 @@ async def convert_lead(
             await related(lead.converted_account) if lead.converted_account_id else None,
             await related(lead.converted_contact) if lead.converted_contact_id else None,
         )
+        was_created = snapshot is not None
         kind = ConversionEventKind.OPPORTUNITY_CREATED if was_created else ConversionEventKind.OPPORTUNITY_LINKED
-        event = await record(
-            kind, lead, viewer, opportunity=added, details={"template": template.name if was_created else None}
-        )
+        added_details: dict[str, Any] = {"template": template.name if was_created else None}
+        if snapshot is not None:
+            added_details["opportunity_snapshot"] = snapshot
+        event = await record(kind, lead, viewer, opportunity=added, details=added_details)
         return ConversionResult(lead=lead, opportunity=added, events=[event], created_opportunity=was_created)
 
     check_convertible(lead, settings, now)
@@ -428,7 +440,7 @@ async def convert_lead(
         )
 
     chosen_account: Account | None = None
-    details: dict[str, Any] = {}
+    details: dict[str, Any] = {"previous_status": LeadStatus(lead.status).value}
     if account.existing is not None:
         chosen_account = account.existing
         filled = fill_empty(chosen_account, {"website": lead.website})
@@ -442,11 +454,13 @@ async def convert_lead(
             if duplicates:
                 raise DomainError(
                     "DUPLICATE_ACCOUNT",
-                    f"Matching accounts exist: {_ids(duplicates, 'Account', to_global_id)}; attach one or set allowDuplicate",
+                    "Matching accounts exist: {records}; attach one or set allowDuplicate",
                     ["account", "create"],
+                    [("Account", account.pk) for account in duplicates],
                 )
         chosen_account = await Account.create(**draft, company_id=viewer.company_id, created_by=viewer)
         details["account"] = "created"
+        details["account_snapshot"] = account_snapshot(chosen_account)
 
     chosen_contact: Contact | None = None
     if contact.existing is not None:
@@ -469,23 +483,27 @@ async def convert_lead(
             if same_email:
                 raise DomainError(
                     "DUPLICATE_CONTACT",
-                    f"Contacts with this email exist: {_ids(same_email, 'Contact', to_global_id)}; attach one or set allowDuplicate",
+                    "Contacts with this email exist: {records}; attach one or set allowDuplicate",
                     ["contact", "create"],
+                    [("Contact", contact.pk) for contact in same_email],
                 )
         chosen_contact = await Contact.create(
             **draft, account=chosen_account, company_id=viewer.company_id, created_by=viewer
         )
         details["contact"] = "created"
+        details["contact_snapshot"] = contact_snapshot(chosen_contact)
 
     created: Opportunity | None = None
     was_created = False
     if not opportunity.skip:
-        created, was_created = await add_opportunity(
+        created, snapshot = await add_opportunity(
             lead, viewer, opportunity, template, stage, chosen_account, chosen_contact
         )
+        was_created = snapshot is not None
         details["opportunity"] = "created" if was_created else "linked"
-        if was_created:
+        if snapshot is not None:
             details["template"] = template.name
+            details["opportunity_snapshot"] = snapshot
 
     lead.status = LeadStatus.CLOSED_CONVERTED
     lead.is_converted = True
@@ -533,6 +551,7 @@ async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -
         return ConversionResult(lead=lead, opportunity=opportunity, events=[event])
     now = datetime.now(UTC)
     check_convertible(lead, await settings_for(viewer.company_id), now)
+    previous_status = LeadStatus(lead.status).value
     await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
     lead.status = LeadStatus.CLOSED_CONVERTED
     lead.is_converted = True
@@ -558,7 +577,7 @@ async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -
         opportunity=opportunity,
         account_id=opportunity.account_id,
         contact_id=opportunity.contact_id,
-        details={"opportunity": "linked"},
+        details={"opportunity": "linked", "previous_status": previous_status},
     )
     return ConversionResult(lead=lead, opportunity=opportunity, events=[event])
 

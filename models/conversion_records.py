@@ -42,10 +42,11 @@ class ConversionEventKind(str, Enum):
     OPPORTUNITY_CREATED = "OPPORTUNITY_CREATED"
     OPPORTUNITY_LINKED = "OPPORTUNITY_LINKED"
     OPPORTUNITY_UNLINKED = "OPPORTUNITY_UNLINKED"
+    CONVERSION_UNDONE = "CONVERSION_UNDONE"
 
 
 class ConversionEvent(Model):
-    """One conversion, link or unlink: who, when, and what it created or linked."""
+    """One conversion, link, unlink or undo: who, when, and what it created, linked or deleted."""
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(ConversionEventKind, max_length=24)

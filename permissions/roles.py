@@ -12,6 +12,7 @@ class Action(str, Enum):
     LOG_ACTIVITY = "LOG_ACTIVITY"
     UPDATE = "UPDATE"
     CONVERT = "CONVERT"
+    UNDO_CONVERSION = "UNDO_CONVERSION"
     RESPOND = "RESPOND"
     MANAGE_MEMBERS = "MANAGE_MEMBERS"
 
@@ -21,6 +22,7 @@ MINIMUM_ROLE = {
     Action.LOG_ACTIVITY: MemberRole.PARTICIPANT,
     Action.UPDATE: MemberRole.COLLABORATOR,
     Action.CONVERT: MemberRole.COLLABORATOR,
+    Action.UNDO_CONVERSION: MemberRole.OWNER,
     Action.RESPOND: MemberRole.COLLABORATOR,
     Action.MANAGE_MEMBERS: MemberRole.OWNER,
 }

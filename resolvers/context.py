@@ -1,7 +1,8 @@
 """The typed per-request context.
 
 It lives here rather than in `leadbridge/` because `schema/` annotates resolvers with it
-and may not import the composition root; `leadbridge.app` builds one per request.
+and may not import the composition root; `leadbridge.transport` builds one, RequestContext, per
+request or websocket connection.
 """
 
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class Context:
 
     async def sign_out(self, reason: str) -> None:
         """The viewer was deactivated or their tokens revoked while a connection stays open: a
-        websocket closes (leadbridge.websocket); over HTTP each request signs in anew."""
+        websocket closes (leadbridge.transport); over HTTP each request signs in anew."""
 
 
 Info = strawberry.Info[Context, None]

@@ -4,46 +4,31 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError
+from models import DomainError, template_workflow
 from models.conversion import settings_for
 from models.conversion_records import ConversionSettings
-from models.validation import clean_percentage
+from models.template import OpportunityTemplate
 from permissions import scopes
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import decode_id
-from resolvers.templates import FIELD_TO_CAMEL, require_admin
+from resolvers.templates import require_admin
 
 
 async def update_settings(
     context: Context, given: dict[str, Any]
 ) -> tuple[ConversionSettings | None, list[DomainError]]:
+    async def default_template(template_id: str) -> OpportunityTemplate:
+        pk = decode_id(template_id, "OpportunityTemplate", ["defaultTemplateId"])
+        template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
+        if template is None:
+            raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["defaultTemplateId"])
+        return template
+
     async def action() -> ConversionSettings:
         require_admin(context)
         async with in_transaction():
-            settings, _ = await ConversionSettings.get_or_create(company_id=context.viewer.company_id)
-            for flag in ("create_account", "create_contact", "create_opportunity"):
-                if flag in given:
-                    if given[flag] is None:
-                        raise DomainError("INVALID_INPUT", "must be true or false", [FIELD_TO_CAMEL.get(flag, flag)])
-                    setattr(settings, flag, given[flag])
-            if "default_template_id" in given:
-                if given["default_template_id"] is None:
-                    settings.default_template_id = None
-                else:
-                    pk = decode_id(given["default_template_id"], "OpportunityTemplate", ["defaultTemplateId"])
-                    template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
-                    if template is None:
-                        raise DomainError(
-                            "NOT_FOUND",
-                            f"No OpportunityTemplate with ID '{given['default_template_id']}'",
-                            ["defaultTemplateId"],
-                        )
-                    settings.default_template_id = template.pk
-            if "minimum_score" in given:
-                settings.minimum_score = clean_percentage(given["minimum_score"], ["minimumScore"])
-            await settings.save()
-            return settings
+            return await template_workflow.update_settings(context.viewer.company_id, given, default_template)
 
     return await attempt(action)
 

@@ -1,15 +1,13 @@
 """convertLead, convertLeads, linkOpportunity and unlinkOpportunity: read the input, load through
 scopes, lock the lead, replay or record the idempotency key, and call models.conversion."""
 
-import hashlib
-import json
 import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, MemberRole, Opportunity, OpportunityStage
+from models import DomainError, MemberRole, Opportunity, OpportunityStage, idempotency
 from models.conversion import (
     Choice,
     ConversionResult,
@@ -18,7 +16,6 @@ from models.conversion import (
     link_opportunity,
     unlink_opportunity,
 )
-from models.conversion_records import IdempotencyRecord
 from models.template import OpportunityTemplate
 from permissions import scopes
 from permissions.roles import Action
@@ -26,14 +23,13 @@ from resolvers import outage
 from resolvers.access import direct_opportunity_role_loader, require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id, decode_ids, global_id
+from resolvers.ids import decode_id, decode_ids
 from resolvers.lead_events import publish_conversion
 from resolvers.loaders import stage_loader
 
 logger = logging.getLogger("leadbridge.errors")
 
 MAX_BATCH = 100
-MAX_IDEMPOTENCY_KEY_LENGTH = 255
 UNEXPECTED_ITEM_ERROR = "An unexpected error stopped the conversion of this item; nothing of it was written"
 
 
@@ -54,12 +50,6 @@ class ConvertRequest:
     opportunity: ChoiceInput | None
     idempotency_key: str | None
     fingerprint: str
-
-
-def fingerprint(raw_input: dict[str, Any]) -> str:
-    """What makes two requests the same, for idempotency: the input without its key."""
-    payload = {key: value for key, value in raw_input.items() if key != "idempotencyKey"}
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _skip_only(choice: ChoiceInput, field: str) -> None:
@@ -182,29 +172,14 @@ async def _replay(context: Context, stored: dict[str, int | None]) -> Conversion
     )
 
 
-def check_idempotency_key(key: str | None) -> None:
-    if key is not None and len(key) > MAX_IDEMPOTENCY_KEY_LENGTH:
-        raise DomainError(
-            "INVALID_INPUT",
-            f"idempotencyKey may have at most {MAX_IDEMPOTENCY_KEY_LENGTH} characters, got {len(key)}",
-            ["idempotencyKey"],
-        )
-
-
 async def _convert(context: Context, request: ConvertRequest) -> ConversionResult:
-    check_idempotency_key(request.idempotency_key)
+    idempotency.check_key(request.idempotency_key)
     async with in_transaction():
         lead, _ = await require_lead(context, request.lead_id, Action.CONVERT)
         if request.idempotency_key:
-            stored = await IdempotencyRecord.get_or_none(user_id=context.viewer.id, key=request.idempotency_key)
+            stored = await idempotency.recall(context.viewer.id, request.idempotency_key, request.fingerprint)
             if stored is not None:
-                if stored.request_hash != request.fingerprint:
-                    raise DomainError(
-                        "IDEMPOTENCY_KEY_REUSED",
-                        "This idempotency key was used with a different input",
-                        ["idempotencyKey"],
-                    )
-                return await _replay(context, stored.result)
+                return await _replay(context, stored)
         account = await _account_choice(context, request.account)
         contact = await _contact_choice(context, request.contact)
         opportunity, template, stage = await _opportunity_choice(context, request.opportunity)
@@ -219,14 +194,10 @@ async def _convert(context: Context, request: ConvertRequest) -> ConversionResul
             scopes=ConversionScopes(
                 accounts=scopes.visible_accounts(context.viewer), contacts=scopes.visible_contacts(context.viewer)
             ),
-            to_global_id=global_id,
         )
         if request.idempotency_key:
-            await IdempotencyRecord.create(
-                user_id=context.viewer.id,
-                key=request.idempotency_key,
-                request_hash=request.fingerprint,
-                result=_result_ids(result),
+            await idempotency.remember(
+                context.viewer.id, request.idempotency_key, request.fingerprint, _result_ids(result)
             )
         return result
 

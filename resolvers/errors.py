@@ -1,11 +1,13 @@
 """Turning refused domain actions into the `userErrors` of a mutation payload: in exactly one place."""
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from tortoise.exceptions import IntegrityError
 
 from models import DomainError
+from resolvers.ids import global_id
 
 T = TypeVar("T")
 
@@ -18,6 +20,14 @@ class InputErrors(Exception):
         self.errors = errors
 
 
+def api_error(error: DomainError) -> DomainError:
+    """The error as a client reads it: the records it names spelt as global IDs in its message."""
+    if not error.records:
+        return error
+    ids = ", ".join(global_id(type_name, pk) for type_name, pk in error.records)
+    return replace(error, message=error.message.replace("{records}", ids), records=[])
+
+
 async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[DomainError]]:
     """Run a mutation's action: its result and no errors, or no result and what was refused.
 
@@ -27,8 +37,8 @@ async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[Do
     try:
         return await action(), []
     except DomainError as error:
-        return None, [error]
+        return None, [api_error(error)]
     except InputErrors as failure:
-        return None, failure.errors
+        return None, [api_error(error) for error in failure.errors]
     except IntegrityError:
         return None, [DomainError("CONFLICT", "A concurrent change conflicted with this one: try again", None)]

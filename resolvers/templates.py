@@ -1,15 +1,12 @@
 """Opportunity templates: listing, creating and updating them, and the template a conversion uses."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, OpportunityStage
-from models.conversion import settings_for, standard_template
-from models.relations import related
-from models.template import OpportunityTemplate, check_mappings
-from models.validation import clean_text
+from models import DomainError, OpportunityStage, template_workflow
+from models.template import OpportunityTemplate
 from permissions import scopes
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
@@ -18,27 +15,7 @@ from resolvers.loaders import template_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Page, Position, cut
 
-CAMEL_TO_FIELD = {
-    "topic": "topic",
-    "customerName": "customer_name",
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "email": "email",
-    "phone": "phone",
-    "jobTitle": "job_title",
-    "website": "website",
-    "description": "description",
-    "source": "source",
-    "score": "score",
-    "estimatedAmount": "estimated_amount",
-    "currency": "currency",
-    "estimatedCloseDate": "estimated_close_date",
-    "name": "name",
-    "amount": "amount",
-    "closeDate": "close_date",
-    "probability": "probability",
-}
-FIELD_TO_CAMEL = {value: key for key, value in CAMEL_TO_FIELD.items()}
+FIELD_TO_CAMEL = template_workflow.INPUT_NAMES
 
 
 async def templates_by_node_ids(info: Info, node_ids: Iterable[str]) -> list[OpportunityTemplate | None]:
@@ -65,26 +42,6 @@ def template_edge_cursor(context: Context, template: OpportunityTemplate) -> str
     return context.cursors.encode("opportunityTemplates", *_template_position(template))
 
 
-def mappings_from_input(pairs: Sequence[tuple[str, str]], field: list[str]) -> list[tuple[str, str]]:
-    """GraphQL field names to model attribute names, then type-checked; INVALID_TEMPLATE names the bad one."""
-    converted = []
-    for index, (lead_field, opportunity_field) in enumerate(pairs):
-        at = [*field, str(index)]
-        if lead_field not in CAMEL_TO_FIELD:
-            raise DomainError(
-                "INVALID_TEMPLATE", f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"]
-            )
-        if opportunity_field not in CAMEL_TO_FIELD:
-            raise DomainError(
-                "INVALID_TEMPLATE",
-                f"'{opportunity_field}' is not an opportunity field that can be filled",
-                [*at, "opportunityField"],
-            )
-        converted.append((CAMEL_TO_FIELD[lead_field], CAMEL_TO_FIELD[opportunity_field]))
-    check_mappings(converted, field)
-    return converted
-
-
 async def _stage(context: Context, stage_id: str | None, field: list[str]) -> OpportunityStage | None:
     if stage_id is None:
         return None
@@ -100,25 +57,16 @@ def require_admin(context: Context) -> None:
         raise DomainError("FORBIDDEN", "Only company admins may change templates and conversion settings", None)
 
 
-async def _apply_template_values(context: Context, template: OpportunityTemplate, given: dict[str, Any]) -> None:
-    if "name" in given:
-        template.name = clean_text(given["name"], ["name"], max_length=120, required=True)
-        clash = OpportunityTemplate.filter(company_id=context.viewer.company_id, name=template.name)
-        if template.pk:
-            clash = clash.exclude(id=template.pk)
-        if await clash.exists():
-            raise DomainError("CONFLICT", f"Your company already has a template named '{template.name}'", ["name"])
-    for flag in ("copy_members", "copy_links", "copy_company_sections"):
-        if flag in given:
-            if given[flag] is None:
-                raise DomainError("INVALID_INPUT", f"{flag} must be true or false", [FIELD_TO_CAMEL.get(flag, flag)])
-            setattr(template, flag, given[flag])
-    if "default_stage_id" in given:
-        stage = await _stage(context, given["default_stage_id"], ["defaultStageId"])
-        template.default_stage_id = stage.pk if stage else None
-    if "field_mappings" in given:
-        pairs = [(mapping.lead_field, mapping.opportunity_field) for mapping in given["field_mappings"] or []]
-        template.field_mappings = [list(pair) for pair in mappings_from_input(pairs, ["fieldMappings"])]
+def _mapping_pairs(given: dict[str, Any]) -> dict[str, Any]:
+    """The input's field mappings as (lead field, opportunity field) pairs of input names."""
+    if "field_mappings" not in given:
+        return given
+    mappings = given["field_mappings"] or []
+    return {**given, "field_mappings": [(mapping.lead_field, mapping.opportunity_field) for mapping in mappings]}
+
+
+def _stage_lookup(context: Context) -> template_workflow.StageLookup:
+    return lambda stage_id: _stage(context, stage_id, ["defaultStageId"])
 
 
 async def create_template(
@@ -127,12 +75,9 @@ async def create_template(
     async def action() -> OpportunityTemplate:
         require_admin(context)
         async with in_transaction():
-            template = OpportunityTemplate(company_id=context.viewer.company_id, field_mappings=[])
-            if "name" not in given:
-                raise DomainError("INVALID_INPUT", "name is required", ["name"])
-            await _apply_template_values(context, template, given)
-            await template.save()
-            return template
+            return await template_workflow.create_template(
+                context.viewer, _mapping_pairs(given), _stage_lookup(context)
+            )
 
     return await attempt(action)
 
@@ -147,11 +92,7 @@ async def update_template(
             if template is None:
                 raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
             require_admin(context)
-            if template.company_id is None:
-                raise DomainError("FORBIDDEN", "The built-in Standard template cannot be changed", ["templateId"])
-            await _apply_template_values(context, template, given)
-            await template.save()
-            return template
+            return await template_workflow.update_template(template, _mapping_pairs(given), _stage_lookup(context))
 
     return await attempt(action)
 
@@ -163,6 +104,4 @@ async def template_or_default(context: Context, template_id: str | None) -> Oppo
         if template is None:
             raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
         return template
-    settings = await settings_for(context.viewer.company_id)
-    chosen = await related(settings.default_template) if settings.default_template_id else None
-    return chosen if chosen is not None else await standard_template()
+    return await template_workflow.default_template(context.viewer.company_id)

@@ -11,14 +11,16 @@ import strawberry
 from strawberry import relay
 
 import models
+from models import idempotency
 from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
-from resolvers import conversion_events, conversion_links, loaders
+from resolvers import conversion_events, conversion_links, loaders, undo_conversion
 from resolvers import convert_lead as conversion
 from resolvers import leads as lead_resolvers
 from resolvers.context import Info
 from resolvers.loaders import Loaded, load_now
 from schema.connection import Edge
+from schema.conversion_undo import KeptRecord
 from schema.enums import describe_values
 from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput, given_fields
@@ -41,6 +43,8 @@ describe_values(
         "OPPORTUNITY_CREATED": "A converted lead gained a new opportunity through convertLead.",
         "OPPORTUNITY_LINKED": "An existing opportunity was linked to a converted lead.",
         "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
+        "CONVERSION_UNDONE": "The lead's conversion was undone by undoConversion; recorded on the lead, and on "
+        "each opportunity the conversion created that was kept.",
     },
 )
 
@@ -267,7 +271,7 @@ def convert_request(input: ConvertLeadInput) -> conversion.ConvertRequest:
         contact=choice_input(input.contact),
         opportunity=choice_input(input.opportunity),
         idempotency_key=key,
-        fingerprint=conversion.fingerprint(raw_input(input)),
+        fingerprint=idempotency.fingerprint(raw_input(input)),
     )
 
 
@@ -368,7 +372,10 @@ class UnlinkOpportunityPayload:
     user_errors: list[UserError] = strawberry.field(default_factory=list, description=USER_ERRORS)
 
 
-@strawberry.type(description="A conversion, link or unlink: who, when, and what it created or linked.")
+@strawberry.type(
+    description="A conversion, link, unlink or undone conversion: who, when, and what it created, linked, deleted "
+    "or kept."
+)
 class ConversionEvent(relay.Node):
     id: relay.NodeID[int]
     kind: ConversionEventKind = strawberry.field(description="What happened.")
@@ -410,6 +417,22 @@ class ConversionEvent(relay.Node):
         if event.contact_id is None:
             return None
         return load_now(info.context.loaders.get(loaders.contact_loader), event.contact_id)
+
+    @strawberry.field(
+        graphql_type=list[strawberry.ID],
+        description="On a CONVERSION_UNDONE event: the global IDs of the records the undo deleted. Empty for other "
+        "events.",
+    )
+    def deleted_ids(self, event: strawberry.Parent[models.ConversionEvent]) -> list[str]:
+        return undo_conversion.deleted_ids_of(event)
+
+    @strawberry.field(
+        graphql_type=list[KeptRecord],
+        description="On a CONVERSION_UNDONE event: the records the conversion created that the undo kept, each with "
+        "its reason, among those the viewer can see. Empty for other events.",
+    )
+    async def kept(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> list[KeptRecord]:
+        return [KeptRecord.of(item) for item in await undo_conversion.kept_of(info.context, event)]
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -508,7 +531,8 @@ class RecordConversion:
     """Conversion fields of Lead and Opportunity, read from their record."""
 
     @strawberry.field(
-        graphql_type=list[ConversionEvent], description="Conversions, links and unlinks of this record, oldest first."
+        graphql_type=list[ConversionEvent],
+        description="Conversions, links, unlinks and undone conversions of this record, oldest first.",
     )
     async def events(
         self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info

@@ -38,6 +38,7 @@ class UserErrorCode(str, Enum):
     LEAD_DISQUALIFIED = "LEAD_DISQUALIFIED"
     LEAD_NOT_QUALIFIED = "LEAD_NOT_QUALIFIED"
     ALREADY_CONVERTED = "ALREADY_CONVERTED"
+    NOT_CONVERTED = "NOT_CONVERTED"
     ALREADY_LINKED = "ALREADY_LINKED"
     NOT_LINKED = "NOT_LINKED"
     NOTHING_TO_CONVERT = "NOTHING_TO_CONVERT"
@@ -72,6 +73,7 @@ describe_values(
         "conversion settings.",
         "ALREADY_CONVERTED": "The lead is converted: only an opportunity choice (or linkOpportunity) can still "
         "add to it.",
+        "NOT_CONVERTED": "The lead is not converted, so there is no conversion to undo (undoConversion).",
         "ALREADY_LINKED": "The opportunity is already linked to the lead.",
         "NOT_LINKED": "The opportunity is not linked to the lead.",
         "NOTHING_TO_CONVERT": "The account, the contact and the opportunity would all be skipped.",

@@ -1,11 +1,12 @@
 """What one operation may ask for: depth, aliases, tokens and nodes, introspection and
-suggestions, and the cost it is charged against the client's rate-limit budget.
+suggestions, and what it costs.
 
-The limits come from the request context (`query_limits`, `cost_budget`), so that the
-composition root decides them from its settings; a context without them gets the defaults
-and no rate limiting. The cost an operation is charged is settled once it has run: what it
-returned and the rows its reports and imports went through (`work` on the context), and a
-refused document pays for the parsing and validation it took.
+The limits come from the request context (`query_limits`), so that the composition root decides
+them from its settings; a context without them gets the defaults. The cost is counted here, by
+the document alone (`measure`), by what the operation returned and the rows its reports and
+imports went through (`actual_cost`, with `work` on the context), and for a refused document by
+the parsing and validation it took (`refusal_cost`); charging it to a client's rate-limit budget
+is the composition root's (leadbridge.rate_limit).
 """
 
 import math
@@ -13,7 +14,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from graphql import (
     ASTValidationRule,
@@ -77,49 +78,12 @@ class QueryLimits:
     suggestions: bool = True
 
 
-@dataclass(frozen=True)
-class Throttle:
-    """A client's rate-limit bucket after a request, as Shopify reports it."""
-
-    admitted: bool
-    maximum_available: float
-    currently_available: float
-    restore_rate: float
-
-    def seconds_until(self, cost: int) -> int:
-        """Whole seconds until the bucket holds `cost` points again."""
-        missing = cost - self.currently_available
-        return max(1, math.ceil(missing / self.restore_rate)) if missing > 0 else 0
-
-    def as_extension(self) -> dict[str, float]:
-        return {
-            "maximumAvailable": float(self.maximum_available),
-            "currentlyAvailable": math.floor(self.currently_available),
-            "restoreRate": float(self.restore_rate),
-        }
-
-
 Selection = FieldNode | InlineFragmentNode | FragmentSpreadNode
 
 
 def selections_of(selection_set: SelectionSetNode) -> tuple[Selection, ...]:
     """The selections of the set, typed as the three kinds of selection GraphQL has."""
     return cast(tuple[Selection, ...], selection_set.selections)
-
-
-class CostBudget(Protocol):
-    """A client's rate-limit budget for one request."""
-
-    maximum: int
-
-    async def spend(self, cost: int) -> Throttle | None:
-        """Take `cost` points when the bucket holds them; None when the bucket cannot be reached."""
-        ...
-
-    async def settle(self, difference: int) -> Throttle | None:
-        """Take `difference` more points (give them back when negative) for work already done,
-        even when that leaves the bucket below zero; None when the bucket cannot be reached."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -602,31 +566,20 @@ def without_suggestion(error: GraphQLError) -> GraphQLError:
 
 
 class QueryLimiter(SchemaExtension):
-    """Enforces the context's QueryLimits and charges the operation's cost to its CostBudget.
+    """Enforces the context's QueryLimits and measures the operation's cost.
 
     Tokens are counted as Strawberry's MaxTokensLimiter counts them, depth and aliases as its
     QueryDepthLimiter and MaxAliasesLimiter do (see DocumentShape); each refusal carries an
-    `extensions.code`. Before running, the operation's requested cost is taken from the bucket;
-    once it has run, the bucket is settled to its actual cost: what it returned, plus the work
-    its reports and imports did. A refused document is charged `refusal_cost`; one the bucket
-    cannot pay for is answered RATE_LIMITED instead.
+    `extensions.code`. Charging the cost is the composition root's: it serves a subclass that
+    takes `cost` before the operation runs and settles it to `actual_cost` once it has.
     """
 
     def __init__(self) -> None:
         self.cost: QueryCost | None = None
-        self.requested = 0
-        self.actual = 0
-        self.throttle: Throttle | None = None
-        self.charged = False
-        self.throttled: GraphQLError | None = None
 
     @property
     def limits(self) -> QueryLimits:
         return getattr(self.execution_context.context, "query_limits", None) or QueryLimits()
-
-    @property
-    def budget(self) -> CostBudget | None:
-        return getattr(self.execution_context.context, "cost_budget", None)
 
     def on_operation(self) -> Iterator[None]:
         limits = self.limits
@@ -638,8 +591,6 @@ class QueryLimiter(SchemaExtension):
         except GraphQLSyntaxError as error:
             raise self.coded(error, limits) from None
         result = context.result
-        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and self.throttled is not None:
-            result.errors = [self.throttled]
         if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
             errors = [self.coded(error, limits) for error in result.errors]
             result.errors = errors if limits.suggestions else [without_suggestion(error) for error in errors]
@@ -653,97 +604,50 @@ class QueryLimiter(SchemaExtension):
         return error
 
     async def on_execute(self) -> AsyncIterator[None]:
+        refusal = self.refusal()
+        if refusal is not None:
+            self.execution_context.result = GraphQLExecutionResult(data=None, errors=[refusal])
+        yield
+
+    def refusal(self) -> GraphQLError | None:
+        """Measures the operation into `cost`; the refusal of a page size out of bounds or of
+        more nodes than the limit, None when the operation may run."""
         context = self.execution_context
-        assert context.graphql_document is not None
         limits = self.limits
-        budget = self.budget
-        self.cost = measure(
-            graphql_schema_of(context.schema), context.graphql_document, context.operation_name, context.variables
-        )
-        self.requested = self.cost.cost
-        work = _work_done(context.context)
-        refusal = page_size_error(
-            graphql_schema_of(context.schema), context.graphql_document, context.operation_name, context.variables
-        )
+        assert context.graphql_document is not None
+        graphql_schema = graphql_schema_of(context.schema)
+        self.cost = measure(graphql_schema, context.graphql_document, context.operation_name, context.variables)
+        refusal = page_size_error(graphql_schema, context.graphql_document, context.operation_name, context.variables)
         if refusal is None and self.cost.nodes > limits.max_nodes:
             refusal = limit_error(
                 f"This query may return up to {self.cost.nodes:,} nodes, more than the limit of {limits.max_nodes:,}",
                 "MAX_NODE_LIMIT_EXCEEDED",
             )
-        elif refusal is None and budget is not None and self.cost.cost > budget.maximum:
-            refusal = limit_error(
-                f"This query costs {self.cost.cost:,} points, more than the {budget.maximum:,} a client may spend at once",
-                "MAX_COST_EXCEEDED",
-            )
-        if budget is not None:
-            self.charged = True
-            if refusal is not None:
-                fee = refusal_cost(context.query, context.graphql_document, budget.maximum)
-                refusal = await self.charge(budget, fee) or refusal
-            else:
-                refusal = await self.charge(budget, self.cost.cost)
-        if refusal is not None:
-            context.result = GraphQLExecutionResult(data=None, errors=[refusal])
-            yield
-            return
-        yield
-        if budget is not None:
-            await self.settle(budget, work)
+        return refusal
 
-    async def charge(self, budget: CostBudget, cost: int) -> GraphQLError | None:
-        """Take `cost` from the bucket; the RATE_LIMITED refusal when it does not hold that much."""
-        self.throttle = await budget.spend(cost)
-        if self.throttle is None or self.throttle.admitted:
-            self.actual = cost
-            return None
-        return limit_error(
-            f"Rate limit exceeded: this query costs {cost:,} points and "
-            f"{math.floor(self.throttle.currently_available):,} are available, restored at "
-            f"{self.throttle.restore_rate:g} per second; retry in {self.throttle.seconds_until(cost)} seconds",
-            "RATE_LIMITED",
-        )
-
-    async def settle(self, budget: CostBudget, work_before: tuple[int, int]) -> None:
-        """Charge the actual cost of what ran in place of the requested one."""
+    def actual_cost(self, work_before: tuple[int, int], maximum: int) -> int | None:
+        """What the operation that ran costs: what it returned plus the work its reports and
+        imports did since `work_before` (see `work_done`), or `refusal_cost` when the request
+        failed before any field ran; None when it has no result."""
         context = self.execution_context
         result = context.result
         if not isinstance(result, (GraphQLExecutionResult, ExecutionResult)):
-            return
+            return None
         if is_request_error(result):
-            self.actual = refusal_cost(context.query, context.graphql_document, budget.maximum)
-        else:
-            assert context.graphql_document is not None
-            rows_before, bytes_before = work_before
-            rows, bytes_ = _work_done(context.context)
-            self.actual = returned_cost(
-                graphql_schema_of(context.schema),
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-                result.data,
-            ) + work_cost(rows - rows_before, bytes_ - bytes_before)
-        if self.actual != self.requested:
-            self.throttle = await budget.settle(self.actual - self.requested) or self.throttle
-
-    async def get_results(self) -> dict[str, Any]:
-        budget = self.budget
-        if budget is None:
-            return {}
-        if not self.charged:
-            self.charged = True
-            context = self.execution_context
-            self.requested = refusal_cost(context.query, context.graphql_document, budget.maximum)
-            self.throttled = await self.charge(budget, self.requested)
-        return {
-            "cost": {
-                "requestedQueryCost": self.requested,
-                "actualQueryCost": self.actual,
-                "throttleStatus": self.throttle.as_extension() if self.throttle else None,
-            }
-        }
+            return refusal_cost(context.query, context.graphql_document, maximum)
+        assert context.graphql_document is not None
+        rows_before, bytes_before = work_before
+        rows, bytes_ = work_done(context.context)
+        return returned_cost(
+            graphql_schema_of(context.schema),
+            context.graphql_document,
+            context.operation_name,
+            context.variables,
+            result.data,
+        ) + work_cost(rows - rows_before, bytes_ - bytes_before)
 
 
-def _work_done(context: Any) -> tuple[int, int]:
+def work_done(context: Any) -> tuple[int, int]:
     """The records counted by reports and the bytes read by imports so far on this context."""
     work = getattr(context, "work", None)
     if work is None:

@@ -8,6 +8,7 @@ import strawberry
 
 import models
 from models import ForecastCategory as ForecastCategoryValue
+from models.pipeline_report import FunnelFigures, PipelineBucket
 from resolvers import pipeline
 from resolvers.context import Info
 from resolvers.loaders import Loaded, load_now
@@ -30,7 +31,7 @@ class PipelineMoney:
     )
 
 
-def _money(bucket: pipeline.PipelineBucket) -> list[PipelineMoney]:
+def _money(bucket: PipelineBucket) -> list[PipelineMoney]:
     return [
         PipelineMoney(
             currency=total.currency,
@@ -151,7 +152,7 @@ class LeadFunnelFilter:
     created_to: date | None = strawberry.field(default=None, description="Created on or before this UTC day.")
 
 
-def _figures(figures: pipeline.FunnelFigures) -> dict:
+def _figures(figures: FunnelFigures) -> dict:
     return {
         "lead_count": figures.lead_count,
         "by_status": [LeadStatusCount(status=status, count=count) for status, count in figures.by_status],

@@ -9,6 +9,7 @@ from resolvers.context import Info
 from schema.collaboration import CollaborationMutation, CollaborationQuery
 from schema.company import Company
 from schema.conversion import ConversionMutation
+from schema.conversion_undo import ConversionUndoMutation
 from schema.documents import CachedDocuments
 from schema.errors import ErrorCodes, MaskInternalErrors, check_one_of_inputs_in_graphql_core
 from schema.input_text import RefuseNulCharacters
@@ -47,6 +48,7 @@ class Mutation(
     OpportunityMutation,
     CollaborationMutation,
     ConversionMutation,
+    ConversionUndoMutation,
     TemplateMutation,
     LeadImportMutation,
     LeadMergeMutation,
@@ -67,20 +69,27 @@ class Schema(strawberry.Schema):
         the query's text. Unexpected errors are logged by MaskInternalErrors, without their messages."""
 
 
-schema = Schema(
-    query=Query,
-    mutation=_mutation_type(),
-    subscription=Subscription,
-    types=[Company, User],
-    scalar_overrides=SCALAR_OVERRIDES,
-    config=StrawberryConfig(),
-    extensions=[
-        ErrorCodes,
-        QueryLimiter,
-        CachedDocuments,
-        RefuseNulCharacters,
-        MaskInternalErrors,
-        PlannedReads,
-    ],
-)
-check_one_of_inputs_in_graphql_core(schema)
+def build_schema(query_limiter: type[QueryLimiter] = QueryLimiter) -> Schema:
+    """The schema, with `query_limiter` in QueryLimiter's place: the composition root serves one
+    that also charges each operation's cost to the client's rate-limit budget."""
+    built = Schema(
+        query=Query,
+        mutation=_mutation_type(),
+        subscription=Subscription,
+        types=[Company, User],
+        scalar_overrides=SCALAR_OVERRIDES,
+        config=StrawberryConfig(),
+        extensions=[
+            ErrorCodes,
+            query_limiter,
+            CachedDocuments,
+            RefuseNulCharacters,
+            MaskInternalErrors,
+            PlannedReads,
+        ],
+    )
+    check_one_of_inputs_in_graphql_core(built)
+    return built
+
+
+schema = build_schema()

@@ -34,6 +34,8 @@ describe_values(
         "CONVERTED": "The lead was converted, by convertLead or by linking an opportunity to it.",
         "OPPORTUNITY_LINKED": "The converted lead gained an opportunity, created or linked.",
         "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
+        "CONVERSION_UNDONE": "The lead's conversion was undone: once for the lead, and once for each opportunity "
+        "the conversion created that was kept (with that opportunity).",
         "LEADS_MERGED": "mergeLeads merged duplicates into the lead: it may have gained fields, members, activities, "
         "links and sections.",
         "MERGED_INTO": "mergeLeads merged the lead into another (its `mergedInto`): it is closed and read-only.",
@@ -65,7 +67,8 @@ class LeadEvent:
 class Subscription:
     @strawberry.subscription(
         graphql_type=AsyncIterator[LeadEvent],
-        description="Status changes, acceptance answers, conversions, links and unlinks of the leads the viewer "
+        description="Status changes, acceptance answers, conversions, links, unlinks and undone conversions of the "
+        "leads the viewer "
         "can see, or of one of them. Over graphql-transport-ws on /graphql, with "
         '`{"Authorization": "Bearer <token>"}` as the connection_init payload.',
     )

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from importlib import import_module
 from types import SimpleNamespace
 
-from leadbridge import demo
+from leadbridge import demo, seed
 from models import Lead, LeadStatus, MemberRole, User
+from models.matching import normalized_company_name, website_domain
 from tests.factories import (
     StatementCounter,
     add_member,
@@ -252,3 +253,14 @@ async def test_a_policy_member_sees_duplicates_only_where_the_policy_reaches(ano
         body = await graphql(viewer_client, DUPLICATES, {"id": gid(lead)})
 
     assert sorted(ids(body)) == sorted([gid(reached), gid(shared_directly)])
+
+
+async def test_the_benchmark_seed_stores_the_match_keys_of_its_leads(anonymous_client):
+    await seed.seed(50, random_seed=7)
+
+    rows = await Lead.all().values_list("customer_name", "website", "normalized_name", "website_domain")
+
+    assert len(rows) == 50
+    assert [(name, domain) for _, _, name, domain in rows] == [
+        (normalized_company_name(customer), website_domain(website)) for customer, website, _, _ in rows
+    ]

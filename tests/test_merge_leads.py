@@ -335,6 +335,7 @@ MUTATIONS = {
     ),
     "removeLeadMember": ("RemoveLeadMemberInput", lambda ids: {"leadId": ids["lead"], "userId": ids["user"]}),
     "linkCatalog": ("LinkCatalogInput", lambda ids: {"leadId": ids["lead"]}),
+    "undoConversion": ("UndoConversionInput", lambda ids: {"leadId": ids["lead"]}),
     "mergeLeads": ("MergeLeadsInput", lambda ids: {"leadId": ids["lead"], "duplicateIds": [ids["other"]]}),
 }
 

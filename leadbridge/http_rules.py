@@ -1,28 +1,36 @@
-"""GraphQL over HTTP, as its specification says, in front of the Strawberry schema."""
+"""The rules of GraphQL over HTTP that Strawberry's ASGI view does not follow, in one place: content
+negotiation, reading a GET query string, a JSON body or a multipart upload (the GraphQL multipart
+request spec), choosing the operation, and the status and body of each answer.
+
+Strawberry's view answers its refusals in plain text, reads any body whose type contains
+`application/json`, treats no Accept header specially and answers every executed request 200;
+the answers here are JSON, with the statuses the GraphQL-over-HTTP specification gives for
+`application/graphql-response+json`. leadbridge.transport runs the requests through these rules.
+
+Forms can be posted across sites without a CORS preflight, but every GraphQL request needs a
+bearer token in its Authorization header, which such a form cannot send.
+"""
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, get_operation_ast
+from graphql import GraphQLError, OperationDefinitionNode, get_operation_ast
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
-from strawberry import Schema
+from starlette.types import Message
+from strawberry.file_uploads.utils import replace_placeholders_with_files
 from strawberry.types import ExecutionResult
 
-from leadbridge.auth import AuthenticationError, authenticate
 from leadbridge.client_json import UnreadableJSON, load_json
-from leadbridge.multipart import MultipartError, is_multipart, read_operations
-from leadbridge.rate_limit import Buckets, UserBudget
-from leadbridge.request_log import RequestRecord, record_of
-from resolvers import outage
-from resolvers.context import Context
 from schema.documents import parse_document
-from schema.limits import QueryLimits
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
 ALLOWED_METHODS = "GET, POST"
 OFFERS = {  # media range -> (response media type, specificity)
     GRAPHQL_RESPONSE: (GRAPHQL_RESPONSE, 1),
@@ -30,6 +38,11 @@ OFFERS = {  # media range -> (response media type, specificity)
     "application/*": (JSON, 0),
     "*/*": (JSON, 0),
 }
+MIB = 1024 * 1024
+MAX_UPLOAD_BYTES = 201 * MIB
+MAX_FILES = 10
+MAX_FIELDS = 100
+MAX_FIELD_BYTES = MIB
 
 
 class HTTPError(Exception):
@@ -50,16 +63,6 @@ class HTTPError(Exception):
         self.headers = headers or {}
         self.graphql_error = graphql_error
         self.code = code
-
-
-@dataclass
-class RequestContext(Context):
-    """The resolvers' Context, with what schema.limits.QueryLimiter reads."""
-
-    query_limits: QueryLimits = QueryLimits()
-    cost_budget: UserBudget | None = None
-    planned_reads: bool = False
-    """Whether schema.planner may run the operation (Settings.planned_reads)."""
 
 
 @dataclass(frozen=True)
@@ -137,12 +140,9 @@ def _optional_object(value: object, name: str, *, encoded: bool) -> dict[str, An
 
 async def read_params(request: Request, max_body_bytes: int) -> GraphQLParams:
     """The GraphQL request parameters of a GET query string, a JSON POST body or a multipart
-    upload (GraphQL multipart request spec, leadbridge/multipart.py)."""
+    upload."""
     if is_multipart(request):
-        try:
-            raw: dict[str, Any] = await read_operations(request)
-        except MultipartError as error:
-            raise HTTPError(error.status, error.message) from None
+        raw: dict[str, Any] = await read_operations(request)
         encoded = False
     elif request.method == "GET":
         raw = dict(request.query_params)
@@ -203,9 +203,88 @@ async def read_body(request: Request, max_body_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+def is_multipart(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return request.method == "POST" and content_type.split(";")[0].strip().lower() == MULTIPART
+
+
+def _upload_too_large() -> HTTPError:
+    return HTTPError(413, f"The request body is larger than {MAX_UPLOAD_BYTES // MIB} MiB")
+
+
+def _limited(receive: Callable[[], Awaitable[Message]]) -> Callable[[], Awaitable[Message]]:
+    """The request's receive, refusing once the body passes MAX_UPLOAD_BYTES: what a client
+    sends beyond it is never spooled to disk."""
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > MAX_UPLOAD_BYTES:
+                raise _upload_too_large()
+        return message
+
+    return limited
+
+
+def _json_field(form: FormData, name: str) -> Any:
+    value = form.get(name)
+    if not isinstance(value, str):
+        raise HTTPError(400, f"The multipart request needs a '{name}' field holding JSON")
+    try:
+        return load_json(value)
+    except UnreadableJSON as error:
+        raise HTTPError(400, error.explain(f"The '{name}' field is not valid JSON")) from None
+
+
+def _files(form: FormData, files_map: Any) -> dict[str, UploadFile]:
+    if not isinstance(files_map, dict) or not all(
+        isinstance(paths, list) and all(isinstance(path, str) and path.startswith("variables.") for path in paths)
+        for paths in files_map.values()
+    ):
+        raise HTTPError(400, "The 'map' field must map each file field to a list of paths into variables")
+    files = {}
+    for name in files_map:
+        file = form.get(name)
+        if not isinstance(file, UploadFile):
+            raise HTTPError(400, f"The 'map' field names a file '{name}' that the request does not hold")
+        files[name] = file
+    return files
+
+
+async def read_operations(request: Request) -> dict[str, Any]:
+    """The parameters (`query`, `variables`, ...) of a multipart upload: the `operations` and
+    `map` fields and the file parts, each file in place of the null its path names in
+    `variables`. HTTPError when the body is too large or does not follow the spec; batched
+    operations (a JSON array) are not supported."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+        raise _upload_too_large()
+    limited = Request(request.scope, _limited(request.receive))
+    try:
+        form = await limited.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    except MultiPartException as error:
+        raise HTTPError(400, f"The multipart body cannot be read: {error.message}") from None
+    operations = _json_field(form, "operations")
+    if not isinstance(operations, dict):
+        raise HTTPError(400, "The 'operations' field must be a JSON object; batched operations are not supported")
+    files_map = _json_field(form, "map")
+    files = _files(form, files_map)
+    for value in form.values():
+        if isinstance(value, UploadFile) and value not in files.values():
+            await value.close()
+    try:
+        return replace_placeholders_with_files(operations, files_map, files)
+    except (KeyError, IndexError, ValueError, TypeError):
+        raise HTTPError(400, "A path in the 'map' field does not lead to a variable in 'operations'") from None
+
+
 def select_operation(params: GraphQLParams, max_tokens: int) -> OperationDefinitionNode | None:
     """The operation to run; None when the document does not parse (the schema reports why).
-    HTTPError 400 when it parses but names no single operation to run."""
+    HTTPError 400 when it parses but names no single operation to run. The document is parsed
+    through the schema's document cache, so that the schema finds it parsed."""
     try:
         document = parse_document(params.query, max_tokens)
     except GraphQLError:
@@ -234,95 +313,31 @@ def error_codes(errors: Sequence[Mapping[str, Any]]) -> list[str]:
     return [str((error.get("extensions") or {}).get("code") or "GRAPHQL_ERROR") for error in errors]
 
 
-@dataclass(frozen=True)
-class GraphQLEndpoint:
-    """POST and GET /graphql: authenticate, read the request, run it within the limits."""
+def refusal_status(error: HTTPError, media_type: str) -> int:
+    """The status of a refusal: one GraphQL itself would have answered (no single operation to
+    run) is 200 to a client of application/json, which reads the errors from the body."""
+    return 200 if error.graphql_error and media_type == JSON else error.status
 
-    schema: Schema
-    secret_key: str
-    query_limits: QueryLimits
-    max_body_bytes: int
-    buckets: Buckets | None = None
-    planned_reads: bool = True
 
-    async def __call__(self, request: Request) -> Response:
-        record = record_of(request) or RequestRecord(request_id="", method=request.method, path=request.url.path)
-        accepted = negotiate(request.headers.get("accept"))
-        media_type = accepted or JSON
-        try:
-            if request.method not in ("GET", "POST"):
-                raise HTTPError(405, "GraphQL accepts GET for queries and POST", {"Allow": ALLOWED_METHODS})
-            if accepted is None:
-                raise HTTPError(406, f"Accept {GRAPHQL_RESPONSE} or {JSON}")
-            viewer = await authenticate(request.headers.get("authorization"), self.secret_key)
-            record.user_id = viewer.id
-            params = await read_params(request, self.max_body_bytes)
-            operation = select_operation(params, self.query_limits.max_tokens)
-            if operation is not None:
-                record.operation_type = operation.operation.value
-                record.operation_name = operation.name.value if operation.name else None
-                if operation.operation is OperationType.SUBSCRIPTION:
-                    raise HTTPError(
-                        400,
-                        "Subscriptions run over websockets: open /graphql with graphql-transport-ws",
-                        graphql_error=True,
-                        code="BAD_USER_INPUT",
-                    )
-                if request.method == "GET" and operation.operation in (
-                    OperationType.MUTATION,
-                    OperationType.SUBSCRIPTION,
-                ):
-                    raise HTTPError(
-                        405, "Only queries may be sent with GET: send mutations with POST", {"Allow": "POST"}
-                    )
-        except AuthenticationError as error:
-            record.error_codes = ["UNAUTHENTICATED"]
-            return json_response(
-                error_body(str(error), "UNAUTHENTICATED"), 401, media_type, {"WWW-Authenticate": "Bearer"}
-            )
-        except HTTPError as error:
-            if error.code:
-                record.error_codes = [error.code]
-            status = 200 if error.graphql_error and media_type == JSON else error.status
-            if status == 200:
-                record.outcome = "refused"
-            return json_response(error_body(error.message, error.code), status, media_type, error.headers)
-        budget = UserBudget(self.buckets, viewer.id) if self.buckets else None
-        context = RequestContext(
-            viewer=viewer,
-            request=request,
-            events=request.app.state.lead_events,
-            query_limits=self.query_limits,
-            cost_budget=budget,
-            planned_reads=self.planned_reads,
-        )
-        result = await self.schema.execute(
-            params.query,
-            variable_values=params.variables,
-            context_value=context,
-            operation_name=params.operation_name,
-        )
-        return self.response(result, media_type, record, budget)
+def result_status(codes: Sequence[str], *, request_error: bool, throttled: bool, media_type: str) -> int:
+    """The status of an executed request: 503 when the database failed, 429 when the rate limit
+    refused it (`throttled`: its bucket answered), 400 for a request error to a client of
+    application/graphql-response+json, 200 otherwise."""
+    if "SERVICE_UNAVAILABLE" in codes:
+        return 503
+    if "RATE_LIMITED" in codes and throttled:
+        return 429
+    if request_error and media_type == GRAPHQL_RESPONSE:
+        return 400
+    return 200
 
-    def response(
-        self, result: ExecutionResult, media_type: str, record: RequestRecord, budget: UserBudget | None
-    ) -> Response:
-        errors = [error.formatted for error in result.errors or ()]
-        record.error_codes = error_codes(errors)
-        cost = (result.extensions or {}).get("cost")
-        if cost:
-            record.cost = cost["actualQueryCost"]
-        body: dict[str, Any] = {} if is_request_error(result) else {"data": result.data}
-        if errors:
-            body["errors"] = errors
-        if result.extensions:
-            body["extensions"] = result.extensions
-        if "SERVICE_UNAVAILABLE" in record.error_codes:
-            return json_response(body, 503, media_type, {"Retry-After": str(outage.RETRY_AFTER_SECONDS)})
-        if "RATE_LIMITED" in record.error_codes and budget is not None and budget.throttle is not None:
-            seconds = budget.throttle.seconds_until(cost["requestedQueryCost"] if cost else 1)
-            return json_response(body, 429, media_type, {"Retry-After": str(seconds)})
-        if is_request_error(result):
-            record.outcome = "refused"
-            return json_response(body, 400 if media_type == GRAPHQL_RESPONSE else 200, media_type)
-        return json_response(body, 200, media_type)
+
+def result_body(result: ExecutionResult) -> dict[str, Any]:
+    """`data` (absent after a request error), then `errors` and `extensions` when there are any."""
+    errors = [error.formatted for error in result.errors or ()]
+    body: dict[str, Any] = {} if is_request_error(result) else {"data": result.data}
+    if errors:
+        body["errors"] = errors
+    if result.extensions:
+        body["extensions"] = result.extensions
+    return body
