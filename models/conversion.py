@@ -2,11 +2,9 @@
 opportunity, linking and unlinking opportunities, with the event log. Each function runs in
 the caller's transaction, after the caller has locked the lead, and raises DomainError."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from pypika_tortoise import Table
 from pypika_tortoise.terms import Case, Criterion, ValueWrapper
@@ -21,6 +19,7 @@ from models.conversion_undo import account_snapshot, contact_snapshot, opportuni
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
 from models.errors import DomainError, ErrorCode
 from models.lead import Lead
+from models.matching import normalized_company_name, website_domain
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.relations import related
@@ -28,46 +27,6 @@ from models.section import LeadCompanySection, OpportunityCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
 from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text, clean_website
-
-LEGAL_SUFFIXES = {
-    "inc",
-    "incorporated",
-    "llc",
-    "ltd",
-    "limited",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "gmbh",
-    "ag",
-    "sa",
-    "sas",
-    "plc",
-    "bv",
-    "nv",
-    "oy",
-    "ab",
-    "srl",
-    "spa",
-    "pty",
-}
-
-
-def normalized_company_name(name: str | None) -> str:
-    """Lower case, punctuation and legal suffixes dropped: "ACME, Inc." and "Acme" match."""
-    words = re.sub(r"[^\w\s]", " ", (name or "").lower()).split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
-
-
-def website_domain(website: str | None) -> str:
-    if not website or not website.strip():
-        return ""
-    text = website.strip().lower()
-    host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
-    return host.removeprefix("www.")
 
 
 @dataclass

@@ -390,6 +390,8 @@ class _Import:
         the importer their direct OWNER."""
         highest = await Lead.all().order_by("-id").limit(1).values_list("id", flat=True)
         floor = highest[0] if highest else 0
+        for lead in leads:
+            lead.refresh_match_keys()
         await Lead.bulk_create(leads)
         user_id, company_id = self.viewer.id, self.viewer.company_id
         members = LeadMember.filter(user_id=user_id, lead_id__gt=floor).values("lead_id")

@@ -103,8 +103,13 @@ async def _require_role(
 async def require_lead(
     context: Context, lead_id: str, action: Action, field: list[str] | None = None
 ) -> tuple[Lead, MemberRole]:
-    """The lead for an action (`_require_role`); the field defaults to `leadId`."""
-    return await _require_role(context, Lead, lead_id, action, field or ["leadId"])
+    """The lead for an action (`_require_role`), the field defaulting to `leadId`; ALREADY_MERGED
+    when it was merged into another lead: a merged lead takes no action."""
+    field = field or ["leadId"]
+    lead, role = await _require_role(context, Lead, lead_id, action, field)
+    if lead.merged_into_id is not None:
+        raise DomainError(ErrorCode.ALREADY_MERGED, "The lead was merged into another lead and is read-only", field)
+    return lead, role
 
 
 async def require_opportunity(

@@ -65,6 +65,8 @@ describe_values(
         "IDEMPOTENCY_KEY_REUSED": "The idempotency key was used before with a different input.",
         "CONFLICT": "The record already exists (a member, a name, a policy), or a concurrent change won: read "
         "again and retry.",
+        "ALREADY_MERGED": "The lead was merged into another lead (`mergedInto`) and is read-only: it can no longer "
+        "change, be converted, be answered or take part in another merge.",
         "INTERNAL": "An unexpected server error stopped this item of a batch (convertLeads): nothing of the item "
         "was written, and the other items are answered as usual. Retrying the same item may fail the same way.",
     },
