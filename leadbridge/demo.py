@@ -193,6 +193,20 @@ async def _seed_network() -> None:
         estimated_amount=Decimal("300000.00"),
     )
     await lead(vendor_rep, "Support renewal", "Wayne Enterprises", ("Lucius", "Fox"), score=65)
+    for partner_user, topic, customer in (
+        (partner_rep, "Warehouse automation", "Soylent Corp"),
+        (users["user@fabrikam"], "Warehouse robotics", "Soylent Corporation"),
+    ):
+        await lead(
+            partner_user,
+            topic,
+            customer,
+            ("Sol", "Roth"),
+            partner=northwind,
+            stored_acceptance=LeadAcceptance.ACCEPTED,
+            status=LeadStatus.WORKING_CONTACTED,
+            score=60,
+        )
 
     account = await Account.create(
         name="Cyberdyne Systems",

@@ -60,6 +60,7 @@ from models import (
     Solution,
     User,
 )
+from models.matching import normalized_company_name, website_domain
 
 BATCH_LEADS = 1000
 LEADS_PER_COMPANY = 2000
@@ -582,6 +583,8 @@ def _lead_rows(
         converted_contact_id=contact_id,
         created_at=created,
         updated_at=converted_at or created,
+        normalized_name=normalized_company_name(customer) or None,
+        website_domain=website_domain(f"https://{domain}") or None,
     )
     for user_id, role in member_ids.items():
         rows.add(LeadMember, id=ids.take(LeadMember), lead_id=lead_id, user_id=user_id, role=role, created_at=created)

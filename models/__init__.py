@@ -6,7 +6,7 @@ from models.catalog import PartnerProgram, SalesPlan, Solution
 from models.company import Company
 from models.conversion_records import ConversionEvent, ConversionEventKind, ConversionSettings, IdempotencyRecord
 from models.enums import ActivityKind, ForecastCategory, LeadAcceptance, LeadStatus, MemberRole, MembershipSource
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.membership import AccessPolicy, LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
@@ -25,6 +25,7 @@ __all__ = [
     "ConversionEventKind",
     "ConversionSettings",
     "DomainError",
+    "ErrorCode",
     "ForecastCategory",
     "IdempotencyRecord",
     "Lead",

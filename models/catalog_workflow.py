@@ -5,7 +5,7 @@ from typing import TypeVar
 from tortoise.exceptions import IntegrityError
 
 from models.catalog import PartnerProgram, SalesPlan, Solution
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.membership_workflow import require_editable
 from models.opportunity import Opportunity
@@ -20,12 +20,11 @@ NAME_MAX_LENGTH = 200
 
 
 async def create_entry(model: type[E], viewer: User, name: str) -> E:
-    """A new entry of the admin's company's catalog; names are unique per company, ignoring case."""
+    """A new entry of the admin's company's catalog (the caller checked that the viewer is an
+    admin); names are unique per company, ignoring case."""
     label = model._meta.db_table.replace("_", " ")
-    if not viewer.is_admin:
-        raise DomainError("FORBIDDEN", f"Only company admins may create a {label}", None)
     cleaned = clean_text(name, ["name"], max_length=NAME_MAX_LENGTH, required=True)
-    conflict = DomainError("CONFLICT", f"Your company already has a {label} named '{cleaned}'", ["name"])
+    conflict = DomainError(ErrorCode.CONFLICT, f"Your company already has a {label} named '{cleaned}'", ["name"])
     if await model.filter(company_id=viewer.company_id, name__iexact=cleaned).exists():
         raise conflict
     try:

@@ -2,11 +2,9 @@
 opportunity, linking and unlinking opportunities, with the event log. Each function runs in
 the caller's transaction, after the caller has locked the lead, and raises DomainError."""
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from pypika_tortoise import Table
 from pypika_tortoise.terms import Case, Criterion, ValueWrapper
@@ -26,8 +24,9 @@ from models.conversion_snapshot import (
     returning,
 )
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import CONVERSION_FIELDS, Lead
+from models.matching import normalized_company_name, website_domain
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.relations import related
@@ -35,46 +34,6 @@ from models.section import LeadCompanySection, OpportunityCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
 from models.validation import clean_amount, clean_currency, clean_email, clean_percentage, clean_text, clean_website
-
-LEGAL_SUFFIXES = {
-    "inc",
-    "incorporated",
-    "llc",
-    "ltd",
-    "limited",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "gmbh",
-    "ag",
-    "sa",
-    "sas",
-    "plc",
-    "bv",
-    "nv",
-    "oy",
-    "ab",
-    "srl",
-    "spa",
-    "pty",
-}
-
-
-def normalized_company_name(name: str | None) -> str:
-    """Lower case, punctuation and legal suffixes dropped: "ACME, Inc." and "Acme" match."""
-    words = re.sub(r"[^\w\s]", " ", (name or "").lower()).split()
-    while len(words) > 1 and words[-1] in LEGAL_SUFFIXES:
-        words.pop()
-    return " ".join(words)
-
-
-def website_domain(website: str | None) -> str:
-    if not website or not website.strip():
-        return ""
-    text = website.strip().lower()
-    host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
-    return host.removeprefix("www.")
 
 
 @dataclass
@@ -162,13 +121,17 @@ def check_convertible(lead: Lead, settings: ConversionSettings, now: datetime) -
     acceptance = lead.acceptance_at(now)
     if acceptance in (LeadAcceptance.PENDING, LeadAcceptance.REJECTED, LeadAcceptance.EXPIRED):
         raise DomainError(
-            "LEAD_NOT_ACCEPTED", f"The lead is {acceptance.value.lower()}: the partner has not accepted it", ["leadId"]
+            ErrorCode.LEAD_NOT_ACCEPTED,
+            f"The lead is {acceptance.value.lower()}: the partner has not accepted it",
+            ["leadId"],
         )
     if lead.status == LeadStatus.CLOSED_NOT_CONVERTED:
-        raise DomainError("LEAD_DISQUALIFIED", "The lead is disqualified: reopen it before converting", ["leadId"])
+        raise DomainError(
+            ErrorCode.LEAD_DISQUALIFIED, "The lead is disqualified: reopen it before converting", ["leadId"]
+        )
     if settings.minimum_score is not None and (lead.score is None or lead.score < settings.minimum_score):
         raise DomainError(
-            "LEAD_NOT_QUALIFIED",
+            ErrorCode.LEAD_NOT_QUALIFIED,
             f"The lead's score ({lead.score if lead.score is not None else 'none'}) is below the minimum of {settings.minimum_score}",
             ["leadId"],
         )
@@ -427,7 +390,9 @@ async def add_opportunity(
         opportunity: Opportunity = choice.existing
         if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
             raise DomainError(
-                "ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunity", "existingId"]
+                ErrorCode.ALREADY_LINKED,
+                "This opportunity is already linked to the lead",
+                ["opportunity", "existingId"],
             )
         await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
         return opportunity, None
@@ -456,7 +421,7 @@ async def convert_lead(
     if lead.is_converted:
         if account is not None or contact is not None or opportunity is None or opportunity.skip:
             raise DomainError(
-                "ALREADY_CONVERTED",
+                ErrorCode.ALREADY_CONVERTED,
                 "The lead is already converted: only an opportunity choice can add to it",
                 ["leadId"],
             )
@@ -481,7 +446,7 @@ async def convert_lead(
     account, contact, opportunity = effective_choices(account, contact, opportunity, settings)
     if account.skip and contact.skip and opportunity.skip:
         raise DomainError(
-            "NOTHING_TO_CONVERT", "Account, contact and opportunity are all skipped: nothing to convert", None
+            ErrorCode.NOTHING_TO_CONVERT, "Account, contact and opportunity are all skipped: nothing to convert", None
         )
 
     chosen_account: Account | None = None
@@ -498,7 +463,7 @@ async def convert_lead(
             duplicates = await duplicate_accounts(scopes, draft["name"], draft["website"])
             if duplicates:
                 raise DomainError(
-                    "DUPLICATE_ACCOUNT",
+                    ErrorCode.DUPLICATE_ACCOUNT,
                     "Matching accounts exist: {records}; attach one or set allowDuplicate",
                     ["account", "create"],
                     [("Account", account.pk) for account in duplicates],
@@ -512,7 +477,7 @@ async def convert_lead(
         chosen_contact = contact.existing
         if chosen_account is not None and chosen_contact.account_id != chosen_account.id:
             raise DomainError(
-                "INVALID_INPUT", "The contact does not belong to the chosen account", ["contact", "existingId"]
+                ErrorCode.INVALID_INPUT, "The contact does not belong to the chosen account", ["contact", "existingId"]
             )
         filled = fill_empty(
             chosen_contact,
@@ -527,7 +492,7 @@ async def convert_lead(
             same_email = await duplicate_contacts(scopes, draft["email"])
             if same_email:
                 raise DomainError(
-                    "DUPLICATE_CONTACT",
+                    ErrorCode.DUPLICATE_CONTACT,
                     "Contacts with this email exist: {records}; attach one or set allowDuplicate",
                     ["contact", "create"],
                     [("Contact", contact.pk) for contact in same_email],
@@ -579,7 +544,7 @@ async def convert_lead(
 async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -> ConversionResult:
     """Link an existing opportunity; an unconverted lead is converted by the link."""
     if await LeadOpportunity.exists(lead_id=lead.id, opportunity_id=opportunity.id):
-        raise DomainError("ALREADY_LINKED", "This opportunity is already linked to the lead", ["opportunityId"])
+        raise DomainError(ErrorCode.ALREADY_LINKED, "This opportunity is already linked to the lead", ["opportunityId"])
     if lead.is_converted:
         await LeadOpportunity.create(lead=lead, opportunity=opportunity, created_by_conversion=False, actor=viewer)
         event = await record(ConversionEventKind.OPPORTUNITY_LINKED, lead, viewer, opportunity=opportunity)
@@ -611,10 +576,10 @@ async def unlink_opportunity(lead: Lead, viewer: User, opportunity: Opportunity)
     """Remove a link made by linking; an opportunity the conversion created stays."""
     link = await LeadOpportunity.get_or_none(lead_id=lead.id, opportunity_id=opportunity.id)
     if link is None:
-        raise DomainError("NOT_LINKED", "This opportunity is not linked to the lead", ["opportunityId"])
+        raise DomainError(ErrorCode.NOT_LINKED, "This opportunity is not linked to the lead", ["opportunityId"])
     if link.created_by_conversion:
         raise DomainError(
-            "INVALID_INPUT",
+            ErrorCode.INVALID_INPUT,
             "This opportunity was created by converting the lead and stays linked to it",
             ["opportunityId"],
         )

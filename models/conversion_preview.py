@@ -20,7 +20,7 @@ from models.conversion import (
     settings_for,
 )
 from models.enums import MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.membership import LeadMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
@@ -93,7 +93,9 @@ async def preview_conversion(
     if lead.is_converted:
         blockers.append(
             DomainError(
-                "ALREADY_CONVERTED", "The lead is already converted: only more opportunities can be added", ["leadId"]
+                ErrorCode.ALREADY_CONVERTED,
+                "The lead is already converted: only more opportunities can be added",
+                ["leadId"],
             )
         )
     else:

@@ -28,7 +28,7 @@ from models.conversion_snapshot import (
     fields_of,
 )
 from models.enums import LeadStatus, MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import CONVERSION_FIELDS, Lead
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity
@@ -449,7 +449,9 @@ def _status_before(conversion: ConversionEvent | None) -> tuple[LeadStatus, bool
 async def undo_conversion(lead: Lead, viewer: User, scopes: UndoScopes) -> UndoResult:
     """Undo the (locked) lead's conversion: NOT_CONVERTED when it is not converted."""
     if not lead.is_converted:
-        raise DomainError("NOT_CONVERTED", "The lead is not converted: there is no conversion to undo", ["leadId"])
+        raise DomainError(
+            ErrorCode.NOT_CONVERTED, "The lead is not converted: there is no conversion to undo", ["leadId"]
+        )
     conversion = await _current_conversion(lead)
     deleted, kept, members = await _judge(lead, conversion)
     visible = await _visible_ids(scopes, [*deleted, *(item.record for item in kept)])

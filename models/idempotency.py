@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from models.conversion_records import IdempotencyRecord
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 
 MAX_KEY_LENGTH = 255
 KEY_FIELD = ["idempotencyKey"]
@@ -25,7 +25,7 @@ def fingerprint(raw_input: dict[str, Any]) -> str:
 def check_key(key: str | None) -> None:
     if key is not None and len(key) > MAX_KEY_LENGTH:
         raise DomainError(
-            "INVALID_INPUT",
+            ErrorCode.INVALID_INPUT,
             f"idempotencyKey may have at most {MAX_KEY_LENGTH} characters, got {len(key)}",
             list(KEY_FIELD),
         )
@@ -39,7 +39,7 @@ async def recall(user_id: int, key: str, fingerprint: str) -> dict[str, Any] | N
         return None
     if stored.request_hash != fingerprint:
         raise DomainError(
-            "IDEMPOTENCY_KEY_REUSED", "This idempotency key was used with a different input", list(KEY_FIELD)
+            ErrorCode.IDEMPOTENCY_KEY_REUSED, "This idempotency key was used with a different input", list(KEY_FIELD)
         )
     return stored.result
 

@@ -1,11 +1,14 @@
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import LeadAcceptance, LeadStatus
+from models.matching import normalized_company_name, website_domain
 
 if TYPE_CHECKING:
     from models.account import Account, Contact
@@ -79,6 +82,16 @@ class Lead(Model):
         "models.PartnerProgram", related_name="leads", through="lead_partner_program"
     )
     activities: fields.ReverseRelation["Activity"]
+    normalized_name = fields.CharField(
+        max_length=255, null=True, description="customer_name as duplicates match it (null when empty)"
+    )
+    website_domain = fields.CharField(
+        max_length=255, null=True, description="The host of website as duplicates match it (null when empty)"
+    )
+    merged_into: fields.ForeignKeyNullableRelation["Lead"] = fields.ForeignKeyField(
+        "models.Lead", related_name=False, null=True, on_delete=fields.SET_NULL
+    )
+    merged_into_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     updated_at = fields.DatetimeField(auto_now=True, db_index=True)
 
@@ -93,7 +106,31 @@ class Lead(Model):
             Index(fields=("is_converted", "updated_at", "id")),
             Index(fields=("is_converted", "score", "id")),
             Index(fields=("is_converted", "customer_name", "id")),
+            Index(fields=("normalized_name",)),
+            Index(fields=("website_domain",)),
         )
+
+    def refresh_match_keys(self) -> None:
+        """Derive the stored match keys (`normalized_name`, `website_domain`) from the customer name
+        and the website; every write of those fields goes through here (`save` calls it)."""
+        self.normalized_name = normalized_company_name(self.customer_name) or None
+        self.website_domain = website_domain(self.website) or None
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
+        self.refresh_match_keys()
+        if update_fields is not None:
+            update_fields = [*update_fields]
+            if "customer_name" in update_fields:
+                update_fields.append("normalized_name")
+            if "website" in update_fields:
+                update_fields.append("website_domain")
+        await super().save(using_db, update_fields, force_create, force_update)
 
     def acceptance_at(self, now: datetime) -> LeadAcceptance:
         """The acceptance a reader sees: a pending lead past its deadline reads EXPIRED."""

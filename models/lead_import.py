@@ -29,7 +29,7 @@ from tortoise.transactions import in_transaction
 
 from models.company import Company
 from models.enums import MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.lead_workflow import clean_fields, new_lead
 from models.membership import LeadMember
@@ -72,7 +72,7 @@ OWNER_MEMBERSHIPS = (  # the importer, user {0}, as direct OWNER of the leads ju
 
 
 def _refused(message: str) -> DomainError:
-    return DomainError("INVALID_INPUT", message, FILE_FIELD)
+    return DomainError(ErrorCode.INVALID_INPUT, message, FILE_FIELD)
 
 
 def _too_large(size: int | None = None) -> DomainError:
@@ -253,7 +253,7 @@ def _parse(column: str, value: str) -> Any:
             "estimatedCloseDate": "a date (YYYY-MM-DD)",
             "acceptanceDeadline": "a date and time (ISO 8601)",
         }[column]
-        raise DomainError("INVALID_INPUT", f"'{value}' is not {expected}", [column]) from None
+        raise DomainError(ErrorCode.INVALID_INPUT, f"'{value}' is not {expected}", [column]) from None
     return value
 
 
@@ -291,7 +291,7 @@ class _Import:
             self.partners[name] = found[0] if len(found) == 1 else None
         found_id = self.partners[name]
         if found_id is None:
-            raise DomainError("INVALID_INPUT", f"no company named '{name}'", ["partner"])
+            raise DomainError(ErrorCode.INVALID_INPUT, f"no company named '{name}'", ["partner"])
         return found_id
 
     async def check(self, line: int, values: list[str]) -> Lead | None:
@@ -308,7 +308,7 @@ class _Import:
                 continue
             if NUL in value:
                 problems.append(
-                    DomainError("INVALID_INPUT", f"{column} may not contain the character U+0000", [column])
+                    DomainError(ErrorCode.INVALID_INPUT, f"{column} may not contain the character U+0000", [column])
                 )
                 continue
             try:
@@ -390,6 +390,8 @@ class _Import:
         the importer their direct OWNER."""
         highest = await Lead.all().order_by("-id").limit(1).values_list("id", flat=True)
         floor = highest[0] if highest else 0
+        for lead in leads:
+            lead.refresh_match_keys()
         await Lead.bulk_create(leads)
         user_id, company_id = self.viewer.id, self.viewer.company_id
         members = LeadMember.filter(user_id=user_id, lead_id__gt=floor).values("lead_id")

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from models.company import Company
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.membership import LeadMember
 from models.user import User
@@ -52,7 +52,7 @@ def input_path(name: str) -> list[str]:
 def _clean_value(name: str, value: Any) -> Any:
     path = input_path(name)
     if name in IDENTIFYING_FIELDS and value is not None and not value.strip():
-        raise DomainError("INVALID_INPUT", f"{path[0]} must not be empty; send null to clear it", path)
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{path[0]} must not be empty; send null to clear it", path)
     if name == "website":
         return clean_website(value, path)
     if name in TEXT_LIMITS:
@@ -93,9 +93,11 @@ def _check_record(lead: Lead, touched: list[str]) -> None:
     """Rules on the whole record once the input is applied."""
     if not any(getattr(lead, name) for name in IDENTIFYING_FIELDS):
         name = next((name for name in IDENTIFYING_FIELDS if name in touched), "topic")
-        raise DomainError("INVALID_INPUT", "A lead needs a topic, a last name or a customer name", input_path(name))
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "A lead needs a topic, a last name or a customer name", input_path(name)
+        )
     if lead.estimated_amount is not None and lead.currency is None:
-        raise DomainError("INVALID_INPUT", "An estimated amount needs a currency", ["currency"])
+        raise DomainError(ErrorCode.INVALID_INPUT, "An estimated amount needs a currency", ["currency"])
 
 
 def _deadline(value: datetime | None, shared: bool, now: datetime) -> datetime | None:
@@ -104,14 +106,14 @@ def _deadline(value: datetime | None, shared: bool, now: datetime) -> datetime |
         return None
     if not shared:
         raise DomainError(
-            "INVALID_INPUT",
+            ErrorCode.INVALID_INPUT,
             "acceptanceDeadline only applies to a lead shared with a partner company",
             ["acceptanceDeadline"],
         )
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     if value <= now:
-        raise DomainError("INVALID_INPUT", "acceptanceDeadline must be in the future", ["acceptanceDeadline"])
+        raise DomainError(ErrorCode.INVALID_INPUT, "acceptanceDeadline must be in the future", ["acceptanceDeadline"])
     return value.astimezone(UTC)
 
 
@@ -150,7 +152,7 @@ async def create_lead(
 ) -> Lead:
     """A new OPEN_NOT_CONTACTED lead owned by the viewer, sourced by their company."""
     if sourced_by is not None and sourced_by.id != viewer.company_id:
-        raise DomainError("FORBIDDEN", "A lead can only be sourced by your own company", ["sourcedById"])
+        raise DomainError(ErrorCode.FORBIDDEN, "A lead can only be sourced by your own company", ["sourcedById"])
     lead = new_lead(viewer, given, partner_id=partner.id if partner else None, acceptance_deadline=acceptance_deadline)
     async with in_transaction():
         await lead.save()
@@ -160,26 +162,28 @@ async def create_lead(
 
 def _refuse_if_converted(viewer: User, lead: Lead) -> None:
     if lead.is_converted and not viewer.can_edit_converted_leads:
-        raise DomainError("LEAD_CONVERTED", "The lead is converted and read-only")
+        raise DomainError(ErrorCode.LEAD_CONVERTED, "The lead is converted and read-only")
 
 
-def _check_resharing(viewer: User, lead: Lead, role: MemberRole, now: datetime) -> None:
+def _check_resharing(lead: Lead, may_share: bool, now: datetime) -> None:
     if lead.is_converted:
-        raise DomainError("LEAD_CONVERTED", "The partner of a converted lead cannot change", ["partnerId"])
-    if role is not MemberRole.OWNER or viewer.company_id != lead.sourced_by_id:
+        raise DomainError(ErrorCode.LEAD_CONVERTED, "The partner of a converted lead cannot change", ["partnerId"])
+    if not may_share:
         raise DomainError(
-            "FORBIDDEN", "Only an owner of the lead at its sourcing company may share it with a partner", ["partnerId"]
+            ErrorCode.FORBIDDEN,
+            "Only an owner of the lead at its sourcing company may share it with a partner",
+            ["partnerId"],
         )
     acceptance = lead.acceptance_at(now)
     if acceptance is LeadAcceptance.PENDING:
         raise DomainError(
-            "INVALID_STATUS_TRANSITION",
+            ErrorCode.INVALID_STATUS_TRANSITION,
             "The lead is waiting for its partner's answer; it can be shared again once it expires or is rejected",
             ["partnerId"],
         )
     if acceptance is LeadAcceptance.ACCEPTED:
         raise DomainError(
-            "INVALID_STATUS_TRANSITION",
+            ErrorCode.INVALID_STATUS_TRANSITION,
             "The partner accepted the lead; it cannot be shared with another",
             ["partnerId"],
         )
@@ -188,13 +192,14 @@ def _check_resharing(viewer: User, lead: Lead, role: MemberRole, now: datetime) 
 async def update_lead(
     viewer: User,
     lead: Lead,
-    role: MemberRole,
+    may_share: bool,
     given: dict[str, Any],
     sharing: dict[str, Any],
 ) -> Lead:
     """Change the given fields (None clears one). `sharing` may hold `partner` (a Company or None)
     and `acceptance_deadline`: a new partner, or a new deadline, shares the lead again, which
-    only its owner may do, and only while no partner waits for it or has accepted it."""
+    only a viewer who `may_share` it may do (the caller asked `permissions.roles.may_share`), and
+    only while no partner waits for it or has accepted it."""
     _refuse_if_converted(viewer, lead)
     now = datetime.now(UTC)
     cleaned = _cleaned(given)
@@ -202,7 +207,7 @@ async def update_lead(
     if "partner" in sharing:
         partner_id = sharing["partner"].id if sharing["partner"] else None
     if partner_id != lead.partner_id or "acceptance_deadline" in sharing:
-        _check_resharing(viewer, lead, role, now)
+        _check_resharing(lead, may_share, now)
         _share(lead, partner_id, sharing.get("acceptance_deadline"), now)
     for name, value in cleaned.items():
         setattr(lead, name, value)
@@ -215,9 +220,9 @@ async def update_lead(
 async def set_lead_status(viewer: User, lead: Lead, status: LeadStatus, reason: str | None) -> Lead:
     """Open and working move freely; disqualifying needs a reason; reopening clears it."""
     if lead.is_converted:
-        raise DomainError("LEAD_CONVERTED", "The lead is converted; its status can no longer change")
+        raise DomainError(ErrorCode.LEAD_CONVERTED, "The lead is converted; its status can no longer change")
     if status is LeadStatus.CLOSED_CONVERTED:
-        raise DomainError("CONVERSION_REQUIRED", "Only converting the lead closes it as converted", ["status"])
+        raise DomainError(ErrorCode.CONVERSION_REQUIRED, "Only converting the lead closes it as converted", ["status"])
     if status is LeadStatus.CLOSED_NOT_CONVERTED:
         lead.disqualification_reason = clean_text(reason, ["reason"], max_length=MAX_REASON_LENGTH, required=True)
     else:
@@ -228,22 +233,29 @@ async def set_lead_status(viewer: User, lead: Lead, status: LeadStatus, reason: 
     return lead
 
 
-async def respond_to_lead(viewer: User, lead: Lead, decision: LeadDecision, reason: str | None) -> Lead:
-    """The partner company's answer to a lead shared with it; the responder becomes a direct
-    COLLABORATOR unless they already hold a higher direct role."""
-    if lead.partner_id is None or lead.partner_id == lead.sourced_by_id or viewer.company_id != lead.partner_id:
-        raise DomainError("FORBIDDEN", "Only the partner company the lead is shared with may answer it", ["leadId"])
+async def respond_to_lead(
+    viewer: User, lead: Lead, may_answer: bool, decision: LeadDecision, reason: str | None
+) -> Lead:
+    """The partner company's answer to a lead shared with it (`may_answer`: the caller asked
+    `permissions.roles.may_answer`); the responder becomes a direct COLLABORATOR unless they
+    already hold a higher direct role."""
+    if not may_answer:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "Only the partner company the lead is shared with may answer it", ["leadId"]
+        )
     acceptance = lead.acceptance_at(datetime.now(UTC))
     if acceptance is LeadAcceptance.EXPIRED:
         assert lead.acceptance_deadline is not None, "only a deadline expires"
         raise DomainError(
-            "INVALID_STATUS_TRANSITION",
+            ErrorCode.INVALID_STATUS_TRANSITION,
             f"The lead's acceptance deadline passed ({lead.acceptance_deadline.isoformat()}); it can no longer be answered",
             ["leadId"],
         )
     if acceptance is not LeadAcceptance.PENDING:
         raise DomainError(
-            "INVALID_STATUS_TRANSITION", f"The lead is {acceptance.value}, not waiting for an answer", ["leadId"]
+            ErrorCode.INVALID_STATUS_TRANSITION,
+            f"The lead is {acceptance.value}, not waiting for an answer",
+            ["leadId"],
         )
     if decision is LeadDecision.REJECT:
         lead.rejection_reason = clean_text(reason, ["reason"], max_length=MAX_REASON_LENGTH, required=True)

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from models.account import Account, Contact
 from models.company import Company
 from models.enums import MemberRole
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.membership import OpportunityMember
 from models.opportunity import Opportunity, OpportunityStage
 from models.user import User
@@ -41,14 +41,14 @@ class OpportunityDraft:
 def _check_contact_in_account(account_id: int | None, contact: Contact | None, field: list[str]) -> None:
     """A contact must belong to the opportunity's account when it has both."""
     if account_id is not None and contact is not None and contact.account_id != account_id:
-        raise DomainError("INVALID_INPUT", "The contact does not belong to the chosen account", field)
+        raise DomainError(ErrorCode.INVALID_INPUT, "The contact does not belong to the chosen account", field)
 
 
 async def first_stage() -> OpportunityStage:
     """Where a new opportunity starts: the first stage of the sales process (Prospecting)."""
     stage = await OpportunityStage.all().order_by("sort_order").first()
     if stage is None:
-        raise DomainError("NOT_FOUND", "No opportunity stages are defined", ["stageId"])
+        raise DomainError(ErrorCode.NOT_FOUND, "No opportunity stages are defined", ["stageId"])
     return stage
 
 
@@ -60,7 +60,9 @@ async def create_opportunity(creator: User, draft: OpportunityDraft) -> Opportun
     probability = clean_percentage(draft.probability, ["probability"])
     sourced_by_id = draft.sourced_by.pk if draft.sourced_by is not None else creator.company_id
     if sourced_by_id != creator.company_id:
-        raise DomainError("FORBIDDEN", "An opportunity can only be sourced by your own company", ["sourcedById"])
+        raise DomainError(
+            ErrorCode.FORBIDDEN, "An opportunity can only be sourced by your own company", ["sourcedById"]
+        )
     _check_contact_in_account(draft.account.pk if draft.account else None, draft.contact, ["contactId"])
     async with in_transaction():
         stage = draft.stage or await first_stage()
@@ -100,7 +102,7 @@ async def update_opportunity(opportunity: Opportunity, changes: dict[str, Any]) 
     if "stage" in changes:
         if changes["stage"] is None:
             raise DomainError(
-                "INVALID_INPUT", "stageId is required: an opportunity is always at some stage", ["stageId"]
+                ErrorCode.INVALID_INPUT, "stageId is required: an opportunity is always at some stage", ["stageId"]
             )
         values["stage_id"] = changes["stage"].pk
     if "account" in changes:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 
 if TYPE_CHECKING:
     from models.company import Company
@@ -93,18 +93,18 @@ def check_mappings(mappings: list[tuple[str, str]], field: list[str]) -> list[tu
         at = [*field, str(index)]
         if lead_field not in LEAD_FIELD_KINDS:
             raise DomainError(
-                "INVALID_TEMPLATE", f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"]
+                ErrorCode.INVALID_TEMPLATE, f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"]
             )
         if opportunity_field not in OPPORTUNITY_FIELD_KINDS:
             raise DomainError(
-                "INVALID_TEMPLATE",
+                ErrorCode.INVALID_TEMPLATE,
                 f"'{opportunity_field}' is not an opportunity field that can be filled",
                 [*at, "opportunityField"],
             )
         lead_kind, opportunity_kind = LEAD_FIELD_KINDS[lead_field], OPPORTUNITY_FIELD_KINDS[opportunity_field]
         if lead_kind != opportunity_kind:
             raise DomainError(
-                "INVALID_TEMPLATE",
+                ErrorCode.INVALID_TEMPLATE,
                 f"'{lead_field}' holds {lead_kind} and cannot fill '{opportunity_field}', which holds {opportunity_kind}",
                 at,
             )

@@ -13,7 +13,7 @@ from typing import Any
 
 from models.conversion import settings_for, standard_template
 from models.conversion_records import ConversionSettings
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.opportunity import OpportunityStage
 from models.relations import related
 from models.template import OpportunityTemplate, check_mappings
@@ -62,11 +62,11 @@ def mappings_from_input(pairs: Sequence[tuple[str, str]], field: list[str]) -> l
         at = [*field, str(index)]
         if lead_field not in MAPPABLE_INPUT_NAMES:
             raise DomainError(
-                "INVALID_TEMPLATE", f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"]
+                ErrorCode.INVALID_TEMPLATE, f"'{lead_field}' is not a lead field that can be mapped", [*at, "leadField"]
             )
         if opportunity_field not in MAPPABLE_INPUT_NAMES:
             raise DomainError(
-                "INVALID_TEMPLATE",
+                ErrorCode.INVALID_TEMPLATE,
                 f"'{opportunity_field}' is not an opportunity field that can be filled",
                 [*at, "opportunityField"],
             )
@@ -85,11 +85,13 @@ async def _apply_template_values(
         if template.pk:
             clash = clash.exclude(id=template.pk)
         if await clash.exists():
-            raise DomainError("CONFLICT", f"Your company already has a template named '{template.name}'", ["name"])
+            raise DomainError(
+                ErrorCode.CONFLICT, f"Your company already has a template named '{template.name}'", ["name"]
+            )
     for flag in TEMPLATE_FLAGS:
         if flag in given:
             if given[flag] is None:
-                raise DomainError("INVALID_INPUT", f"{flag} must be true or false", _flag_path(flag))
+                raise DomainError(ErrorCode.INVALID_INPUT, f"{flag} must be true or false", _flag_path(flag))
             setattr(template, flag, given[flag])
     if "default_stage_id" in given:
         stage = await stage_named(given["default_stage_id"])
@@ -104,7 +106,7 @@ async def create_template(viewer: User, given: dict[str, Any], stage_named: Stag
     `field_mappings` as (lead field, opportunity field) pairs of input names."""
     template = OpportunityTemplate(company_id=viewer.company_id, field_mappings=[])
     if "name" not in given:
-        raise DomainError("INVALID_INPUT", "name is required", ["name"])
+        raise DomainError(ErrorCode.INVALID_INPUT, "name is required", ["name"])
     await _apply_template_values(template, given, stage_named)
     await template.save()
     return template
@@ -115,7 +117,7 @@ async def update_template(
 ) -> OpportunityTemplate:
     """Change a company's template (locked by the caller); the built-in Standard one stays as it is."""
     if template.company_id is None:
-        raise DomainError("FORBIDDEN", "The built-in Standard template cannot be changed", ["templateId"])
+        raise DomainError(ErrorCode.FORBIDDEN, "The built-in Standard template cannot be changed", ["templateId"])
     await _apply_template_values(template, given, stage_named)
     await template.save()
     return template
@@ -134,7 +136,7 @@ async def update_settings(company_id: int, given: dict[str, Any], template_named
     for flag in SETTINGS_FLAGS:
         if flag in given:
             if given[flag] is None:
-                raise DomainError("INVALID_INPUT", "must be true or false", _flag_path(flag))
+                raise DomainError(ErrorCode.INVALID_INPUT, "must be true or false", _flag_path(flag))
             setattr(settings, flag, given[flag])
     if "default_template_id" in given:
         template_id = given["default_template_id"]

@@ -6,7 +6,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from models.company import Company
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -15,7 +15,7 @@ def normalize_email(email: str) -> str:
     """The canonical form an email is stored and looked up in; DomainError when malformed."""
     normalized = email.strip().lower()
     if len(normalized) > 254 or not EMAIL_PATTERN.match(normalized):
-        raise DomainError("INVALID_INPUT", f"'{email}' is not a valid email address", ["email"])
+        raise DomainError(ErrorCode.INVALID_INPUT, f"'{email}' is not a valid email address", ["email"])
     return normalized
 
 
@@ -58,12 +58,12 @@ async def create_user(
     name = name.strip()
     company_name = company_name.strip()
     if not name:
-        raise DomainError("INVALID_INPUT", "name must not be empty", ["name"])
+        raise DomainError(ErrorCode.INVALID_INPUT, "name must not be empty", ["name"])
     if not company_name:
-        raise DomainError("INVALID_INPUT", "company must not be empty", ["company"])
+        raise DomainError(ErrorCode.INVALID_INPUT, "company must not be empty", ["company"])
     async with in_transaction():
         if await User.filter(email=normalized).exists():
-            raise DomainError("CONFLICT", f"a user with email {normalized} already exists", ["email"])
+            raise DomainError(ErrorCode.CONFLICT, f"a user with email {normalized} already exists", ["email"])
         company, _ = await Company.get_or_create(name=company_name)
         return await User.create(
             email=normalized,

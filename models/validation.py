@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal, overload
 from urllib.parse import urlsplit
 
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from models.user import normalize_email
 
 ISO_4217 = frozenset(
@@ -38,15 +38,15 @@ def clean_text(value: str | None, field: list[str], *, max_length: int, required
     or longer than the column allows."""
     if value is None:
         if required:
-            raise DomainError("INVALID_INPUT", f"{field[-1]} is required", field)
+            raise DomainError(ErrorCode.INVALID_INPUT, f"{field[-1]} is required", field)
         return None
     cleaned = value.strip()
     if not cleaned:
         if required:
-            raise DomainError("INVALID_INPUT", f"{field[-1]} must not be empty", field)
+            raise DomainError(ErrorCode.INVALID_INPUT, f"{field[-1]} must not be empty", field)
         return None
     if len(cleaned) > max_length:
-        raise DomainError("INVALID_INPUT", f"{field[-1]} may be at most {max_length} characters", field)
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field[-1]} may be at most {max_length} characters", field)
     return cleaned
 
 
@@ -56,7 +56,7 @@ def clean_email(value: str | None, field: list[str]) -> str | None:
     try:
         return normalize_email(value)
     except DomainError as error:
-        raise DomainError("INVALID_INPUT", error.message, field) from None
+        raise DomainError(ErrorCode.INVALID_INPUT, error.message, field) from None
 
 
 def clean_currency(value: str | None, field: list[str]) -> str | None:
@@ -64,14 +64,14 @@ def clean_currency(value: str | None, field: list[str]) -> str | None:
         return None
     code = value.strip().upper()
     if code not in ISO_4217:
-        raise DomainError("INVALID_INPUT", f"'{value}' is not an ISO 4217 currency code", field)
+        raise DomainError(ErrorCode.INVALID_INPUT, f"'{value}' is not an ISO 4217 currency code", field)
     return code
 
 
 def clean_percentage(value: int | None, field: list[str]) -> int | None:
     """A score or probability: a whole number from 0 to 100."""
     if value is not None and not 0 <= value <= 100:
-        raise DomainError("INVALID_INPUT", f"{field[-1]} must be between 0 and 100", field)
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field[-1]} must be between 0 and 100", field)
     return value
 
 
@@ -81,18 +81,22 @@ def clean_amount(value: Decimal | str | None, field: list[str]) -> Decimal | Non
         return None
     if isinstance(value, str) and not AMOUNT_SPELLING.fullmatch(value):
         raise DomainError(
-            "INVALID_INPUT", f"{field[-1]} must be written with ASCII digits and an optional '.', like 1234.50", field
+            ErrorCode.INVALID_INPUT,
+            f"{field[-1]} must be written with ASCII digits and an optional '.', like 1234.50",
+            field,
         )
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError, TypeError):
-        raise DomainError("INVALID_INPUT", f"{field[-1]} is not a number", field) from None
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field[-1]} is not a number", field) from None
     if not amount.is_finite():
-        raise DomainError("INVALID_INPUT", f"{field[-1]} is not a number", field)
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field[-1]} is not a number", field)
     if amount < 0 or amount.is_signed():
-        raise DomainError("INVALID_INPUT", f"{field[-1]} must not be negative", field)
+        raise DomainError(ErrorCode.INVALID_INPUT, f"{field[-1]} must not be negative", field)
     if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        raise DomainError("INVALID_INPUT", f"{field[-1]} may have at most two decimal places and 16 digits", field)
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, f"{field[-1]} may have at most two decimal places and 16 digits", field
+        )
     return amount
 
 
@@ -112,7 +116,7 @@ def clean_website(value: str | None, field: list[str]) -> str | None:
         text = f"https://{text}"
     if (separator and scheme.lower() not in WEBSITE_SCHEMES) or len(text) > 255 or not _is_web_address(text):
         raise DomainError(
-            "INVALID_INPUT", f"{field[-1]} must be an http or https URL, like https://acme.example", field
+            ErrorCode.INVALID_INPUT, f"{field[-1]} must be an http or https URL, like https://acme.example", field
         )
     return text
 

@@ -4,6 +4,8 @@ from enum import Enum
 from typing import TypeGuard
 
 from models.enums import MemberRole
+from models.errors import DomainError, ErrorCode
+from models.user import User
 
 
 class Action(str, Enum):
@@ -35,6 +37,41 @@ def may(role: MemberRole | None, action: Action) -> TypeGuard[MemberRole]:
     if action is Action.READ_MONEY:
         return role is not MemberRole.PARTICIPANT
     return role.rank >= MINIMUM_ROLE[action].rank
+
+
+class AdminAction(str, Enum):
+    """What only a company's admins may do, as a refusal names it."""
+
+    CHANGE_TEMPLATES = "change templates and conversion settings"
+    CREATE_ACCESS_POLICY = "create access policies"
+    CREATE_SALES_PLAN = "create a sales plan"
+    CREATE_SOLUTION = "create a solution"
+    CREATE_PARTNER_PROGRAM = "create a partner program"
+
+
+def require_admin(viewer: User, action: AdminAction) -> None:
+    """Company-wide settings, catalogs and policies are for the company's admins: FORBIDDEN for
+    any other user."""
+    if not viewer.is_admin:
+        raise DomainError(ErrorCode.FORBIDDEN, f"Only company admins may {action.value}", None)
+
+
+def may_share(role: MemberRole | None, *, viewer_company_id: int, sourced_by_id: int) -> bool:
+    """Whether the viewer may share a lead with a partner company, or give it a new acceptance
+    deadline: only an OWNER of the lead (directly or through a policy) at its sourcing company."""
+    return role is MemberRole.OWNER and viewer_company_id == sourced_by_id
+
+
+def may_answer(viewer_company_id: int, *, sourced_by_id: int, partner_id: int | None) -> bool:
+    """Whether the viewer's company is the partner a lead is shared with (a partner other than its
+    sourcing company): the one company whose members may accept or reject it."""
+    return partner_id is not None and partner_id != sourced_by_id and partner_id == viewer_company_id
+
+
+def may_read_crm_account(viewer_company_id: int, section_company_id: int) -> bool:
+    """Whether the viewer may read the CRM account of a company section: it is private to the
+    company whose section it is."""
+    return viewer_company_id == section_company_id
 
 
 def highest(*roles: MemberRole | None) -> MemberRole | None:

@@ -1,7 +1,11 @@
 """Visibility scopes: every read starts here. Each returns a queryset of what the viewer may see
 (default deny), so that lists, counts, `node` and mutation lookups agree."""
 
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
+
 from tortoise.expressions import Q, Subquery
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import (
@@ -23,6 +27,8 @@ from models import (
     User,
 )
 
+M = TypeVar("M", bound=Model)
+
 
 def _policy_companies(viewer: User) -> Subquery | list[int]:
     """The viewer's company when a policy gives its users a role: always for admins (built in),
@@ -35,6 +41,12 @@ def _policy_companies(viewer: User) -> Subquery | list[int]:
 def _through_policy(viewer: User) -> Q:
     companies = _policy_companies(viewer)
     return Q(sourced_by_id__in=companies) | Q(partner_id__in=companies)
+
+
+def policy_holders(company_ids: Collection[int], companies_with_policies: Collection[int]) -> Q:
+    """The users a policy may give a role on records of these companies: their admins (the built-in
+    policy) and every user of a company with an access policy; `roles.policy_role` says which."""
+    return Q(company_id__in=list(company_ids), is_admin=True) | Q(company_id__in=list(companies_with_policies))
 
 
 def visible_leads(viewer: User) -> QuerySet[Lead]:
@@ -63,6 +75,12 @@ def money_hidden_opportunities(viewer: User, viewer_policy_role: MemberRole | No
         direct_higher = Q(id__in=Subquery(mine.filter(role__in=higher).values("opportunity_id")))
         return direct_participant | (involved & ~direct_higher)
     return direct_participant
+
+
+def money_readable_opportunities(viewer: User, viewer_policy_role: MemberRole | None) -> Q:
+    """Among the opportunities the viewer sees, those whose money they may read (`roles.may`,
+    READ_MONEY): every one but the `money_hidden_opportunities`."""
+    return ~money_hidden_opportunities(viewer, viewer_policy_role)
 
 
 def visible_accounts(viewer: User) -> QuerySet[Account]:
@@ -175,3 +193,26 @@ def visible_access_policies(viewer: User) -> QuerySet[AccessPolicy]:
 def visible_templates(viewer: User) -> QuerySet[OpportunityTemplate]:
     """The built-in templates (no company) and the viewer's company's own."""
     return OpportunityTemplate.filter(Q(company_id=None) | Q(company_id=viewer.company_id))
+
+
+SCOPES: dict[type[Model], Callable[[User], QuerySet[Any]]] = {
+    Lead: visible_leads,
+    Opportunity: visible_opportunities,
+    Account: visible_accounts,
+    Contact: visible_contacts,
+    Company: visible_companies,
+    User: visible_users,
+    OpportunityStage: visible_stages,
+    SalesPlan: visible_sales_plans,
+    Solution: visible_solutions,
+    PartnerProgram: visible_partner_programs,
+    Activity: visible_activities,
+    AccessPolicy: visible_access_policies,
+    OpportunityTemplate: visible_templates,
+}
+
+
+def visible(viewer: User, model: type[M]) -> QuerySet[M]:
+    """The scope of a model, for a lookup by the model: a model without one has no records to
+    look up (a KeyError, never an unscoped read)."""
+    return SCOPES[model](viewer)

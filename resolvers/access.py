@@ -1,13 +1,21 @@
-"""The viewer's effective role on leads and opportunities, and loading a record for an action."""
+"""The viewer's effective role on leads and opportunities, and loading the record a global ID of
+the input names: through the viewer's scope (`load_for`), and for an action (`require_lead`)."""
 
 from collections.abc import Sequence
+from typing import TypeVar
+
+from tortoise.models import Model
 
 from models import DomainError, Lead, LeadMember, MemberRole, Opportunity, OpportunityMember, User
+from models.errors import ErrorCode
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.loaders import DataLoader
+
+M = TypeVar("M", bound=Model)
+R = TypeVar("R", Lead, Opportunity)
 
 
 def direct_lead_role_loader(viewer: User) -> DataLoader[int, MemberRole | None]:
@@ -64,37 +72,48 @@ async def roles_on(context: Context, records: Sequence[Lead | Opportunity]) -> l
     ]
 
 
+async def load_for(context: Context, model: type[M], global_id: str, field: list[str], *, lock: bool = False) -> M:
+    """The record a global ID of the input names, through the viewer's scope for its model
+    (`lock`: locked for update where the database can, inside a transaction): NOT_FOUND naming
+    the field when the ID is malformed, of another type, or names a record the viewer cannot see."""
+    type_name = model.__name__
+    found = scopes.visible(context.viewer, model).filter(id=decode_id(global_id, type_name, field))
+    record = await (found.select_for_update() if lock else found).first()
+    if record is None:
+        raise DomainError(ErrorCode.NOT_FOUND, f"No {type_name} with ID '{global_id}'", field)
+    return record
+
+
+async def _require_role(
+    context: Context, model: type[R], global_id: str, action: Action, field: list[str]
+) -> tuple[R, MemberRole]:
+    """The record for an action, locked: NOT_FOUND when the viewer cannot see it, FORBIDDEN when
+    their role on it does not allow the action. Call inside a transaction."""
+    record = await load_for(context, model, global_id, field, lock=True)
+    role = await role_on(context, record)
+    if not roles.may(role, action):
+        raise DomainError(
+            ErrorCode.FORBIDDEN,
+            f"Your role on this {model.__name__.lower()} ({role.value if role else 'none'}) does not allow this",
+            field,
+        )
+    return record, role
+
+
 async def require_lead(
     context: Context, lead_id: str, action: Action, field: list[str] | None = None
 ) -> tuple[Lead, MemberRole]:
-    """The lead for an action, locked for update where the database can: NOT_FOUND when the
-    viewer cannot see it, FORBIDDEN when their role does not allow the action. Call inside a
-    transaction."""
+    """The lead for an action (`_require_role`), the field defaulting to `leadId`; ALREADY_MERGED
+    when it was merged into another lead: a merged lead takes no action."""
     field = field or ["leadId"]
-    pk = decode_id(lead_id, "Lead", field)
-    lead = await scopes.visible_leads(context.viewer).filter(id=pk).select_for_update().first()
-    if lead is None:
-        raise DomainError("NOT_FOUND", f"No Lead with ID '{lead_id}'", field)
-    role = await role_on(context, lead)
-    if not roles.may(role, action):
-        raise DomainError(
-            "FORBIDDEN", f"Your role on this lead ({role.value if role else 'none'}) does not allow this", field
-        )
+    lead, role = await _require_role(context, Lead, lead_id, action, field)
+    if lead.merged_into_id is not None:
+        raise DomainError(ErrorCode.ALREADY_MERGED, "The lead was merged into another lead and is read-only", field)
     return lead, role
 
 
 async def require_opportunity(
     context: Context, opportunity_id: str, action: Action, field: list[str] | None = None
 ) -> tuple[Opportunity, MemberRole]:
-    """Like `require_lead`, for an opportunity."""
-    field = field or ["opportunityId"]
-    pk = decode_id(opportunity_id, "Opportunity", field)
-    opportunity = await scopes.visible_opportunities(context.viewer).filter(id=pk).select_for_update().first()
-    if opportunity is None:
-        raise DomainError("NOT_FOUND", f"No Opportunity with ID '{opportunity_id}'", field)
-    role = await role_on(context, opportunity)
-    if not roles.may(role, action):
-        raise DomainError(
-            "FORBIDDEN", f"Your role on this opportunity ({role.value if role else 'none'}) does not allow this", field
-        )
-    return opportunity, role
+    """The opportunity for an action (`_require_role`); the field defaults to `opportunityId`."""
+    return await _require_role(context, Opportunity, opportunity_id, action, field or ["opportunityId"])

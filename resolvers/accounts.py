@@ -13,9 +13,9 @@ from tortoise.transactions import in_transaction
 from models import Account, Company, Contact, DomainError, Opportunity, User
 from models import opportunity_workflow as workflow
 from permissions import scopes
+from resolvers.access import load_for
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
 from resolvers.loaders import DataLoader
 from resolvers.opportunities import NestedPageKey, nested_page_loader, pks_or_nothing
 from resolvers.pagination import LoadedPage, Ordering, Page, Position, cursor_of, cut, paginate
@@ -143,12 +143,7 @@ async def create_contact(
 
     async def action() -> Contact:
         async with in_transaction():
-            account = None
-            if account_id is not None:
-                pk = decode_id(account_id, "Account", ["accountId"])
-                account = await scopes.visible_accounts(context.viewer).filter(id=pk).first()
-                if account is None:
-                    raise DomainError("NOT_FOUND", f"No Account with ID '{account_id}'", ["accountId"])
+            account = await load_for(context, Account, account_id, ["accountId"]) if account_id is not None else None
             return await workflow.create_contact(context.viewer, **values, account=account)
 
     return await attempt(action)

@@ -11,10 +11,11 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, Opportunity, PartnerProgram, SalesPlan, Solution, User, catalog_workflow
+from models.errors import ErrorCode
 from models.membership_workflow import require_editable
 from models.tortoise_internals import records_from_rows
-from permissions import scopes
-from permissions.roles import Action
+from permissions import roles, scopes
+from permissions.roles import Action, AdminAction
 from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
 from resolvers.errors import InputErrors, attempt
@@ -124,6 +125,11 @@ def partner_program_loader(viewer: User) -> DataLoader[int, PartnerProgram | Non
 
 BY_NAME = Ordering("name")
 LISTS = {SalesPlan: "salesPlans", Solution: "solutions", PartnerProgram: "partnerPrograms"}
+CREATING = {
+    SalesPlan: AdminAction.CREATE_SALES_PLAN,
+    Solution: AdminAction.CREATE_SOLUTION,
+    PartnerProgram: AdminAction.CREATE_PARTNER_PROGRAM,
+}
 
 
 async def entries_page(
@@ -154,6 +160,7 @@ def entry_edge_cursor(context: Context, entry: SalesPlan | Solution | PartnerPro
 
 async def create_entry(context: Context, model: type[Entry], name: str) -> tuple[Entry | None, list[DomainError]]:
     async def action() -> Entry:
+        roles.require_admin(context.viewer, CREATING[model])
         async with in_transaction():
             return await catalog_workflow.create_entry(model, context.viewer, name)
 
@@ -183,7 +190,9 @@ async def _entries(
     found = {entry.pk: entry for entry in await scope.filter(id__in=[pk for _, pk in wanted])}
     for index, pk in wanted:
         if pk not in found:
-            problems.append(DomainError("NOT_FOUND", f"No {type_name} with ID '{ids[index]}'", [field, str(index)]))
+            problems.append(
+                DomainError(ErrorCode.NOT_FOUND, f"No {type_name} with ID '{ids[index]}'", [field, str(index)])
+            )
     return [found[pk] for _, pk in wanted if pk in found]
 
 

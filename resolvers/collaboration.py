@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from models import DomainError, Lead, LeadAcceptance, MemberRole, Opportunity, User
+from models.errors import ErrorCode
 from permissions import roles
 from permissions.roles import Action
 from resolvers.access import (
@@ -28,9 +29,11 @@ async def require_record(context: Context, lead_id: str | None, opportunity_id: 
     """The lead or the opportunity an input names by exactly one of `leadId` and
     `opportunityId`, locked, checked for visibility (NOT_FOUND) and role (FORBIDDEN)."""
     if lead_id is None and opportunity_id is None:
-        raise DomainError("INVALID_INPUT", "Give the leadId or the opportunityId of the record", ["leadId"])
+        raise DomainError(ErrorCode.INVALID_INPUT, "Give the leadId or the opportunityId of the record", ["leadId"])
     if lead_id is not None and opportunity_id is not None:
-        raise DomainError("INVALID_INPUT", "Give either a leadId or an opportunityId, not both", ["opportunityId"])
+        raise DomainError(
+            ErrorCode.INVALID_INPUT, "Give either a leadId or an opportunityId, not both", ["opportunityId"]
+        )
     if lead_id is not None:
         lead, _ = await require_lead(context, lead_id, action)
         return lead
@@ -58,9 +61,7 @@ def waits_on_viewers_company(context: Context, lead: Lead) -> bool:
     """Whether the lead is shared with the viewer's company and waits for its answer: pending,
     not past its deadline, and the viewer's company is its partner (as `respondToLead` rules)."""
     return (
-        lead.partner_id is not None
-        and lead.partner_id != lead.sourced_by_id
-        and lead.partner_id == context.viewer.company_id
+        roles.may_answer(context.viewer.company_id, sourced_by_id=lead.sourced_by_id, partner_id=lead.partner_id)
         and lead.acceptance_at(datetime.now(UTC)) is LeadAcceptance.PENDING
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, MemberRole, Opportunity, OpportunityStage, idempotency
+from models import Account, Contact, DomainError, MemberRole, Opportunity, OpportunityStage, idempotency
 from models.conversion import (
     Choice,
     ConversionResult,
@@ -16,14 +16,15 @@ from models.conversion import (
     link_opportunity,
     unlink_opportunity,
 )
+from models.errors import ErrorCode
 from models.template import OpportunityTemplate
 from permissions import scopes
 from permissions.roles import Action
 from resolvers import outage
-from resolvers.access import direct_opportunity_role_loader, require_lead
+from resolvers.access import direct_opportunity_role_loader, load_for, require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id, decode_ids
+from resolvers.ids import decode_ids
 from resolvers.lead_events import publish_conversion
 from resolvers.loaders import stage_loader
 
@@ -55,7 +56,7 @@ class ConvertRequest:
 def _skip_only(choice: ChoiceInput, field: str) -> None:
     if choice.skip is not None and choice.skip is not True:
         raise DomainError(
-            "INVALID_INPUT", "skip may only be true: leave the choice out to use the defaults", [field, "skip"]
+            ErrorCode.INVALID_INPUT, "skip may only be true: leave the choice out to use the defaults", [field, "skip"]
         )
 
 
@@ -64,11 +65,7 @@ async def _account_choice(context: Context, choice: ChoiceInput | None) -> Choic
         return None
     _skip_only(choice, "account")
     if choice.existing_id is not None:
-        pk = decode_id(choice.existing_id, "Account", ["account", "existingId"])
-        account = await scopes.visible_accounts(context.viewer).filter(id=pk).first()
-        if account is None:
-            raise DomainError("NOT_FOUND", f"No Account with ID '{choice.existing_id}'", ["account", "existingId"])
-        return Choice(existing=account)
+        return Choice(existing=await load_for(context, Account, choice.existing_id, ["account", "existingId"]))
     return Choice(create=choice.create) if choice.create is not None else Choice(skip=True)
 
 
@@ -77,29 +74,8 @@ async def _contact_choice(context: Context, choice: ChoiceInput | None) -> Choic
         return None
     _skip_only(choice, "contact")
     if choice.existing_id is not None:
-        pk = decode_id(choice.existing_id, "Contact", ["contact", "existingId"])
-        contact = await scopes.visible_contacts(context.viewer).filter(id=pk).first()
-        if contact is None:
-            raise DomainError("NOT_FOUND", f"No Contact with ID '{choice.existing_id}'", ["contact", "existingId"])
-        return Choice(existing=contact)
+        return Choice(existing=await load_for(context, Contact, choice.existing_id, ["contact", "existingId"]))
     return Choice(create=choice.create) if choice.create is not None else Choice(skip=True)
-
-
-async def visible_opportunity(context: Context, opportunity_id: str, field: list[str]) -> Opportunity:
-    """An opportunity the viewer is a member of at any level, directly or through a policy."""
-    pk = decode_id(opportunity_id, "Opportunity", field)
-    opportunity = await scopes.visible_opportunities(context.viewer).filter(id=pk).first()
-    if opportunity is None:
-        raise DomainError("NOT_FOUND", f"No Opportunity with ID '{opportunity_id}'", field)
-    return opportunity
-
-
-async def visible_template(context: Context, template_id: str, field: list[str]) -> OpportunityTemplate:
-    pk = decode_id(template_id, "OpportunityTemplate", field)
-    template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
-    if template is None:
-        raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", field)
-    return template
 
 
 async def visible_users(context: Context, user_ids: list[str], field: list[str]) -> list[int]:
@@ -108,7 +84,7 @@ async def visible_users(context: Context, user_ids: list[str], field: list[str])
     seen = set(await scopes.visible_users(context.viewer).filter(id__in=pks).values_list("id", flat=True))
     for index, (user_id, pk) in enumerate(zip(user_ids, pks, strict=True)):
         if pk not in seen:
-            raise DomainError("NOT_FOUND", f"No User with ID '{user_id}'", [*field, str(index)])
+            raise DomainError(ErrorCode.NOT_FOUND, f"No User with ID '{user_id}'", [*field, str(index)])
     return pks
 
 
@@ -120,7 +96,7 @@ async def _opportunity_choice(
     _skip_only(choice, "opportunity")
     if choice.existing_id is not None:
         return (
-            Choice(existing=await visible_opportunity(context, choice.existing_id, ["opportunity", "existingId"])),
+            Choice(existing=await load_for(context, Opportunity, choice.existing_id, ["opportunity", "existingId"])),
             None,
             None,
         )
@@ -129,17 +105,15 @@ async def _opportunity_choice(
     draft = dict(choice.create)
     at = ["opportunity", "create"]
     template = (
-        await visible_template(context, draft.pop("template_id"), [*at, "templateId"])
+        await load_for(context, OpportunityTemplate, draft.pop("template_id"), [*at, "templateId"])
         if draft.get("template_id") is not None
         else None
     )
-    stage = None
-    if draft.get("stage_id") is not None:
-        stage_id = draft.pop("stage_id")
-        stage_pk = decode_id(stage_id, "OpportunityStage", [*at, "stageId"])
-        stage = await scopes.visible_stages(context.viewer).filter(id=stage_pk).first()
-        if stage is None:
-            raise DomainError("NOT_FOUND", f"No OpportunityStage with ID '{stage_id}'", [*at, "stageId"])
+    stage = (
+        await load_for(context, OpportunityStage, draft.pop("stage_id"), [*at, "stageId"])
+        if draft.get("stage_id") is not None
+        else None
+    )
     if draft.get("exclude_member_ids"):
         draft["exclude_member_ids"] = await visible_users(
             context, draft["exclude_member_ids"], [*at, "excludeMemberIds"]
@@ -236,7 +210,7 @@ async def _convert_item(
         if outage.is_outage(error):
             raise
         logger.exception("convertLeads: unexpected error in item %d", index)
-        result, errors = None, [DomainError("INTERNAL", UNEXPECTED_ITEM_ERROR, None)]
+        result, errors = None, [DomainError(ErrorCode.INTERNAL, UNEXPECTED_ITEM_ERROR, None)]
     _prime_payload(context, result)
     await publish_conversion(context, result)
     return result, [_within_item(error, index) for error in errors]
@@ -248,10 +222,12 @@ async def convert_many(
     """Each item on its own, all or nothing for that item, answered in order; and the errors of
     the batch itself (no items, or too many), when nothing is converted."""
     if not requests:
-        return [], [DomainError("INVALID_INPUT", "items must hold at least one lead", ["items"])]
+        return [], [DomainError(ErrorCode.INVALID_INPUT, "items must hold at least one lead", ["items"])]
     if len(requests) > MAX_BATCH:
         return [], [
-            DomainError("INVALID_INPUT", f"items may hold at most {MAX_BATCH} leads, got {len(requests)}", ["items"])
+            DomainError(
+                ErrorCode.INVALID_INPUT, f"items may hold at most {MAX_BATCH} leads, got {len(requests)}", ["items"]
+            )
         ]
     return [await _convert_item(context, index, request) for index, request in enumerate(requests)], []
 
@@ -262,7 +238,7 @@ async def link(
     async def action() -> ConversionResult:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.CONVERT)
-            opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
+            opportunity = await load_for(context, Opportunity, opportunity_id, ["opportunityId"])
             return await link_opportunity(lead, context.viewer, opportunity)
 
     result, errors = await attempt(action)
@@ -276,7 +252,7 @@ async def unlink(
     async def action() -> ConversionResult:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.CONVERT)
-            opportunity = await visible_opportunity(context, opportunity_id, ["opportunityId"])
+            opportunity = await load_for(context, Opportunity, opportunity_id, ["opportunityId"])
             return await unlink_opportunity(lead, context.viewer, opportunity)
 
     result, errors = await attempt(action)

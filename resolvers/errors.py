@@ -7,6 +7,7 @@ from typing import TypeVar
 from tortoise.exceptions import IntegrityError
 
 from models import DomainError
+from models.errors import ErrorCode
 from resolvers.ids import global_id
 
 T = TypeVar("T")
@@ -41,4 +42,4 @@ async def attempt(action: Callable[[], Awaitable[T]]) -> tuple[T | None, list[Do
     except InputErrors as failure:
         return None, [api_error(error) for error in failure.errors]
     except IntegrityError:
-        return None, [DomainError("CONFLICT", "A concurrent change conflicted with this one: try again", None)]
+        return None, [DomainError(ErrorCode.CONFLICT, "A concurrent change conflicted with this one: try again", None)]

@@ -6,6 +6,7 @@ import binascii
 from strawberry.relay import to_base64
 
 from models import DomainError
+from models.errors import ErrorCode
 
 MAX_PK = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL
 MAX_PK_DIGITS = len(str(MAX_PK))
@@ -36,7 +37,7 @@ def decode_id(value: str, type_name: str, field: list[str]) -> int:
     found_type, _, node_id = decoded.partition(":")
     pk = node_pk(node_id) if found_type == type_name else None
     if pk is None:
-        raise DomainError("NOT_FOUND", f"No {type_name} with ID '{value}'", field)
+        raise DomainError(ErrorCode.NOT_FOUND, f"No {type_name} with ID '{value}'", field)
     return pk
 
 

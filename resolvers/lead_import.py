@@ -3,6 +3,7 @@
 from typing import Any
 
 from models import DomainError, lead_import
+from models.errors import ErrorCode
 from models.lead_import import BadRow, ImportReport
 from permissions import scopes
 from resolvers.context import Context
@@ -25,7 +26,9 @@ async def import_leads(
     async def action() -> ImportReport:
         if not hasattr(upload, "file") or not hasattr(upload, "close"):
             raise DomainError(
-                "INVALID_INPUT", "Send the file as a multipart upload (GraphQL multipart request spec)", ["file"]
+                ErrorCode.INVALID_INPUT,
+                "Send the file as a multipart upload (GraphQL multipart request spec)",
+                ["file"],
             )
         context.work.bytes_imported += upload.size or 0
         try:

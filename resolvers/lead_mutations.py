@@ -7,21 +7,16 @@ from tortoise.transactions import in_transaction
 
 from models import Company, DomainError, Lead, LeadStatus, lead_workflow
 from models.lead_workflow import LeadDecision
-from permissions import scopes
+from permissions import roles
 from permissions.roles import Action
-from resolvers.access import direct_lead_role_loader, require_lead
+from resolvers.access import direct_lead_role_loader, load_for, require_lead
 from resolvers.context import Context
 from resolvers.errors import InputErrors, attempt
-from resolvers.ids import decode_id
 from resolvers.lead_events import LeadEventKind, publish
 
 
 async def _company(context: Context, company_id: str, field: list[str]) -> Company:
-    pk = decode_id(company_id, "Company", field)
-    company = await scopes.visible_companies(context.viewer).filter(id=pk).first()
-    if company is None:
-        raise DomainError("NOT_FOUND", f"No Company with ID '{company_id}'", field)
-    return company
+    return await load_for(context, Company, company_id, field)
 
 
 def _check_fields(given: dict[str, Any]) -> None:
@@ -67,7 +62,10 @@ async def update_lead(
                     await _company(context, partner_id, ["partnerId"]) if partner_id is not None else None
                 )
             _check_fields(given)
-            return await lead_workflow.update_lead(context.viewer, lead, role, given, resolved)
+            may_share = roles.may_share(
+                role, viewer_company_id=context.viewer.company_id, sourced_by_id=lead.sourced_by_id
+            )
+            return await lead_workflow.update_lead(context.viewer, lead, may_share, given, resolved)
 
     return await attempt(action)
 
@@ -91,7 +89,10 @@ async def respond_to_lead(
     async def action() -> Lead:
         async with in_transaction():
             lead, _ = await require_lead(context, lead_id, Action.RESPOND)
-            responded = await lead_workflow.respond_to_lead(context.viewer, lead, decision, reason)
+            may_answer = roles.may_answer(
+                context.viewer.company_id, sourced_by_id=lead.sourced_by_id, partner_id=lead.partner_id
+            )
+            responded = await lead_workflow.respond_to_lead(context.viewer, lead, may_answer, decision, reason)
         context.loaders.get(direct_lead_role_loader).clear(responded.pk)
         await publish(context, LeadEventKind.ACCEPTANCE_ANSWERED, responded)
         return responded

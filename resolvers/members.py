@@ -23,11 +23,10 @@ from models import (
 )
 from permissions import roles, scopes
 from permissions.roles import Action
-from resolvers.access import require_lead, require_opportunity
+from resolvers.access import load_for, require_lead, require_opportunity
 from resolvers.collaboration import Record, forget, viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
 from resolvers.loaders import DataLoader
 
 RecordKey = tuple[int, int, int | None]
@@ -97,20 +96,16 @@ def _members_loader(
                 policy_roles[company_id].append(MemberRole(role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
             users = await scopes.users_of_visible_records(viewer).filter(
-                Q(id__in=direct_user_ids)
-                | Q(company_id__in=companies, is_admin=True)
-                | Q(company_id__in=list(policy_roles))
+                Q(id__in=direct_user_ids) | scopes.policy_holders(companies, policy_roles)
             )
             users_by_id = {user.pk: user for user in users}
+            policy_role_of = {
+                user.pk: roles.policy_role(user.is_admin, policy_roles.get(user.company_id, [])) for user in users
+            }
             policy_users: dict[int, list[User]] = defaultdict(list)
             for user in users:
-                if user.is_admin or user.company_id in policy_roles:
+                if policy_role_of[user.pk] is not None:
                     policy_users[user.company_id].append(user)
-            policy_role_of = {
-                user.pk: roles.policy_role(user.is_admin, policy_roles.get(user.company_id, []))
-                for company_users in policy_users.values()
-                for user in company_users
-            }
             return [_entries(direct[key[0]], key, users_by_id, policy_users, policy_role_of) for key in keys]
 
         return DataLoader(load_fn=load)
@@ -137,14 +132,6 @@ async def members_of_many(context: Context, records: Sequence[Record]) -> list[l
     )
 
 
-async def _visible_user(context: Context, user_id: str) -> User:
-    pk = decode_id(user_id, "User", ["userId"])
-    user = await scopes.visible_users(context.viewer).filter(id=pk).first()
-    if user is None:
-        raise DomainError("NOT_FOUND", f"No User with ID '{user_id}'", ["userId"])
-    return user
-
-
 async def _change(
     context: Context,
     load_record: Callable[[], Awaitable[tuple[R, MemberRole]]],
@@ -157,7 +144,7 @@ async def _change(
     async def action() -> R | None:
         async with in_transaction():
             record, _ = await load_record()
-            await apply(record, await _visible_user(context, user_id))
+            await apply(record, await load_for(context, User, user_id, ["userId"]))
         forget(context, lead_members_loader, opportunity_members_loader)
         return record if await viewer_role(context, record) is not None else None
 

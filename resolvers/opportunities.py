@@ -15,13 +15,13 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
-from models import DomainError, Lead, LeadOpportunity, Opportunity, OpportunityStage, User
+from models import Account, Company, Contact, DomainError, Lead, LeadOpportunity, Opportunity, OpportunityStage, User
 from models import opportunity as opportunity_model
 from models import opportunity_workflow as workflow
 from models.validation import MAX_AMOUNT
 from permissions import roles, scopes
 from permissions.roles import Action
-from resolvers.access import require_opportunity, roles_on
+from resolvers.access import load_for, require_opportunity, roles_on
 from resolvers.collaboration import viewer_role
 from resolvers.context import Context
 from resolvers.errors import attempt
@@ -260,32 +260,22 @@ async def opportunity_edge_cursor(context: Context, opportunity: Opportunity) ->
     return await cursor_of(context.cursors, opportunities_list(order, True), queryset, ordering, opportunity.pk)
 
 
-async def _visible(queryset: QuerySet[M], global_id: str | None, type_name: str, field: list[str]) -> M | None:
-    """The record an input ID refers to, through the viewer's scope; None for an explicit null."""
-    if global_id is None:
-        return None
-    found = await queryset.filter(id=decode_id(global_id, type_name, field)).first()
-    if found is None:
-        raise DomainError("NOT_FOUND", f"No {type_name} with ID '{global_id}'", field)
-    return found
-
-
-REFERENCES: dict[str, tuple[str, str, Callable[[User], QuerySet[Any]]]] = {
-    "stage": ("stageId", "OpportunityStage", scopes.visible_stages),
-    "account": ("accountId", "Account", scopes.visible_accounts),
-    "contact": ("contactId", "Contact", scopes.visible_contacts),
-    "sourced_by": ("sourcedById", "Company", scopes.visible_companies),
-    "partner": ("partnerId", "Company", scopes.visible_companies),
+REFERENCES: dict[str, tuple[str, type[Model]]] = {
+    "stage": ("stageId", OpportunityStage),
+    "account": ("accountId", Account),
+    "contact": ("contactId", Contact),
+    "sourced_by": ("sourcedById", Company),
+    "partner": ("partnerId", Company),
 }
 
 
 async def references(context: Context, ids: dict[str, str | None]) -> dict[str, Any]:
     """The records the given reference IDs (keyed by attribute) refer to; NOT_FOUND naming the
     input field for an ID the viewer cannot see or of another type."""
-    resolved = {}
+    resolved: dict[str, Any] = {}
     for attribute, global_id in ids.items():
-        field_name, type_name, scope = REFERENCES[attribute]
-        resolved[attribute] = await _visible(scope(context.viewer), global_id, type_name, [field_name])
+        field_name, model = REFERENCES[attribute]
+        resolved[attribute] = await load_for(context, model, global_id, [field_name]) if global_id is not None else None
     return resolved
 
 

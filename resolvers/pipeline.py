@@ -4,11 +4,10 @@ viewer's scope; models/pipeline_report.py merges the few grouped rows into the r
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
-from models import DomainError, Lead, LeadAcceptance, MemberRole, Opportunity, OpportunityMember, User
+from models import DomainError, Lead, LeadAcceptance, Opportunity, User
 from models.pipeline_report import (
     FunnelReport,
     PipelineReport,
@@ -17,8 +16,7 @@ from models.pipeline_report import (
     partners_by_name,
     pipeline_report,
 )
-from permissions import roles, scopes
-from permissions.roles import Action
+from permissions import scopes
 from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.pagination import bad_input
@@ -89,33 +87,6 @@ def matching_opportunities(viewer: User, criteria: PipelineCriteria, today: date
     return queryset
 
 
-def money_readable(viewer: User, viewer_policy_role: MemberRole | None) -> Q:
-    """The opportunities whose money the viewer's effective role may read, as one SQL condition:
-    every combination of a direct role and of the viewer's company taking part in the record
-    is checked with the same rule (`roles.may`, READ_MONEY) that hides amounts field by field."""
-    company = viewer.company_id
-    involved = Q(sourced_by_id=company) | Q(partner_id=company)
-    not_involved = ~Q(sourced_by_id=company) & (Q(partner_id__isnull=True) | ~Q(partner_id=company))
-    memberships = OpportunityMember.filter(user_id=viewer.id)
-    readable = []
-    for direct in (None, *MemberRole):
-        if direct is None:
-            holds_direct = ~Q(id__in=Subquery(memberships.values("opportunity_id")))
-        else:
-            holds_direct = Q(id__in=Subquery(memberships.filter(role=direct).values("opportunity_id")))
-        for is_involved, takes_part in ((True, involved), (False, not_involved)):
-            role = roles.effective_role(
-                direct=direct,
-                viewer_policy_role=viewer_policy_role,
-                viewer_company_id=company,
-                sourced_by_id=company if is_involved else -1,
-                partner_id=None,
-            )
-            if roles.may(role, Action.READ_MONEY):
-                readable.append(holds_direct & takes_part)
-    return Q(*readable, join_type="OR") if readable else Q(id__in=[])
-
-
 async def pipeline(context: Context, criteria: PipelineCriteria) -> PipelineReport:
     """Counts and money by stage and forecast category. Every opportunity counts; only those whose
     money the viewer may read add their amount, per currency."""
@@ -124,7 +95,9 @@ async def pipeline(context: Context, criteria: PipelineCriteria) -> PipelineRepo
     stages = list(await scopes.visible_stages(viewer).order_by("sort_order"))
     counts = await queryset.annotate(count=Count("id")).group_by("stage_id").values_list("stage_id", "count")
     money = (
-        await queryset.filter(money_readable(viewer, await context.loaders.policy_role()), amount__not_isnull=True)
+        await queryset.filter(
+            scopes.money_readable_opportunities(viewer, await context.loaders.policy_role()), amount__not_isnull=True
+        )
         .annotate(count=Count("id"), amount_sum=Sum("amount"))
         .group_by("stage_id", "currency", "probability_override")
         .values_list("stage_id", "currency", "probability_override", "count", "amount_sum")

@@ -4,7 +4,8 @@ from tortoise.transactions import in_transaction
 
 from models import AccessPolicy, DomainError, MemberRole, User
 from models.membership_workflow import create_access_policy
-from permissions import scopes
+from permissions import roles, scopes
+from permissions.roles import AdminAction
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.loaders import DataLoader, by_id_loader
@@ -37,6 +38,7 @@ def policy_edge_cursor(context: Context, policy: AccessPolicy) -> str:
 
 async def create_policy(context: Context, role: MemberRole) -> tuple[AccessPolicy | None, list[DomainError]]:
     async def action() -> AccessPolicy:
+        roles.require_admin(context.viewer, AdminAction.CREATE_ACCESS_POLICY)
         async with in_transaction():
             return await create_access_policy(context.viewer, role)
 

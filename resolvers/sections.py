@@ -6,6 +6,7 @@ from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, LeadCompanySection, OpportunityCompanySection, User
 from models.section_workflow import Section, set_company_section
+from permissions import roles
 from permissions.roles import Action
 from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
@@ -45,7 +46,7 @@ async def sections_of_many(context: Context, records: list[Record]) -> list[list
 
 def crm_account_for(context: Context, section: Section) -> str | None:
     """A section's CRM account is private to its company."""
-    return section.crm_account if section.company_id == context.viewer.company_id else None
+    return section.crm_account if roles.may_read_crm_account(context.viewer.company_id, section.company_id) else None
 
 
 async def set_section(

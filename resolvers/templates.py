@@ -7,10 +7,11 @@ from tortoise.transactions import in_transaction
 
 from models import DomainError, OpportunityStage, template_workflow
 from models.template import OpportunityTemplate
-from permissions import scopes
+from permissions import roles, scopes
+from permissions.roles import AdminAction
+from resolvers.access import load_for
 from resolvers.context import Context, Info
 from resolvers.errors import attempt
-from resolvers.ids import decode_id
 from resolvers.loaders import template_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Page, Position, cut
@@ -45,16 +46,7 @@ def template_edge_cursor(context: Context, template: OpportunityTemplate) -> str
 async def _stage(context: Context, stage_id: str | None, field: list[str]) -> OpportunityStage | None:
     if stage_id is None:
         return None
-    pk = decode_id(stage_id, "OpportunityStage", field)
-    stage = await scopes.visible_stages(context.viewer).filter(id=pk).first()
-    if stage is None:
-        raise DomainError("NOT_FOUND", f"No OpportunityStage with ID '{stage_id}'", field)
-    return stage
-
-
-def require_admin(context: Context) -> None:
-    if not context.viewer.is_admin:
-        raise DomainError("FORBIDDEN", "Only company admins may change templates and conversion settings", None)
+    return await load_for(context, OpportunityStage, stage_id, field)
 
 
 def _mapping_pairs(given: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +65,7 @@ async def create_template(
     context: Context, given: dict[str, Any]
 ) -> tuple[OpportunityTemplate | None, list[DomainError]]:
     async def action() -> OpportunityTemplate:
-        require_admin(context)
+        roles.require_admin(context.viewer, AdminAction.CHANGE_TEMPLATES)
         async with in_transaction():
             return await template_workflow.create_template(
                 context.viewer, _mapping_pairs(given), _stage_lookup(context)
@@ -87,11 +79,8 @@ async def update_template(
 ) -> tuple[OpportunityTemplate | None, list[DomainError]]:
     async def action() -> OpportunityTemplate:
         async with in_transaction():
-            pk = decode_id(template_id, "OpportunityTemplate", ["templateId"])
-            template = await scopes.visible_templates(context.viewer).filter(id=pk).select_for_update().first()
-            if template is None:
-                raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
-            require_admin(context)
+            template = await load_for(context, OpportunityTemplate, template_id, ["templateId"], lock=True)
+            roles.require_admin(context.viewer, AdminAction.CHANGE_TEMPLATES)
             return await template_workflow.update_template(template, _mapping_pairs(given), _stage_lookup(context))
 
     return await attempt(action)
@@ -99,9 +88,5 @@ async def update_template(
 
 async def template_or_default(context: Context, template_id: str | None) -> OpportunityTemplate:
     if template_id is not None:
-        pk = decode_id(template_id, "OpportunityTemplate", ["templateId"])
-        template = await scopes.visible_templates(context.viewer).filter(id=pk).first()
-        if template is None:
-            raise DomainError("NOT_FOUND", f"No OpportunityTemplate with ID '{template_id}'", ["templateId"])
-        return template
+        return await load_for(context, OpportunityTemplate, template_id, ["templateId"])
     return await template_workflow.default_template(context.viewer.company_id)

@@ -104,7 +104,7 @@ class ActivityMutation:
     @strawberry.mutation(
         description="Log an activity on a lead or an opportunity (PARTICIPANT or more; converted leads too), owned by "
         "the viewer. userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId, or no subject), "
-        "NOT_FOUND, FORBIDDEN, CONFLICT."
+        "NOT_FOUND, FORBIDDEN, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def log_activity(self, info: Info, input: MutationInput[LogActivityInput]) -> LogActivityPayload:
         result, errors = await activity_resolvers.log_activity(

@@ -309,7 +309,7 @@ class CatalogMutation:
     @strawberry.mutation(
         description="Link catalog entries of any company to a lead or an opportunity (COLLABORATOR or more); entries "
         "already linked stay linked. userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId), "
-        "NOT_FOUND (the record, or an entry at its index), FORBIDDEN, LEAD_CONVERTED, CONFLICT."
+        "NOT_FOUND (the record, or an entry at its index), FORBIDDEN, LEAD_CONVERTED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def link_catalog(self, info: Info, input: MutationInput[LinkCatalogInput]) -> LinkCatalogPayload:
         record, errors = await catalog_resolvers.change_links(
@@ -320,7 +320,7 @@ class CatalogMutation:
     @strawberry.mutation(
         description="Unlink catalog entries from a lead or an opportunity (COLLABORATOR or more); entries not linked "
         "are ignored. userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId), NOT_FOUND (the record, "
-        "or an entry at its index), FORBIDDEN, LEAD_CONVERTED, CONFLICT."
+        "or an entry at its index), FORBIDDEN, LEAD_CONVERTED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def unlink_catalog(self, info: Info, input: MutationInput[UnlinkCatalogInput]) -> UnlinkCatalogPayload:
         record, errors = await catalog_resolvers.change_links(

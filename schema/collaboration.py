@@ -196,7 +196,7 @@ class CollaborationMutation(MembershipMutation, CatalogMutation, ActivityMutatio
     @strawberry.mutation(
         description="Create or update the viewer's company's section of a lead or an opportunity (COLLABORATOR or "
         "more). userErrors: INVALID_INPUT (not exactly one of leadId and opportunityId, or a value too long), "
-        "NOT_FOUND, FORBIDDEN, LEAD_CONVERTED, CONFLICT."
+        "NOT_FOUND, FORBIDDEN, LEAD_CONVERTED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def set_company_section(
         self, info: Info, input: MutationInput[SetCompanySectionInput]

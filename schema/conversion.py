@@ -450,7 +450,7 @@ class ConversionMutation:
         "created, attached or skipped, all or nothing; the lead becomes CLOSED_CONVERTED. On a converted lead, only an "
         "opportunity choice adds one more opportunity. userErrors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, "
         "LEAD_NOT_ACCEPTED, LEAD_DISQUALIFIED, LEAD_NOT_QUALIFIED, ALREADY_CONVERTED, ALREADY_LINKED, "
-        "NOTHING_TO_CONVERT, DUPLICATE_ACCOUNT, DUPLICATE_CONTACT, IDEMPOTENCY_KEY_REUSED, CONFLICT."
+        "NOTHING_TO_CONVERT, DUPLICATE_ACCOUNT, DUPLICATE_CONTACT, IDEMPOTENCY_KEY_REUSED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def convert_lead(self, info: Info, input: MutationInput[ConvertLeadInput]) -> ConvertLeadPayload:
         return ConvertLeadPayload.of(*await conversion.convert(info.context, convert_request(input)))
@@ -471,7 +471,7 @@ class ConversionMutation:
     @strawberry.mutation(
         description="Link an opportunity the viewer is a member of to a lead (COLLABORATOR or more on the lead); an "
         "unconverted lead is converted by the link. userErrors: NOT_FOUND, FORBIDDEN, ALREADY_LINKED, "
-        "LEAD_NOT_ACCEPTED, LEAD_DISQUALIFIED, LEAD_NOT_QUALIFIED, CONFLICT."
+        "LEAD_NOT_ACCEPTED, LEAD_DISQUALIFIED, LEAD_NOT_QUALIFIED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def link_opportunity(self, info: Info, input: MutationInput[LinkOpportunityInput]) -> LinkOpportunityPayload:
         result, errors = await conversion.link(info.context, input.lead_id, input.opportunity_id)
@@ -482,7 +482,7 @@ class ConversionMutation:
     @strawberry.mutation(
         description="Remove a link that linkOpportunity (or an existingId choice) made (COLLABORATOR or more on the "
         "lead); an opportunity the conversion created stays linked, and the lead stays converted. userErrors: "
-        "NOT_FOUND, FORBIDDEN, NOT_LINKED, INVALID_INPUT (created by the conversion), CONFLICT."
+        "NOT_FOUND, FORBIDDEN, NOT_LINKED, INVALID_INPUT (created by the conversion), ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def unlink_opportunity(
         self, info: Info, input: MutationInput[UnlinkOpportunityInput]

@@ -84,7 +84,7 @@ class ConversionUndoMutation:
         "depends on it and nobody changed it since, else kept and listed with its reason; the lead returns to the "
         "status it had before it was converted, unconverted and editable, and can be converted again. Records a "
         "CONVERSION_UNDONE event on the lead and on each kept opportunity. userErrors: NOT_FOUND, FORBIDDEN, "
-        "NOT_CONVERTED, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED, CONFLICT."
+        "NOT_CONVERTED, INVALID_INPUT, IDEMPOTENCY_KEY_REUSED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def undo_conversion(self, info: Info, input: MutationInput[UndoConversionInput]) -> UndoConversionPayload:
         result, errors = await undo_conversion.undo(info.context, undo_request(input))

@@ -4,7 +4,6 @@
 import logging
 import traceback
 from collections.abc import Iterator
-from enum import Enum
 
 import strawberry
 from graphql import GraphQLError, GraphQLInputObjectType, GraphQLSyntaxError
@@ -13,7 +12,7 @@ from strawberry.exceptions import StrawberryInputCoercionError
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types import StreamExecutionResult
 
-from models.errors import DomainError
+from models.errors import DomainError, ErrorCode
 from resolvers import outage
 from schema.enums import describe_values
 from schema.strawberry_internals import graphql_schema_of
@@ -23,32 +22,12 @@ logger = logging.getLogger("leadbridge.errors")
 INTERNAL_MESSAGE = "Internal server error"
 
 
-@strawberry.enum(
+UserErrorCode = strawberry.enum(
+    ErrorCode,
+    name="UserErrorCode",
     description="Why a mutation refused its input. Each mutation's description lists the codes it answers; "
-    "CONFLICT can come from any mutation that writes."
+    "CONFLICT can come from any mutation that writes.",
 )
-class UserErrorCode(str, Enum):
-    NOT_FOUND = "NOT_FOUND"
-    FORBIDDEN = "FORBIDDEN"
-    INVALID_INPUT = "INVALID_INPUT"
-    INVALID_STATUS_TRANSITION = "INVALID_STATUS_TRANSITION"
-    CONVERSION_REQUIRED = "CONVERSION_REQUIRED"
-    LEAD_CONVERTED = "LEAD_CONVERTED"
-    LEAD_NOT_ACCEPTED = "LEAD_NOT_ACCEPTED"
-    LEAD_DISQUALIFIED = "LEAD_DISQUALIFIED"
-    LEAD_NOT_QUALIFIED = "LEAD_NOT_QUALIFIED"
-    ALREADY_CONVERTED = "ALREADY_CONVERTED"
-    NOT_CONVERTED = "NOT_CONVERTED"
-    ALREADY_LINKED = "ALREADY_LINKED"
-    NOT_LINKED = "NOT_LINKED"
-    NOTHING_TO_CONVERT = "NOTHING_TO_CONVERT"
-    DUPLICATE_ACCOUNT = "DUPLICATE_ACCOUNT"
-    DUPLICATE_CONTACT = "DUPLICATE_CONTACT"
-    LAST_OWNER = "LAST_OWNER"
-    INVALID_TEMPLATE = "INVALID_TEMPLATE"
-    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    CONFLICT = "CONFLICT"
-    INTERNAL = "INTERNAL"
 
 
 describe_values(
@@ -86,6 +65,8 @@ describe_values(
         "IDEMPOTENCY_KEY_REUSED": "The idempotency key was used before with a different input.",
         "CONFLICT": "The record already exists (a member, a name, a policy), or a concurrent change won: read "
         "again and retry.",
+        "ALREADY_MERGED": "The lead was merged into another lead (`mergedInto`) and is read-only: it can no longer "
+        "change, be converted, be answered or take part in another merge.",
         "INTERNAL": "An unexpected server error stopped this item of a batch (convertLeads): nothing of the item "
         "was written, and the other items are answered as usual. Retrying the same item may fail the same way.",
     },
@@ -96,7 +77,7 @@ USER_ERRORS = "Why the input was refused; empty on success. When it is not empty
 
 @strawberry.type(description="A refused mutation input; when a payload has any, nothing was written.")
 class UserError:
-    code: UserErrorCode = strawberry.field(description="What kind of refusal this is, for programs to act on.")
+    code: ErrorCode = strawberry.field(description="What kind of refusal this is, for programs to act on.")
     message: str = strawberry.field(description="What is wrong, in English, for people to read.")
     field: list[str] | None = strawberry.field(
         description='The path into `input` of the field at fault, such as ["contact", "existingId"] or '
@@ -107,7 +88,7 @@ class UserError:
 def user_errors(errors: list[DomainError]) -> list[UserError]:
     """A payload's `userErrors`: GraphQL would raise an exception instance found in a result,
     so each DomainError is copied into a UserError."""
-    return [UserError(code=UserErrorCode(error.code), message=error.message, field=error.field) for error in errors]
+    return [UserError(code=error.code, message=error.message, field=error.field) for error in errors]
 
 
 def is_unexpected(error: GraphQLError) -> bool:

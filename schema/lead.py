@@ -19,6 +19,7 @@ from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.conversion import RecordConversion
 from schema.enums import LeadAcceptance, LeadStatus, OrderDirection, describe_values
 from schema.errors import USER_ERRORS, UserError, user_errors
+from schema.lead_merge import LeadMerging
 from schema.mutation_results import MutationInput, given_fields
 from schema.planner import batched
 from schema.user import User
@@ -61,7 +62,7 @@ async def opportunities_of_many(
     "until it is converted into an opportunity. Visible to its members and to the users access policies give a role; "
     "for anyone else it does not exist."
 )
-class Lead(RecordCollaboration, RecordConversion, relay.Node):
+class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
     id: relay.NodeID[int]
     topic: str | None = strawberry.field(
         description="What the deal is about; at most 255 characters. A lead has a topic, a last name or a customer "
@@ -493,7 +494,7 @@ class LeadMutation:
     @strawberry.mutation(
         description="Change a lead's fields (COLLABORATOR or more), or share it with another partner (OWNER). "
         "userErrors: NOT_FOUND, FORBIDDEN, INVALID_INPUT, LEAD_CONVERTED, INVALID_STATUS_TRANSITION (a partner waits "
-        "or has accepted), CONFLICT."
+        "or has accepted), ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def update_lead(self, info: Info, input: MutationInput[UpdateLeadInput]) -> UpdateLeadPayload:
         sharing = given_fields(input, only=("partner_id", "acceptance_deadline"))
@@ -505,7 +506,7 @@ class LeadMutation:
     @strawberry.mutation(
         description="Move a lead to another status (COLLABORATOR or more): open and working statuses move freely, "
         "CLOSED_NOT_CONVERTED needs a reason and can be reopened. userErrors: NOT_FOUND, FORBIDDEN, INVALID_INPUT (no "
-        "reason), CONVERSION_REQUIRED, LEAD_CONVERTED, CONFLICT."
+        "reason), CONVERSION_REQUIRED, LEAD_CONVERTED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def set_lead_status(self, info: Info, input: MutationInput[SetLeadStatusInput]) -> SetLeadStatusPayload:
         lead, errors = await lead_mutations.set_lead_status(info.context, input.lead_id, input.status, input.reason)
@@ -515,7 +516,7 @@ class LeadMutation:
         description="Accept or reject a lead shared with the viewer's company (COLLABORATOR or more there); the "
         "responder becomes a direct COLLABORATOR. userErrors: NOT_FOUND, FORBIDDEN (not the partner company, or too "
         "low a role), INVALID_STATUS_TRANSITION (not PENDING, or past its deadline), INVALID_INPUT (a rejection "
-        "without a reason), CONFLICT."
+        "without a reason), ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def respond_to_lead(self, info: Info, input: MutationInput[RespondToLeadInput]) -> RespondToLeadPayload:
         lead, errors = await lead_mutations.respond_to_lead(info.context, input.lead_id, input.decision, input.reason)

@@ -217,7 +217,7 @@ class MembershipQuery:
 class MembershipMutation:
     @strawberry.mutation(
         description="Make a user a direct member of a lead (OWNER only). userErrors: NOT_FOUND (the lead or the user), "
-        "FORBIDDEN, CONFLICT (already a direct member), LEAD_CONVERTED."
+        "FORBIDDEN, CONFLICT (already a direct member), LEAD_CONVERTED, ALREADY_MERGED (a merged lead)."
     )
     async def add_lead_member(self, info: Info, input: MutationInput[AddLeadMemberInput]) -> AddLeadMemberPayload:
         lead, errors = await member_resolvers.add_lead_member(info.context, input.lead_id, input.user_id, input.role)
@@ -225,7 +225,7 @@ class MembershipMutation:
 
     @strawberry.mutation(
         description="Change a direct member's role on a lead (OWNER only). userErrors: NOT_FOUND (the lead, the user, "
-        "or not a direct member), FORBIDDEN, LAST_OWNER, LEAD_CONVERTED, CONFLICT."
+        "or not a direct member), FORBIDDEN, LAST_OWNER, LEAD_CONVERTED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def update_lead_member(
         self, info: Info, input: MutationInput[UpdateLeadMemberInput]
@@ -235,7 +235,7 @@ class MembershipMutation:
 
     @strawberry.mutation(
         description="End a direct membership of a lead (OWNER only); roles from access policies stay. userErrors: "
-        "NOT_FOUND (the lead, the user, or not a direct member), FORBIDDEN, LAST_OWNER, LEAD_CONVERTED, CONFLICT."
+        "NOT_FOUND (the lead, the user, or not a direct member), FORBIDDEN, LAST_OWNER, LEAD_CONVERTED, ALREADY_MERGED (a merged lead), CONFLICT."
     )
     async def remove_lead_member(
         self, info: Info, input: MutationInput[RemoveLeadMemberInput]

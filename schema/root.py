@@ -15,6 +15,7 @@ from schema.errors import ErrorCodes, MaskInternalErrors, check_one_of_inputs_in
 from schema.input_text import RefuseNulCharacters
 from schema.lead import LeadMutation, LeadQuery
 from schema.lead_import import LeadImportMutation
+from schema.lead_merge import LeadMergeMutation
 from schema.limits import QueryLimiter
 from schema.node import NodeQuery
 from schema.opportunity import OpportunityMutation, OpportunityQuery
@@ -50,6 +51,7 @@ class Mutation(
     ConversionUndoMutation,
     TemplateMutation,
     LeadImportMutation,
+    LeadMergeMutation,
 ):
     pass
 

@@ -36,6 +36,9 @@ describe_values(
         "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
         "CONVERSION_UNDONE": "The lead's conversion was undone: once for the lead, and once for each opportunity "
         "the conversion created that was kept (with that opportunity).",
+        "LEADS_MERGED": "mergeLeads merged duplicates into the lead: it may have gained fields, members, activities, "
+        "links and sections.",
+        "MERGED_INTO": "mergeLeads merged the lead into another (its `mergedInto`): it is closed and read-only.",
     },
 )
 

@@ -219,4 +219,5 @@ ID_ARGUMENT_TYPES: dict[str, str | None] = {
     "salesPlanIds": "SalesPlan",
     "solutionIds": "Solution",
     "partnerProgramIds": "PartnerProgram",
+    "duplicateIds": "Lead",
 }

@@ -78,6 +78,11 @@ mutation ($input: UnlinkOpportunityInput!) {
   unlinkOpportunity(input: $input) { lead { id } opportunity { id } userErrors { code message field } }
 }
 """
+MERGE = """
+mutation ($input: MergeLeadsInput!) {
+  mergeLeads(input: $input) { lead { id } userErrors { code message field } }
+}
+"""
 PROTOCOL = "graphql-transport-ws"
 WAIT = 15.0  # seconds: the longest a delivery may take before the test gives up
 QUIET = 0.5  # seconds: how long an outsider is watched after everyone else got the event
@@ -328,6 +333,31 @@ async def test_each_lead_of_convert_leads_is_published_and_a_replay_is_not(db, s
         ("CONVERTED", gid(second)),
         ("STATUS_CHANGED", gid(sentinel)),
     ]
+
+
+async def test_a_merge_reaches_the_subscribers_of_the_survivor_and_of_each_duplicate(db, server):
+    net = await vendor_network()
+    owner, survivor = net["owner"], net["lead"]
+    duplicate = await make_lead(owner)
+    watcher = await make_user()
+    await add_member(duplicate, watcher, MemberRole.VIEWER)
+
+    async with (
+        subscriber(server, owner) as owner_events,
+        subscriber(server, watcher, gid(duplicate)) as watcher_events,
+        subscriber(server, net["outsider"]) as outsider_events,
+    ):
+        await mutate(server, owner, MERGE, {"input": {"leadId": gid(survivor), "duplicateIds": [gid(duplicate)]}})
+
+        received = [await owner_events.next_event() for _ in range(2)]
+        watched = await watcher_events.next_event()
+        assert await outsider_events.nothing_within(QUIET)
+
+    assert [(event["kind"], event["lead"]["id"], event["lead"]["status"]) for event in received] == [
+        ("LEADS_MERGED", gid(survivor), "OPEN_NOT_CONTACTED"),
+        ("MERGED_INTO", gid(duplicate), "CLOSED_NOT_CONVERTED"),
+    ]
+    assert (watched["kind"], watched["lead"]["id"]) == ("MERGED_INTO", gid(duplicate))
 
 
 async def test_a_refused_mutation_publishes_nothing(db, server):

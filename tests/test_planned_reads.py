@@ -124,6 +124,8 @@ class LeadPlan:
     opportunities: list[OpportunityPlan] = field(default_factory=list)
     converted: bool = False
     activities: int = 0
+    merged: bool = False
+    """Whether the lead was merged into the network's first lead (when it is not that one)."""
 
 
 @dataclass
@@ -192,6 +194,7 @@ def lead_plans(draw: st.DrawFn, users: int, companies: int, catalog: int) -> Lea
         opportunities=draw(st.lists(opportunity_plans(users, companies, 6), min_size=int(converted), max_size=3)),
         converted=converted,
         activities=draw(st.integers(0, 2)),
+        merged=not converted and rarely(draw, 4),
     )
 
 
@@ -281,6 +284,11 @@ async def build(plan: NetworkPlan) -> Network:
             await convert(lead, owner, linked[0], with_contact=lead_plan.score is not None)
         leads.append(lead)
         opportunities.extend(linked)
+    for lead_plan, lead in list(zip(plan.leads, leads, strict=True))[1:]:
+        if lead_plan.merged:
+            lead.merged_into_id = leads[0].pk
+            lead.status = LeadStatus.CLOSED_NOT_CONVERTED
+            await lead.save()
     for each in plan.opportunities:
         opportunities.append(await build_opportunity(each, users, companies, stages))
     outsider = await make_user(company=await make_company())
@@ -470,12 +478,23 @@ def lead(draw: st.DrawFn, document: Document, ids: Ids, depth: int) -> tuple[str
         "partnerPrograms": CATALOG,
         "viewerCan": PERMISSIONS,
         "opportunities": connection(opportunity, "lead-opportunities"),
+        "mergedInto": fixed("id topic status"),
+        "duplicates": duplicates,
     }
     if rarely(draw, 10):
         choices["events"] = fixed("id kind actor { id } opportunity { id } account { id } contact { id }")
         choices["activities"] = connection(fixed("id kind subject owner { id }"), "activities")
         choices["conversionLinks"] = fixed("how by { id } opportunity { id name }")
     return "", select(draw, document, ids, depth, choices, on="Lead")
+
+
+def duplicates(draw: st.DrawFn, document: Document, ids: Ids, depth: int) -> tuple[str, str]:
+    """A Lead's duplicates: maybe a page size (a refused one now and then), their count, edges
+    and page info."""
+    size = draw(st.sampled_from([None, 0, 1, 2, 5, 101]))
+    arguments = "" if size is None else f"({document.argument(draw, 'first', 'Int', size)})"
+    edges = "edges { cursor node { id topic customerName status mergedInto { id } } }"
+    return arguments, f"totalCount {edges} pageInfo {{ hasNextPage hasPreviousPage endCursor }}"
 
 
 def opportunity(draw: st.DrawFn, document: Document, ids: Ids, depth: int) -> tuple[str, str]:

@@ -117,7 +117,7 @@ async def test_tables_are_written_after_the_tables_they_refer_to(tables):
     for model, table in tables.models.items():
         for name in model._meta.fk_fields:
             related = model._meta.fields_map[name].related_model
-            if related in tables.models:
+            if related in tables.models and related is not model:  # a lead merged into another: same table
                 assert order.index(related._meta.db_table) < order.index(table.name), (table.name, name)
     assert set(order[len(tables.models) :]) == {
         "lead_sales_plan",

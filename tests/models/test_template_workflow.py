@@ -1,6 +1,6 @@
 import pytest
 
-from models import DomainError
+from models import DomainError, ErrorCode
 from models.template_workflow import mappings_from_input
 
 
@@ -20,7 +20,7 @@ def test_mappings_take_graphql_names_and_keep_their_order():
         (
             [("topic", "name"), ("customer_name", "name")],
             DomainError(
-                "INVALID_TEMPLATE",
+                ErrorCode.INVALID_TEMPLATE,
                 "'customer_name' is not a lead field that can be mapped",
                 ["fieldMappings", "1", "leadField"],
             ),
@@ -28,7 +28,7 @@ def test_mappings_take_graphql_names_and_keep_their_order():
         (
             [("topic", "stage")],
             DomainError(
-                "INVALID_TEMPLATE",
+                ErrorCode.INVALID_TEMPLATE,
                 "'stage' is not an opportunity field that can be filled",
                 ["fieldMappings", "0", "opportunityField"],
             ),
@@ -36,7 +36,7 @@ def test_mappings_take_graphql_names_and_keep_their_order():
         (
             [("closeDate", "name")],
             DomainError(
-                "INVALID_TEMPLATE",
+                ErrorCode.INVALID_TEMPLATE,
                 "'close_date' is not a lead field that can be mapped",
                 ["fieldMappings", "0", "leadField"],
             ),
@@ -44,7 +44,7 @@ def test_mappings_take_graphql_names_and_keep_their_order():
         (
             [("score", "amount")],
             DomainError(
-                "INVALID_TEMPLATE",
+                ErrorCode.INVALID_TEMPLATE,
                 "'score' holds percentage and cannot fill 'amount', which holds money",
                 ["fieldMappings", "0"],
             ),

@@ -2,8 +2,19 @@
 
 import pytest
 
+from models import DomainError, User
 from models.enums import MemberRole
-from permissions.roles import Action, effective_role, may, policy_role
+from permissions.roles import (
+    Action,
+    AdminAction,
+    effective_role,
+    may,
+    may_answer,
+    may_read_crm_account,
+    may_share,
+    policy_role,
+    require_admin,
+)
 
 VIEWER, PARTICIPANT, COLLABORATOR, OWNER = (
     MemberRole.VIEWER,
@@ -100,3 +111,75 @@ def test_effective_role_is_the_highest_of_direct_and_an_applying_policy(
     )
 
     assert role is expected
+
+
+ADMIN_REFUSALS = {
+    AdminAction.CHANGE_TEMPLATES: "Only company admins may change templates and conversion settings",
+    AdminAction.CREATE_ACCESS_POLICY: "Only company admins may create access policies",
+    AdminAction.CREATE_SALES_PLAN: "Only company admins may create a sales plan",
+    AdminAction.CREATE_SOLUTION: "Only company admins may create a solution",
+    AdminAction.CREATE_PARTNER_PROGRAM: "Only company admins may create a partner program",
+}
+
+
+@pytest.mark.parametrize(("action", "message"), list(ADMIN_REFUSALS.items()), ids=lambda value: str(value))
+def test_only_company_admins_may_take_admin_actions(action, message):
+    require_admin(User(is_admin=True), action)
+
+    with pytest.raises(DomainError) as refused:
+        require_admin(User(is_admin=False), action)
+
+    assert (refused.value.code, refused.value.message, refused.value.field) == ("FORBIDDEN", message, None)
+
+
+def test_every_admin_action_has_its_refusal_tested():
+    assert set(ADMIN_REFUSALS) == set(AdminAction)
+
+
+@pytest.mark.parametrize(
+    ("role", "viewer_company_id", "expected"),
+    [
+        (OWNER, VIEWER_COMPANY, True),
+        (OWNER, OTHER_COMPANY, False),
+        (COLLABORATOR, VIEWER_COMPANY, False),
+        (PARTICIPANT, VIEWER_COMPANY, False),
+        (VIEWER, VIEWER_COMPANY, False),
+        (None, VIEWER_COMPANY, False),
+    ],
+    ids=[
+        "owner at the sourcing company",
+        "owner at the partner company",
+        "collaborator at the sourcing company",
+        "participant at the sourcing company",
+        "viewer at the sourcing company",
+        "no role",
+    ],
+)
+def test_only_an_owner_at_the_sourcing_company_may_share_a_lead(role, viewer_company_id, expected):
+    assert may_share(role, viewer_company_id=viewer_company_id, sourced_by_id=VIEWER_COMPANY) is expected
+
+
+@pytest.mark.parametrize(
+    ("sourced_by_id", "partner_id", "expected"),
+    [
+        (OTHER_COMPANY, VIEWER_COMPANY, True),
+        (VIEWER_COMPANY, OTHER_COMPANY, False),
+        (OTHER_COMPANY, THIRD_COMPANY, False),
+        (OTHER_COMPANY, None, False),
+        (VIEWER_COMPANY, VIEWER_COMPANY, False),
+    ],
+    ids=[
+        "shared with the viewer's company",
+        "shared by the viewer's company",
+        "shared with another company",
+        "not shared",
+        "its own company as partner",
+    ],
+)
+def test_only_the_partner_company_a_lead_is_shared_with_may_answer_it(sourced_by_id, partner_id, expected):
+    assert may_answer(VIEWER_COMPANY, sourced_by_id=sourced_by_id, partner_id=partner_id) is expected
+
+
+def test_a_company_section_s_crm_account_is_read_by_its_own_company_only():
+    assert may_read_crm_account(VIEWER_COMPANY, VIEWER_COMPANY) is True
+    assert may_read_crm_account(VIEWER_COMPANY, OTHER_COMPANY) is False

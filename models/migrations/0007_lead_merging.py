@@ -1,0 +1,89 @@
+from tortoise import fields, migrations
+from tortoise.fields.base import OnDelete
+from tortoise.indexes import Index
+from tortoise.migrations import operations as ops
+from tortoise.migrations.schema_editor.base import BaseSchemaEditor
+from tortoise.migrations.schema_generator.state_apps import StateApps
+
+from models.matching import normalized_company_name, website_domain
+
+BATCH = 5_000
+
+
+async def fill_match_keys(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
+    """Derive the match keys of the leads that exist, a batch of ids at a time, each batch
+    written in one executemany."""
+    lead = apps.get_model("models", "Lead")
+    client = schema_editor.client
+    marks = ("$1", "$2", "$3") if client.capabilities.dialect == "postgres" else ("?", "?", "?")
+    update = 'UPDATE "lead" SET "normalized_name" = {}, "website_domain" = {} WHERE "id" = {}'.format(*marks)
+    last = 0
+    while True:
+        rows = (
+            await lead.filter(id__gt=last)
+            .using_db(client)
+            .order_by("id")
+            .limit(BATCH)
+            .values_list("id", "customer_name", "website")
+        )
+        if not rows:
+            return
+        values = [
+            [normalized_company_name(customer_name) or None, website_domain(website) or None, pk]
+            for pk, customer_name, website in rows
+        ]
+        keyed = [row for row in values if row[:2] != [None, None]]
+        if keyed:
+            await client.execute_many(update, keyed)
+        last = rows[-1][0]
+
+
+async def nothing(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
+    """The columns the backward step drops hold the keys: nothing to undo first."""
+
+
+class Migration(migrations.Migration):
+    dependencies = [("models", "0006_indexes")]
+
+    initial = False
+
+    operations = [
+        ops.AddField(
+            model_name="Lead",
+            name="merged_into",
+            field=fields.ForeignKeyField(
+                "models.Lead",
+                source_field="merged_into_id",
+                null=True,
+                db_constraint=True,
+                to_field="id",
+                related_name=False,
+                on_delete=OnDelete.SET_NULL,
+            ),
+        ),
+        ops.AddField(
+            model_name="Lead",
+            name="normalized_name",
+            field=fields.CharField(
+                null=True, description="customer_name as duplicates match it (null when empty)", max_length=255
+            ),
+        ),
+        ops.AddField(
+            model_name="Lead",
+            name="website_domain",
+            field=fields.CharField(
+                null=True,
+                description="The host of website as duplicates match it (null when empty)",
+                max_length=255,
+            ),
+        ),
+        ops.AddIndex(
+            model_name="Lead",
+            index=Index(fields=["normalized_name"]),
+        ),
+        ops.AddIndex(
+            model_name="Lead",
+            index=Index(fields=["website_domain"]),
+        ),
+        ops.RunPython(fill_match_keys, nothing),
+    ]

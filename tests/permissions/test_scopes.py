@@ -1,0 +1,95 @@
+"""The SQL forms of the permission rules agree with the rules record by record."""
+
+import inspect
+
+import pytest
+
+from models import LeadMember, MemberRole, User
+from permissions import roles, scopes
+from permissions.roles import Action
+from tests.factories import add_member, make_company, make_opportunity, make_policy, make_user
+
+POLICY_SETUPS = {
+    "no policy": (False, []),
+    "viewer policy": (False, [MemberRole.VIEWER]),
+    "participant policy": (False, [MemberRole.PARTICIPANT]),
+    "collaborator policy": (False, [MemberRole.COLLABORATOR]),
+    "owner policy": (False, [MemberRole.OWNER]),
+    "admin": (True, []),
+    "admin with a participant policy": (True, [MemberRole.PARTICIPANT]),
+}
+
+
+@pytest.mark.parametrize(("is_admin", "policies"), list(POLICY_SETUPS.values()), ids=list(POLICY_SETUPS))
+async def test_money_is_readable_in_sql_exactly_where_the_role_may_read_it(anonymous_client, is_admin, policies):
+    home, other, third = await make_company(), await make_company(), await make_company()
+    viewer = await make_user(company=home, is_admin=is_admin)
+    for role in policies:
+        await make_policy(home, role)
+    owner = await make_user(company=other)
+    involvements = {
+        "sourced by the viewer's company": {"sourced_by_id": home.id},
+        "partnered with the viewer's company": {"partner_id": home.id},
+        "of other companies": {"partner_id": third.id},
+        "of another company alone": {},
+    }
+    expected_role = {}
+    policy_role = roles.policy_role(is_admin, policies)
+    for direct in (None, *MemberRole):
+        for involvement in involvements.values():
+            opportunity = await make_opportunity(owner, **involvement)
+            if direct is not None:
+                await add_member(opportunity, viewer, direct)
+            expected_role[opportunity.id] = roles.effective_role(
+                direct=direct,
+                viewer_policy_role=policy_role,
+                viewer_company_id=home.id,
+                sourced_by_id=opportunity.sourced_by_id,
+                partner_id=opportunity.partner_id,
+            )
+    visible = scopes.visible_opportunities(viewer)
+
+    readable = await visible.filter(scopes.money_readable_opportunities(viewer, policy_role)).values_list(
+        "id", flat=True
+    )
+    hidden = await visible.filter(scopes.money_hidden_opportunities(viewer, policy_role)).values_list("id", flat=True)
+
+    assert sorted(readable) == sorted(pk for pk, role in expected_role.items() if roles.may(role, Action.READ_MONEY))
+    assert sorted(hidden) == sorted(pk for pk, role in expected_role.items() if role is MemberRole.PARTICIPANT)
+    assert sorted(await visible.values_list("id", flat=True)) == sorted(
+        pk for pk, role in expected_role.items() if role is not None
+    )
+
+
+async def test_policy_holders_are_the_admins_of_the_companies_and_the_users_of_those_with_policies(
+    anonymous_client,
+):
+    without_policy, with_policy, elsewhere = await make_company(), await make_company(), await make_company()
+    admin = await make_user(company=without_policy, is_admin=True)
+    await make_user(company=without_policy)
+    covered = [await make_user(company=with_policy), await make_user(company=with_policy, is_admin=True)]
+    await make_user(company=elsewhere, is_admin=True)
+
+    holders = await User.filter(
+        scopes.policy_holders([without_policy.id, with_policy.id], [with_policy.id])
+    ).values_list("id", flat=True)
+
+    assert sorted(holders) == sorted([admin.id, *(user.id for user in covered)])
+
+
+def test_every_scope_is_the_scope_of_its_model_for_lookups():
+    scope_functions = {
+        function
+        for name, function in inspect.getmembers(scopes, inspect.isfunction)
+        if name.startswith("visible_") and function.__module__ == scopes.__name__
+    }
+
+    assert set(scopes.SCOPES.values()) == scope_functions
+    assert all(
+        inspect.signature(function).return_annotation.__args__[0] is model for model, function in scopes.SCOPES.items()
+    )
+
+
+def test_a_model_without_a_scope_has_nothing_to_look_up():
+    with pytest.raises(KeyError):
+        scopes.visible(User(is_admin=False), LeadMember)
