@@ -432,38 +432,26 @@ async def test_a_linked_opportunity_is_only_unlinked(anonymous_client):
     assert await LeadOpportunity.all().count() == 0
 
 
-async def test_an_attached_account_is_never_deleted_and_the_contact_created_on_it_is(anonymous_client):
-    company = await make_company()
-    owner = await make_user(company=company)
-    account = await make_account(company)
-    lead = await make_lead(owner)
-
-    async with client_as(anonymous_client, owner) as owner_client:
-        converted = await convert(owner_client, lead, account={"existingId": gid(account)})
-        result = await undo(owner_client, lead)
-
-    assert converted["account"] == {"id": gid(account)}
-    assert (result["deletedIds"], result["kept"]) == ([converted["opportunity"]["id"], converted["contact"]["id"]], [])
-    assert await Account.filter(id=account.pk).exists()
-    assert await Contact.all().count() == 0
-
-
-async def test_an_attached_contact_is_never_deleted(anonymous_client):
+@pytest.mark.parametrize("attach_contact", [False, True], ids=["contact-created", "contact-attached"])
+async def test_an_attached_account_or_contact_is_never_deleted(anonymous_client, attach_contact):
     company = await make_company()
     owner = await make_user(company=company)
     account = await make_account(company)
     contact = await make_contact(company, account=account)
     lead = await make_lead(owner)
+    choices: dict[str, Any] = {"account": {"existingId": gid(account)}}
+    if attach_contact:
+        choices["contact"] = {"existingId": gid(contact)}
 
     async with client_as(anonymous_client, owner) as owner_client:
-        converted = await convert(
-            owner_client, lead, account={"existingId": gid(account)}, contact={"existingId": gid(contact)}
-        )
+        converted = await convert(owner_client, lead, **choices)
         result = await undo(owner_client, lead)
 
-    assert (result["deletedIds"], result["kept"]) == ([converted["opportunity"]["id"]], [])
-    assert await Contact.filter(id=contact.pk, account_id=account.pk).exists()
+    created_contact = [] if attach_contact else [converted["contact"]["id"]]
+    assert converted["account"] == {"id": gid(account)}
+    assert (result["deletedIds"], result["kept"]) == ([converted["opportunity"]["id"], *created_contact], [])
     assert await Account.filter(id=account.pk).exists()
+    assert await Contact.all().values_list("id", "account_id") == [(contact.pk, account.pk)]
 
 
 async def test_an_opportunity_linked_after_the_conversion_is_only_unlinked(anonymous_client):
@@ -580,26 +568,14 @@ async def test_an_older_conversion_keeps_an_opportunity_edited_or_given_members_
     ]
 
 
-async def test_a_company_admin_owns_the_lead_through_the_policy_and_may_undo(anonymous_client):
+@pytest.mark.parametrize("policy", ["admin", "access policy"])
+async def test_an_owner_through_a_policy_may_undo(anonymous_client, policy):
     company = await make_company()
     owner = await make_user(company=company)
-    admin = await make_user(company=company, is_admin=True)
+    colleague = await make_user(company=company, is_admin=policy == "admin")
+    if policy == "access policy":
+        await make_policy(company, MemberRole.OWNER)
     lead = await make_lead(owner)
-
-    async with client_as(anonymous_client, owner) as owner_client:
-        await convert(owner_client, lead)
-    async with client_as(anonymous_client, admin) as admin_client:
-        result = await undo(admin_client, lead)
-
-    assert result["userErrors"] == [] and result["lead"]["isConverted"] is False
-    assert len(result["deletedIds"]) == 3
-
-
-async def test_an_owner_through_an_access_policy_may_undo(anonymous_client):
-    company = await make_company()
-    owner, colleague = await make_user(company=company), await make_user(company=company)
-    lead = await make_lead(owner)
-    await make_policy(company, MemberRole.OWNER)
 
     async with client_as(anonymous_client, owner) as owner_client:
         converted = await convert(owner_client, lead)
