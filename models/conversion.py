@@ -15,10 +15,17 @@ from tortoise.queryset import QuerySet
 from models.account import Account, Contact
 from models.activity import Activity
 from models.conversion_records import ConversionEvent, ConversionEventKind, ConversionSettings
-from models.conversion_undo import account_snapshot, contact_snapshot, opportunity_snapshot, returning
+from models.conversion_snapshot import (
+    LINKED_CATALOGS,
+    SECTION_COLUMNS,
+    account_snapshot,
+    contact_snapshot,
+    opportunity_snapshot,
+    returning,
+)
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
 from models.errors import DomainError, ErrorCode
-from models.lead import Lead
+from models.lead import CONVERSION_FIELDS, Lead
 from models.matching import normalized_company_name, website_domain
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
@@ -255,11 +262,8 @@ async def _copy_members(
     return [[row["user_id"], row["role"]] for row in rows]
 
 
-LINKED_CATALOGS = ("sales_plans", "solutions", "partner_programs")
-"""The catalog relations a lead and its opportunities share, through a link table each."""
-
-
-def _link_field(model: type[Lead | Opportunity], relation: str) -> ManyToManyFieldInstance[Any]:
+def link_field(model: type[Lead | Opportunity], relation: str) -> ManyToManyFieldInstance[Any]:
+    """A lead's or an opportunity's many-to-many relation (a catalog or its activities)."""
     field = model._meta.fields_map[relation]
     assert isinstance(field, ManyToManyFieldInstance)
     return field
@@ -268,7 +272,7 @@ def _link_field(model: type[Lead | Opportunity], relation: str) -> ManyToManyFie
 async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: str) -> list[int]:
     """Link the opportunity to the lead's entries of one catalog, in one INSERT ... SELECT; the
     entries linked."""
-    source, target = _link_field(Lead, relation), _link_field(Opportunity, relation)
+    source, target = link_field(Lead, relation), link_field(Opportunity, relation)
     lead_links, opportunity_links = Table(source.through), Table(target.through)
     db = Opportunity._meta.db
     query = (
@@ -285,7 +289,7 @@ async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: st
 async def _copy_activities(lead: Lead, opportunity: Opportunity) -> list[int]:
     """Link the opportunity to every activity of the lead, in one INSERT ... SELECT; the
     activities linked."""
-    target = _link_field(Opportunity, "activities")
+    target = link_field(Opportunity, "activities")
     links, activities = Table(target.through), Table(Activity._meta.db_table)
     db = Opportunity._meta.db
     query = (
@@ -323,7 +327,7 @@ async def _copy_company_sections(lead: Lead, opportunity: Opportunity) -> list[l
     opportunity's, in one INSERT ... SELECT; the sections made, as [company id, industry,
     region, CRM account]."""
     sections, lead_sections = Table(OpportunityCompanySection._meta.db_table), Table(LeadCompanySection._meta.db_table)
-    copied = ("company_id", "industry", "region", "crm_account")
+    copied = SECTION_COLUMNS
     updated_at = OpportunityCompanySection._meta.fields_map["updated_at"].to_db_value(
         datetime.now(UTC), OpportunityCompanySection
     )
@@ -517,17 +521,7 @@ async def convert_lead(
     lead.converted_by_id = viewer.id
     lead.converted_account = chosen_account
     lead.converted_contact = chosen_contact
-    await lead.save(
-        update_fields=[
-            "status",
-            "is_converted",
-            "converted_at",
-            "converted_by_id",
-            "converted_account_id",
-            "converted_contact_id",
-            "updated_at",
-        ]
-    )
+    await lead.save(update_fields=CONVERSION_FIELDS)
     event = await record(
         ConversionEventKind.CONVERTED,
         lead,
@@ -565,17 +559,7 @@ async def link_opportunity(lead: Lead, viewer: User, opportunity: Opportunity) -
     lead.converted_by_id = viewer.id
     lead.converted_account_id = opportunity.account_id
     lead.converted_contact_id = opportunity.contact_id
-    await lead.save(
-        update_fields=[
-            "status",
-            "is_converted",
-            "converted_at",
-            "converted_by_id",
-            "converted_account_id",
-            "converted_contact_id",
-            "updated_at",
-        ]
-    )
+    await lead.save(update_fields=CONVERSION_FIELDS)
     event = await record(
         ConversionEventKind.CONVERTED,
         lead,

@@ -3,28 +3,33 @@ conversions created is deleted when nothing else depends on it and nobody change
 else kept with a reason; the lead returns to the status it had before it was converted.
 
 Conversions store a snapshot of what they created in their event's details (see
-`opportunity_snapshot`); events recorded before snapshots existed are judged by timestamps and
+models.conversion_snapshot); events recorded before snapshots existed are judged by timestamps and
 by what the lead itself has. Runs in the caller's transaction, after the caller has locked the
 lead, and raises DomainError."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from enum import Enum
+from datetime import datetime
 from typing import Any
 
 from pypika_tortoise import Table
-from pypika_tortoise.queries import QueryBuilder
-from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.queryset import QuerySet
 
 from models.account import Account, Contact
 from models.activity import Activity
+from models.conversion import link_field
 from models.conversion_records import ConversionEvent, ConversionEventKind
+from models.conversion_snapshot import (
+    ACCOUNT_FIELDS,
+    CONTACT_FIELDS,
+    LINKED_CATALOGS,
+    OPPORTUNITY_FIELDS,
+    SECTION_COLUMNS,
+    fields_of,
+)
 from models.enums import LeadStatus, MemberRole
 from models.errors import DomainError, ErrorCode
-from models.lead import Lead
+from models.lead import CONVERSION_FIELDS, Lead
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity
 from models.section import LeadCompanySection, OpportunityCompanySection
@@ -32,22 +37,8 @@ from models.user import User
 
 Created = Opportunity | Account | Contact
 
-OPPORTUNITY_FIELDS = (
-    "name",
-    "amount",
-    "currency",
-    "close_date",
-    "probability_override",
-    "stage_id",
-    "account_id",
-    "contact_id",
-    "partner_id",
-    "owner_id",
-)
-ACCOUNT_FIELDS = ("name", "website", "industry")
-CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "account_id")
-CATALOGS = {"sales_plans": "sales plans", "solutions": "solutions", "partner_programs": "partner programs"}
-SECTION_COLUMNS = ("company_id", "industry", "region", "crm_account")
+CATALOGS = {relation: relation.replace("_", " ") for relation in LINKED_CATALOGS}
+"""Each catalog relation, as a reason names it."""
 FIELD_LABELS = {
     "probability_override": "probability",
     "stage_id": "stage",
@@ -62,48 +53,6 @@ FIELD_LABELS = {
 }
 FALLBACK_STATUS = LeadStatus.WORKING_CONTACTED
 """The status an undone lead returns to when its conversion did not record the one before."""
-
-
-def returning(query: QueryBuilder, *columns: str) -> tuple[str, list[Any]]:
-    """An INSERT's SQL and parameters with a RETURNING clause (SQLite and PostgreSQL alike), so
-    that it answers the rows it made without another statement; send it with
-    `execute_query_dict`, which reads rows back on both (PostgreSQL's `execute_query` does not
-    for an INSERT)."""
-    sql, parameters = query.get_parameterized_sql()
-    return f"{sql} RETURNING {','.join(f'{chr(34)}{column}{chr(34)}' for column in columns)}", parameters
-
-
-def _plain(value: Any) -> Any:
-    """A field's value as JSON keeps it, the same whether read back or just written."""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def _fields(record: Created, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _plain(getattr(record, name)) for name in names}
-
-
-def opportunity_snapshot(opportunity: Opportunity, copied: dict[str, Any]) -> dict[str, Any]:
-    """An opportunity as its conversion created it: its fields and what it copied from the lead."""
-    return {
-        "fields": _fields(opportunity, OPPORTUNITY_FIELDS),
-        "members": sorted([int(user_id), str(role)] for user_id, role in copied["members"]),
-        **{relation: sorted(int(pk) for pk in copied[relation]) for relation in (*CATALOGS, "activities")},
-        "sections": sorted([_plain(value) for value in section] for section in copied["sections"]),
-    }
-
-
-def account_snapshot(account: Account) -> dict[str, Any]:
-    return {"fields": _fields(account, ACCOUNT_FIELDS)}
-
-
-def contact_snapshot(contact: Contact) -> dict[str, Any]:
-    return {"fields": _fields(contact, CONTACT_FIELDS)}
 
 
 @dataclass
@@ -154,45 +103,29 @@ def _changed_fields(kind: str, record: Created, origin: Origin, names: tuple[str
     if origin.snapshot is None:
         return [f"{kind} was edited after the conversion"] if record.updated_at > origin.at else []
     before = origin.snapshot.get("fields", {})
-    now = _fields(record, names)
+    now = fields_of(record, names)
     changed = [FIELD_LABELS.get(name, name) for name in names if name in before and before[name] != now[name]]
     if not changed:
         return []
     return [f"{kind}'s {_and(changed)} changed after the conversion"]
 
 
-def _links(relation: str) -> ManyToManyFieldInstance[Any]:
-    found = Opportunity._meta.fields_map[relation]
-    assert isinstance(found, ManyToManyFieldInstance)
-    return found
-
-
-async def _linked(relation: str, opportunity_ids: list[int]) -> dict[int, set[int]]:
-    """Each opportunity's linked ids of one many-to-many relation (activities or a catalog)."""
-    through = _links(relation)
+async def _linked(model: type[Lead | Opportunity], relation: str, ids: list[int]) -> dict[int, set[int]]:
+    """Each lead's or opportunity's linked ids of one many-to-many relation (activities or a
+    catalog), in one query."""
+    through = link_field(model, relation)
     table = Table(through.through)
-    db = Opportunity._meta.db
+    db = model._meta.db
     query = (
         db.query_class.from_(table)
         .select(table[through.backward_key], table[through.forward_key])
-        .where(table[through.backward_key].isin(opportunity_ids))
+        .where(table[through.backward_key].isin(ids))
     )
     _, rows = await db.execute_query(*query.get_parameterized_sql())
     found: dict[int, set[int]] = defaultdict(set)
     for row in rows:
         found[int(row[through.backward_key])].add(int(row[through.forward_key]))
     return found
-
-
-async def _lead_links(lead: Lead, relation: str) -> set[int]:
-    """The ids the lead itself links in a catalog (what an old conversion could have copied)."""
-    through = Lead._meta.fields_map[relation]
-    assert isinstance(through, ManyToManyFieldInstance)
-    table = Table(through.through)
-    db = Lead._meta.db
-    query = db.query_class.from_(table).select(table[through.forward_key]).where(table[through.backward_key] == lead.pk)
-    _, rows = await db.execute_query(*query.get_parameterized_sql())
-    return {int(row[through.forward_key]) for row in rows}
 
 
 class OpportunityChanges:
@@ -209,8 +142,8 @@ class OpportunityChanges:
             .exclude(lead_id=self.lead.pk)
             .values_list("opportunity_id", flat=True)
         )
-        self.activities = await _linked("activities", ids)
-        self.catalogs = {relation: await _linked(relation, ids) for relation in CATALOGS}
+        self.activities = await _linked(Opportunity, "activities", ids)
+        self.catalogs = {relation: await _linked(Opportunity, relation, ids) for relation in CATALOGS}
         self.members: dict[int, set[tuple[int, str]]] = defaultdict(set)
         for opportunity_id, user_id, role in await OpportunityMember.filter(opportunity_id__in=ids).values_list(
             "opportunity_id", "user_id", "role"
@@ -237,7 +170,7 @@ class OpportunityChanges:
         self.lead_sections = {
             tuple(row) for row in await LeadCompanySection.filter(lead_id=lead.pk).values_list(*SECTION_COLUMNS)
         }
-        self.lead_catalogs = {relation: await _lead_links(lead, relation) for relation in CATALOGS}
+        self.lead_catalogs = {relation: (await _linked(Lead, relation, [lead.pk]))[lead.pk] for relation in CATALOGS}
 
     async def reasons(self, opportunity: Opportunity, origin: Origin) -> list[str]:
         pk = opportunity.pk
@@ -344,6 +277,9 @@ class Conversion:
 
 
 async def _current_conversion(lead: Lead) -> Conversion:
+    """The lead's current conversion, its created records locked where the database can (as
+    require_opportunity locks an opportunity for an edit): an edit, activity or member that
+    commits while the undo waits is judged, not deleted with the record."""
     episode = _episode(list(await ConversionEvent.filter(lead_id=lead.pk).order_by("created_at", "id")))
     event = next((event for event in reversed(episode) if event.kind == ConversionEventKind.CONVERTED), None)
     origins: dict[int, Origin] = {
@@ -354,28 +290,34 @@ async def _current_conversion(lead: Lead) -> Conversion:
         creating = recorded.kind in (ConversionEventKind.CONVERTED, ConversionEventKind.OPPORTUNITY_CREATED)
         if creating and recorded.opportunity_id in origins:
             origins[recorded.opportunity_id] = _origin(recorded, "opportunity_snapshot")
-    opportunities = list(await Opportunity.filter(id__in=list(origins)).order_by("id")) if origins else []
+    opportunities = (
+        list(await Opportunity.filter(id__in=list(origins)).order_by("id").select_for_update()) if origins else []
+    )
     return Conversion(
         event=event,
         opportunities=[(opportunity, origins[opportunity.pk]) for opportunity in opportunities],
         account=(
-            await Account.get_or_none(id=lead.converted_account_id)
+            await Account.filter(id=lead.converted_account_id).select_for_update().first()
             if _created_by(event, "account", lead.converted_account_id)
             else None
         ),
         contact=(
-            await Contact.get_or_none(id=lead.converted_contact_id)
+            await Contact.filter(id=lead.converted_contact_id).select_for_update().first()
             if _created_by(event, "contact", lead.converted_contact_id)
             else None
         ),
     )
 
 
-async def _judge(lead: Lead, conversion: Conversion) -> tuple[list[Created], list[Kept]]:
+async def _judge(
+    lead: Lead, conversion: Conversion
+) -> tuple[list[Created], list[Kept], dict[int, set[tuple[int, str]]]]:
     """Which created records go and which stay (with why), opportunities first, then the
-    contact, then the account: a kept opportunity keeps its contact and account."""
+    contact, then the account: a kept opportunity keeps its contact and account. Also each
+    opportunity's members as [user id, role]."""
     deleted: list[Created] = []
     kept: list[Kept] = []
+    members: dict[int, set[tuple[int, str]]] = {}
 
     def decide(record: Created, reasons: list[str]) -> bool:
         if reasons:
@@ -387,6 +329,7 @@ async def _judge(lead: Lead, conversion: Conversion) -> tuple[list[Created], lis
     if conversion.opportunities:
         changes = OpportunityChanges(lead, [opportunity for opportunity, _ in conversion.opportunities])
         await changes.load()
+        members = changes.members
         for opportunity, origin in conversion.opportunities:
             decide(opportunity, await changes.reasons(opportunity, origin))
     kept_opportunities = {item.record.pk for item in kept}
@@ -410,7 +353,7 @@ async def _judge(lead: Lead, conversion: Conversion) -> tuple[list[Created], lis
             reasons.append(f"account has {_count(len(others), 'other contact')}")
         reasons += _changed_fields("account", account, _origin(event, "account_snapshot"), ACCOUNT_FIELDS)
         decide(account, reasons)
-    return deleted, kept
+    return deleted, kept, members
 
 
 async def _visible_ids(scopes: UndoScopes, records: list[Created]) -> dict[type, set[int]]:
@@ -431,17 +374,7 @@ async def _restore(lead: Lead, status: LeadStatus) -> None:
     lead.converted_by_id = None
     lead.converted_account_id = None
     lead.converted_contact_id = None
-    await lead.save(
-        update_fields=[
-            "status",
-            "is_converted",
-            "converted_at",
-            "converted_by_id",
-            "converted_account_id",
-            "converted_contact_id",
-            "updated_at",
-        ]
-    )
+    await lead.save(update_fields=CONVERSION_FIELDS)
 
 
 async def _delete(lead: Lead, deleted: list[Created]) -> None:
@@ -454,39 +387,53 @@ async def _delete(lead: Lead, deleted: list[Created]) -> None:
             await model.filter(id__in=ids).delete()
 
 
+def _readers(opportunity: Opportunity, members: set[tuple[int, str]]) -> dict[str, Any]:
+    """Who could see an opportunity as it is deleted: its direct members with their roles, and
+    the companies whose policies reach it (the permissions layer reads them back)."""
+    return {
+        "members": sorted([user_id, role] for user_id, role in members),
+        "sourced_by": opportunity.sourced_by_id,
+        "partner": opportunity.partner_id,
+    }
+
+
 async def _record_undo(
-    lead: Lead, viewer: User, deleted: list[Created], kept: list[Kept], status: LeadStatus, assumed: bool
+    lead: Lead,
+    viewer: User,
+    deleted: list[Created],
+    kept: list[Kept],
+    status: LeadStatus,
+    assumed: bool,
+    members: dict[int, set[tuple[int, str]]],
 ) -> list[ConversionEvent]:
     """One event on the lead (naming the kept account and contact), and one on each kept
-    opportunity; each tells everything the undo deleted and kept."""
+    opportunity; each tells everything the undo deleted and kept, and who could see each deleted
+    opportunity (not every reader of the lead could). One INSERT for them all, however many
+    opportunities were kept."""
     what = {
         "deleted": [[type(record).__name__, record.pk] for record in deleted],
+        "deleted_opportunity_readers": {
+            str(record.pk): _readers(record, members.get(record.pk, set()))
+            for record in deleted
+            if isinstance(record, Opportunity)
+        },
         "kept": [[type(item.record).__name__, item.record.pk, item.reason] for item in kept],
         "restored_status": status.value,
         "status_assumed": assumed,
     }
     records = [item.record for item in kept]
+
+    def undone(**on: Any) -> ConversionEvent:
+        return ConversionEvent(kind=ConversionEventKind.CONVERSION_UNDONE, lead=lead, actor=viewer, details=what, **on)
+
     events = [
-        await ConversionEvent.create(
-            kind=ConversionEventKind.CONVERSION_UNDONE,
-            lead=lead,
-            actor=viewer,
+        undone(
             account=next((record for record in records if isinstance(record, Account)), None),
             contact=next((record for record in records if isinstance(record, Contact)), None),
-            details=what,
-        )
+        ),
+        *(undone(opportunity=record) for record in records if isinstance(record, Opportunity)),
     ]
-    for record in records:
-        if isinstance(record, Opportunity):
-            events.append(
-                await ConversionEvent.create(
-                    kind=ConversionEventKind.CONVERSION_UNDONE,
-                    lead=lead,
-                    actor=viewer,
-                    opportunity=record,
-                    details=what,
-                )
-            )
+    await ConversionEvent.bulk_create(events)
     return events
 
 
@@ -506,12 +453,12 @@ async def undo_conversion(lead: Lead, viewer: User, scopes: UndoScopes) -> UndoR
             ErrorCode.NOT_CONVERTED, "The lead is not converted: there is no conversion to undo", ["leadId"]
         )
     conversion = await _current_conversion(lead)
-    deleted, kept = await _judge(lead, conversion)
+    deleted, kept, members = await _judge(lead, conversion)
     visible = await _visible_ids(scopes, [*deleted, *(item.record for item in kept)])
     status, assumed = _status_before(conversion.event)
     await _restore(lead, status)
     await _delete(lead, deleted)
-    events = await _record_undo(lead, viewer, deleted, kept, status, assumed)
+    events = await _record_undo(lead, viewer, deleted, kept, status, assumed, members)
     return UndoResult(
         lead=lead,
         deleted=[record for record in deleted if record.pk in visible[type(record)]],

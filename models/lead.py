@@ -141,3 +141,15 @@ class Lead(Model):
         ):
             return LeadAcceptance.EXPIRED
         return LeadAcceptance(self.stored_acceptance)
+
+
+CONVERSION_FIELDS = [
+    "status",
+    "is_converted",
+    "converted_at",
+    "converted_by_id",
+    "converted_account_id",
+    "converted_contact_id",
+    "updated_at",
+]
+"""The fields a conversion sets on a lead and an undo clears: `save(update_fields=...)` of either."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from graphql import GraphQLError
 
 from models import DomainError, Lead, User
-from models.conversion_records import ConversionEventKind
+from models.conversion_records import ConversionEvent, ConversionEventKind
 from permissions import scopes
 from resolvers.ids import decode_id
 from resolvers.loaders import Loaders
@@ -121,12 +121,14 @@ async def publish(context: Context, kind: LeadEventKind, lead: Lead, opportunity
 
 async def publish_conversion(context: Context, result: ConversionResult | None) -> None:
     """The events a conversion, link or unlink recorded; a replayed request recorded none."""
-    if result is None:
-        return
-    for recorded in result.events:
-        await publish(
-            context, CONVERSION_KINDS[ConversionEventKind(recorded.kind)], result.lead, recorded.opportunity_id
-        )
+    if result is not None:
+        await publish_recorded(context, result.lead, result.events)
+
+
+async def publish_recorded(context: Context, lead: Lead, events: list[ConversionEvent]) -> None:
+    """Conversion events of the lead, once their transaction has committed, as lead events."""
+    for recorded in events:
+        await publish(context, CONVERSION_KINDS[ConversionEventKind(recorded.kind)], lead, recorded.opportunity_id)
 
 
 def not_found(lead_id: str) -> GraphQLError:

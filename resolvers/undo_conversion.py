@@ -2,21 +2,22 @@
 models.conversion_undo, and publish the events once the transaction has committed."""
 
 import asyncio
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from models import DomainError, Lead, idempotency
+from models import DomainError, Lead, MemberRole, idempotency
 from models.conversion_records import ConversionEvent, ConversionEventKind
 from models.conversion_undo import Kept, UndoScopes, undo_conversion
-from permissions import scopes
+from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import require_lead
 from resolvers.context import Context
 from resolvers.errors import attempt
 from resolvers.ids import global_id
-from resolvers.lead_events import CONVERSION_KINDS, publish
+from resolvers.lead_events import publish_recorded
 from resolvers.loaders import account_loader, contact_loader, opportunity_loader
 
 OPERATION = "undoConversion"
@@ -56,22 +57,28 @@ def _stored(undone: Undone, deleted: list[tuple[str, int]]) -> dict[str, Any]:
 
 
 async def _replay(context: Context, stored: dict[str, Any]) -> Undone:
-    """The first result of an idempotent request, as the viewer may see it now."""
+    """The first result of an idempotent request, as the viewer may see it now: one query per
+    kind of record kept, however many were."""
     viewer = context.viewer
     scope_of: dict[str, Any] = {
         "Opportunity": scopes.visible_opportunities(viewer),
         "Account": scopes.visible_accounts(viewer),
         "Contact": scopes.visible_contacts(viewer),
     }
-    kept = []
-    for type_name, pk, reason in stored["kept"]:
-        record = await scope_of[type_name].filter(id=pk).first()
-        if record is not None:
-            kept.append(Kept(record, reason))
+    wanted: dict[str, list[int]] = defaultdict(list)
+    for type_name, pk, _ in stored["kept"]:
+        wanted[type_name].append(pk)
+    found = {
+        (type_name, record.pk): record
+        for type_name, pks in wanted.items()
+        for record in await scope_of[type_name].filter(id__in=pks)
+    }
     return Undone(
         lead=await scopes.visible_leads(viewer).filter(id=stored["lead"]).first(),
         deleted_ids=[global_id(type_name, pk) for type_name, pk in stored["deleted"]],
-        kept=kept,
+        kept=[
+            Kept(found[type_name, pk], reason) for type_name, pk, reason in stored["kept"] if (type_name, pk) in found
+        ],
     )
 
 
@@ -110,17 +117,41 @@ async def _undo(context: Context, request: UndoRequest) -> Undone:
 async def undo(context: Context, request: UndoRequest) -> tuple[Undone | None, list[DomainError]]:
     result, errors = await attempt(lambda: _undo(context, request))
     if result is not None and result.lead is not None:
-        for event in result.events:
-            kind = CONVERSION_KINDS[ConversionEventKind(event.kind)]
-            await publish(context, kind, result.lead, event.opportunity_id)
+        await publish_recorded(context, result.lead, result.events)
     return result, errors
 
 
-def deleted_ids_of(event: ConversionEvent) -> list[str]:
-    """What an undo deleted, by global ID; nothing for other events."""
+async def deleted_ids_of(context: Context, event: ConversionEvent) -> list[str]:
+    """What an undo deleted, by global ID, among what the viewer could see before: a deleted
+    opportunity only when they were its member or a policy reached it; the account and contact
+    the lead was converted to, as every reader of the lead could see them. Nothing for other
+    events."""
     if event.kind != ConversionEventKind.CONVERSION_UNDONE:
         return []
-    return [global_id(type_name, pk) for type_name, pk in event.details.get("deleted", [])]
+    deleted = event.details.get("deleted", [])
+    if not any(type_name == "Opportunity" for type_name, _ in deleted):
+        return [global_id(type_name, pk) for type_name, pk in deleted]
+    readers = event.details.get("deleted_opportunity_readers", {})
+    viewer = context.viewer
+    viewer_policy_role = await context.loaders.policy_role()
+
+    def could_see(type_name: str, pk: int) -> bool:
+        if type_name != "Opportunity":
+            return True
+        seen = readers.get(str(pk))
+        if seen is None:
+            return False
+        direct = next((MemberRole(role) for user_id, role in seen["members"] if user_id == viewer.id), None)
+        role = roles.effective_role(
+            direct=direct,
+            viewer_policy_role=viewer_policy_role,
+            viewer_company_id=viewer.company_id,
+            sourced_by_id=seen["sourced_by"],
+            partner_id=seen["partner"],
+        )
+        return role is not None
+
+    return [global_id(type_name, pk) for type_name, pk in deleted if could_see(type_name, pk)]
 
 
 async def kept_of(context: Context, event: ConversionEvent) -> list[Kept]:

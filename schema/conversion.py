@@ -420,11 +420,11 @@ class ConversionEvent(relay.Node):
 
     @strawberry.field(
         graphql_type=list[strawberry.ID],
-        description="On a CONVERSION_UNDONE event: the global IDs of the records the undo deleted. Empty for other "
-        "events.",
+        description="On a CONVERSION_UNDONE event: the global IDs of the records the undo deleted, among those the "
+        "viewer could see before. Empty for other events.",
     )
-    def deleted_ids(self, event: strawberry.Parent[models.ConversionEvent]) -> list[str]:
-        return undo_conversion.deleted_ids_of(event)
+    async def deleted_ids(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> list[str]:
+        return await undo_conversion.deleted_ids_of(info.context, event)
 
     @strawberry.field(
         graphql_type=list[KeptRecord],

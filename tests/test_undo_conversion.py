@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -26,21 +27,26 @@ from models import (
 )
 from models.conversion_records import ConversionEvent, ConversionEventKind, IdempotencyRecord
 from resolvers.ids import decode_id
+from tests.databases import _asyncpg_dsn
 from tests.factories import (
     add_member,
     client_as,
     gid,
     graphql,
+    make_account,
     make_activity,
     make_company,
+    make_contact,
     make_lead,
     make_opportunity,
+    make_policy,
     make_sales_plan,
     make_solution,
     make_user,
     stage_named,
 )
 from tests.live import LiveServer, cli_env, live_server, live_token, with_database
+from tests.test_conversion_cost import every_statement
 from tests.test_lead_events import mutate, subscriber
 
 UNDO = """
@@ -426,6 +432,65 @@ async def test_a_linked_opportunity_is_only_unlinked(anonymous_client):
     assert await LeadOpportunity.all().count() == 0
 
 
+@pytest.mark.parametrize("attach_contact", [False, True], ids=["contact-created", "contact-attached"])
+async def test_an_attached_account_or_contact_is_never_deleted(anonymous_client, attach_contact):
+    company = await make_company()
+    owner = await make_user(company=company)
+    account = await make_account(company)
+    contact = await make_contact(company, account=account)
+    lead = await make_lead(owner)
+    choices: dict[str, Any] = {"account": {"existingId": gid(account)}}
+    if attach_contact:
+        choices["contact"] = {"existingId": gid(contact)}
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead, **choices)
+        result = await undo(owner_client, lead)
+
+    created_contact = [] if attach_contact else [converted["contact"]["id"]]
+    assert converted["account"] == {"id": gid(account)}
+    assert (result["deletedIds"], result["kept"]) == ([converted["opportunity"]["id"], *created_contact], [])
+    assert await Account.filter(id=account.pk).exists()
+    assert await Contact.all().values_list("id", "account_id") == [(contact.pk, account.pk)]
+
+
+async def test_an_opportunity_linked_after_the_conversion_is_only_unlinked(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner, status=LeadStatus.OPEN_NOT_CONTACTED)
+    existing = await make_opportunity(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead)
+        linked = await graphql(owner_client, LINK, {"input": {"leadId": gid(lead), "opportunityId": gid(existing)}})
+        assert linked["data"]["linkOpportunity"]["userErrors"] == []
+        result = await undo(owner_client, lead)
+
+    assert result["lead"]["status"] == "OPEN_NOT_CONTACTED"
+    assert result["deletedIds"] == [
+        converted["opportunity"]["id"],
+        converted["contact"]["id"],
+        converted["account"]["id"],
+    ]
+    assert result["kept"] == []
+    assert await Opportunity.filter(id=existing.pk).exists()
+    assert await LeadOpportunity.all().count() == 0
+
+
+async def test_a_second_undo_is_not_converted_and_changes_nothing(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        await convert(owner_client, lead)
+        first = await undo(owner_client, lead)
+        before = await stored()
+        second = await undo(owner_client, lead)
+
+    assert first["userErrors"] == []
+    assert second == refused("NOT_CONVERTED", "The lead is not converted: there is no conversion to undo", ["leadId"])
+    assert await stored() == before
+
+
 async def test_a_lead_converted_by_linking_returns_to_its_status(anonymous_client):
     owner = await make_user()
     lead = await make_lead(owner, status=LeadStatus.OPEN_NOT_CONTACTED)
@@ -503,19 +568,42 @@ async def test_an_older_conversion_keeps_an_opportunity_edited_or_given_members_
     ]
 
 
-async def test_a_company_admin_owns_the_lead_through_the_policy_and_may_undo(anonymous_client):
+@pytest.mark.parametrize("policy", ["admin", "access policy"])
+async def test_an_owner_through_a_policy_may_undo(anonymous_client, policy):
     company = await make_company()
     owner = await make_user(company=company)
-    admin = await make_user(company=company, is_admin=True)
+    colleague = await make_user(company=company, is_admin=policy == "admin")
+    if policy == "access policy":
+        await make_policy(company, MemberRole.OWNER)
     lead = await make_lead(owner)
 
     async with client_as(anonymous_client, owner) as owner_client:
-        await convert(owner_client, lead)
-    async with client_as(anonymous_client, admin) as admin_client:
-        result = await undo(admin_client, lead)
+        converted = await convert(owner_client, lead)
+    async with client_as(anonymous_client, colleague) as colleague_client:
+        result = await undo(colleague_client, lead)
 
     assert result["userErrors"] == [] and result["lead"]["isConverted"] is False
-    assert len(result["deletedIds"]) == 3
+    assert result["deletedIds"] == [
+        converted["opportunity"]["id"],
+        converted["contact"]["id"],
+        converted["account"]["id"],
+    ]
+
+
+async def test_a_collaborator_through_an_access_policy_is_forbidden_and_nothing_changes(anonymous_client):
+    company = await make_company()
+    owner, colleague = await make_user(company=company), await make_user(company=company)
+    lead = await make_lead(owner)
+    await make_policy(company, MemberRole.COLLABORATOR)
+    async with client_as(anonymous_client, owner) as owner_client:
+        await convert(owner_client, lead)
+    before = await stored()
+
+    async with client_as(anonymous_client, colleague) as colleague_client:
+        result = await undo(colleague_client, lead)
+
+    assert result == refused("FORBIDDEN", "Your role on this lead (COLLABORATOR) does not allow this", ["leadId"])
+    assert await stored() == before
 
 
 @pytest.mark.parametrize("role", [MemberRole.COLLABORATOR, MemberRole.VIEWER])
@@ -583,6 +671,25 @@ async def test_the_same_key_replays_the_first_result_and_writes_nothing(anonymou
     assert first["userErrors"] == [] and len(first["kept"]) == 3
     assert again == first
     assert await stored() == before
+
+
+async def test_a_replay_after_the_lead_was_converted_again_answers_the_first_undo_and_writes_nothing(
+    anonymous_client,
+):
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        await convert(owner_client, lead)
+        first = await undo(owner_client, lead, idempotencyKey="undo-once")
+        again_converted = await convert(owner_client, lead)
+        before = await stored()
+        replayed = await undo(owner_client, lead, idempotencyKey="undo-once")
+
+    assert (replayed["deletedIds"], replayed["kept"], replayed["userErrors"]) == (first["deletedIds"], [], [])
+    assert (replayed["lead"]["id"], replayed["lead"]["isConverted"]) == (gid(lead), True)
+    assert await stored() == before
+    assert await Opportunity.filter(id=pk(again_converted["opportunity"]["id"], "Opportunity")).exists()
 
 
 async def test_a_key_used_with_another_input_or_by_convert_lead_is_reused_and_nothing_changes(anonymous_client):
@@ -655,6 +762,129 @@ async def test_records_the_viewer_cannot_see_are_not_listed(anonymous_client, ch
     assert (result["userErrors"], result["kept"], result["deletedIds"]) == ([], [], [])
     assert await Opportunity.all().count() == (1 if changed else 0)
     assert await LeadOpportunity.all().count() == 0
+
+
+UNDO_STATEMENTS = 29
+"""One undo with an idempotency key, of a lead whose created opportunities all were kept, however
+many: the viewer; the lead, locked, and the viewer's role on it; the key, not used yet; the lead's
+events, its conversion links, the opportunities, the account and the contact; for the
+opportunities, their other leads, activities, catalog links, members and sections (one query each
+for all of them); what else uses the contact and the account; which of them the viewer sees; the
+lead restored, its links removed, the events (one INSERT for all); the key stored. PostgreSQL adds
+one NOTIFY per event, to deliver it to subscribers."""
+
+REPLAY_STATEMENTS = 9
+"""Its replay: the viewer; the lead, locked, and the viewer's role on it; the key; the kept
+opportunities, account and contact (one query each, however many); the lead."""
+
+
+@pytest.mark.parametrize("opportunities", [1, 3])
+async def test_an_undo_and_its_replay_cost_the_same_statements_however_many_opportunities_it_keeps(
+    backend, anonymous_client, opportunities
+):
+    owner = await make_user()
+    lead = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        created = [(await convert(owner_client, lead))["opportunity"]["id"]]
+        for _ in range(opportunities - 1):
+            added = await convert(owner_client, lead, opportunity={"create": {}})
+            created.append(added["opportunity"]["id"])
+        for opportunity_id in created:
+            logged = await graphql(
+                owner_client,
+                LOG_ACTIVITY,
+                {"input": {"kind": "CALL", "subject": "Call", "opportunityId": opportunity_id}},
+            )
+            assert logged["data"]["logActivity"]["userErrors"] == []
+        with every_statement() as statements:
+            result = await undo(owner_client, lead, idempotencyKey="undo-once")
+        with every_statement() as replay_statements:
+            replayed = await undo(owner_client, lead, idempotencyKey="undo-once")
+
+    assert [item["record"]["id"] for item in result["kept"]][:opportunities] == created
+    assert len(result["kept"]) == opportunities + 2
+    notifications = 1 + opportunities if backend == "postgres" else 0
+    assert len(statements) == UNDO_STATEMENTS + notifications, "\n".join(statements)
+    assert replayed == result
+    assert len(replay_statements) == REPLAY_STATEMENTS, "\n".join(replay_statements)
+
+
+EVENT_DELETED_IDS = """
+query ($id: ID!) { lead(id: $id) { events { kind deletedIds } } }
+"""
+
+
+async def test_the_events_deleted_ids_name_an_opportunity_only_to_those_who_could_see_it(anonymous_client):
+    company = await make_company()
+    owner, converter, reader = [await make_user(company=company) for _ in range(3)]
+    admin = await make_user(company=company, is_admin=True)
+    lead = await make_lead(owner)
+    await add_member(lead, converter, MemberRole.COLLABORATOR)
+    await add_member(lead, reader, MemberRole.VIEWER)
+
+    async with client_as(anonymous_client, converter) as converter_client:
+        converted = await convert(
+            converter_client, lead, opportunity={"create": {"excludeMemberIds": [gid(owner), gid(reader)]}}
+        )
+    async with client_as(anonymous_client, owner) as owner_client:
+        result = await undo(owner_client, lead)
+
+    undone_by = {}
+    for user in (owner, reader, converter, admin):
+        async with client_as(anonymous_client, user) as client:
+            events = (await graphql(client, EVENT_DELETED_IDS, {"id": gid(lead)}))["data"]["lead"]["events"]
+        undone_by[user.pk] = [event["deletedIds"] for event in events if event["kind"] == "CONVERSION_UNDONE"]
+
+    account_and_contact = [converted["contact"]["id"], converted["account"]["id"]]
+    assert result["deletedIds"] == account_and_contact
+    assert undone_by[owner.pk] == undone_by[reader.pk] == [account_and_contact]
+    assert undone_by[converter.pk] == undone_by[admin.pk] == [[converted["opportunity"]["id"], *account_and_contact]]
+
+
+async def _blocked_on_a_lock(connection: asyncpg.Connection, seconds: float = 10) -> None:
+    """Until another session of the database waits for a lock (the undo, for the editor's)."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    )
+    for _ in range(int(seconds / 0.05)):
+        if await connection.fetchval(query):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the undo never waited for the opportunity")
+
+
+async def test_an_edit_that_commits_while_the_undo_waits_for_the_opportunity_keeps_it(
+    backend, database_url, anonymous_client
+):
+    if backend != "postgres":
+        pytest.skip("SQLite writes one transaction at a time: no edit can commit while an undo runs")
+    owner = await make_user()
+    lead = await make_lead(owner)
+    async with client_as(anonymous_client, owner) as owner_client:
+        converted = await convert(owner_client, lead, account={"skip": True}, contact={"skip": True})
+        opportunity_pk = pk(converted["opportunity"]["id"], "Opportunity")
+        editor = await asyncpg.connect(_asyncpg_dsn(database_url))
+        try:
+            # Another request holds the opportunity, as updateOpportunity does, while the undo starts.
+            async with editor.transaction():
+                await editor.execute("SELECT id FROM opportunity WHERE id = $1 FOR UPDATE", opportunity_pk)
+                undoing = asyncio.create_task(undo(owner_client, lead))
+                await _blocked_on_a_lock(editor)
+                assert not undoing.done()
+                await editor.execute("UPDATE opportunity SET name = 'Renamed' WHERE id = $1", opportunity_pk)
+        finally:
+            await editor.close()
+        result = await undoing
+
+    assert result["kept"] == [
+        {
+            "record": {"__typename": "Opportunity", "id": converted["opportunity"]["id"]},
+            "reason": "opportunity's name changed after the conversion",
+        }
+    ]
+    assert await Opportunity.filter(id=opportunity_pk, name="Renamed").exists()
 
 
 # Live servers: the event delivered to subscribers, and concurrent requests.
