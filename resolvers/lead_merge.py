@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from models import DomainError, ErrorCode, Lead, MemberRole, User, lead_merge
-from permissions import scopes
+from models import DomainError, ErrorCode, Lead, User, lead_merge
+from permissions import roles, scopes
 from resolvers.access import direct_lead_role_loader, roles_on
 from resolvers.context import Context
 from resolvers.errors import attempt
@@ -124,12 +124,12 @@ async def _locked(context: Context, given: list[str], pks: list[int]) -> list[Le
     }
     leads = [found.get(pk) for pk in pks]
     visible = [lead for lead in leads if lead is not None]
-    roles = dict(zip((lead.pk for lead in visible), await roles_on(context, visible), strict=True))
+    held = dict(zip((lead.pk for lead in visible), await roles_on(context, visible), strict=True))
     for value, pk, lead, field in zip(given, pks, leads, fields, strict=True):
         if lead is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"No Lead with ID '{value}'", field)
-        role = roles[pk]
-        if role is not MemberRole.OWNER:
+        role = held[pk]
+        if not roles.may(role, roles.Action.MERGE_LEADS):
             raise DomainError(
                 ErrorCode.FORBIDDEN,
                 f"Merging needs the OWNER role on every lead; yours is {role.value if role else 'none'}",
