@@ -9,11 +9,13 @@ from typing import Any
 
 from models.activity import Activity
 from models.catalog import PartnerProgram, SalesPlan, Solution
+from models.conversion_records import ConversionEvent, ConversionEventKind
 from models.enums import LeadStatus, MemberRole
 from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.membership import LeadMember
 from models.section import LeadCompanySection
+from models.user import User
 
 MAX_DUPLICATES = 10
 FILLED_FIELDS = (
@@ -132,9 +134,24 @@ async def _merge_sections(survivor: Lead, duplicates: list[Lead]) -> None:
             await section.save(update_fields=[*filled, "updated_at"])
 
 
-async def merge_leads(survivor: Lead, duplicates: list[Lead]) -> Lead:
-    """Merge the duplicates (in the order given) into the survivor; run in the caller's
-    transaction, after `check_mergeable` on every lead."""
+async def _record(survivor: Lead, duplicates: list[Lead], viewer: User) -> None:
+    """The merge in each lead's event history: on the survivor, naming the duplicates in the
+    order given; on each duplicate, naming the survivor."""
+    await ConversionEvent.create(
+        kind=ConversionEventKind.LEADS_MERGED,
+        lead=survivor,
+        actor=viewer,
+        details={"merged": [lead.pk for lead in duplicates]},
+    )
+    for duplicate in duplicates:
+        await ConversionEvent.create(
+            kind=ConversionEventKind.MERGED_INTO, lead=duplicate, actor=viewer, details={"merged_into": survivor.pk}
+        )
+
+
+async def merge_leads(survivor: Lead, duplicates: list[Lead], viewer: User) -> Lead:
+    """Merge the duplicates (in the order given) into the survivor on behalf of the viewer; run in
+    the caller's transaction, after `check_mergeable` on every lead."""
     duplicate_ids = [lead.pk for lead in duplicates]
     for duplicate in duplicates:
         fill_from(survivor, duplicate)
@@ -149,4 +166,5 @@ async def merge_leads(survivor: Lead, duplicates: list[Lead]) -> Lead:
         duplicate.disqualification_reason = reason
         duplicate.merged_into_id = survivor.pk
         await duplicate.save()
+    await _record(survivor, duplicates, viewer)
     return survivor

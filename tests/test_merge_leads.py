@@ -54,6 +54,7 @@ TABLES = (
     "lead_sales_plan",
     "lead_solution",
     "lead_partner_program",
+    "conversion_event",
 )
 
 
@@ -207,6 +208,73 @@ async def test_the_survivor_gains_members_activities_links_and_sections(anonymou
     assert (sections[gid(partner)]["industry"], sections[gid(partner)]["region"]) == ("Energy", "APAC")
     assert await LeadCompanySection.filter(lead_id=survivor.pk).count() == 2
     assert await duplicate.sales_plans.all().count() == 2
+
+
+EVENTS = """
+query ($id: ID!) {
+  lead(id: $id) { events { kind actor { id } createdAt lead { id } mergedLeads { id } mergedInto { id } } }
+}
+"""
+
+
+async def test_the_merge_is_in_the_event_history_of_the_survivor_and_of_each_duplicate(anonymous_client):
+    owner = await make_user()
+    survivor, first, second = await make_lead(owner), await make_lead(owner), await make_lead(owner)
+    other = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, second, first))["userErrors"] == []
+        histories = [(await graphql(owner_client, EVENTS, {"id": gid(lead)})) for lead in (survivor, first, second)]
+        untouched = await graphql(owner_client, EVENTS, {"id": gid(other)})
+
+    events = [body["data"]["lead"]["events"] for body in histories]
+    assert all(event["createdAt"] for history in events for event in history)
+    stripped = [[{k: v for k, v in event.items() if k != "createdAt"} for event in history] for history in events]
+    assert stripped == [
+        [
+            {
+                "kind": "LEADS_MERGED",
+                "actor": {"id": gid(owner)},
+                "lead": {"id": gid(survivor)},
+                "mergedLeads": [{"id": gid(second)}, {"id": gid(first)}],
+                "mergedInto": None,
+            }
+        ],
+        *(
+            [
+                {
+                    "kind": "MERGED_INTO",
+                    "actor": {"id": gid(owner)},
+                    "lead": {"id": gid(duplicate)},
+                    "mergedLeads": [],
+                    "mergedInto": {"id": gid(survivor)},
+                }
+            ]
+            for duplicate in (first, second)
+        ),
+    ]
+    assert untouched["data"]["lead"]["events"] == []
+
+
+async def test_merge_events_name_only_the_leads_the_viewer_can_see(anonymous_client):
+    partner = await make_company()
+    await make_policy(partner, MemberRole.VIEWER)
+    owner = await make_user()
+    onlooker = await make_user(company=partner)
+    survivor = await make_lead(owner, partner=partner)
+    hidden_survivor = await make_lead(owner)
+    shared, hidden = await make_lead(owner, partner=partner), await make_lead(owner)
+    duplicate = await make_lead(owner, partner=partner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, hidden, shared))["userErrors"] == []
+        assert (await merge(owner_client, hidden_survivor, duplicate))["userErrors"] == []
+    async with client_as(anonymous_client, onlooker) as onlooker_client:
+        of_survivor = await graphql(onlooker_client, EVENTS, {"id": gid(survivor)})
+        of_duplicate = await graphql(onlooker_client, EVENTS, {"id": gid(duplicate)})
+
+    assert [event["mergedLeads"] for event in of_survivor["data"]["lead"]["events"]] == [[{"id": gid(shared)}]]
+    assert [(e["kind"], e["mergedInto"]) for e in of_duplicate["data"]["lead"]["events"]] == [("MERGED_INTO", None)]
 
 
 async def test_merged_into_is_null_for_a_viewer_who_cannot_see_the_survivor(anonymous_client):
