@@ -446,3 +446,117 @@ async def test_a_merged_lead_is_read_only(anonymous_client, mutation):
         }
     }
     assert await snapshot() == before
+
+
+async def test_a_repeated_merge_answers_already_merged_and_writes_nothing(anonymous_client):
+    owner = await make_user()
+    survivor, duplicate = await make_lead(owner), await make_lead(owner)
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        before = await snapshot()
+        again = await merge(owner_client, survivor, duplicate)
+
+    assert again == refused("ALREADY_MERGED", "The lead was already merged into another lead", ["duplicateIds", "0"])
+    assert await snapshot() == before
+
+
+@pytest.mark.parametrize("survivor_id", ["hidden", "malformed"])
+async def test_a_survivor_the_viewer_cannot_see_is_not_found_and_nothing_is_written(anonymous_client, survivor_id):
+    owner = await make_user()
+    duplicate = await make_lead(owner)
+    hidden = await make_lead(await make_user())
+    value = gid(hidden) if survivor_id == "hidden" else "not-an-id"
+    before = await snapshot()
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        body = await graphql(owner_client, MERGE, {"input": {"leadId": value, "duplicateIds": [gid(duplicate)]}})
+
+    assert body["data"]["mergeLeads"]["lead"] is None
+    assert [(e["code"], e["field"]) for e in body["data"]["mergeLeads"]["userErrors"]] == [("NOT_FOUND", ["leadId"])]
+    assert await snapshot() == before
+
+
+async def test_the_survivor_fills_from_the_duplicates_in_the_order_given_not_by_age(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner, phone=None, job_title=None)
+    older = await make_lead(owner, phone="+1 555 0001", job_title=None)
+    newer = await make_lead(owner, phone="+1 555 0002", job_title="CTO")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, newer, older)
+
+    assert (payload["lead"]["phone"], payload["lead"]["jobTitle"]) == ("+1 555 0002", "CTO")
+
+
+async def test_a_member_of_two_duplicates_joins_the_survivor_with_the_higher_role(anonymous_client):
+    vendor = await make_company()
+    owner, colleague = await make_user(company=vendor), await make_user(company=vendor)
+    survivor, first, second = await make_lead(owner), await make_lead(owner), await make_lead(owner)
+    await add_member(first, colleague, MemberRole.PARTICIPANT)
+    await add_member(second, colleague, MemberRole.COLLABORATOR)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, first, second)
+
+    direct = [(m["user"]["id"], m["role"]) for m in payload["lead"]["members"] if m["source"] == "DIRECT"]
+    assert sorted(direct) == sorted([(gid(owner), "OWNER"), (gid(colleague), "COLLABORATOR")])
+
+
+LATE_MUTATIONS = {
+    "updateLeadMember": (
+        "UpdateLeadMemberInput",
+        lambda ids: {"leadId": ids["lead"], "userId": ids["user"], "role": "VIEWER"},
+    ),
+    "unlinkCatalog": ("UnlinkCatalogInput", lambda ids: {"leadId": ids["lead"], "salesPlanIds": [ids["plan"]]}),
+    "linkCatalog": ("LinkCatalogInput", lambda ids: {"leadId": ids["lead"], "salesPlanIds": [ids["plan"]]}),
+}
+
+
+@pytest.mark.parametrize("mutation", list(LATE_MUTATIONS))
+async def test_a_merged_lead_keeps_its_members_and_catalog_links(anonymous_client, mutation):
+    vendor = await make_company()
+    owner, colleague = await make_user(company=vendor), await make_user(company=vendor)
+    survivor, duplicate = await make_lead(owner), await make_lead(owner)
+    await add_member(duplicate, colleague, MemberRole.COLLABORATOR)
+    linked, unlinked = await make_sales_plan(vendor), await make_sales_plan(vendor)
+    await duplicate.sales_plans.add(linked)
+    plan = linked if mutation == "unlinkCatalog" else unlinked
+    input_type, build = LATE_MUTATIONS[mutation]
+    document = f"""
+    mutation ($input: {input_type}!) {{ {mutation}(input: $input) {{ userErrors {{ code message field }} }} }}
+    """
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        before = await snapshot()
+        body = await graphql(
+            owner_client,
+            document,
+            {"input": build({"lead": gid(duplicate), "user": gid(colleague), "plan": gid(plan)})},
+        )
+
+    assert body["data"][mutation]["userErrors"] == [
+        {
+            "code": "ALREADY_MERGED",
+            "message": "The lead was merged into another lead and is read-only",
+            "field": ["leadId"],
+        }
+    ]
+    assert await snapshot() == before
+
+
+async def test_convert_leads_refuses_a_merged_lead_item_and_writes_nothing(anonymous_client):
+    owner = await make_user()
+    survivor, duplicate = await make_lead(owner), await make_lead(owner)
+    document = """
+    mutation ($input: ConvertLeadsInput!) {
+      convertLeads(input: $input) { results { userErrors { code message field } } userErrors { code } }
+    }
+    """
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        before = await snapshot()
+        body = await graphql(owner_client, document, {"input": {"items": [{"leadId": gid(duplicate)}]}})
+
+    assert body["data"]["convertLeads"]["userErrors"] == []
+    assert [e["code"] for e in body["data"]["convertLeads"]["results"][0]["userErrors"]] == ["ALREADY_MERGED"]
+    assert await snapshot() == before
