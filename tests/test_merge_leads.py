@@ -560,3 +560,33 @@ async def test_convert_leads_refuses_a_merged_lead_item_and_writes_nothing(anony
     assert body["data"]["convertLeads"]["userErrors"] == []
     assert [e["code"] for e in body["data"]["convertLeads"]["results"][0]["userErrors"]] == ["ALREADY_MERGED"]
     assert await snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("survivor_currency", "expected"),
+    [(None, ("5000.00", "USD")), ("USD", ("5000.00", "USD")), ("EUR", (None, "EUR"))],
+)
+async def test_the_amount_fills_with_its_currency_from_the_first_duplicate_that_has_one(
+    anonymous_client, survivor_currency, expected
+):
+    owner = await make_user()
+    survivor = await make_lead(owner, estimated_amount=None, currency=survivor_currency)
+    currency_only = await make_lead(owner, estimated_amount=None, currency="GBP")
+    priced = await make_lead(owner, estimated_amount=Decimal("5000.00"), currency="USD")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, currency_only, priced)
+
+    assert (payload["lead"]["estimatedAmount"], payload["lead"]["currency"]) == expected
+
+
+async def test_a_currency_alone_fills_when_no_duplicate_brings_an_amount(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner, estimated_amount=None, currency=None)
+    first = await make_lead(owner, estimated_amount=None, currency=None)
+    second = await make_lead(owner, estimated_amount=None, currency="GBP")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, first, second)
+
+    assert (payload["lead"]["estimatedAmount"], payload["lead"]["currency"]) == (None, "GBP")
