@@ -4,13 +4,12 @@ merged once, or converted, never both; the loser answers ALREADY_MERGED or ALREA
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 
 from models import Lead
 from resolvers.ids import decode_id
 from tests import factories as f
-from tests.live import cli_env, live_server, live_token, with_database
+from tests.live import cli_env, live_server, live_token, post_all, with_database
 
 MERGE = """
 mutation ($input: MergeLeadsInput!) {
@@ -33,18 +32,8 @@ async def seed() -> tuple[int, list[list[str]]]:
 
 
 async def race(url: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=len(calls))) as client:
-
-        async def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-            response = await client.post(url, json={"query": query, "variables": variables}, headers=headers)
-            assert response.status_code == 200, response.text
-            body = response.json()
-            assert "errors" not in body, body
-            (payload,) = body["data"].values()
-            return payload
-
-        return await asyncio.gather(*(call(query, variables) for query, variables in calls))
+    """The mutations' payloads, sent all at once."""
+    return [next(iter(body["data"].values())) for body in await post_all(url, token, calls)]
 
 
 async def stored() -> dict[int, tuple[int | None, bool]]:
