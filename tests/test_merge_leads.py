@@ -590,3 +590,43 @@ async def test_a_currency_alone_fills_when_no_duplicate_brings_an_amount(anonymo
         payload = await merge(owner_client, survivor, first, second)
 
     assert (payload["lead"]["estimatedAmount"], payload["lead"]["currency"]) == (None, "GBP")
+
+
+async def test_ten_duplicates_merge_at_once(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner)
+    duplicates = [await make_lead(owner) for _ in range(10)]
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, *duplicates)
+
+    assert payload["userErrors"] == []
+    assert await Lead.filter(merged_into_id=survivor.pk).count() == 10
+
+
+async def test_the_reason_names_the_prospect_when_the_survivor_has_no_topic_or_customer(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner, topic=None, customer_name=None, first_name="Ada", last_name="Lovelace")
+    duplicate = await make_lead(owner, topic=None, customer_name=None)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        body = await graphql(owner_client, MERGED, {"id": gid(duplicate)})
+
+    assert body["data"]["lead"]["disqualificationReason"] == "Merged into Ada Lovelace"
+
+
+async def test_a_section_the_survivor_lacks_moves_from_the_first_duplicate_and_fills_from_the_next(anonymous_client):
+    vendor = await make_company()
+    owner = await make_user(company=vendor)
+    survivor, first, second = await make_lead(owner), await make_lead(owner), await make_lead(owner)
+    moved = await LeadCompanySection.create(lead=first, company=vendor, industry="Energy", region=None)
+    await LeadCompanySection.create(lead=second, company=vendor, industry="Retail", region="EMEA", crm_account="V-9")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, first, second)
+
+    assert payload["lead"]["companySections"] == [
+        {"industry": "Energy", "region": "EMEA", "crmAccount": "V-9", "company": {"id": gid(vendor)}}
+    ]
+    assert await LeadCompanySection.filter(lead_id=survivor.pk).values_list("id", flat=True) == [moved.pk]
