@@ -43,10 +43,14 @@ class ConversionEventKind(str, Enum):
     OPPORTUNITY_LINKED = "OPPORTUNITY_LINKED"
     OPPORTUNITY_UNLINKED = "OPPORTUNITY_UNLINKED"
     CONVERSION_UNDONE = "CONVERSION_UNDONE"
+    LEADS_MERGED = "LEADS_MERGED"
+    MERGED_INTO = "MERGED_INTO"
 
 
 class ConversionEvent(Model):
-    """One conversion, link, unlink or undo: who, when, and what it created, linked or deleted."""
+    """One conversion, link, unlink, undo or merge: who, when, and what it created, linked, deleted or
+    merged (a merge names the leads in `details`: "merged" on the survivor, "merged_into" on each
+    duplicate)."""
 
     id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(ConversionEventKind, max_length=24)

@@ -9,11 +9,13 @@ from typing import Any
 
 from models.activity import Activity
 from models.catalog import PartnerProgram, SalesPlan, Solution
+from models.conversion_records import ConversionEvent, ConversionEventKind
 from models.enums import LeadStatus, MemberRole
 from models.errors import DomainError, ErrorCode
 from models.lead import Lead
 from models.membership import LeadMember
 from models.section import LeadCompanySection
+from models.user import User
 
 MAX_DUPLICATES = 10
 FILLED_FIELDS = (
@@ -52,18 +54,29 @@ def _empty(value: Any) -> bool:
     return value is None or value == ""
 
 
-def fill_from(survivor: Lead, duplicate: Lead) -> None:
-    """Copy the duplicate's values into the survivor's empty fields only."""
-    if (
-        survivor.estimated_amount is None
-        and duplicate.estimated_amount is not None
-        and survivor.currency in (None, duplicate.currency)
-    ):
-        survivor.estimated_amount = duplicate.estimated_amount
-        survivor.currency = duplicate.currency
-    for name in (*FILLED_FIELDS, "currency"):
-        if _empty(getattr(survivor, name)) and not _empty(getattr(duplicate, name)):
-            setattr(survivor, name, getattr(duplicate, name))
+def fill_from(survivor: Lead, duplicates: list[Lead]) -> None:
+    """Copy the duplicates' values into the survivor's empty fields only, the first duplicate
+    (in the order given) that has a value winning. The estimated amount comes with its currency,
+    from the first duplicate that has an amount in the survivor's currency (any, when it has
+    none); a currency alone fills only when no duplicate brings an amount."""
+    for name in FILLED_FIELDS:
+        given = [getattr(lead, name) for lead in duplicates if not _empty(getattr(lead, name))]
+        if _empty(getattr(survivor, name)) and given:
+            setattr(survivor, name, given[0])
+    if survivor.estimated_amount is None:
+        priced = next(
+            (
+                lead
+                for lead in duplicates
+                if lead.estimated_amount is not None and survivor.currency in (None, lead.currency)
+            ),
+            None,
+        )
+        if priced is not None:
+            survivor.estimated_amount, survivor.currency = priced.estimated_amount, priced.currency
+    currencies = [lead.currency for lead in duplicates if not _empty(lead.currency)]
+    if _empty(survivor.currency) and currencies:
+        survivor.currency = currencies[0]
 
 
 def merged_reason(survivor: Lead) -> str:
@@ -132,12 +145,26 @@ async def _merge_sections(survivor: Lead, duplicates: list[Lead]) -> None:
             await section.save(update_fields=[*filled, "updated_at"])
 
 
-async def merge_leads(survivor: Lead, duplicates: list[Lead]) -> Lead:
-    """Merge the duplicates (in the order given) into the survivor; run in the caller's
-    transaction, after `check_mergeable` on every lead."""
-    duplicate_ids = [lead.pk for lead in duplicates]
+async def _record(survivor: Lead, duplicates: list[Lead], viewer: User) -> None:
+    """The merge in each lead's event history: on the survivor, naming the duplicates in the
+    order given; on each duplicate, naming the survivor."""
+    await ConversionEvent.create(
+        kind=ConversionEventKind.LEADS_MERGED,
+        lead=survivor,
+        actor=viewer,
+        details={"merged": [lead.pk for lead in duplicates]},
+    )
     for duplicate in duplicates:
-        fill_from(survivor, duplicate)
+        await ConversionEvent.create(
+            kind=ConversionEventKind.MERGED_INTO, lead=duplicate, actor=viewer, details={"merged_into": survivor.pk}
+        )
+
+
+async def merge_leads(survivor: Lead, duplicates: list[Lead], viewer: User) -> Lead:
+    """Merge the duplicates (in the order given) into the survivor on behalf of the viewer; run in
+    the caller's transaction, after `check_mergeable` on every lead."""
+    duplicate_ids = [lead.pk for lead in duplicates]
+    fill_from(survivor, duplicates)
     await survivor.save()
     await _merge_members(survivor, duplicate_ids)
     await Activity.filter(lead_id__in=duplicate_ids).update(lead_id=survivor.pk)
@@ -149,4 +176,5 @@ async def merge_leads(survivor: Lead, duplicates: list[Lead]) -> Lead:
         duplicate.disqualification_reason = reason
         duplicate.merged_into_id = survivor.pk
         await duplicate.save()
+    await _record(survivor, duplicates, viewer)
     return survivor

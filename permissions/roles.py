@@ -17,6 +17,7 @@ class Action(str, Enum):
     UNDO_CONVERSION = "UNDO_CONVERSION"
     RESPOND = "RESPOND"
     MANAGE_MEMBERS = "MANAGE_MEMBERS"
+    MERGE_LEADS = "MERGE_LEADS"
 
 
 MINIMUM_ROLE = {
@@ -27,6 +28,7 @@ MINIMUM_ROLE = {
     Action.UNDO_CONVERSION: MemberRole.OWNER,
     Action.RESPOND: MemberRole.COLLABORATOR,
     Action.MANAGE_MEMBERS: MemberRole.OWNER,
+    Action.MERGE_LEADS: MemberRole.OWNER,
 }
 
 

@@ -44,6 +44,8 @@ CONVERSION_KINDS = {
     ConversionEventKind.OPPORTUNITY_LINKED: LeadEventKind.OPPORTUNITY_LINKED,
     ConversionEventKind.OPPORTUNITY_UNLINKED: LeadEventKind.OPPORTUNITY_UNLINKED,
     ConversionEventKind.CONVERSION_UNDONE: LeadEventKind.CONVERSION_UNDONE,
+    ConversionEventKind.LEADS_MERGED: LeadEventKind.LEADS_MERGED,
+    ConversionEventKind.MERGED_INTO: LeadEventKind.MERGED_INTO,
 }
 
 

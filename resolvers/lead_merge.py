@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from models import DomainError, ErrorCode, Lead, MemberRole, User, lead_merge
-from permissions import scopes
+from models import ConversionEvent, ConversionEventKind, DomainError, ErrorCode, Lead, User, lead_merge
+from permissions import roles, scopes
 from resolvers.access import direct_lead_role_loader, roles_on
 from resolvers.context import Context
 from resolvers.errors import attempt
@@ -93,6 +93,22 @@ def merged_into(context: Context, lead: Lead) -> Loaded[Lead | None]:
     return load_now(context.loaders.get(lead_loader), lead.merged_into_id)
 
 
+async def merged_leads_of(context: Context, event: ConversionEvent) -> list[Lead]:
+    """The duplicates a LEADS_MERGED event names, in the order merged, among those the viewer can see."""
+    if event.kind != ConversionEventKind.LEADS_MERGED:
+        return []
+    found = await context.loaders.get(lead_loader).load_many([int(pk) for pk in event.details.get("merged", [])])
+    return [lead for lead in found if lead is not None]
+
+
+def merged_into_of(context: Context, event: ConversionEvent) -> Loaded[Lead | None]:
+    """The survivor a MERGED_INTO event names, when the viewer can see it."""
+    survivor = event.details.get("merged_into") if event.kind == ConversionEventKind.MERGED_INTO else None
+    if survivor is None:
+        return None
+    return load_now(context.loaders.get(lead_loader), int(survivor))
+
+
 def _check_ids(lead_pk: int, duplicate_ids: list[str]) -> list[int]:
     if not duplicate_ids:
         raise DomainError(ErrorCode.INVALID_INPUT, "Name at least one duplicate to merge", ["duplicateIds"])
@@ -124,12 +140,12 @@ async def _locked(context: Context, given: list[str], pks: list[int]) -> list[Le
     }
     leads = [found.get(pk) for pk in pks]
     visible = [lead for lead in leads if lead is not None]
-    roles = dict(zip((lead.pk for lead in visible), await roles_on(context, visible), strict=True))
+    held = dict(zip((lead.pk for lead in visible), await roles_on(context, visible), strict=True))
     for value, pk, lead, field in zip(given, pks, leads, fields, strict=True):
         if lead is None:
             raise DomainError(ErrorCode.NOT_FOUND, f"No Lead with ID '{value}'", field)
-        role = roles[pk]
-        if role is not MemberRole.OWNER:
+        role = held[pk]
+        if not roles.may(role, roles.Action.MERGE_LEADS):
             raise DomainError(
                 ErrorCode.FORBIDDEN,
                 f"Merging needs the OWNER role on every lead; yours is {role.value if role else 'none'}",
@@ -147,7 +163,7 @@ async def merge_leads(
         duplicate_pks = _check_ids(lead_pk, duplicate_ids)
         async with in_transaction():
             survivor, *duplicates = await _locked(context, [lead_id, *duplicate_ids], [lead_pk, *duplicate_pks])
-            merged = await lead_merge.merge_leads(survivor, duplicates)
+            merged = await lead_merge.merge_leads(survivor, duplicates, context.viewer)
         context.loaders.get(direct_lead_role_loader).clear(merged.pk)
         await publish(context, LeadEventKind.LEADS_MERGED, merged)
         for duplicate in duplicates:

@@ -14,7 +14,7 @@ import models
 from models import idempotency
 from models.conversion import ConversionResult
 from models.conversion_records import ConversionEventKind
-from resolvers import conversion_events, conversion_links, loaders, undo_conversion
+from resolvers import conversion_events, conversion_links, lead_merge, loaders, undo_conversion
 from resolvers import convert_lead as conversion
 from resolvers import leads as lead_resolvers
 from resolvers.context import Info
@@ -45,6 +45,8 @@ describe_values(
         "OPPORTUNITY_UNLINKED": "A linked opportunity was unlinked from the lead.",
         "CONVERSION_UNDONE": "The lead's conversion was undone by undoConversion; recorded on the lead, and on "
         "each opportunity the conversion created that was kept.",
+        "LEADS_MERGED": "Duplicates were merged into the lead by mergeLeads; mergedLeads names them.",
+        "MERGED_INTO": "The lead was merged into another by mergeLeads; mergedInto names that lead.",
     },
 )
 
@@ -373,8 +375,8 @@ class UnlinkOpportunityPayload:
 
 
 @strawberry.type(
-    description="A conversion, link, unlink or undone conversion: who, when, and what it created, linked, deleted "
-    "or kept."
+    description="A conversion, link, unlink, undone conversion or merge: who, when, and what it created, linked, "
+    "deleted, kept or merged."
 )
 class ConversionEvent(relay.Node):
     id: relay.NodeID[int]
@@ -385,7 +387,9 @@ class ConversionEvent(relay.Node):
     def actor(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.User | None]:
         return load_now(info.context.loaders.user, event.actor_id)
 
-    @strawberry.field(graphql_type=LeadRef | None, description="The lead converted, linked or unlinked.")
+    @strawberry.field(
+        graphql_type=LeadRef | None, description="The lead converted, linked, unlinked, undone or merged."
+    )
     def lead(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Lead | None]:
         return load_now(info.context.loaders.get(loaders.lead_loader), event.lead_id)
 
@@ -433,6 +437,22 @@ class ConversionEvent(relay.Node):
     )
     async def kept(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> list[KeptRecord]:
         return [KeptRecord.of(item) for item in await undo_conversion.kept_of(info.context, event)]
+
+    @strawberry.field(
+        graphql_type=list[LeadRef],
+        description="On a LEADS_MERGED event: the duplicates merged into the lead, in the order given, among those "
+        "the viewer can see. Empty for other events.",
+    )
+    async def merged_leads(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> list[models.Lead]:
+        return await lead_merge.merged_leads_of(info.context, event)
+
+    @strawberry.field(
+        graphql_type=LeadRef | None,
+        description="On a MERGED_INTO event: the lead this one was merged into; null for other events, or when the "
+        "viewer cannot see that lead.",
+    )
+    def merged_into(self, event: strawberry.Parent[models.ConversionEvent], info: Info) -> Loaded[models.Lead | None]:
+        return lead_merge.merged_into_of(info.context, event)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
@@ -532,7 +552,7 @@ class RecordConversion:
 
     @strawberry.field(
         graphql_type=list[ConversionEvent],
-        description="Conversions, links, unlinks and undone conversions of this record, oldest first.",
+        description="Conversions, links, unlinks, undone conversions and merges of this record, oldest first.",
     )
     async def events(
         self, record: strawberry.Parent[models.Lead | models.Opportunity], info: Info

@@ -121,6 +121,22 @@ def with_database(database_url: str, work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+async def post_all(url: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Send every (query, variables) at once as the token's user, each on its own connection: the
+    bodies, in order, each checked to be a 200 without top-level errors."""
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=len(calls))) as client:
+
+        async def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
+            response = await client.post(url, json={"query": query, "variables": variables}, headers=headers)
+            assert response.status_code == 200, response.text
+            body: dict[str, Any] = response.json()
+            assert "errors" not in body, body
+            return body
+
+        return await asyncio.gather(*(call(query, variables) for query, variables in calls))
+
+
 def live_token(env: dict[str, str], user_id: int) -> str:
     """A bearer token the live server with this environment accepts, for the user with this id
     whose tokens were never revoked (token version 0)."""

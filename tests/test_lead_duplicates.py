@@ -2,14 +2,22 @@
 or website domain, most recent first, paged like every connection, at a fixed SQL cost; the
 stored match keys follow every write of the customer name and the website."""
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
+from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import urlsplit
+
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
 
 from leadbridge import demo, seed
+from leadbridge.database import tortoise_config
 from models import Lead, LeadStatus, MemberRole, User
 from models.matching import normalized_company_name, website_domain
+from tests import live
 from tests.factories import (
     StatementCounter,
     add_member,
@@ -263,4 +271,110 @@ async def test_the_benchmark_seed_stores_the_match_keys_of_its_leads(anonymous_c
     assert len(rows) == 50
     assert [(name, domain) for _, _, name, domain in rows] == [
         (normalized_company_name(customer), website_domain(website)) for customer, website, _, _ in rows
+    ]
+
+
+async def test_duplicates_created_at_the_same_moment_page_by_id_newest_first(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner, customer_name="Tyrell")
+    twins = [await make_lead(owner, customer_name="Tyrell Corp") for _ in range(3)]
+    await Lead.filter(id__in=[twin.pk for twin in twins]).update(created_at=EARLY)
+
+    seen: list[str] = []
+    after = None
+    async with client_as(anonymous_client, owner) as owner_client:
+        for _ in range(3):
+            body = await graphql(owner_client, DUPLICATES, {"id": gid(lead), "first": 1, "after": after})
+            seen.extend(ids(body))
+            after = body["data"]["lead"]["duplicates"]["pageInfo"]["endCursor"]
+        last = body["data"]["lead"]["duplicates"]["pageInfo"]["hasNextPage"]
+
+    assert seen == [gid(twin) for twin in reversed(twins)]
+    assert last is False
+
+
+async def test_the_match_keys_follow_an_update_of_the_email_and_a_cleared_name_or_website(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner, email="ada@babbage.example", customer_name="Babbage", website="babbage.example")
+    moved = await make_lead(owner, email="old@elsewhere.example")
+    cleared = await make_lead(owner, customer_name="Babbage Ltd", website="www.babbage.example")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        updates = [
+            await graphql(owner_client, UPDATE_LEAD, {"input": {"leadId": gid(moved), "email": "ADA@babbage.example"}}),
+            await graphql(
+                owner_client, UPDATE_LEAD, {"input": {"leadId": gid(cleared), "customerName": None, "website": None}}
+            ),
+        ]
+        body = await graphql(owner_client, DUPLICATES, {"id": gid(lead)})
+
+    assert [update["data"]["updateLead"]["userErrors"] for update in updates] == [[], []]
+    assert ids(body) == [gid(moved)]
+    assert await Lead.get(id=cleared.pk).values("normalized_name", "website_domain") == {
+        "normalized_name": None,
+        "website_domain": None,
+    }
+
+
+async def test_a_negative_page_size_of_duplicates_is_refused(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner, customer_name="Soylent")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        body = await graphql(owner_client, DUPLICATES, {"id": gid(lead), "first": -1})
+
+    assert [(error["message"], error["extensions"]) for error in body["errors"]] == [
+        ("'first' must not be negative", {"code": "BAD_USER_INPUT"})
+    ]
+
+
+def test_migrating_to_the_match_keys_fills_them_on_the_leads_that_exist(database_url):
+    """A database at the migration before, with leads written then (by SQL: the models have the
+    keys already), migrated to the latest: the leads get their keys, those without a name or
+    website none."""
+    stamp = "'2026-01-01 00:00:00'"
+    rows = (
+        f"INSERT INTO company (id, name, created_at, updated_at) VALUES (1, 'Vendor', {stamp}, {stamp})",
+        'INSERT INTO "user" (id, email, name, is_admin, can_edit_converted_leads, is_active, token_version, '
+        f"created_at, updated_at, company_id) VALUES (1, 'o@v.example', 'O', FALSE, FALSE, TRUE, 0, {stamp}, {stamp}, 1)",
+        *(
+            "INSERT INTO lead (id, customer_name, website, status, acceptance, sourced_by_id, owner_id, is_converted, "
+            f"created_at, updated_at) VALUES ({pk}, {name}, {website}, 'OPEN_NOT_CONTACTED', 'NOT_REQUIRED', 1, 1, "
+            f"FALSE, {stamp}, {stamp})"
+            for pk, name, website in (
+                (1, "'Stark Industries, Inc.'", "'https://www.stark.example/'"),
+                (2, "NULL", "NULL"),
+                (3, "'   '", "'acme.example'"),
+            )
+        ),
+    )
+
+    async def empty() -> None:
+        if database_url.startswith("sqlite"):
+            Path(urlsplit(database_url).path).unlink()
+        else:
+            await Lead._meta.db.execute_script("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+
+    async def migrate_to(target: str | None) -> None:
+        try:
+            await tortoise_migrate(config=tortoise_config(database_url, migrating=True), target=target)
+        finally:
+            await Tortoise.close_connections()
+
+    async def write() -> None:
+        for row in rows:
+            await Lead._meta.db.execute_script(row)
+
+    async def keys() -> list[tuple[str | None, str | None]]:
+        return await Lead.all().order_by("id").values_list("normalized_name", "website_domain")
+
+    live.with_database(database_url, empty)
+    asyncio.run(migrate_to("models.0006_indexes"))
+    live.with_database(database_url, write)
+    asyncio.run(migrate_to(None))
+
+    assert live.with_database(database_url, keys) == [
+        ("stark industries", "stark.example"),
+        (None, None),
+        (None, "acme.example"),
     ]

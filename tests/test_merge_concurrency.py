@@ -4,13 +4,12 @@ merged once, or converted, never both; the loser answers ALREADY_MERGED or ALREA
 import asyncio
 from typing import Any
 
-import httpx
 import pytest
 
-from models import Lead
+from models import Activity, Lead, LeadMember, MemberRole
 from resolvers.ids import decode_id
 from tests import factories as f
-from tests.live import cli_env, live_server, live_token, with_database
+from tests.live import cli_env, live_server, live_token, post_all, with_database
 
 MERGE = """
 mutation ($input: MergeLeadsInput!) {
@@ -33,18 +32,8 @@ async def seed() -> tuple[int, list[list[str]]]:
 
 
 async def race(url: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=len(calls))) as client:
-
-        async def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-            response = await client.post(url, json={"query": query, "variables": variables}, headers=headers)
-            assert response.status_code == 200, response.text
-            body = response.json()
-            assert "errors" not in body, body
-            (payload,) = body["data"].values()
-            return payload
-
-        return await asyncio.gather(*(call(query, variables) for query, variables in calls))
+    """The mutations' payloads, sent all at once."""
+    return [next(iter(body["data"].values())) for body in await post_all(url, token, calls)]
 
 
 async def stored() -> dict[int, tuple[int | None, bool]]:
@@ -110,3 +99,65 @@ def test_two_merges_sharing_a_duplicate_merge_it_once_and_a_conversion_races_a_m
         merged_into, is_converted = final[pk(second)]
         assert (merged_into is not None) != is_converted
         assert merged_into in (None, pk(first))
+
+
+LOG_ACTIVITY = """
+mutation ($input: LogActivityInput!) {
+  logActivity(input: $input) { userErrors { code field } }
+}
+"""
+ADD_MEMBER = """
+mutation ($input: AddLeadMemberInput!) {
+  addLeadMember(input: $input) { userErrors { code field } }
+}
+"""
+
+
+async def seed_pairs() -> tuple[int, str, list[tuple[str, str]]]:
+    """ROUNDS survivor and duplicate pairs of one owner, and a colleague to add as a member."""
+    owner = await f.make_user()
+    colleague = await f.make_user(company=await owner.company)
+    pairs = [(f.gid(await f.make_lead(owner)), f.gid(await f.make_lead(owner))) for _ in range(ROUNDS)]
+    return owner.id, f.gid(colleague), pairs
+
+
+async def where_they_are() -> dict[str, dict[int | None, int]]:
+    """The activity of each lead, and the user of each lead's VIEWER membership (a duplicate keeps
+    its members: the survivor gains copies)."""
+    return {
+        "activities": {row.lead_id: row.id for row in await Activity.all()},
+        "members": {row.lead_id: row.user_id for row in await LeadMember.filter(role=MemberRole.VIEWER)},
+    }
+
+
+@pytest.mark.slow
+def test_an_activity_or_member_added_while_a_merge_runs_lands_on_the_survivor_or_is_refused(backend, database_url):
+    owner_id, colleague, pairs = with_database(database_url, seed_pairs)
+    env = cli_env(database_url)
+    workers = ["--workers", "2"] if backend == "postgres" else []
+
+    with live_server(env, *workers) as server:
+        token = live_token(env, owner_id)
+        outcomes = [
+            asyncio.run(
+                race(
+                    server.graphql_url,
+                    token,
+                    [
+                        (LOG_ACTIVITY, {"input": {"leadId": duplicate, "kind": "CALL", "subject": "Late call"}}),
+                        (ADD_MEMBER, {"input": {"leadId": duplicate, "userId": colleague, "role": "VIEWER"}}),
+                        (MERGE, {"input": {"leadId": survivor, "duplicateIds": [duplicate]}}),
+                    ],
+                )
+            )
+            for survivor, duplicate in pairs
+        ]
+        final = with_database(database_url, where_they_are)
+
+    for (survivor, duplicate), (logged, added, merged) in zip(pairs, outcomes, strict=True):
+        assert codes(merged) == ()
+        assert codes(logged) in [(), ("ALREADY_MERGED",)]
+        assert codes(added) in [(), ("ALREADY_MERGED",)]
+        assert pk(duplicate) not in final["activities"]
+        assert (pk(survivor) in final["activities"]) == (codes(logged) == ())
+        assert (pk(survivor) in final["members"]) == (codes(added) == ())

@@ -54,6 +54,7 @@ TABLES = (
     "lead_sales_plan",
     "lead_solution",
     "lead_partner_program",
+    "conversion_event",
 )
 
 
@@ -207,6 +208,73 @@ async def test_the_survivor_gains_members_activities_links_and_sections(anonymou
     assert (sections[gid(partner)]["industry"], sections[gid(partner)]["region"]) == ("Energy", "APAC")
     assert await LeadCompanySection.filter(lead_id=survivor.pk).count() == 2
     assert await duplicate.sales_plans.all().count() == 2
+
+
+EVENTS = """
+query ($id: ID!) {
+  lead(id: $id) { events { kind actor { id } createdAt lead { id } mergedLeads { id } mergedInto { id } } }
+}
+"""
+
+
+async def test_the_merge_is_in_the_event_history_of_the_survivor_and_of_each_duplicate(anonymous_client):
+    owner = await make_user()
+    survivor, first, second = await make_lead(owner), await make_lead(owner), await make_lead(owner)
+    other = await make_lead(owner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, second, first))["userErrors"] == []
+        histories = [(await graphql(owner_client, EVENTS, {"id": gid(lead)})) for lead in (survivor, first, second)]
+        untouched = await graphql(owner_client, EVENTS, {"id": gid(other)})
+
+    events = [body["data"]["lead"]["events"] for body in histories]
+    assert all(event["createdAt"] for history in events for event in history)
+    stripped = [[{k: v for k, v in event.items() if k != "createdAt"} for event in history] for history in events]
+    assert stripped == [
+        [
+            {
+                "kind": "LEADS_MERGED",
+                "actor": {"id": gid(owner)},
+                "lead": {"id": gid(survivor)},
+                "mergedLeads": [{"id": gid(second)}, {"id": gid(first)}],
+                "mergedInto": None,
+            }
+        ],
+        *(
+            [
+                {
+                    "kind": "MERGED_INTO",
+                    "actor": {"id": gid(owner)},
+                    "lead": {"id": gid(duplicate)},
+                    "mergedLeads": [],
+                    "mergedInto": {"id": gid(survivor)},
+                }
+            ]
+            for duplicate in (first, second)
+        ),
+    ]
+    assert untouched["data"]["lead"]["events"] == []
+
+
+async def test_merge_events_name_only_the_leads_the_viewer_can_see(anonymous_client):
+    partner = await make_company()
+    await make_policy(partner, MemberRole.VIEWER)
+    owner = await make_user()
+    onlooker = await make_user(company=partner)
+    survivor = await make_lead(owner, partner=partner)
+    hidden_survivor = await make_lead(owner)
+    shared, hidden = await make_lead(owner, partner=partner), await make_lead(owner)
+    duplicate = await make_lead(owner, partner=partner)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, hidden, shared))["userErrors"] == []
+        assert (await merge(owner_client, hidden_survivor, duplicate))["userErrors"] == []
+    async with client_as(anonymous_client, onlooker) as onlooker_client:
+        of_survivor = await graphql(onlooker_client, EVENTS, {"id": gid(survivor)})
+        of_duplicate = await graphql(onlooker_client, EVENTS, {"id": gid(duplicate)})
+
+    assert [event["mergedLeads"] for event in of_survivor["data"]["lead"]["events"]] == [[{"id": gid(shared)}]]
+    assert [(e["kind"], e["mergedInto"]) for e in of_duplicate["data"]["lead"]["events"]] == [("MERGED_INTO", None)]
 
 
 async def test_merged_into_is_null_for_a_viewer_who_cannot_see_the_survivor(anonymous_client):
@@ -378,3 +446,187 @@ async def test_a_merged_lead_is_read_only(anonymous_client, mutation):
         }
     }
     assert await snapshot() == before
+
+
+async def test_a_repeated_merge_answers_already_merged_and_writes_nothing(anonymous_client):
+    owner = await make_user()
+    survivor, duplicate = await make_lead(owner), await make_lead(owner)
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        before = await snapshot()
+        again = await merge(owner_client, survivor, duplicate)
+
+    assert again == refused("ALREADY_MERGED", "The lead was already merged into another lead", ["duplicateIds", "0"])
+    assert await snapshot() == before
+
+
+@pytest.mark.parametrize("survivor_id", ["hidden", "malformed"])
+async def test_a_survivor_the_viewer_cannot_see_is_not_found_and_nothing_is_written(anonymous_client, survivor_id):
+    owner = await make_user()
+    duplicate = await make_lead(owner)
+    hidden = await make_lead(await make_user())
+    value = gid(hidden) if survivor_id == "hidden" else "not-an-id"
+    before = await snapshot()
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        body = await graphql(owner_client, MERGE, {"input": {"leadId": value, "duplicateIds": [gid(duplicate)]}})
+
+    assert body["data"]["mergeLeads"]["lead"] is None
+    assert [(e["code"], e["field"]) for e in body["data"]["mergeLeads"]["userErrors"]] == [("NOT_FOUND", ["leadId"])]
+    assert await snapshot() == before
+
+
+async def test_the_survivor_fills_from_the_duplicates_in_the_order_given_not_by_age(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner, phone=None, job_title=None)
+    older = await make_lead(owner, phone="+1 555 0001", job_title=None)
+    newer = await make_lead(owner, phone="+1 555 0002", job_title="CTO")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, newer, older)
+
+    assert (payload["lead"]["phone"], payload["lead"]["jobTitle"]) == ("+1 555 0002", "CTO")
+
+
+async def test_a_member_of_two_duplicates_joins_the_survivor_with_the_higher_role(anonymous_client):
+    vendor = await make_company()
+    owner, colleague = await make_user(company=vendor), await make_user(company=vendor)
+    survivor, first, second = await make_lead(owner), await make_lead(owner), await make_lead(owner)
+    await add_member(first, colleague, MemberRole.PARTICIPANT)
+    await add_member(second, colleague, MemberRole.COLLABORATOR)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, first, second)
+
+    direct = [(m["user"]["id"], m["role"]) for m in payload["lead"]["members"] if m["source"] == "DIRECT"]
+    assert sorted(direct) == sorted([(gid(owner), "OWNER"), (gid(colleague), "COLLABORATOR")])
+
+
+LATE_MUTATIONS = {
+    "updateLeadMember": (
+        "UpdateLeadMemberInput",
+        lambda ids: {"leadId": ids["lead"], "userId": ids["user"], "role": "VIEWER"},
+    ),
+    "unlinkCatalog": ("UnlinkCatalogInput", lambda ids: {"leadId": ids["lead"], "salesPlanIds": [ids["plan"]]}),
+    "linkCatalog": ("LinkCatalogInput", lambda ids: {"leadId": ids["lead"], "salesPlanIds": [ids["plan"]]}),
+}
+
+
+@pytest.mark.parametrize("mutation", list(LATE_MUTATIONS))
+async def test_a_merged_lead_keeps_its_members_and_catalog_links(anonymous_client, mutation):
+    vendor = await make_company()
+    owner, colleague = await make_user(company=vendor), await make_user(company=vendor)
+    survivor, duplicate = await make_lead(owner), await make_lead(owner)
+    await add_member(duplicate, colleague, MemberRole.COLLABORATOR)
+    linked, unlinked = await make_sales_plan(vendor), await make_sales_plan(vendor)
+    await duplicate.sales_plans.add(linked)
+    plan = linked if mutation == "unlinkCatalog" else unlinked
+    input_type, build = LATE_MUTATIONS[mutation]
+    document = f"""
+    mutation ($input: {input_type}!) {{ {mutation}(input: $input) {{ userErrors {{ code message field }} }} }}
+    """
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        before = await snapshot()
+        body = await graphql(
+            owner_client,
+            document,
+            {"input": build({"lead": gid(duplicate), "user": gid(colleague), "plan": gid(plan)})},
+        )
+
+    assert body["data"][mutation]["userErrors"] == [
+        {
+            "code": "ALREADY_MERGED",
+            "message": "The lead was merged into another lead and is read-only",
+            "field": ["leadId"],
+        }
+    ]
+    assert await snapshot() == before
+
+
+async def test_convert_leads_refuses_a_merged_lead_item_and_writes_nothing(anonymous_client):
+    owner = await make_user()
+    survivor, duplicate = await make_lead(owner), await make_lead(owner)
+    document = """
+    mutation ($input: ConvertLeadsInput!) {
+      convertLeads(input: $input) { results { userErrors { code message field } } userErrors { code } }
+    }
+    """
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        before = await snapshot()
+        body = await graphql(owner_client, document, {"input": {"items": [{"leadId": gid(duplicate)}]}})
+
+    assert body["data"]["convertLeads"]["userErrors"] == []
+    assert [e["code"] for e in body["data"]["convertLeads"]["results"][0]["userErrors"]] == ["ALREADY_MERGED"]
+    assert await snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("survivor_currency", "expected"),
+    [(None, ("5000.00", "USD")), ("USD", ("5000.00", "USD")), ("EUR", (None, "EUR"))],
+)
+async def test_the_amount_fills_with_its_currency_from_the_first_duplicate_that_has_one(
+    anonymous_client, survivor_currency, expected
+):
+    owner = await make_user()
+    survivor = await make_lead(owner, estimated_amount=None, currency=survivor_currency)
+    currency_only = await make_lead(owner, estimated_amount=None, currency="GBP")
+    priced = await make_lead(owner, estimated_amount=Decimal("5000.00"), currency="USD")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, currency_only, priced)
+
+    assert (payload["lead"]["estimatedAmount"], payload["lead"]["currency"]) == expected
+
+
+async def test_a_currency_alone_fills_when_no_duplicate_brings_an_amount(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner, estimated_amount=None, currency=None)
+    first = await make_lead(owner, estimated_amount=None, currency=None)
+    second = await make_lead(owner, estimated_amount=None, currency="GBP")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, first, second)
+
+    assert (payload["lead"]["estimatedAmount"], payload["lead"]["currency"]) == (None, "GBP")
+
+
+async def test_ten_duplicates_merge_at_once(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner)
+    duplicates = [await make_lead(owner) for _ in range(10)]
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, *duplicates)
+
+    assert payload["userErrors"] == []
+    assert await Lead.filter(merged_into_id=survivor.pk).count() == 10
+
+
+async def test_the_reason_names_the_prospect_when_the_survivor_has_no_topic_or_customer(anonymous_client):
+    owner = await make_user()
+    survivor = await make_lead(owner, topic=None, customer_name=None, first_name="Ada", last_name="Lovelace")
+    duplicate = await make_lead(owner, topic=None, customer_name=None)
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        assert (await merge(owner_client, survivor, duplicate))["userErrors"] == []
+        body = await graphql(owner_client, MERGED, {"id": gid(duplicate)})
+
+    assert body["data"]["lead"]["disqualificationReason"] == "Merged into Ada Lovelace"
+
+
+async def test_a_section_the_survivor_lacks_moves_from_the_first_duplicate_and_fills_from_the_next(anonymous_client):
+    vendor = await make_company()
+    owner = await make_user(company=vendor)
+    survivor, first, second = await make_lead(owner), await make_lead(owner), await make_lead(owner)
+    moved = await LeadCompanySection.create(lead=first, company=vendor, industry="Energy", region=None)
+    await LeadCompanySection.create(lead=second, company=vendor, industry="Retail", region="EMEA", crm_account="V-9")
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        payload = await merge(owner_client, survivor, first, second)
+
+    assert payload["lead"]["companySections"] == [
+        {"industry": "Energy", "region": "EMEA", "crmAccount": "V-9", "company": {"id": gid(vendor)}}
+    ]
+    assert await LeadCompanySection.filter(lead_id=survivor.pk).values_list("id", flat=True) == [moved.pk]

@@ -284,11 +284,24 @@ async def build(plan: NetworkPlan) -> Network:
             await convert(lead, owner, linked[0], with_contact=lead_plan.score is not None)
         leads.append(lead)
         opportunities.extend(linked)
-    for lead_plan, lead in list(zip(plan.leads, leads, strict=True))[1:]:
-        if lead_plan.merged:
-            lead.merged_into_id = leads[0].pk
-            lead.status = LeadStatus.CLOSED_NOT_CONVERTED
-            await lead.save()
+    merged = [lead for lead_plan, lead in list(zip(plan.leads, leads, strict=True))[1:] if lead_plan.merged]
+    for lead in merged:
+        lead.merged_into_id = leads[0].pk
+        lead.status = LeadStatus.CLOSED_NOT_CONVERTED
+        await lead.save()
+        await ConversionEvent.create(
+            kind=ConversionEventKind.MERGED_INTO,
+            lead=lead,
+            actor_id=lead.owner_id,
+            details={"merged_into": leads[0].pk},
+        )
+    if merged:
+        await ConversionEvent.create(
+            kind=ConversionEventKind.LEADS_MERGED,
+            lead=leads[0],
+            actor_id=leads[0].owner_id,
+            details={"merged": [lead.pk for lead in merged]},
+        )
     for each in plan.opportunities:
         opportunities.append(await build_opportunity(each, users, companies, stages))
     outsider = await make_user(company=await make_company())
@@ -482,7 +495,9 @@ def lead(draw: st.DrawFn, document: Document, ids: Ids, depth: int) -> tuple[str
         "duplicates": duplicates,
     }
     if rarely(draw, 10):
-        choices["events"] = fixed("id kind actor { id } opportunity { id } account { id } contact { id }")
+        choices["events"] = fixed(
+            "id kind actor { id } opportunity { id } account { id } contact { id } mergedLeads { id } mergedInto { id }"
+        )
         choices["activities"] = connection(fixed("id kind subject owner { id }"), "activities")
         choices["conversionLinks"] = fixed("how by { id } opportunity { id name }")
     return "", select(draw, document, ids, depth, choices, on="Lead")

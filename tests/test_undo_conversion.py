@@ -45,7 +45,7 @@ from tests.factories import (
     make_user,
     stage_named,
 )
-from tests.live import LiveServer, cli_env, live_server, live_token, with_database
+from tests.live import LiveServer, cli_env, live_server, live_token, post_all, with_database
 from tests.test_conversion_cost import every_statement
 from tests.test_lead_events import mutate, subscriber
 
@@ -945,20 +945,6 @@ async def _seed_converted() -> tuple[int, str]:
     return owner.id, gid(lead)
 
 
-async def _post_all(url: str, token: str, calls: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(timeout=60, limits=httpx.Limits(max_connections=len(calls))) as client:
-
-        async def call(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-            response = await client.post(url, json={"query": query, "variables": variables}, headers=headers)
-            assert response.status_code == 200, response.text
-            body: dict[str, Any] = response.json()
-            assert "errors" not in body, body
-            return body
-
-        return await asyncio.gather(*(call(query, variables) for query, variables in calls))
-
-
 async def _records() -> dict[str, int]:
     return {
         "accounts": await Account.all().count(),
@@ -979,11 +965,11 @@ def test_concurrent_undos_undo_once_and_undo_and_convert_serialize(backend, data
 
     with live_server(env, *workers) as server:
         token = live_token(env, owner_id)
-        asyncio.run(_post_all(server.graphql_url, token, [convert_call]))
-        undos = asyncio.run(_post_all(server.graphql_url, token, [undo_call] * CALLS))
+        asyncio.run(post_all(server.graphql_url, token, [convert_call]))
+        undos = asyncio.run(post_all(server.graphql_url, token, [undo_call] * CALLS))
         after_undos = with_database(database_url, _records)
-        asyncio.run(_post_all(server.graphql_url, token, [convert_call]))
-        mixed = asyncio.run(_post_all(server.graphql_url, token, [undo_call, add_opportunity_call]))
+        asyncio.run(post_all(server.graphql_url, token, [convert_call]))
+        mixed = asyncio.run(post_all(server.graphql_url, token, [undo_call, add_opportunity_call]))
         after_mixed = with_database(database_url, _records)
 
     outcomes = sorted(tuple(e["code"] for e in body["data"]["undoConversion"]["userErrors"]) for body in undos)
