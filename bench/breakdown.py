@@ -89,7 +89,7 @@ def main() -> None:
                     await client.post("/graphql", json=scenario.bodies[i % len(scenario.bodies)])
                 profile.disable()
         by_package: dict[str, float] = defaultdict(float)
-        for (path, _, function), (_, _, own, _, _) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]
+        for (path, _, function), (_, _, own, _, _) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]  # Stats.stats is not in typeshed
             by_package[package_of(path, function)] += own
         total = sum(by_package.values())
         print(

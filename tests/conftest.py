@@ -21,7 +21,9 @@ def postgres_databases() -> Iterator[PostgresDatabases]:
     reason = postgres_unavailable_reason()
     if reason:
         pytest.skip(reason)
-    databases = PostgresDatabases(postgres_url())  # type: ignore[arg-type]
+    url = postgres_url()
+    assert url is not None, "postgres_unavailable_reason() is None only when the URL is set"
+    databases = PostgresDatabases(url)
     yield databases
     databases.close()
 

@@ -35,7 +35,7 @@ def test_the_graphql_http_audit_passes_with_no_warning(database_url: str) -> Non
 
     with live_server(env) as server:
         audit = subprocess.run(
-            [NODE, str(AUDIT_SCRIPT), server.graphql_url],  # type: ignore[list-item]
+            [str(NODE), str(AUDIT_SCRIPT), server.graphql_url],
             env={**os.environ, "LEADBRIDGE_AUDIT_TOKEN": issued.stdout.strip()},
             cwd=PROJECT,
             capture_output=True,

@@ -18,6 +18,7 @@ import pytest
 from tortoise import connections
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from leadbridge.database import connected
 from leadbridge.settings import Settings
@@ -83,7 +84,7 @@ mutation ($input: MergeLeadsInput!) {
   mergeLeads(input: $input) { lead { id } userErrors { code message field } }
 }
 """
-PROTOCOL = "graphql-transport-ws"
+PROTOCOL = Subprotocol("graphql-transport-ws")
 WAIT = 15.0  # seconds: the longest a delivery may take before the test gives up
 QUIET = 0.5  # seconds: how long an outsider is watched after everyone else got the event
 FUTURE = datetime.now(UTC) + timedelta(days=14)
@@ -160,7 +161,7 @@ class Subscriber:
 
 @asynccontextmanager
 async def connected_as(server: LiveServer, payload: dict[str, Any] | None) -> AsyncIterator[ClientConnection]:
-    async with connect(ws_url(server), subprotocols=[PROTOCOL], open_timeout=WAIT) as socket:  # type: ignore[list-item]
+    async with connect(ws_url(server), subprotocols=[PROTOCOL], open_timeout=WAIT) as socket:
         assert socket.subprotocol == PROTOCOL
         await socket.send(json.dumps({"type": "connection_init", "payload": payload or {}}))
         yield socket
