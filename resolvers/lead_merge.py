@@ -105,8 +105,11 @@ def duplicates_loader(viewer: User) -> DataLoader[DuplicatesKey, DuplicatesPage]
     `first + 1` of the rows that match it, since its own are all among those read."""
 
     async def load(keys: Sequence[DuplicatesKey]) -> list[DuplicatesPage]:
+        # Each branch repeats its column's value outside the subquery too, so that PostgreSQL reads
+        # the outer rows through the column's index instead of scanning the table.
         picked = [
-            Q(
+            where(column, value)
+            & Q(
                 id__in=Subquery(
                     _candidates(viewer)
                     .filter(where(column, value), window(BY_CREATION, key.args), id__not=key.match.lead_id)
