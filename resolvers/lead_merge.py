@@ -3,7 +3,9 @@
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import ConversionEvent, ConversionEventKind, DomainError, ErrorCode, Lead, User, lead_merge
@@ -14,7 +16,10 @@ from resolvers.errors import attempt
 from resolvers.ids import decode_id
 from resolvers.lead_events import LeadEventKind, publish
 from resolvers.loaders import DataLoader, Loaded, lead_loader, load_now
-from resolvers.pagination import LoadedPage, cut, where
+from resolvers.pagination import Ordering, Page, PageArgs, Position, page_of, reading_order, where, window
+
+BY_CREATION = Ordering("created_at", descending=True)
+"""The order of `duplicates`: most recently created first, ties broken by id."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,15 @@ class MatchKeys:
     def of(cls, lead: Lead) -> "MatchKeys":
         return cls(lead.pk, lead.email or None, lead.normalized_name or None, lead.website_domain or None)
 
+    def columns(self) -> list[tuple[str, str]]:
+        """The indexed columns a duplicate shares with the lead, with their values."""
+        given = (("email", self.email), ("normalized_name", self.name), ("website_domain", self.domain))
+        return [(column, value) for column, value in given if value is not None]
+
+    def condition(self) -> Q:
+        """The other leads that match: the SQL of `matches` (only for keys with columns)."""
+        return Q(*(where(column, value) for column, value in self.columns()), join_type=Q.OR) & Q(id__not=self.lead_id)
+
     def matches(self, other: Lead) -> bool:
         return other.pk != self.lead_id and (
             (self.email is not None and other.email == self.email)
@@ -39,27 +53,94 @@ class MatchKeys:
         )
 
 
-def duplicates_loader(viewer: User) -> DataLoader[MatchKeys, list[Lead]]:
-    """The visible, unmerged leads that match each lead, newest first: one query for the whole
-    batch, on the indexed email, normalized name and website domain columns."""
+@dataclass(frozen=True)
+class DuplicatesKey:
+    """One lead's page of `duplicates`: its match keys and the checked paging arguments."""
 
-    async def load(keys: Sequence[MatchKeys]) -> list[list[Lead]]:
-        emails = sorted({key.email for key in keys if key.email is not None})
-        names = sorted({key.name for key in keys if key.name is not None})
-        domains = sorted({key.domain for key in keys if key.domain is not None})
-        wanted = [
-            where(f"{column}__in", values)
-            for column, values in (("email", emails), ("normalized_name", names), ("website_domain", domains))
-            if values
+    match: MatchKeys
+    args: PageArgs
+
+
+@dataclass
+class DuplicatesPage(Page[Lead]):
+    """A page of duplicates whose total is counted for all leads of the request at once, when asked."""
+
+    counter: DataLoader[MatchKeys, int] | None = None
+    match: MatchKeys | None = None
+
+    async def total_count(self) -> int:
+        assert self.counter is not None and self.match is not None
+        return await self.counter.load(self.match)
+
+
+def _position(lead: Lead) -> Position:
+    return lead.created_at, lead.pk
+
+
+def _candidates(viewer: User) -> QuerySet[Lead]:
+    return scopes.visible_leads(viewer).filter(merged_into_id__isnull=True)
+
+
+def duplicates_counter(viewer: User) -> DataLoader[MatchKeys, int]:
+    """How many duplicates each lead has: one statement for the whole batch, a filtered COUNT
+    per lead over the leads that share one of the batch's match values."""
+
+    async def load(keys: Sequence[MatchKeys]) -> list[int]:
+        matched = [key for key in keys if key.columns()]
+        if not matched:
+            return [0 for _ in keys]
+        wanted = Q(*(key.condition() for key in matched), join_type=Q.OR)
+        counts = {f"n{index}": Count("id", _filter=key.condition()) for index, key in enumerate(matched)}
+        (row,) = await _candidates(viewer).filter(wanted).annotate(**counts).values(*counts)
+        found = {key: int(row[f"n{index}"] or 0) for index, key in enumerate(matched)}
+        return [found.get(key, 0) for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def duplicates_loader(viewer: User) -> DataLoader[DuplicatesKey, DuplicatesPage]:
+    """Pages of many leads' duplicates in one statement, each bounded by its page: for every lead
+    and match column, the first `first + 1` visible, unmerged leads after the cursor that share
+    the value (a limited subquery on the indexed column); each lead's page is the first
+    `first + 1` of the rows that match it, since its own are all among those read."""
+
+    async def load(keys: Sequence[DuplicatesKey]) -> list[DuplicatesPage]:
+        # Each branch repeats its column's value outside the subquery too, so that PostgreSQL reads
+        # the outer rows through the column's index instead of scanning the table.
+        picked = [
+            where(column, value)
+            & Q(
+                id__in=Subquery(
+                    _candidates(viewer)
+                    .filter(where(column, value), window(BY_CREATION, key.args), id__not=key.match.lead_id)
+                    .order_by(*reading_order(BY_CREATION, key.args))
+                    .limit(key.args.size + 1)
+                    .values("id")
+                )
+            )
+            for key in keys
+            for column, value in key.match.columns()
         ]
-        if not wanted:
-            return [[] for _ in keys]
-        candidates = list(
-            await scopes.visible_leads(viewer)
-            .filter(Q(*wanted, join_type="OR"), merged_into_id__isnull=True)
-            .order_by("-created_at", "-id")
-        )
-        return [[lead for lead in candidates if key.matches(lead)] for key in keys]
+        rows: list[Lead] = list(await Lead.filter(Q(*picked, join_type=Q.OR))) if picked else []
+        rows.sort(key=_position, reverse=True)
+        counter = duplicates_counter(viewer)
+        pages = []
+        for key in keys:
+            after = key.args.after
+            mine = [lead for lead in rows if key.match.matches(lead) and (after is None or _position(lead) < after)]
+            page = page_of(mine[: key.args.size + 1], key.args, _position)
+            pages.append(
+                DuplicatesPage(
+                    rows=page.rows,
+                    cursors=page.cursors,
+                    has_next_page=page.has_next_page,
+                    has_previous_page=page.has_previous_page,
+                    queryset=None,
+                    counter=counter,
+                    match=key.match,
+                )
+            )
+        return pages
 
     return DataLoader(load_fn=load)
 
@@ -71,17 +152,16 @@ def duplicates_list(lead: Lead) -> str:
 
 async def duplicates_of_many(
     context: Context, records: list[Lead], *, first: int | None, after: str | None
-) -> list[LoadedPage[Lead]]:
+) -> list[DuplicatesPage]:
     """A page of `duplicates` for each lead, most recent first: all of them in one query."""
-    arguments = [context.page_args(duplicates_list(lead), first, after, None, None) for lead in records]
-    found = await context.loaders.get(duplicates_loader).load_many([MatchKeys.of(lead) for lead in records])
-    return [
-        cut(rows, args, lambda lead: (lead.created_at, lead.pk), descending=True)
-        for args, rows in zip(arguments, found, strict=True)
+    keys = [
+        DuplicatesKey(MatchKeys.of(lead), context.page_args(duplicates_list(lead), first, after, None, None))
+        for lead in records
     ]
+    return await context.loaders.get(duplicates_loader).load_many(keys)
 
 
-async def duplicates_of(context: Context, lead: Lead, *, first: int | None, after: str | None) -> LoadedPage[Lead]:
+async def duplicates_of(context: Context, lead: Lead, *, first: int | None, after: str | None) -> DuplicatesPage:
     (page,) = await duplicates_of_many(context, [lead], first=first, after=after)
     return page
 

@@ -277,17 +277,27 @@ def _beyond(ordering: Ordering, position: Position, *, later: bool) -> Q:
     return where(f"{ordering.field}__{beyond}e", sort_value) & past
 
 
+def window(ordering: Ordering, args: PageArgs) -> Q:
+    """The rows between the page's cursors (either may be absent) in the list's order."""
+    bounds = Q()
+    if args.after is not None:
+        bounds &= _beyond(ordering, args.after, later=True)
+    if args.before is not None:
+        bounds &= _beyond(ordering, args.before, later=False)
+    return bounds
+
+
+def reading_order(ordering: Ordering, args: PageArgs) -> list[str]:
+    """The `order_by` a page is read in: the list's order, or its reverse when paging backwards."""
+    sign = "-" if ordering.descending != args.backward else ""
+    return [f"{sign}id"] if ordering.field == "id" else [f"{sign}{ordering.field}", f"{sign}id"]
+
+
 async def paginate(queryset: QuerySet[M], args: PageArgs, ordering: Ordering) -> Page[M]:
     """One page of a filtered queryset sorted by `ordering` then id, in one statement: read from
     the window's start forwards, or from its end backwards in the reverse order."""
-    page_query = queryset
-    if args.after is not None:
-        page_query = page_query.filter(_beyond(ordering, args.after, later=True))
-    if args.before is not None:
-        page_query = page_query.filter(_beyond(ordering, args.before, later=False))
-    sign = "-" if ordering.descending != args.backward else ""
-    order = [f"{sign}id"] if ordering.field == "id" else [f"{sign}{ordering.field}", f"{sign}id"]
-    fetched = list(await page_query.order_by(*order).limit(args.size + 1))
+    page_query = queryset.filter(window(ordering, args))
+    fetched = list(await page_query.order_by(*reading_order(ordering, args)).limit(args.size + 1))
     return page_of(fetched, args, lambda row: (getattr(row, ordering.field), row.pk), queryset)
 
 

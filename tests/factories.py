@@ -196,6 +196,8 @@ class StatementCounter:
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.rows: list[int] = []
+        """How many rows each statement returned, in the order of `statements`."""
         self._patched: list[tuple[type, str, Any]] = []  # (class, name, own attribute or None)
 
     def __enter__(self) -> "StatementCounter":
@@ -205,7 +207,9 @@ class StatementCounter:
 
             async def counted(client: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
                 self.statements.append(str(args[0]) if args else "")
-                return await _original(client, *args, **kwargs)
+                result = await _original(client, *args, **kwargs)
+                self.rows.append(len(result[1] if isinstance(result, tuple) else result))
+                return result
 
             self._patched.append((client_class, name, client_class.__dict__.get(name)))
             setattr(client_class, name, counted)

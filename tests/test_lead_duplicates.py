@@ -62,8 +62,17 @@ mutation ($input: ImportLeadsInput!) {
 }
 """
 DUPLICATES_STATEMENTS = 3
-"""`leads` with each lead's `duplicates` and their count: the viewer (token check), the page of
-leads, and one query for the duplicates of every lead of the page, whatever their number."""
+"""`leads` with each lead's `duplicates`: the viewer (token check), the page of leads, and one
+query for the duplicates of every lead of the page, whatever their number."""
+COUNTED_DUPLICATES_STATEMENTS = DUPLICATES_STATEMENTS + 1
+"""The same with `totalCount`: one more query counts the duplicates of every lead of the page."""
+LEADS_WITH_FEW_DUPLICATES = """
+query {
+  leads(first: 20) {
+    edges { node { id duplicates(first: 3) { edges { node { id } } pageInfo { hasNextPage hasPreviousPage } } } }
+  }
+}
+"""
 
 EARLY = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -228,8 +237,55 @@ async def test_duplicates_of_a_page_of_leads_cost_the_same_statements_for_2_and_
     assert "errors" not in many_body, many_body
     assert [len(edge["node"]["duplicates"]["nodes"]) for edge in few_body["data"]["leads"]["edges"]] == [1, 1]
     assert [edge["node"]["duplicates"]["totalCount"] for edge in many_body["data"]["leads"]["edges"]] == [1] * 14
-    assert few.count == DUPLICATES_STATEMENTS, "\n".join(few.statements)
-    assert many.count == DUPLICATES_STATEMENTS, "\n".join(many.statements)
+    assert few.count == COUNTED_DUPLICATES_STATEMENTS, "\n".join(few.statements)
+    assert many.count == COUNTED_DUPLICATES_STATEMENTS, "\n".join(many.statements)
+
+
+async def test_a_lead_with_30_duplicates_pages_through_all_of_them_five_at_a_time(anonymous_client):
+    owner = await make_user()
+    lead = await make_lead(owner, customer_name="Umbrella")
+    # Two by two created at the same moment: pages also break between leads of the same moment.
+    twins = [await aged(await make_lead(owner, customer_name="Umbrella Corp"), n // 2) for n in range(30)]
+    newest_first = [gid(twin) for twin in reversed(twins)]
+
+    pages: list[dict] = []
+    after = None
+    async with client_as(anonymous_client, owner) as owner_client:
+        for _ in range(6):
+            body = await graphql(owner_client, DUPLICATES, {"id": gid(lead), "first": 5, "after": after})
+            assert "errors" not in body, body
+            pages.append(body["data"]["lead"]["duplicates"])
+            after = pages[-1]["pageInfo"]["endCursor"]
+
+    assert [[edge["node"]["id"] for edge in page["edges"]] for page in pages] == [
+        newest_first[start : start + 5] for start in range(0, 30, 5)
+    ]
+    assert [page["pageInfo"]["hasNextPage"] for page in pages] == [True] * 5 + [False]
+    assert [page["pageInfo"]["hasPreviousPage"] for page in pages] == [False] + [True] * 5
+    assert [page["totalCount"] for page in pages] == [30] * 6
+
+
+async def test_a_page_of_20_leads_reads_at_most_first_plus_one_duplicates_of_each_in_one_query(anonymous_client):
+    owner = await make_user()
+    expected: dict[str, list[str]] = {}
+    for n in range(20):
+        lead = await aged(await make_lead(owner, customer_name=f"Soylent {n}"), 100 + n)
+        others = [await aged(await make_lead(owner, customer_name=f"Soylent {n} Inc"), n) for _ in range(10)]
+        expected[gid(lead)] = [gid(other) for other in reversed(others[-3:])]
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        with StatementCounter() as counter:
+            body = await graphql(owner_client, LEADS_WITH_FEW_DUPLICATES)
+
+    assert "errors" not in body, body
+    pages = {edge["node"]["id"]: edge["node"]["duplicates"] for edge in body["data"]["leads"]["edges"]}
+    assert {lead: [edge["node"]["id"] for edge in page["edges"]] for lead, page in pages.items()} == expected
+    assert {(page["pageInfo"]["hasNextPage"], page["pageInfo"]["hasPreviousPage"]) for page in pages.values()} == {
+        (True, False)
+    }
+    assert counter.count == DUPLICATES_STATEMENTS, "\n".join(counter.statements)
+    # Four rows a lead (a page of 3 and one telling that more follow), not its ten duplicates.
+    assert counter.rows[-1] == 20 * 4
 
 
 async def test_the_demo_network_holds_two_duplicate_leads_its_admin_sees(settings, anonymous_client):
