@@ -106,8 +106,9 @@ class Lead(Model):
             Index(fields=("is_converted", "updated_at", "id")),
             Index(fields=("is_converted", "score", "id")),
             Index(fields=("is_converted", "customer_name", "id")),
-            Index(fields=("normalized_name",)),
-            Index(fields=("website_domain",)),
+            Index(fields=("email", "created_at", "id")),
+            Index(fields=("normalized_name", "created_at", "id")),
+            Index(fields=("website_domain", "created_at", "id")),
         )
 
     def refresh_match_keys(self) -> None:

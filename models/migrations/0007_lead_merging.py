@@ -79,11 +79,15 @@ class Migration(migrations.Migration):
         ),
         ops.AddIndex(
             model_name="Lead",
-            index=Index(fields=["normalized_name"]),
+            index=Index(fields=["email", "created_at", "id"]),
         ),
         ops.AddIndex(
             model_name="Lead",
-            index=Index(fields=["website_domain"]),
+            index=Index(fields=["normalized_name", "created_at", "id"]),
+        ),
+        ops.AddIndex(
+            model_name="Lead",
+            index=Index(fields=["website_domain", "created_at", "id"]),
         ),
         ops.RunPython(fill_match_keys, nothing),
     ]
