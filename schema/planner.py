@@ -364,11 +364,15 @@ async def _run_level(
                 resolved.append(holder)
                 continue
             resolve = field_plan.resolve
-            values = [resolve(source, info, kwargs) for source in sources]
-            for index, value in enumerate(values):
+            values: list[Any] = []
+            resolved.append(values)
+            # One source at a time, each awaitable kept as soon as it is made: a resolver that
+            # fails for one object must not lose the coroutines it already made for the others.
+            for index, source in enumerate(sources):
+                value = resolve(source, info, kwargs)
+                values.append(value)
                 if is_awaitable(value):
                     pending.append((values, index, value))
-            resolved.append(values)
     except BaseException:
         for _, _, awaitable in pending:
             if isinstance(awaitable, CoroutineType):

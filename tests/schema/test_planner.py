@@ -2,6 +2,7 @@
 and how a plan completes values: against the exported schema, with plain objects for records."""
 
 import asyncio
+import inspect
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -25,7 +26,10 @@ from models.enums import LeadStatus
 from schema import schema
 from schema.planner import (
     Fallback,
+    FieldPlan,
     ObjectPlan,
+    Output,
+    Plan,
     PlannedReads,
     Uncovered,
     _leaf_serializer,
@@ -274,3 +278,30 @@ async def test_records_and_plain_values_are_not_awaited_but_coroutines_are():
     assert is_awaitable(asyncio.get_running_loop().create_future()) is True
     assert [is_awaitable(value) for value in (None, 1, "x", [1], {}, Decimal(1), viewer())] == [False] * 7
     await coroutine
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+async def test_a_resolver_failing_for_one_object_leaves_no_coroutine_it_made_for_the_others_unawaited():
+    """The planned run falls back on the error; the coroutines the resolver already made for the
+    objects before the failing one are closed, not left for the garbage collector to warn about."""
+    made = []
+
+    async def later():
+        return "value"
+
+    def resolve(source, info, kwargs):
+        if source == "refused":
+            raise ValueError("refused")
+        made.append(later())
+        return made[-1]
+
+    item = ObjectPlan("Item", [FieldPlan("value", resolve, Output(leaf=str))])
+    root = ObjectPlan(
+        "Query", [FieldPlan("items", lambda *_: ["first", "second", "refused"], Output(item=Output(object=item)))]
+    )
+
+    with pytest.raises(ValueError, match="refused"):
+        await run(Plan(root, fields=2), SimpleNamespace(), get_variable_values(GRAPHQL_SCHEMA, (), {}))
+
+    assert len(made) == 2
+    assert [inspect.getcoroutinestate(coroutine) for coroutine in made] == [inspect.CORO_CLOSED] * 2
