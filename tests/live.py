@@ -7,13 +7,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 from strawberry.relay import from_base64
 
 
@@ -237,3 +238,34 @@ ID_ARGUMENT_TYPES: dict[str, str | None] = {
     "partnerProgramIds": "PartnerProgram",
     "duplicateIds": "Lead",
 }
+
+
+def live_server_fixtures(label: str) -> tuple[Any, Any, Any]:
+    """A test module's `live_env`, `db` and `server` fixtures: one database and one live server per
+    backend for the module (each test builds its own users and leads, so no test sees another's
+    events), and the test process's own connection to that database, for the factories. Assign
+    them at module level: `live_env, db, server = live_server_fixtures("lead-events")`."""
+    from leadbridge.database import connected
+    from leadbridge.settings import Settings
+
+    @pytest.fixture(scope="module", params=["sqlite", "postgres"])
+    def live_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+        databases = request.getfixturevalue(f"{request.param}_databases")
+        database_url = databases.fresh(tmp_path_factory.mktemp(label))
+        yield cli_env(database_url)
+        databases.drop(database_url)
+
+    @pytest.fixture
+    async def db(live_env: dict[str, str]) -> AsyncIterator[None]:
+        settings = Settings(
+            database_url=live_env["LEADBRIDGE_DATABASE_URL"], secret_key=live_env["LEADBRIDGE_SECRET_KEY"]
+        )
+        async with connected(settings):
+            yield
+
+    @pytest.fixture(scope="module")
+    def server(live_env: dict[str, str]) -> Iterator[LiveServer]:
+        with live_server(live_env) as running:
+            yield running
+
+    return live_env, db, server

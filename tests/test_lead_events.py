@@ -5,7 +5,7 @@ import asyncio
 import base64
 import json
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,8 +20,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from leadbridge.database import connected
-from leadbridge.settings import Settings
 from models import MemberRole, User
 from resolvers.ids import global_id
 from tests.factories import (
@@ -36,7 +34,7 @@ from tests.factories import (
     make_user,
     token_for,
 )
-from tests.live import LiveServer, cli_env, live_server, run_cli
+from tests.live import LiveServer, live_server, live_server_fixtures, run_cli
 
 SUBSCRIPTION = """
 subscription ($leadId: ID) {
@@ -90,28 +88,7 @@ QUIET = 0.5  # seconds: how long an outsider is watched after everyone else got 
 FUTURE = datetime.now(UTC) + timedelta(days=14)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def live_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """One database and server per backend for the module: each test builds its own users and
-    leads, so no test sees another's events."""
-    databases = request.getfixturevalue(f"{request.param}_databases")
-    database_url = databases.fresh(tmp_path_factory.mktemp("lead-events"))
-    yield cli_env(database_url)
-    databases.drop(database_url)
-
-
-@pytest.fixture
-async def db(live_env: dict[str, str]) -> AsyncIterator[None]:
-    """The test process's own connection to the live server's database, for the factories."""
-    settings = Settings(database_url=live_env["LEADBRIDGE_DATABASE_URL"], secret_key=live_env["LEADBRIDGE_SECRET_KEY"])
-    async with connected(settings):
-        yield
-
-
-@pytest.fixture(scope="module")
-def server(live_env: dict[str, str]) -> Iterator[LiveServer]:
-    with live_server(live_env) as running:
-        yield running
+live_env, db, server = live_server_fixtures("lead-events")
 
 
 def bearer(user: User, env: dict[str, str]) -> str:

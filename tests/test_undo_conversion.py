@@ -2,7 +2,6 @@
 nothing, idempotency, the event delivered to subscribers, and concurrent undo and convert."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -10,8 +9,6 @@ import asyncpg
 import httpx
 import pytest
 
-from leadbridge.database import connected
-from leadbridge.settings import Settings
 from models import (
     Account,
     Activity,
@@ -45,7 +42,7 @@ from tests.factories import (
     make_user,
     stage_named,
 )
-from tests.live import LiveServer, cli_env, live_server, live_token, post_all, with_database
+from tests.live import cli_env, live_server, live_server_fixtures, live_token, post_all, with_database
 from tests.test_conversion_cost import every_statement
 from tests.test_lead_events import mutate, subscriber
 
@@ -890,25 +887,7 @@ async def test_an_edit_that_commits_while_the_undo_waits_for_the_opportunity_kee
 # Live servers: the event delivered to subscribers, and concurrent requests.
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def live_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    databases = request.getfixturevalue(f"{request.param}_databases")
-    database_url = databases.fresh(tmp_path_factory.mktemp("undo-events"))
-    yield cli_env(database_url)
-    databases.drop(database_url)
-
-
-@pytest.fixture
-async def db(live_env: dict[str, str]) -> AsyncIterator[None]:
-    settings = Settings(database_url=live_env["LEADBRIDGE_DATABASE_URL"], secret_key=live_env["LEADBRIDGE_SECRET_KEY"])
-    async with connected(settings):
-        yield
-
-
-@pytest.fixture(scope="module")
-def server(live_env: dict[str, str]) -> Iterator[LiveServer]:
-    with live_server(live_env) as running:
-        yield running
+live_env, db, server = live_server_fixtures("undo-events")
 
 
 async def test_the_undo_reaches_subscribers_once_for_the_lead_and_once_per_kept_opportunity(db, server):

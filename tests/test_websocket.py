@@ -2,16 +2,13 @@
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 import websockets
 
-from leadbridge.database import connected
-from leadbridge.settings import Settings
 from tests.factories import gid, make_lead, make_user
-from tests.live import LiveServer, cli_env, live_server
+from tests.live import LiveServer, live_server_fixtures
 from tests.test_lead_events import WAIT, bearer, connected_as
 
 UNKNOWN_FIELD = "subscription { leadEvents { kind nope } }"
@@ -20,25 +17,7 @@ TOO_MANY_LEADS = "query { leads(first: 101) { totalCount } }"
 LEAD_EVENTS = "subscription ($leadId: ID) { leadEvents(leadId: $leadId) { kind } }"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def live_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    databases = request.getfixturevalue(f"{request.param}_databases")
-    database_url = databases.fresh(tmp_path_factory.mktemp("websocket"))
-    yield cli_env(database_url)
-    databases.drop(database_url)
-
-
-@pytest.fixture
-async def db(live_env: dict[str, str]) -> AsyncIterator[None]:
-    settings = Settings(database_url=live_env["LEADBRIDGE_DATABASE_URL"], secret_key=live_env["LEADBRIDGE_SECRET_KEY"])
-    async with connected(settings):
-        yield
-
-
-@pytest.fixture(scope="module")
-def server(live_env: dict[str, str]) -> Iterator[LiveServer]:
-    with live_server(live_env) as running:
-        yield running
+live_env, db, server = live_server_fixtures("websocket")
 
 
 async def answer(server: LiveServer, token: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
