@@ -31,12 +31,16 @@ class DataLoader(dataloader.DataLoader[K, T]):
     batch that fails after all its awaiters were cancelled has its error read, so that asyncio
     does not log it as never retrieved."""
 
+    shielded = True
+    """False on the planned path, which cancels no awaiter while the run goes on and drops the
+    request's loaders when it fails: there the loader's own future is handed out."""
+
     def load(self, key: K) -> Awaitable[T]:
         known = self.cache_map.get(key) if self.cache else None
         future = super().load(key)
         if future is not known and isinstance(future, asyncio.Future):
             future.add_done_callback(_read_error)
-        return asyncio.shield(future)
+        return asyncio.shield(future) if self.shielded else future
 
 
 def _read_error(future: asyncio.Future[Any]) -> None:
@@ -134,6 +138,7 @@ class Loaders:
 
     def __init__(self, viewer: User) -> None:
         self.viewer = viewer
+        self.shielded = True
         self._loaders: dict[LoaderFactory, DataLoader[Any, Any]] = {}
         self._policy_role: asyncio.Task[MemberRole | None] | None = None
         self.company.prime(viewer.company_id, viewer.company)
@@ -143,7 +148,14 @@ class Loaders:
         loader = self._loaders.get(factory)
         if loader is None:
             loader = self._loaders[factory] = factory(self.viewer)
+            loader.shielded = self.shielded
         return loader
+
+    def unshield(self) -> None:
+        """Hands out the loaders' own futures from now on (`DataLoader.shielded`)."""
+        self.shielded = False
+        for loader in self._loaders.values():
+            loader.shielded = False
 
     @property
     def company(self) -> DataLoader[int, Company | None]:

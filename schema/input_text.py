@@ -33,13 +33,23 @@ def string_literals(node: Any) -> Iterator[str]:
             yield from string_literals(item)
 
 
+def _may_hold_nul(query: str | None) -> bool:
+    """Whether a string literal of the document parsed from `query` can hold U+0000: only through
+    the character itself or an escape (`\\u0000`, `\\u{0}`), so a document with neither needs no walk."""
+    return query is None or NUL in query or "\\u" in query
+
+
 class RefuseNulCharacters(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if context.result is None and (
             holds_nul(context.variables)
-            or (document is not None and any(NUL in text for text in string_literals(document)))
+            or (
+                document is not None
+                and _may_hold_nul(context.query)
+                and any(NUL in text for text in string_literals(document))
+            )
         ):
             context.result = ExecutionResult(
                 data=None, errors=[GraphQLError(MESSAGE, extensions={"code": "BAD_USER_INPUT"})]

@@ -426,12 +426,33 @@ async def _run_level(
 async def _all(awaitables: list[Any]) -> list[Any]:
     """The results of the awaitables, run concurrently. When one fails, the others are cancelled
     and waited for before the error goes up, so that nothing of a failed planned run goes on
-    beside the generic executor that answers in its place (a loader's own futures are shielded)."""
+    beside the generic executor that answers in its place (a loader's own futures are shielded).
+
+    Only coroutines get a task: a future (a loader's) is already running and is awaited in place,
+    which spares the event loop a task, its steps and its callbacks per record of a level."""
     if len(awaitables) == 1:
         return [await awaitables[0]]
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(_awaited(awaitable)) for awaitable in awaitables]
-    return [task.result() for task in tasks]
+    results: list[Any] = [None] * len(awaitables)
+    coroutines = [index for index, awaitable in enumerate(awaitables) if not isinstance(awaitable, asyncio.Future)]
+    try:
+        if len(coroutines) == 1:
+            results[coroutines[0]] = await awaitables[coroutines[0]]
+        elif coroutines:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(_awaited(awaitables[index])) for index in coroutines]
+            for index, task in zip(coroutines, tasks, strict=True):
+                results[index] = task.result()
+        for index, awaitable in enumerate(awaitables):
+            if isinstance(awaitable, asyncio.Future):
+                results[index] = await awaitable
+    except BaseException:
+        for awaitable in awaitables:
+            if isinstance(awaitable, asyncio.Future):
+                awaitable.cancel()
+            elif isinstance(awaitable, CoroutineType) and awaitable.cr_frame is not None and not awaitable.cr_running:
+                awaitable.close()
+        raise
+    return results
 
 
 async def _awaited(awaitable: Any) -> Any:
@@ -561,6 +582,7 @@ class PlannedReads(SchemaExtension):
         if plan is None:
             return None
         request_context = execution_context.context
+        request_context.loaders.unshield()
         try:
             data = await run(plan, request_context, variables)
         except Exception as error:

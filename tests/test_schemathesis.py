@@ -54,6 +54,9 @@ mutation ($input: CreateLeadInput!) { createLead(input: $input) { lead { id } us
 CREATE_SALES_PLAN_LITERAL = """
 mutation { createSalesPlan(input: {name: "Plan\\u0000"}) { salesPlan { id } userErrors { code } } }
 """
+CREATE_SALES_PLAN_BRACED_ESCAPE = """
+mutation { createSalesPlan(input: {name: "Plan\\u{0}"}) { salesPlan { id } userErrors { code } } }
+"""
 CREATE_SALES_PLAN = """
 mutation ($input: CreateSalesPlanInput!) { createSalesPlan(input: $input) { salesPlan { id } userErrors { code } } }
 """
@@ -254,14 +257,16 @@ async def test_text_holding_a_nul_character_is_refused_before_running(anonymous_
     admin = await make_user(is_admin=True)
     refusal = [{"message": "Text may not contain the character U+0000", "extensions": {"code": "BAD_USER_INPUT"}}]
 
-    # when U+0000 comes in a literal, in an input variable and in a search
+    # when U+0000 comes in a literal (either escape), in an input variable and in a search
     async with client_as(anonymous_client, admin) as client:
         literal = await graphql(client, CREATE_SALES_PLAN_LITERAL)
+        braced = await graphql(client, CREATE_SALES_PLAN_BRACED_ESCAPE)
         variable = await graphql(client, CREATE_SALES_PLAN, {"input": {"name": "Plan\x00"}})
         search = await graphql(client, SEARCH_LEADS, {"search": "\x00"})
 
     # then each is refused as bad input, and nothing is written
     assert literal["errors"] == refusal
+    assert braced["errors"] == refusal
     assert variable["errors"] == refusal
     assert search["errors"] == refusal
     assert await SalesPlan.all().count() == 0
