@@ -60,7 +60,7 @@ from models import (
     Solution,
     User,
 )
-from models.matching import normalized_company_name, website_domain
+from models.matching import match_keys
 
 BATCH_LEADS = 1000
 LEADS_PER_COMPANY = 2000
@@ -519,6 +519,7 @@ def _lead_rows(
         member_ids.setdefault(responder, MemberRole.COLLABORATOR)
 
     account_id = contact_id = converter_id = None
+    name_key, domain_key = match_keys(customer, f"https://{domain}")
     converted_at: datetime | None = None
     if plan.converted:
         may_convert = (MemberRole.OWNER, MemberRole.COLLABORATOR)
@@ -530,6 +531,8 @@ def _lead_rows(
             id=account_id,
             name=customer,
             website=f"https://{domain}",
+            normalized_name=name_key,
+            website_domain=domain_key,
             industry=rng.choice(INDUSTRIES),
             company_id=source.id,
             created_by_id=converter_id,
@@ -583,8 +586,8 @@ def _lead_rows(
         converted_contact_id=contact_id,
         created_at=created,
         updated_at=converted_at or created,
-        normalized_name=normalized_company_name(customer) or None,
-        website_domain=website_domain(f"https://{domain}") or None,
+        normalized_name=name_key,
+        website_domain=domain_key,
     )
     for user_id, role in member_ids.items():
         rows.add(LeadMember, id=ids.take(LeadMember), lead_id=lead_id, user_id=user_id, role=role, created_at=created)

@@ -1,7 +1,12 @@
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from tortoise import fields
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.indexes import Index
 from tortoise.models import Model
+
+from models.matching import match_keys
 
 if TYPE_CHECKING:
     from models.company import Company
@@ -22,11 +27,36 @@ class Account(Model):
     created_by: fields.ForeignKeyNullableRelation["User"] = fields.ForeignKeyField(
         "models.User", related_name=False, null=True, on_delete=fields.SET_NULL
     )
+    normalized_name = fields.CharField(
+        max_length=255, null=True, description="name as duplicate accounts match it (null when empty)"
+    )
+    website_domain = fields.CharField(
+        max_length=255, null=True, description="The host of website as duplicate accounts match it (null when empty)"
+    )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "account"
+        indexes = (Index(fields=("normalized_name",)), Index(fields=("website_domain",)))
+
+    async def save(
+        self,
+        using_db: BaseDBAsyncClient | None = None,
+        update_fields: Iterable[str] | None = None,
+        force_create: bool = False,
+        force_update: bool = False,
+    ) -> None:
+        """Keeps the stored match keys (`normalized_name`, `website_domain`) derived from the name
+        and the website: every write of those fields goes through here."""
+        self.normalized_name, self.website_domain = match_keys(self.name, self.website)
+        if update_fields is not None:
+            update_fields = [*update_fields]
+            if "name" in update_fields:
+                update_fields.append("normalized_name")
+            if "website" in update_fields:
+                update_fields.append("website_domain")
+        await super().save(using_db, update_fields, force_create, force_update)
 
 
 class Contact(Model):

@@ -26,7 +26,7 @@ from models.conversion_snapshot import (
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
 from models.errors import DomainError, ErrorCode
 from models.lead import CONVERSION_FIELDS, Lead
-from models.matching import normalized_company_name, website_domain
+from models.matching import match_keys
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.relations import related
@@ -199,18 +199,15 @@ def opportunity_fields(lead: Lead, template: OpportunityTemplate, given: dict[st
 
 
 async def duplicate_accounts(scopes: ConversionScopes, name: str | None, website: str | None) -> list[Account]:
-    key, domain = normalized_company_name(name), website_domain(website)
-    if not key and not domain:
+    """The visible accounts whose stored match keys equal the draft's: the same normalized name or
+    the same website domain (read through their indexes)."""
+    key, domain = match_keys(name, website)
+    if key is None and domain is None:
         return []
-    coarse = Q(name__icontains=key.split()[0]) if key else Q(id=-1)
-    if domain:
-        coarse |= Q(website__icontains=domain)
-    return [
-        account
-        for account in await scopes.accounts.filter(coarse).order_by("id")
-        if (key and normalized_company_name(account.name) == key)
-        or (domain and website_domain(account.website) == domain)
-    ]
+    same = Q(normalized_name=key) if key is not None else Q(website_domain=domain)
+    if key is not None and domain is not None:
+        same |= Q(website_domain=domain)
+    return list(await scopes.accounts.filter(same).order_by("id"))
 
 
 async def duplicate_contacts(scopes: ConversionScopes, email: str | None) -> list[Contact]:

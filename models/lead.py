@@ -8,7 +8,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import LeadAcceptance, LeadStatus
-from models.matching import normalized_company_name, website_domain
+from models.matching import match_keys
 
 if TYPE_CHECKING:
     from models.account import Account, Contact
@@ -114,8 +114,7 @@ class Lead(Model):
     def refresh_match_keys(self) -> None:
         """Derive the stored match keys (`normalized_name`, `website_domain`) from the customer name
         and the website; every write of those fields goes through here (`save` calls it)."""
-        self.normalized_name = normalized_company_name(self.customer_name) or None
-        self.website_domain = website_domain(self.website) or None
+        self.normalized_name, self.website_domain = match_keys(self.customer_name, self.website)
 
     async def save(
         self,

@@ -2,6 +2,7 @@
 the same for accounts (at conversion) and for leads (`Lead.duplicates`)."""
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 LEGAL_SUFFIXES = {
@@ -44,3 +45,35 @@ def website_domain(website: str | None) -> str:
     text = website.strip().lower()
     host = urlsplit(text if "://" in text else f"//{text}").hostname or ""
     return host.removeprefix("www.")
+
+
+def match_keys(name: str | None, website: str | None) -> tuple[str | None, str | None]:
+    """The stored match keys of a record: its normalized name and website domain, null when empty
+    (so that an empty value never matches)."""
+    return normalized_company_name(name) or None, website_domain(website) or None
+
+
+MATCH_KEY_BATCH = 5_000
+
+
+async def fill_match_keys(model: Any, client: Any, table: str, name_field: str) -> None:
+    """For a migration: derive the match keys of the rows of `table` that exist, a batch of ids at
+    a time, each batch written in one executemany. `model` is the migration state's model."""
+    marks = ("$1", "$2", "$3") if client.capabilities.dialect == "postgres" else ("?", "?", "?")
+    update = f'UPDATE "{table}" SET "normalized_name" = {{}}, "website_domain" = {{}} WHERE "id" = {{}}'.format(*marks)
+    last = 0
+    while True:
+        rows = (
+            await model.filter(id__gt=last)
+            .using_db(client)
+            .order_by("id")
+            .limit(MATCH_KEY_BATCH)
+            .values_list("id", name_field, "website")
+        )
+        if not rows:
+            return
+        keyed = [[*match_keys(name, website), pk] for pk, name, website in rows]
+        keyed = [row for row in keyed if row[:2] != [None, None]]
+        if keyed:
+            await client.execute_many(update, keyed)
+        last = rows[-1][0]

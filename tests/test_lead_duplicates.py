@@ -15,7 +15,7 @@ from tortoise.migrations.api import migrate as tortoise_migrate
 
 from leadbridge import demo, seed
 from leadbridge.database import tortoise_config
-from models import Lead, LeadStatus, MemberRole, User
+from models import Account, Lead, LeadStatus, MemberRole, User
 from models.matching import normalized_company_name, website_domain
 from tests import live
 from tests.factories import (
@@ -384,9 +384,9 @@ async def test_a_negative_page_size_of_duplicates_is_refused(anonymous_client):
     ]
 
 
-def test_migrating_to_the_match_keys_fills_them_on_the_leads_that_exist(database_url):
-    """A database at the migration before, with leads written then (by SQL: the models have the
-    keys already), migrated to the latest: the leads get their keys, those without a name or
+def test_migrating_to_the_match_keys_fills_them_on_the_leads_and_accounts_that_exist(database_url):
+    """A database at the migration before, with leads and accounts written then (by SQL: the models
+    have the keys already), migrated to the latest: they get their keys, those without a name or
     website none."""
     stamp = "'2026-01-01 00:00:00'"
     rows = (
@@ -401,6 +401,14 @@ def test_migrating_to_the_match_keys_fills_them_on_the_leads_that_exist(database
                 (1, "'Stark Industries, Inc.'", "'https://www.stark.example/'"),
                 (2, "NULL", "NULL"),
                 (3, "'   '", "'acme.example'"),
+            )
+        ),
+        *(
+            "INSERT INTO account (id, name, website, company_id, created_at, updated_at) "
+            f"VALUES ({pk}, {name}, {website}, 1, {stamp}, {stamp})"
+            for pk, name, website in (
+                (1, "'Globex Corporation'", "'http://WWW.Globex.example/about'"),
+                (2, "'Initech'", "NULL"),
             )
         ),
     )
@@ -424,6 +432,9 @@ def test_migrating_to_the_match_keys_fills_them_on_the_leads_that_exist(database
     async def keys() -> list[tuple[str | None, str | None]]:
         return await Lead.all().order_by("id").values_list("normalized_name", "website_domain")
 
+    async def account_keys() -> list[tuple[str | None, str | None]]:
+        return await Account.all().order_by("id").values_list("normalized_name", "website_domain")
+
     live.with_database(database_url, empty)
     asyncio.run(migrate_to("models.0006_indexes"))
     live.with_database(database_url, write)
@@ -434,3 +445,4 @@ def test_migrating_to_the_match_keys_fills_them_on_the_leads_that_exist(database
         (None, None),
         (None, "acme.example"),
     ]
+    assert live.with_database(database_url, account_keys) == [("globex", "globex.example"), ("initech", None)]

@@ -5,37 +5,12 @@ from tortoise.migrations import operations as ops
 from tortoise.migrations.schema_editor.base import BaseSchemaEditor
 from tortoise.migrations.schema_generator.state_apps import StateApps
 
-from models.matching import normalized_company_name, website_domain
-
-BATCH = 5_000
+from models.matching import fill_match_keys as fill_rows
 
 
 async def fill_match_keys(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
-    """Derive the match keys of the leads that exist, a batch of ids at a time, each batch
-    written in one executemany."""
-    lead = apps.get_model("models", "Lead")
-    client = schema_editor.client
-    marks = ("$1", "$2", "$3") if client.capabilities.dialect == "postgres" else ("?", "?", "?")
-    update = 'UPDATE "lead" SET "normalized_name" = {}, "website_domain" = {} WHERE "id" = {}'.format(*marks)
-    last = 0
-    while True:
-        rows = (
-            await lead.filter(id__gt=last)
-            .using_db(client)
-            .order_by("id")
-            .limit(BATCH)
-            .values_list("id", "customer_name", "website")
-        )
-        if not rows:
-            return
-        values = [
-            [normalized_company_name(customer_name) or None, website_domain(website) or None, pk]
-            for pk, customer_name, website in rows
-        ]
-        keyed = [row for row in values if row[:2] != [None, None]]
-        if keyed:
-            await client.execute_many(update, keyed)
-        last = rows[-1][0]
+    """Derive the match keys of the leads that exist, a batch of ids at a time."""
+    await fill_rows(apps.get_model("models", "Lead"), schema_editor.client, "lead", "customer_name")
 
 
 async def nothing(apps: StateApps, schema_editor: BaseSchemaEditor) -> None:
