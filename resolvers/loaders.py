@@ -7,7 +7,8 @@ returns a DataLoader) and gets the request's instance with `info.context.loaders
 import asyncio
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, TypeAlias, TypeVar, Union
+from operator import attrgetter
+from typing import Any, TypeAlias, TypeVar, Union, cast
 
 from strawberry import dataloader
 from tortoise.models import Model
@@ -62,6 +63,49 @@ def load_now(loader: DataLoader[K, T], key: K) -> Loaded[T]:
     if future is not None and future.done() and not future.cancelled() and future.exception() is None:
         return future.result()
     return loader.load(key)
+
+
+def company_of(context: Any) -> DataLoader[int, Company | None]:
+    return cast(DataLoader[int, Company | None], context.loaders.company)
+
+
+def record_users_of(context: Any) -> DataLoader[int, User | None]:
+    return cast(DataLoader[int, User | None], context.loaders.get(record_user_loader))
+
+
+def references(
+    loader_of: Callable[[Any], DataLoader[Any, Any]], key: str
+) -> Callable[[Any, Sequence[Any]], list[Any] | Awaitable[list[Any]]]:
+    """A reference field for many records at once: for each record, what
+    `load_now(loader_of(context), record.<key>)` gives (None for a null key), each distinct key
+    asked of the loader once. The list itself when every key is loaded already, else an awaitable
+    of it."""
+    key_of = attrgetter(key)
+
+    def resolve_many(context: Any, records: Sequence[Any]) -> list[Any] | Awaitable[list[Any]]:
+        loader = loader_of(context)
+        keys = [key_of(record) for record in records]
+        found: dict[Any, Any] = {None: None}
+        waiting: list[tuple[Any, Awaitable[Any]]] = []
+        for each in keys:
+            if each not in found:
+                value = load_now(loader, each)
+                if isinstance(value, asyncio.Future):
+                    found[each] = None
+                    waiting.append((each, value))
+                else:
+                    found[each] = value
+        if not waiting:
+            return [found[each] for each in keys]
+        return _completed(keys, found, waiting)
+
+    return resolve_many
+
+
+async def _completed(keys: list[Any], found: dict[Any, Any], waiting: list[tuple[Any, Awaitable[Any]]]) -> list[Any]:
+    for each, awaitable in waiting:
+        found[each] = await awaitable
+    return [found[each] for each in keys]
 
 
 def by_id_loader(scope: Callable[[], QuerySet[M]]) -> DataLoader[int, M | None]:

@@ -41,36 +41,40 @@ class MemberEntry:
     source: MembershipSource
 
 
+SortedEntry = tuple[tuple[int, str, int, bool], MemberEntry]
+"""An entry with the key members are listed by: highest role first, then by name, id and source
+(a direct membership before a policy's)."""
+
+
+def _sorted_entry(user: User, role: MemberRole, source: MembershipSource) -> SortedEntry:
+    entry = MemberEntry(user=user, role=role, source=source)
+    return (-role.rank, user.name.casefold(), user.pk, source is MembershipSource.ACCESS_POLICY), entry
+
+
 def _entries(
     direct: dict[int, MemberRole],
     key: RecordKey,
     users_by_id: dict[int, User],
-    policy_users: dict[int, list[User]],
-    policy_role_of: dict[int, MemberRole | None],
+    policy_entries: dict[int, list[SortedEntry]],
 ) -> list[MemberEntry]:
     """How each user holds a role on the record: their direct membership with its own role, and
-    separately the highest role the access policies that apply give them."""
+    separately the highest role the access policies that apply give them (`policy_entries`, per
+    company, made once per batch)."""
     _, sourced_by_id, partner_id = key
-    involved = {company_id for company_id in (sourced_by_id, partner_id) if company_id is not None}
-    entries = []
-    for user_id, role in direct.items():
-        user = users_by_id.get(user_id)
-        if user is not None:
-            entries.append(MemberEntry(user=user, role=role, source=MembershipSource.DIRECT))
-    for company_id in involved:
-        for user in policy_users.get(company_id, []):
-            policy_role = policy_role_of[user.pk]
-            if policy_role is not None:
-                entries.append(MemberEntry(user=user, role=policy_role, source=MembershipSource.ACCESS_POLICY))
-    entries.sort(
-        key=lambda entry: (
-            -entry.role.rank,
-            entry.user.name.casefold(),
-            entry.user.pk,
-            entry.source is MembershipSource.ACCESS_POLICY,
-        )
-    )
-    return entries
+    entries = [
+        _sorted_entry(users_by_id[user_id], role, MembershipSource.DIRECT)
+        for user_id, role in direct.items()
+        if user_id in users_by_id
+    ]
+    entries += policy_entries.get(sourced_by_id, ())
+    if partner_id is not None and partner_id != sourced_by_id:
+        entries += policy_entries.get(partner_id, ())
+    entries.sort(key=_by_key)
+    return [entry for _, entry in entries]
+
+
+def _by_key(entry: SortedEntry) -> tuple[int, str, int, bool]:
+    return entry[0]
 
 
 def _members_loader(
@@ -99,14 +103,14 @@ def _members_loader(
                 Q(id__in=direct_user_ids) | scopes.policy_holders(companies, policy_roles)
             )
             users_by_id = {user.pk: user for user in users}
-            policy_role_of = {
-                user.pk: roles.policy_role(user.is_admin, policy_roles.get(user.company_id, [])) for user in users
-            }
-            policy_users: dict[int, list[User]] = defaultdict(list)
+            policy_entries: dict[int, list[SortedEntry]] = defaultdict(list)
             for user in users:
-                if policy_role_of[user.pk] is not None:
-                    policy_users[user.company_id].append(user)
-            return [_entries(direct[key[0]], key, users_by_id, policy_users, policy_role_of) for key in keys]
+                policy_role = roles.policy_role(user.is_admin, policy_roles.get(user.company_id, []))
+                if policy_role is not None:
+                    policy_entries[user.company_id].append(
+                        _sorted_entry(user, policy_role, MembershipSource.ACCESS_POLICY)
+                    )
+            return [_entries(direct[key[0]], key, users_by_id, policy_entries) for key in keys]
 
         return DataLoader(load_fn=load)
 

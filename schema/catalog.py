@@ -12,12 +12,13 @@ import models
 from permissions import scopes
 from resolvers import catalog as catalog_resolvers
 from resolvers.context import Info
-from resolvers.loaders import DataLoader, Loaded, load_now
+from resolvers.loaders import DataLoader, Loaded, company_of, load_now, references
 from resolvers.nodes import load_nodes
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
 from schema.errors import USER_ERRORS, UserError, user_errors
 from schema.mutation_results import MutationInput, given, on_record
+from schema.planner import batched
 
 if TYPE_CHECKING:
     from schema.lead import Lead
@@ -39,7 +40,11 @@ class CatalogEntry(relay.Node):
     model: ClassVar[type[Model]]
     loader: ClassVar[Callable[[models.User], DataLoader[int, Any]]]
 
-    @strawberry.field(graphql_type=Company, description="The company whose catalog holds the entry.")
+    @strawberry.field(
+        graphql_type=Company,
+        description="The company whose catalog holds the entry.",
+        metadata=batched(references(company_of, "company_id")),
+    )
     def company(
         self, entry: strawberry.Parent[models.SalesPlan | models.Solution | models.PartnerProgram], info: Info
     ) -> Loaded[models.Company | None]:

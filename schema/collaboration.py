@@ -14,7 +14,7 @@ from resolvers import sections as section_resolvers
 from resolvers.access import roles_on
 from resolvers.collaboration import Permissions, permissions_on, permissions_on_many, viewer_role
 from resolvers.context import Info
-from resolvers.loaders import Loaded, load_now
+from resolvers.loaders import Loaded, company_of, load_now, references
 from resolvers.members import MemberEntry
 from schema.activity import Activity, ActivityMutation
 from schema.catalog import CatalogMutation, CatalogQuery, PartnerProgram, SalesPlan, Solution
@@ -47,7 +47,11 @@ class CompanySection:
     )
     updated_at: datetime = strawberry.field(description="When the section last changed (UTC).")
 
-    @strawberry.field(graphql_type=Company, description="The company whose section this is.")
+    @strawberry.field(
+        graphql_type=Company,
+        description="The company whose section this is.",
+        metadata=batched(references(company_of, "company_id")),
+    )
     def company(self, section: strawberry.Parent[Section], info: Info) -> Loaded[models.Company | None]:
         return load_now(info.context.loaders.company, section.company_id)
 

@@ -12,7 +12,16 @@ import models
 from models.lead_workflow import EDITABLE_FIELDS, LeadDecision
 from resolvers import lead_mutations, leads
 from resolvers.context import Context, Info
-from resolvers.loaders import Loaded, load_now, record_account_loader, record_contact_loader, record_user_loader
+from resolvers.loaders import (
+    Loaded,
+    company_of,
+    load_now,
+    record_account_loader,
+    record_contact_loader,
+    record_user_loader,
+    record_users_of,
+    references,
+)
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
 from schema.connection import After, Before, Connection, Edge, First, Last
@@ -127,19 +136,29 @@ class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
     def acceptance(self, lead: strawberry.Parent[models.Lead]) -> LeadAcceptance:
         return lead.acceptance_at(datetime.now(UTC))
 
-    @strawberry.field(description="The company that brought the lead: its creator's company.", graphql_type=Company)
+    @strawberry.field(
+        description="The company that brought the lead: its creator's company.",
+        graphql_type=Company,
+        metadata=batched(references(company_of, "sourced_by_id")),
+    )
     def sourced_by(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | None]:
         return load_now(info.context.loaders.company, lead.sourced_by_id)
 
     @strawberry.field(
-        description="The company the lead is shared with; null when it is not shared.", graphql_type=Company | None
+        description="The company the lead is shared with; null when it is not shared.",
+        graphql_type=Company | None,
+        metadata=batched(references(company_of, "partner_id")),
     )
     def partner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | None]:
         if lead.partner_id is None:
             return None
         return load_now(info.context.loaders.company, lead.partner_id)
 
-    @strawberry.field(description="The user who created the lead.", graphql_type=User)
+    @strawberry.field(
+        description="The user who created the lead.",
+        graphql_type=User,
+        metadata=batched(references(record_users_of, "owner_id")),
+    )
     def owner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.User | None]:
         return load_now(info.context.loaders.get(record_user_loader), lead.owner_id)
 

@@ -12,7 +12,16 @@ from strawberry import relay
 import models
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
-from resolvers.loaders import Loaded, load_now, record_account_loader, record_contact_loader, record_user_loader
+from resolvers.loaders import (
+    Loaded,
+    company_of,
+    load_now,
+    record_account_loader,
+    record_contact_loader,
+    record_user_loader,
+    record_users_of,
+    references,
+)
 from schema.account import Account, AccountMutation, AccountQuery, Contact
 from schema.collaboration import RecordCollaboration
 from schema.company import Company
@@ -148,14 +157,20 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     async def is_won(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> bool:
         return (await opportunities.stage_of(info.context, opportunity)).is_won
 
-    @strawberry.field(graphql_type=Company, description="The company that brought the deal.")
+    @strawberry.field(
+        graphql_type=Company,
+        description="The company that brought the deal.",
+        metadata=batched(references(company_of, "sourced_by_id")),
+    )
     def sourced_by(
         self, opportunity: strawberry.Parent[models.Opportunity], info: Info
     ) -> Loaded[models.Company | None]:
         return load_now(info.context.loaders.company, opportunity.sourced_by_id)
 
     @strawberry.field(
-        graphql_type=Company | None, description="The partner company on the deal; null when there is none."
+        graphql_type=Company | None,
+        description="The partner company on the deal; null when there is none.",
+        metadata=batched(references(company_of, "partner_id")),
     )
     def partner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Company | None]:
         if opportunity.partner_id is None:
@@ -163,7 +178,9 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         return load_now(info.context.loaders.company, opportunity.partner_id)
 
     @strawberry.field(
-        graphql_type=User, description="The user who created the opportunity, or converted the lead that created it."
+        graphql_type=User,
+        description="The user who created the opportunity, or converted the lead that created it.",
+        metadata=batched(references(record_users_of, "owner_id")),
     )
     def owner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.User | None]:
         return load_now(info.context.loaders.get(record_user_loader), opportunity.owner_id)

@@ -80,10 +80,10 @@ _DIRECTIVES_WITH_VARIABLES = frozenset({"include", "skip"})
 BATCH = "leadbridge.planner.batch"
 
 
-def batched(resolve_many: Callable[..., Awaitable[list[Any]]]) -> dict[str, Any]:
+def batched(resolve_many: Callable[..., Awaitable[list[Any]] | list[Any]]) -> dict[str, Any]:
     """The `metadata` of a field the planned path resolves for a whole level at once:
     `resolve_many(context, records, **arguments)` answers, in order, what the field's resolver
-    answers for each record."""
+    answers for each record: the list, or an awaitable of it."""
     return {BATCH: resolve_many}
 
 
@@ -122,7 +122,7 @@ class FieldPlan:
     output: Output
     arguments: Callable[[VariableValues], dict[str, Any]] | None = None
     """The resolver's keyword arguments for the request's variables; None when it takes none."""
-    batch: Callable[..., Awaitable[list[Any]]] | None = None
+    batch: Callable[..., Awaitable[list[Any]] | list[Any]] | None = None
     """The field's `batched` resolver, which answers for all the objects of a level at once."""
     read: Callable[[Any], Any] | None = None
     """For a leaf read straight from its object (a column, a Node's id): the value of an object."""
@@ -360,7 +360,8 @@ async def _run_level(
             kwargs = field_plan.arguments(variables) if field_plan.arguments is not None else {}
             if field_plan.batch is not None:
                 holder = [field_plan.batch(info.context, sources, **kwargs)]
-                pending.append((holder, 0, holder[0]))
+                if is_awaitable(holder[0]):
+                    pending.append((holder, 0, holder[0]))
                 resolved.append(holder)
                 continue
             resolve = field_plan.resolve

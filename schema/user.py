@@ -7,8 +7,9 @@ from strawberry import relay
 import models
 from resolvers import nodes
 from resolvers.context import Info
-from resolvers.loaders import Loaded, load_now
+from resolvers.loaders import Loaded, company_of, load_now, references
 from schema.company import Company
+from schema.planner import batched
 
 
 @strawberry.type(
@@ -27,7 +28,11 @@ class User(relay.Node):
         description="Whether the user may still edit the fields of converted leads."
     )
 
-    @strawberry.field(graphql_type=Company, description="The company the user belongs to.")
+    @strawberry.field(
+        graphql_type=Company,
+        description="The company the user belongs to.",
+        metadata=batched(references(company_of, "company_id")),
+    )
     def company(self, user: strawberry.Parent[models.User], info: Info) -> Loaded[models.Company | None]:
         return load_now(info.context.loaders.company, user.company_id)
 
