@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise, connections
 from tortoise.backends.base.client import ConnectionWrapper, TransactionalDBClient, TransactionContext
 from tortoise.backends.base.config_generator import expand_db_url
@@ -88,12 +89,29 @@ class SqliteClient(sqlite_client.SqliteClient):
 client_class = SqliteClient  # this module is the Tortoise engine of SQLite connections
 
 
+class PooledConnection(asyncpg.Connection):
+    """The server's pooled PostgreSQL connections, handed back to the pool without asyncpg's reset
+    script (advisory unlock, CLOSE ALL, UNLISTEN, RESET ALL): one more round trip after every
+    statement outside a transaction, for state this server never leaves on them. It takes no
+    advisory locks, holds cursors and `SET LOCAL` only inside transactions (which asyncpg always
+    ends on release), sets no session parameter and listens on a connection of its own
+    (`leadbridge.events`)."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 def connection_config(database_url: str, *, migrating: bool = False) -> str | dict[str, Any]:
-    """PostgreSQL by URL; SQLite through this module's client, in WAL mode, waiting for locks.
-    Migrations, which run alone, keep Tortoise's own client: its migration executor picks the
-    SQL dialect by the client's module."""
-    if migrating or database_dialect(database_url) != "sqlite":
+    """PostgreSQL through pooled connections released without a reset (`PooledConnection`);
+    SQLite through this module's client, in WAL mode, waiting for locks. Migrations, which run
+    alone, keep Tortoise's own clients: its migration executor picks the SQL dialect by the
+    client's module."""
+    if migrating:
         return database_url
+    if database_dialect(database_url) != "sqlite":
+        config = expand_db_url(database_url)
+        config["credentials"]["connection_class"] = PooledConnection
+        return config
     config = expand_db_url(database_url)
     config["engine"] = __name__
     config["credentials"].setdefault("busy_timeout", SQLITE_BUSY_TIMEOUT_MS)
