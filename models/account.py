@@ -6,7 +6,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.indexes import Index
 from tortoise.models import Model
 
-from models.matching import match_keys
+from models.matching import match_keys, with_match_keys
 
 if TYPE_CHECKING:
     from models.company import Company
@@ -50,13 +50,7 @@ class Account(Model):
         """Keeps the stored match keys (`normalized_name`, `website_domain`) derived from the name
         and the website: every write of those fields goes through here."""
         self.normalized_name, self.website_domain = match_keys(self.name, self.website)
-        if update_fields is not None:
-            update_fields = [*update_fields]
-            if "name" in update_fields:
-                update_fields.append("normalized_name")
-            if "website" in update_fields:
-                update_fields.append("website_domain")
-        await super().save(using_db, update_fields, force_create, force_update)
+        await super().save(using_db, with_match_keys(update_fields, "name"), force_create, force_update)
 
 
 class Contact(Model):

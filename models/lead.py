@@ -8,7 +8,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import LeadAcceptance, LeadStatus
-from models.matching import match_keys
+from models.matching import match_keys, with_match_keys
 
 if TYPE_CHECKING:
     from models.account import Account, Contact
@@ -124,13 +124,7 @@ class Lead(Model):
         force_update: bool = False,
     ) -> None:
         self.refresh_match_keys()
-        if update_fields is not None:
-            update_fields = [*update_fields]
-            if "customer_name" in update_fields:
-                update_fields.append("normalized_name")
-            if "website" in update_fields:
-                update_fields.append("website_domain")
-        await super().save(using_db, update_fields, force_create, force_update)
+        await super().save(using_db, with_match_keys(update_fields, "customer_name"), force_create, force_update)
 
     def acceptance_at(self, now: datetime) -> LeadAcceptance:
         """The acceptance a reader sees: a pending lead past its deadline reads EXPIRED."""

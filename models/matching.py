@@ -2,6 +2,7 @@
 the same for accounts (at conversion) and for leads (`Lead.duplicates`)."""
 
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,6 +52,19 @@ def match_keys(name: str | None, website: str | None) -> tuple[str | None, str |
     """The stored match keys of a record: its normalized name and website domain, null when empty
     (so that an empty value never matches)."""
     return normalized_company_name(name) or None, website_domain(website) or None
+
+
+def with_match_keys(update_fields: Iterable[str] | None, name_field: str) -> list[str] | None:
+    """The `update_fields` of a save, with the match keys that follow the name and the website
+    when those are written; None (every field) stays None."""
+    if update_fields is None:
+        return None
+    written = [*update_fields]
+    if name_field in written:
+        written.append("normalized_name")
+    if "website" in written:
+        written.append("website_domain")
+    return written
 
 
 MATCH_KEY_BATCH = 5_000

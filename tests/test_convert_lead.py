@@ -408,6 +408,28 @@ async def test_existing_account_and_contact_only_get_their_empty_fields_filled(a
     assert (contact.first_name, contact.email, contact.job_title) == ("Wile", "old@acme.example", "CTO")
 
 
+async def test_an_account_whose_website_a_conversion_filled_is_then_found_by_that_domain(anonymous_client):
+    # given an account with no website, and a second lead from the first lead's website under another name
+    net = await shared_lead_network()
+    account = await make_account(net["vendor"], name="Initrode", website=None)
+    later = await make_lead(net["owner"], customer_name="Acme Holdings", website="http://acme.example")
+
+    async with client_as(anonymous_client, net["owner"]) as owner_client:
+        before = await graphql(owner_client, PREVIEW, {"leadId": gid(later)})
+        # when the first lead is converted onto the account, which takes the lead's website
+        converted = await graphql(
+            owner_client,
+            CONVERT,
+            {"input": {"leadId": gid(net["lead"]), "account": {"existingId": gid(account)}}},
+        )
+        after = await graphql(owner_client, PREVIEW, {"leadId": gid(later)})
+
+    # then the second lead's preview lists the account as a duplicate, by its domain, only after
+    assert converted["data"]["convertLead"]["userErrors"] == []
+    assert before["data"]["conversionPreview"]["duplicateAccounts"] == []
+    assert after["data"]["conversionPreview"]["duplicateAccounts"] == [{"id": gid(account)}]
+
+
 async def test_b2c_conversion_ties_the_opportunity_to_the_contact_alone(anonymous_client):
     net = await shared_lead_network()
 
