@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import GraphQLError, OperationDefinitionNode, get_operation_ast
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException
@@ -110,7 +111,10 @@ def wants_html(request: Request) -> bool:
 def json_response(
     body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
-    content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    try:
+        content = orjson.dumps(body)
+    except TypeError:  # what orjson refuses (an int beyond 64 bits), the standard library writes
+        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return Response(content, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8")
 
 

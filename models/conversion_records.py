@@ -1,10 +1,19 @@
 """What conversion keeps: per-company settings, the event log and idempotency keys."""
 
+import functools
+import json
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
+
+STORED_JSON: dict[str, Any] = {
+    "encoder": functools.partial(json.dumps, separators=(",", ":")),
+    "decoder": json.loads,
+}
+"""How JSON columns are written and read: the standard library's compact JSON, as the migrations
+record it, whichever accelerator Tortoise would otherwise pick up (it takes orjson when installed)."""
 
 if TYPE_CHECKING:
     from models.account import Account, Contact
@@ -74,7 +83,7 @@ class ConversionEvent(Model):
         "models.User", related_name=False, on_delete=fields.RESTRICT
     )
     actor_id: int
-    details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, **STORED_JSON)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -91,7 +100,7 @@ class IdempotencyRecord(Model):
     user_id: int
     key = fields.CharField(max_length=255)
     request_hash = fields.CharField(max_length=64)
-    result: fields.JSONField[dict[str, Any]] = fields.JSONField()
+    result: fields.JSONField[dict[str, Any]] = fields.JSONField(**STORED_JSON)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
+from models.conversion_records import STORED_JSON
 from models.errors import DomainError, ErrorCode
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ class OpportunityTemplate(Model):
     )
     default_stage_id: int | None
     field_mappings: fields.JSONField[list[list[str]]] = fields.JSONField(
-        default=list, description="Ordered [lead_field, opportunity_field] pairs"
+        default=list, description="Ordered [lead_field, opportunity_field] pairs", **STORED_JSON
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
