@@ -18,7 +18,6 @@ from leadbridge.http_rules import error_body, json_response, negotiate, wants_ht
 from leadbridge.rate_limit import RateLimiter, buckets
 from leadbridge.settings import Settings
 from leadbridge.transport import GraphQLEndpoint, GraphQLWebSocket
-from models import tortoise_internals
 from resolvers import outage
 from resolvers.pagination import Cursors
 from schema.limits import QueryLimits
@@ -64,7 +63,6 @@ def create_app(settings: Settings, *, demo_token: str | None = None) -> Starlett
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        tortoise_internals.use_internals(settings.library_internals)
         async with connected(settings), events.running(app, settings):
             try:
                 yield

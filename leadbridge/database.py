@@ -2,9 +2,9 @@
 
 The SQLite client below builds on Tortoise's private SQLite client, transaction and connection
 classes (their locks, `_in_transaction`, `begin`), pinned to the tested version. It fixes how
-transactions behave across processes and after a failed open, so it has no off switch. It stays
-here rather than in models/tortoise_internals.py: this module is the Tortoise engine that
-`connection_config` names, and only the composition root opens connections.
+transactions behave across processes and after a failed open, so it has no off switch. It is the
+only use of Tortoise's private API: this module is the Tortoise engine that `connection_config`
+names, and only the composition root opens connections.
 """
 
 import pkgutil

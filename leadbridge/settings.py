@@ -37,9 +37,6 @@ class Settings:
     planned_reads: bool = True
     """Whether read operations the planner covers run on it (schema.planner); off, every operation
     runs on the generic executor. Responses are the same either way."""
-    library_internals: bool = True
-    """Whether the private fast paths of models.tortoise_internals are taken; off, the public API
-    does the same work, more slowly. Responses are the same either way."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -60,7 +57,6 @@ class Settings:
             redis_url=environ.get("LEADBRIDGE_REDIS_URL") or None,
             redis_key_prefix=environ.get("LEADBRIDGE_REDIS_KEY_PREFIX") or cls.redis_key_prefix,
             planned_reads=_switch(environ, "LEADBRIDGE_PLANNED_READS", cls.planned_reads),
-            library_internals=_switch(environ, "LEADBRIDGE_LIBRARY_INTERNALS", cls.library_internals),
         )
         settings.validate()
         return settings

@@ -1,7 +1,13 @@
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
+from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.models import Model
+from tortoise.queryset import QuerySet
 
 if TYPE_CHECKING:
     from models.company import Company
@@ -56,3 +62,62 @@ class PartnerProgram(CatalogEntry):
     class Meta:
         table = "partner_program"
         unique_together = (("company", "name"),)
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A catalog entry read as plain values, as the link queries read entries: what the API shows
+    of one (its kind, id, name, creation time and company), with no model behind it."""
+
+    model: type[CatalogEntry]
+    id: int
+    name: str
+    created_at: datetime
+    company_id: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+async def linked_entries(
+    record_model: type[Model], relation: str, record_ids: Sequence[int], visible: QuerySet[Any]
+) -> list[tuple[int, EntryRow]]:
+    """The entries of one catalog (`relation`, a many-to-many field of `record_model`) linked to
+    the records, each with its record's id, by name then id, among the entries of `visible`: one
+    statement, its text made once per shape, its rows read as plain values."""
+    if not record_ids:
+        return []
+    entry_model = visible.model
+    connection = entry_model._meta.db
+    sql = _linked_entries_sql(
+        record_model,
+        relation,
+        len(record_ids),
+        visible.values("id").sql(params_inline=True),
+        connection.capabilities.dialect,
+    )
+    created_at = entry_model._meta.fields_map["created_at"].to_python_value
+    return [
+        (
+            row["record_id"],
+            EntryRow(entry_model, row["id"], row["name"], created_at(row["created_at"]), row["company_id"]),
+        )
+        for row in await connection.execute_query_dict(sql, list(record_ids))
+    ]
+
+
+@lru_cache(maxsize=256)
+def _linked_entries_sql(record_model: type[Model], relation: str, count: int, visible_ids: str, dialect: str) -> str:
+    link = record_model._meta.fields_map[relation]
+    assert isinstance(link, ManyToManyFieldInstance)
+    entry_meta = link.related_model._meta
+    columns = entry_meta.fields_db_projection
+    placeholders = ", ".join(f"${index}" if dialect == "postgres" else "?" for index in range(1, count + 1))
+    return (
+        f'SELECT l."{link.backward_key}" AS "record_id", '
+        + ", ".join(f'e."{columns[name]}" AS "{name}"' for name in ("id", "name", "created_at", "company_id"))
+        + f' FROM "{link.through}" l JOIN "{entry_meta.db_table}" e ON e."{columns["id"]}" = l."{link.forward_key}"'
+        + f' WHERE l."{link.backward_key}" IN ({placeholders}) AND e."{columns["id"]}" IN ({visible_ids})'
+        + f' ORDER BY e."{columns["name"]}", e."{columns["id"]}"'
+    )

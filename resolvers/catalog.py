@@ -6,14 +6,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, Opportunity, PartnerProgram, SalesPlan, Solution, User, catalog_workflow
+from models.catalog import EntryRow, linked_entries
 from models.errors import ErrorCode
 from models.membership_workflow import require_editable
-from models.tortoise_internals import records_from_rows
 from permissions import roles, scopes
 from permissions.roles import Action, AdminAction
 from resolvers.collaboration import Record, forget, require_record
@@ -29,29 +28,18 @@ Scope = Callable[[User], QuerySet[Entry]]
 
 def _links_loader(
     scope: Scope[Entry], record_model: type[Lead] | type[Opportunity], relation: str
-) -> Callable[[User], DataLoader[int, list[Entry]]]:
+) -> Callable[[User], DataLoader[int, list[EntryRow]]]:
     """The entries linked to many records in one query, each tagged with its record, by name.
-    The query starts from the records, so that it reads only their links whatever the size of
+    The query starts from the records' links, so that it reads only theirs whatever the size of
     the link tables; the entries stay within the viewer's scope."""
 
-    def factory(viewer: User) -> DataLoader[int, list[Entry]]:
+    def factory(viewer: User) -> DataLoader[int, list[EntryRow]]:
         entries = scope(viewer)
-        columns = entries.model._meta.fields_db_projection
 
-        async def load(record_ids: Sequence[int]) -> list[list[Entry]]:
-            rows = (
-                await record_model.filter(
-                    id__in=list(record_ids), **{f"{relation}__id__in": Subquery(entries.values("id"))}
-                )
-                .order_by(f"{relation}__name", f"{relation}__id")
-                .values("id", *(f"{relation}__{name}" for name in columns))
-            )
-            loaded = await records_from_rows(
-                entries, [{column: row[f"{relation}__{name}"] for name, column in columns.items()} for row in rows]
-            )
-            groups: dict[int, list[Entry]] = defaultdict(list)
-            for row, entry in zip(rows, loaded, strict=True):
-                groups[row["id"]].append(entry)
+        async def load(record_ids: Sequence[int]) -> list[list[EntryRow]]:
+            groups: dict[int, list[EntryRow]] = defaultdict(list)
+            for record_id, entry in await linked_entries(record_model, relation, record_ids, entries):
+                groups[record_id].append(entry)
             return [groups.get(record_id, []) for record_id in record_ids]
 
         return DataLoader(load_fn=load)
@@ -76,28 +64,28 @@ LINK_LOADERS = (
 )
 
 
-async def sales_plans_of(context: Context, record: Record) -> list[SalesPlan]:
+async def sales_plans_of(context: Context, record: Record) -> list[EntryRow]:
     factory = lead_sales_plans_loader if isinstance(record, Lead) else opportunity_sales_plans_loader
     return await context.loaders.get(factory).load(record.pk)
 
 
-async def solutions_of(context: Context, record: Record) -> list[Solution]:
+async def solutions_of(context: Context, record: Record) -> list[EntryRow]:
     factory = lead_solutions_loader if isinstance(record, Lead) else opportunity_solutions_loader
     return await context.loaders.get(factory).load(record.pk)
 
 
-async def partner_programs_of(context: Context, record: Record) -> list[PartnerProgram]:
+async def partner_programs_of(context: Context, record: Record) -> list[EntryRow]:
     factory = lead_partner_programs_loader if isinstance(record, Lead) else opportunity_partner_programs_loader
     return await context.loaders.get(factory).load(record.pk)
 
 
 def _links_of_many(
-    lead_factory: Callable[[User], DataLoader[int, list[Entry]]],
-    opportunity_factory: Callable[[User], DataLoader[int, list[Entry]]],
-) -> Callable[[Context, list[Record]], Awaitable[list[list[Entry]]]]:
+    lead_factory: Callable[[User], DataLoader[int, list[EntryRow]]],
+    opportunity_factory: Callable[[User], DataLoader[int, list[EntryRow]]],
+) -> Callable[[Context, list[Record]], Awaitable[list[list[EntryRow]]]]:
     """The entries of one catalog linked to many records of one kind, in one batch."""
 
-    async def links_of_many(context: Context, records: list[Record]) -> list[list[Entry]]:
+    async def links_of_many(context: Context, records: list[Record]) -> list[list[EntryRow]]:
         if not records:
             return []
         factory = lead_factory if isinstance(records[0], Lead) else opportunity_factory

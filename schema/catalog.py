@@ -9,6 +9,7 @@ from strawberry import relay
 from tortoise.models import Model
 
 import models
+from models.catalog import EntryRow
 from permissions import scopes
 from resolvers import catalog as catalog_resolvers
 from resolvers.context import Info
@@ -46,13 +47,15 @@ class CatalogEntry(relay.Node):
         metadata=batched(references(company_of, "company_id")),
     )
     def company(
-        self, entry: strawberry.Parent[models.SalesPlan | models.Solution | models.PartnerProgram], info: Info
+        self,
+        entry: strawberry.Parent[models.SalesPlan | models.Solution | models.PartnerProgram | EntryRow],
+        info: Info,
     ) -> Loaded[models.Company | None]:
         return load_now(info.context.loaders.company, entry.company_id)
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, cls.model))
+        return isinstance(obj, (cls, cls.model)) or (isinstance(obj, EntryRow) and obj.model is cls.model)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:

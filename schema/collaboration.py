@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 import models
+from models.catalog import EntryRow
 from resolvers import activities as activity_resolvers
 from resolvers import catalog as catalog_resolvers
 from resolvers import members as member_resolvers
@@ -101,7 +102,7 @@ class RecordCollaboration:
         description="The sales plans linked to the record, by name.",
         metadata=batched(catalog_resolvers.sales_plans_of_many),
     )
-    async def sales_plans(self, record: strawberry.Parent[Record], info: Info) -> list[models.SalesPlan]:
+    async def sales_plans(self, record: strawberry.Parent[Record], info: Info) -> list[EntryRow]:
         return await catalog_resolvers.sales_plans_of(info.context, record)
 
     @strawberry.field(
@@ -109,7 +110,7 @@ class RecordCollaboration:
         description="The solutions linked to the record, by name.",
         metadata=batched(catalog_resolvers.solutions_of_many),
     )
-    async def solutions(self, record: strawberry.Parent[Record], info: Info) -> list[models.Solution]:
+    async def solutions(self, record: strawberry.Parent[Record], info: Info) -> list[EntryRow]:
         return await catalog_resolvers.solutions_of(info.context, record)
 
     @strawberry.field(
@@ -117,7 +118,7 @@ class RecordCollaboration:
         description="The partner programs linked to the record, by name.",
         metadata=batched(catalog_resolvers.partner_programs_of_many),
     )
-    async def partner_programs(self, record: strawberry.Parent[Record], info: Info) -> list[models.PartnerProgram]:
+    async def partner_programs(self, record: strawberry.Parent[Record], info: Info) -> list[EntryRow]:
         return await catalog_resolvers.partner_programs_of(info.context, record)
 
     @strawberry.field(description="Activities logged on the record, newest first.")

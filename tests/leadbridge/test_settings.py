@@ -20,7 +20,6 @@ def test_an_empty_environment_gives_the_documented_defaults():
     assert (settings.max_tokens, settings.max_nodes, settings.max_body_bytes) == (2000, 50_000, 1024 * 1024)
     assert (settings.effective_rate_limit_capacity, settings.rate_limit_restore_rate) == (1000, 50.0)
     assert settings.planned_reads is True
-    assert settings.library_internals is True
     assert settings.graphiql_enabled is True
     assert settings.dialect == "sqlite"
 
@@ -41,7 +40,6 @@ def test_every_variable_is_read():
             "LEADBRIDGE_REDIS_URL": "redis://127.0.0.1:6379/0",
             "LEADBRIDGE_REDIS_KEY_PREFIX": "lb:",
             "LEADBRIDGE_PLANNED_READS": "off",
-            "LEADBRIDGE_LIBRARY_INTERNALS": "off",
         }
     )
 
@@ -59,7 +57,6 @@ def test_every_variable_is_read():
         redis_url="redis://127.0.0.1:6379/0",
         redis_key_prefix="lb:",
         planned_reads=False,
-        library_internals=False,
     )
     assert settings.rate_limit_enabled is False
     assert settings.graphiql_enabled is False
