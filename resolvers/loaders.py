@@ -6,7 +6,7 @@ returns a DataLoader) and gets the request's instance with `info.context.loaders
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any, TypeAlias, TypeVar, Union, cast
 
@@ -42,6 +42,29 @@ class DataLoader(dataloader.DataLoader[K, T]):
         if future is not known and isinstance(future, asyncio.Future):
             future.add_done_callback(_read_error)
         return asyncio.shield(future) if self.shielded else future
+
+    def load_many(self, keys: Iterable[K]) -> Awaitable[list[T]]:
+        """The values of the keys, in order, as `asyncio.gather` of their `load` gives them, without
+        gather's callback per key: a batch resolves its futures together, so once the first is
+        awaited the others of its batch are done already."""
+        return _in_order([self.load(key) for key in keys])
+
+
+async def _in_order(awaitables: list[Awaitable[T]]) -> list[T]:
+    results: list[T] = []
+    try:
+        for awaitable in awaitables:
+            results.append(await awaitable)
+    except BaseException:
+        # As gather does once it has failed: the errors of the others are read, not logged.
+        for awaitable in awaitables[len(results) + 1 :]:
+            if isinstance(awaitable, asyncio.Future):
+                if awaitable.done():
+                    _read_error(awaitable)
+                else:
+                    awaitable.add_done_callback(_read_error)
+        raise
+    return results
 
 
 def _read_error(future: asyncio.Future[Any]) -> None:
