@@ -26,6 +26,7 @@ from models import (
     Solution,
     User,
 )
+from models.rows import Condition
 
 M = TypeVar("M", bound=Model)
 
@@ -43,10 +44,11 @@ def _through_policy(viewer: User) -> Q:
     return Q(sourced_by_id__in=companies) | Q(partner_id__in=companies)
 
 
-def policy_holders(company_ids: Collection[int], companies_with_policies: Collection[int]) -> Q:
-    """The users a policy may give a role on records of these companies: their admins (the built-in
-    policy) and every user of a company with an access policy; `roles.policy_role` says which."""
-    return Q(company_id__in=list(company_ids), is_admin=True) | Q(company_id__in=list(companies_with_policies))
+def policy_holders(company_ids: Collection[int], companies_with_policies: Collection[int]) -> list[Condition]:
+    """The users a policy may give a role on records of these companies, as conditions on users
+    any of which a holder matches (`models.rows.select_rows`): their admins (the built-in policy)
+    and every user of a company with an access policy; `roles.policy_role` says which."""
+    return [{"company_id": list(company_ids), "is_admin": True}, {"company_id": list(companies_with_policies)}]
 
 
 def visible_leads(viewer: User) -> QuerySet[Lead]:

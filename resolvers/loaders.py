@@ -15,6 +15,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import Account, Company, Contact, Lead, MemberRole, Opportunity, OpportunityStage, OpportunityTemplate, User
+from models.rows import Row, select_rows
 from permissions import roles, scopes
 
 T = TypeVar("T")
@@ -92,8 +93,8 @@ def company_of(context: Any) -> DataLoader[int, Company | None]:
     return cast(DataLoader[int, Company | None], context.loaders.company)
 
 
-def record_users_of(context: Any) -> DataLoader[int, User | None]:
-    return cast(DataLoader[int, User | None], context.loaders.get(record_user_loader))
+def record_users_of(context: Any) -> DataLoader[int, Row | None]:
+    return cast(DataLoader[int, Row | None], context.loaders.get(record_user_loader))
 
 
 def references(
@@ -185,9 +186,19 @@ def user_loader(viewer: User) -> DataLoader[int, User | None]:
     return by_id_loader(lambda: scopes.visible_users(viewer))
 
 
-def record_user_loader(viewer: User) -> DataLoader[int, User | None]:
-    """Owners of records the viewer sees (see `scopes.users_of_visible_records`)."""
-    return by_id_loader(lambda: scopes.users_of_visible_records(viewer))
+def by_id_rows_loader(scope: Callable[[], QuerySet[Any]]) -> DataLoader[int, Row | None]:
+    """`by_id_loader`, the records read as rows (`models.rows`)."""
+
+    async def load(ids: Sequence[int]) -> list[Row | None]:
+        found = {row.pk: row for row in await select_rows(scope(), [{"id": ids}])}
+        return [found.get(record_id) for record_id in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def record_user_loader(viewer: User) -> DataLoader[int, Row | None]:
+    """Owners of records the viewer sees (see `scopes.users_of_visible_records`), as rows."""
+    return by_id_rows_loader(lambda: scopes.users_of_visible_records(viewer))
 
 
 def record_account_loader(viewer: User) -> DataLoader[int, Account | None]:

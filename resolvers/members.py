@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from models import (
@@ -21,6 +20,7 @@ from models import (
     User,
     membership_workflow,
 )
+from models.rows import Row, select_rows
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import load_for, require_lead, require_opportunity
@@ -36,7 +36,8 @@ R = TypeVar("R", Lead, Opportunity)
 
 @dataclass(frozen=True)
 class MemberEntry:
-    user: User
+    user: Row
+    """The user, read as a row of `User` (`models.rows`)."""
     role: MemberRole
     source: MembershipSource
 
@@ -46,7 +47,7 @@ SortedEntry = tuple[tuple[int, str, int, bool], MemberEntry]
 (a direct membership before a policy's)."""
 
 
-def _sorted_entry(user: User, role: MemberRole, source: MembershipSource) -> SortedEntry:
+def _sorted_entry(user: Row, role: MemberRole, source: MembershipSource) -> SortedEntry:
     entry = MemberEntry(user=user, role=role, source=source)
     return (-role.rank, user.name.casefold(), user.pk, source is MembershipSource.ACCESS_POLICY), entry
 
@@ -54,7 +55,7 @@ def _sorted_entry(user: User, role: MemberRole, source: MembershipSource) -> Sor
 def _entries(
     direct: dict[int, MemberRole],
     key: RecordKey,
-    users_by_id: dict[int, User],
+    users_by_id: dict[int, Row],
     policy_entries: dict[int, list[SortedEntry]],
 ) -> list[MemberEntry]:
     """How each user holds a role on the record: their direct membership with its own role, and
@@ -99,8 +100,9 @@ def _members_loader(
             ):
                 policy_roles[company_id].append(MemberRole(role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
-            users = await scopes.users_of_visible_records(viewer).filter(
-                Q(id__in=direct_user_ids) | scopes.policy_holders(companies, policy_roles)
+            users = await select_rows(
+                scopes.users_of_visible_records(viewer),
+                [{"id": direct_user_ids}, *scopes.policy_holders(companies, policy_roles)],
             )
             users_by_id = {user.pk: user for user in users}
             policy_entries: dict[int, list[SortedEntry]] = defaultdict(list)

@@ -8,6 +8,7 @@ import strawberry
 
 import models
 from models.catalog import EntryRow
+from models.rows import Row
 from resolvers import activities as activity_resolvers
 from resolvers import catalog as catalog_resolvers
 from resolvers import members as member_resolvers
@@ -28,7 +29,7 @@ from schema.mutation_results import MutationInput, given, on_record
 from schema.planner import batched
 
 Record = models.Lead | models.Opportunity
-Section = models.LeadCompanySection | models.OpportunityCompanySection
+Section = models.LeadCompanySection | models.OpportunityCompanySection | Row
 
 if TYPE_CHECKING:
     from schema.lead import Lead
@@ -94,7 +95,7 @@ class RecordCollaboration:
         description="What each member company records about the record.",
         metadata=batched(section_resolvers.sections_of_many),
     )
-    async def company_sections(self, record: strawberry.Parent[Record], info: Info) -> list[Section]:
+    async def company_sections(self, record: strawberry.Parent[Record], info: Info) -> list[Row]:
         return await section_resolvers.sections_of(info.context, record)
 
     @strawberry.field(

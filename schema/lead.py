@@ -10,6 +10,7 @@ from strawberry import relay
 
 import models
 from models.lead_workflow import EDITABLE_FIELDS, LeadDecision
+from models.rows import Row
 from resolvers import lead_mutations, leads
 from resolvers.context import Context, Info
 from resolvers.loaders import (
@@ -159,7 +160,7 @@ class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
         graphql_type=User,
         metadata=batched(references(record_users_of, "owner_id")),
     )
-    def owner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.User | None]:
+    def owner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[Row | None]:
         return load_now(info.context.loaders.get(record_user_loader), lead.owner_id)
 
     @strawberry.field(

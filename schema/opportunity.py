@@ -10,6 +10,7 @@ import strawberry
 from strawberry import relay
 
 import models
+from models.rows import Row
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
 from resolvers.loaders import (
@@ -182,7 +183,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         description="The user who created the opportunity, or converted the lead that created it.",
         metadata=batched(references(record_users_of, "owner_id")),
     )
-    def owner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.User | None]:
+    def owner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[Row | None]:
         return load_now(info.context.loaders.get(record_user_loader), opportunity.owner_id)
 
     @strawberry.field(

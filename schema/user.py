@@ -5,6 +5,7 @@ import strawberry
 from strawberry import relay
 
 import models
+from models.rows import is_row_of
 from resolvers import nodes
 from resolvers.context import Info
 from resolvers.loaders import Loaded, company_of, load_now, references
@@ -38,7 +39,7 @@ class User(relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, models.User))
+        return isinstance(obj, (cls, models.User)) or is_row_of(obj, models.User)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:

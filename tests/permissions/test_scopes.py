@@ -5,6 +5,7 @@ import inspect
 import pytest
 
 from models import LeadMember, MemberRole, User
+from models.rows import select_rows
 from permissions import roles, scopes
 from permissions.roles import Action
 from tests.factories import add_member, make_company, make_opportunity, make_policy, make_user
@@ -70,11 +71,12 @@ async def test_policy_holders_are_the_admins_of_the_companies_and_the_users_of_t
     covered = [await make_user(company=with_policy), await make_user(company=with_policy, is_admin=True)]
     await make_user(company=elsewhere, is_admin=True)
 
-    holders = await User.filter(
-        scopes.policy_holders([without_policy.id, with_policy.id], [with_policy.id])
-    ).values_list("id", flat=True)
+    holders = await select_rows(
+        User.all(), scopes.policy_holders([without_policy.id, with_policy.id], [with_policy.id])
+    )
 
-    assert sorted(holders) == sorted([admin.id, *(user.id for user in covered)])
+    assert sorted(holder.pk for holder in holders) == sorted([admin.id, *(user.id for user in covered)])
+    assert await select_rows(User.all(), scopes.policy_holders([], [])) == []
 
 
 def test_every_scope_is_the_scope_of_its_model_for_lookups():

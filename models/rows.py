@@ -1,0 +1,143 @@
+"""Records read as plain values, for the loaders behind nested lists.
+
+`row_type(Model)` is an immutable record of the model's fields (Python names, a foreign key as
+`<name>_id`) with its `pk` and the `model` it stands for: what the API reads of a record, without
+a model instance behind it. `select_rows` reads such rows in one statement whose text is made once
+per shape (which columns it matches against how many values), through Tortoise's public
+connection API, and converts each column as the model's field does (`to_python_value`).
+"""
+
+from collections import namedtuple
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from functools import cache, lru_cache
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from tortoise.fields.base import Field
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+Condition = Mapping[str, Collection[Any] | bool]
+"""Columns by field name, each matched against a collection of values (`IN`) or equal to a bool."""
+
+
+class Row(tuple[Any, ...]):
+    """What every row type has (see `row_type`)."""
+
+    __slots__ = ()
+    model: ClassVar[type[Model]]
+    pk: Any
+    _make: ClassVar[Callable[[Iterable[Any]], "Row"]]
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any: ...
+
+
+@cache
+def row_type(model: type[Model]) -> type[Row]:
+    meta = model._meta
+    names = tuple(meta.fields_db_projection)
+    fields = namedtuple(f"{model.__name__}Row", names)  # type: ignore[misc]  # names known at run time
+    pk = property(itemgetter(names.index(meta.pk_attr)))
+    return type(fields.__name__, (fields, Row), {"__slots__": (), "model": model, "pk": pk})
+
+
+def is_row_of(value: Any, model: type[Model]) -> bool:
+    return isinstance(value, Row) and value.model is model
+
+
+async def select_rows(visible: QuerySet[Any], any_of: Sequence[Condition], order_by: Sequence[str] = ()) -> list[Row]:
+    """The records of `visible` that match any of the conditions (each the AND of its columns), as
+    rows, in `order_by` (field names, ascending). A condition with an empty collection matches
+    nothing; with none left, no statement runs."""
+    conditions = [condition for condition in any_of if all(_matches_some(value) for value in condition.values())]
+    if not conditions:
+        return []
+    model: type[Model] = visible.model
+    connection = model._meta.db
+    shape = tuple(
+        tuple((name, len(value) if not isinstance(value, bool) else None) for name, value in condition.items())
+        for condition in conditions
+    )
+    values = [
+        item
+        for condition in conditions
+        for value in condition.values()
+        for item in ([value] if isinstance(value, bool) else value)
+    ]
+    sql = _select_sql(model, _scope_ids(visible), shape, tuple(order_by), connection.capabilities.dialect)
+    make = row_type(model)._make
+    converters = _converters(model)
+    _, rows = await connection.execute_query(sql, values)
+    return [make([convert(value) for convert, value in zip(converters, row, strict=True)]) for row in rows]
+
+
+def _matches_some(value: Collection[Any] | bool) -> bool:
+    return isinstance(value, bool) or len(value) > 0
+
+
+def _scope_ids(visible: QuerySet[Any]) -> str | None:
+    """The SQL of the scope's ids, or None when the scope is the whole table."""
+    model: type[Model] = visible.model
+    pk = model._meta.pk_attr
+    ids = visible.values(pk).sql(params_inline=True)
+    if ids == _all_ids(model):
+        return None
+    if "?" in ids or "$" in ids:
+        raise ValueError(f"the scope of {model.__name__} inlines a value that reads as a placeholder")
+    return ids
+
+
+@cache
+def _all_ids(model: type[Model]) -> str:
+    return model.all().values(model._meta.pk_attr).sql(params_inline=True)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@cache
+def _converters(model: type[Model]) -> tuple[Callable[[Any], Any], ...]:
+    """Each column's conversion, as the model's field converts it: none where the field keeps the
+    driver's int or str as it is."""
+    return tuple(_converter(model._meta.fields_map[name]) for name in model._meta.fields_db_projection)
+
+
+def _converter(field: Field[Any]) -> Callable[[Any], Any]:
+    if type(field).to_python_value is Field.to_python_value and field.field_type in (int, str):
+        return _identity
+    return field.to_python_value
+
+
+@lru_cache(maxsize=512)
+def _select_sql(
+    model: type[Model],
+    scope_ids: str | None,
+    shape: tuple[tuple[tuple[str, int | None], ...], ...],
+    order_by: tuple[str, ...],
+    dialect: str,
+) -> str:
+    meta = model._meta
+    columns = meta.fields_db_projection
+    count = 0
+
+    def placeholder() -> str:
+        nonlocal count
+        count += 1
+        return f"${count}" if dialect == "postgres" else "?"
+
+    def match(name: str, size: int | None) -> str:
+        if size is None:
+            return f'"{columns[name]}" = {placeholder()}'
+        return f'"{columns[name]}" IN ({", ".join(placeholder() for _ in range(size))})'
+
+    where = " OR ".join("(" + " AND ".join(match(name, size) for name, size in condition) + ")" for condition in shape)
+    if scope_ids is not None:
+        where = f'({where}) AND "{columns[meta.pk_attr]}" IN ({scope_ids})'
+    selected = ", ".join(f'"{column}"' for column in columns.values())
+    sql = f'SELECT {selected} FROM "{meta.db_table}" WHERE {where}'
+    if order_by:
+        sql += " ORDER BY " + ", ".join(f'"{columns[name]}"' for name in order_by)
+    return sql
