@@ -1,0 +1,42 @@
+import pytest
+from tortoise.models import Model
+
+from models import Lead, LeadCompanySection, User
+from models.rows import is_row_of, row_type, select_rows
+from tests.factories import make_company, make_lead, make_user
+
+
+def fields_of(record: object, model: type[Model]) -> dict[str, object]:
+    return {name: getattr(record, name) for name in model._meta.fields_db_projection}
+
+
+@pytest.mark.parametrize("model", [User, Lead, LeadCompanySection])
+async def test_rows_hold_the_values_tortoise_reads_into_models(anonymous_client, model):
+    owner = await make_user(is_admin=True)
+    lead = await make_lead(owner, estimated_amount="1250.50", topic="Rows")
+    await LeadCompanySection.create(lead=lead, company_id=owner.company_id, industry="Retail", crm_account="A-1")
+    records = await model.all().order_by("id")
+
+    rows = await select_rows(model.all(), [{"id": [record.pk for record in records]}], order_by=("id",))
+
+    assert [fields_of(row, model) for row in rows] == [fields_of(record, model) for record in records]
+    assert [row.pk for row in rows] == [record.pk for record in records]
+    assert all(is_row_of(row, model) and not is_row_of(row, Lead if model is not Lead else User) for row in rows)
+
+
+async def test_rows_match_any_of_the_conditions_within_the_scope(anonymous_client):
+    company, other = await make_company(), await make_company()
+    admin = await make_user(company=company, is_admin=True)
+    member = await make_user(company=company)
+    outsider = await make_user(company=other)
+
+    matched = await select_rows(
+        User.all(), [{"id": [outsider.pk]}, {"company_id": [company.pk], "is_admin": True}], order_by=("id",)
+    )
+    within = await select_rows(User.filter(company_id=other.pk), [{"company_id": [company.pk, other.pk]}])
+
+    assert [row.pk for row in matched] == [admin.pk, outsider.pk]
+    assert [row.pk for row in within] == [outsider.pk]
+    assert member.pk not in {row.pk for row in matched}
+    assert await select_rows(User.all(), [{"id": []}, {"company_id": [], "is_admin": True}]) == []
+    assert row_type(User)._fields == tuple(User._meta.fields_db_projection)
