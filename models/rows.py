@@ -49,7 +49,7 @@ def is_row_of(value: Any, model: type[Model]) -> bool:
 
 async def select_rows(visible: QuerySet[Any], any_of: Sequence[Condition], order_by: Sequence[str] = ()) -> list[Row]:
     """The records of `visible` that match any of the conditions (each the AND of its columns), as
-    rows, in `order_by` (field names, ascending). A condition with an empty collection matches
+    rows, in `order_by` (field names, ascending; `-name` descending). A condition with an empty collection matches
     nothing; with none left, no statement runs."""
     conditions = [condition for condition in any_of if all(_matches_some(value) for value in condition.values())]
     if not conditions:
@@ -139,5 +139,7 @@ def _select_sql(
     selected = ", ".join(f'"{column}"' for column in columns.values())
     sql = f'SELECT {selected} FROM "{meta.db_table}" WHERE {where}'
     if order_by:
-        sql += " ORDER BY " + ", ".join(f'"{columns[name]}"' for name in order_by)
+        sql += " ORDER BY " + ", ".join(
+            f'"{columns[name[1:]]}" DESC' if name.startswith("-") else f'"{columns[name]}"' for name in order_by
+        )
     return sql

@@ -1,13 +1,15 @@
 """The viewer's effective role on leads and opportunities, and loading the record a global ID of
 the input names: through the viewer's scope (`load_for`), and for an action (`require_lead`)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import TypeVar
 
 from tortoise.models import Model
 
 from models import DomainError, Lead, LeadMember, MemberRole, Opportunity, OpportunityMember, User
 from models.errors import ErrorCode
+from models.rows import select_rows
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.context import Context
@@ -18,26 +20,25 @@ M = TypeVar("M", bound=Model)
 R = TypeVar("R", Lead, Opportunity)
 
 
-def direct_lead_role_loader(viewer: User) -> DataLoader[int, MemberRole | None]:
-    async def load(lead_ids: Sequence[int]) -> list[MemberRole | None]:
-        found = {
-            member.lead_id: MemberRole(member.role)
-            for member in await LeadMember.filter(user_id=viewer.id, lead_id__in=list(lead_ids))
-        }
-        return [found.get(lead_id) for lead_id in lead_ids]
+def _direct_role_loader(
+    member_model: type[LeadMember] | type[OpportunityMember], record_field: str
+) -> Callable[[User], DataLoader[int, MemberRole | None]]:
+    """The viewer's direct role on many records in one query (None where they are no member)."""
+    record_of = attrgetter(record_field)
 
-    return DataLoader(load_fn=load)
+    def factory(viewer: User) -> DataLoader[int, MemberRole | None]:
+        async def load(record_ids: Sequence[int]) -> list[MemberRole | None]:
+            members = await select_rows(member_model.all(), [{"user_id": [viewer.id], record_field: record_ids}])
+            found = {record_of(member): MemberRole(member.role) for member in members}
+            return [found.get(record_id) for record_id in record_ids]
+
+        return DataLoader(load_fn=load)
+
+    return factory
 
 
-def direct_opportunity_role_loader(viewer: User) -> DataLoader[int, MemberRole | None]:
-    async def load(opportunity_ids: Sequence[int]) -> list[MemberRole | None]:
-        found = {
-            member.opportunity_id: MemberRole(member.role)
-            for member in await OpportunityMember.filter(user_id=viewer.id, opportunity_id__in=list(opportunity_ids))
-        }
-        return [found.get(opportunity_id) for opportunity_id in opportunity_ids]
-
-    return DataLoader(load_fn=load)
+direct_lead_role_loader = _direct_role_loader(LeadMember, "lead_id")
+direct_opportunity_role_loader = _direct_role_loader(OpportunityMember, "opportunity_id")
 
 
 async def role_on(context: Context, record: Lead | Opportunity) -> MemberRole | None:

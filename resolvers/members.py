@@ -4,6 +4,7 @@ add / update / remove member mutations."""
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TypeVar
 
 from tortoise.transactions import in_transaction
@@ -82,23 +83,19 @@ def _members_loader(
     member_model: type[LeadMember] | type[OpportunityMember], record_field: str
 ) -> Callable[[User], DataLoader[RecordKey, list[MemberEntry]]]:
     """Members of many records in three queries: direct members, policies, users."""
+    record_of = attrgetter(record_field)
 
     def factory(viewer: User) -> DataLoader[RecordKey, list[MemberEntry]]:
         async def load(keys: Sequence[RecordKey]) -> list[list[MemberEntry]]:
             direct: dict[int, dict[int, MemberRole]] = defaultdict(dict)
-            rows = await member_model.filter(**{f"{record_field}__in": [key[0] for key in keys]}).values_list(
-                record_field, "user_id", "role"
-            )
-            for record_id, user_id, role in rows:
-                direct[record_id][user_id] = MemberRole(role)
+            for member in await select_rows(member_model.all(), [{record_field: [key[0] for key in keys]}]):
+                direct[record_of(member)][member.user_id] = MemberRole(member.role)
             companies = {
                 company for _, sourced_by_id, partner_id in keys for company in (sourced_by_id, partner_id) if company
             }
             policy_roles: dict[int, list[MemberRole]] = defaultdict(list)
-            for company_id, role in await AccessPolicy.filter(company_id__in=companies).values_list(
-                "company_id", "role"
-            ):
-                policy_roles[company_id].append(MemberRole(role))
+            for policy in await select_rows(AccessPolicy.all(), [{"company_id": companies}]):
+                policy_roles[policy.company_id].append(MemberRole(policy.role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
             users = await select_rows(
                 scopes.users_of_visible_records(viewer),
