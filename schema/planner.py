@@ -113,6 +113,9 @@ class Output:
     item: "Output | None" = None
     leaf: Callable[[Any], Any] | None = None
     object: "ObjectPlan | None" = None
+    same: type | None = None
+    """A type whose values the leaf serialises as themselves (str for a String or an ID, bool for a
+    Boolean), which the run then takes without calling it."""
 
 
 @dataclass
@@ -216,7 +219,7 @@ class _Compiler:
         if is_list_type(type_):
             return Output(item=self.output(type_.of_type, details))
         if is_leaf_type(type_):
-            return Output(leaf=_leaf_serializer(type_))
+            return Output(leaf=_leaf_serializer(type_), same=_SAME.get(type_))
         if is_object_type(type_):
             assert isinstance(type_, GraphQLObjectType)
             collected = collect_subfields(
@@ -295,6 +298,7 @@ def _global_id_resolver(type_name: str, id_attr: str) -> Resolve:
 
 
 _INT_RANGE = range(-(2**31), 2**31)
+_SAME: dict[Any, type] = {GraphQLString: str, GraphQLID: str, GraphQLBoolean: bool}
 
 
 def _leaf_serializer(type_: Any) -> Callable[[Any], Any]:
@@ -395,10 +399,13 @@ async def _run_level(
         read = field_plan.read
         if read is not None:
             leaf = output.leaf
+            same = output.same
             assert leaf is not None
             for source, out in zip(sources, outs, strict=True):
                 value = read(source)
-                if value is None:
+                if type(value) is same:
+                    out[key] = value
+                elif value is None:
                     if output.non_null:
                         raise Fallback("null where the schema promises a value")
                     out[key] = None
