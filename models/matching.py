@@ -48,10 +48,18 @@ def website_domain(website: str | None) -> str:
     return host.removeprefix("www.")
 
 
+MATCH_KEY_LENGTH = 255
+"""How long a stored match key may be: lower case can lengthen a name ("İ" becomes two
+characters), so a key is cut to the column's length."""
+
+
 def match_keys(name: str | None, website: str | None) -> tuple[str | None, str | None]:
     """The stored match keys of a record: its normalized name and website domain, null when empty
-    (so that an empty value never matches)."""
-    return normalized_company_name(name) or None, website_domain(website) or None
+    (so that an empty value never matches), at most MATCH_KEY_LENGTH characters each."""
+    return (
+        normalized_company_name(name)[:MATCH_KEY_LENGTH] or None,
+        website_domain(website)[:MATCH_KEY_LENGTH] or None,
+    )
 
 
 def with_match_keys(update_fields: Iterable[str] | None, name_field: str) -> list[str] | None:

@@ -446,3 +446,21 @@ def test_migrating_to_the_match_keys_fills_them_on_the_leads_and_accounts_that_e
         (None, "acme.example"),
     ]
     assert live.with_database(database_url, account_keys) == [("globex", "globex.example"), ("initech", None)]
+
+
+async def test_a_name_that_lower_case_lengthens_is_still_a_lead_and_matches_its_duplicate(anonymous_client):
+    # "İ" is one character and its lower case two: 255 of them make a 510-character key.
+    owner = await make_user()
+    name = "İ" * 255
+
+    async with client_as(anonymous_client, owner) as owner_client:
+        first, second = [
+            await graphql(owner_client, CREATE_LEAD, {"input": {"topic": topic, "customerName": name}})
+            for topic in ("First", "Second")
+        ]
+        body = await graphql(owner_client, DUPLICATES, {"id": first["data"]["createLead"]["lead"]["id"]})
+
+    assert first["data"]["createLead"]["userErrors"] == second["data"]["createLead"]["userErrors"] == []
+    assert ids(body) == [second["data"]["createLead"]["lead"]["id"]]
+    account = await Account.create(name=name, company_id=owner.company_id)
+    assert len((await Account.get(id=account.pk)).normalized_name or "") == 255
