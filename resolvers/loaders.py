@@ -41,7 +41,7 @@ class DataLoader(dataloader.DataLoader[K, T]):
         known = self.cache_map.get(key) if self.cache else None
         future = super().load(key)
         if future is not known and isinstance(future, asyncio.Future):
-            future.add_done_callback(_read_error)
+            future.add_done_callback(read_error)
         return asyncio.shield(future) if self.shielded else future
 
     def load_many(self, keys: Iterable[K]) -> Awaitable[list[T]]:
@@ -61,14 +61,16 @@ async def _in_order(awaitables: list[Awaitable[T]]) -> list[T]:
         for awaitable in awaitables[len(results) + 1 :]:
             if isinstance(awaitable, asyncio.Future):
                 if awaitable.done():
-                    _read_error(awaitable)
+                    read_error(awaitable)
                 else:
-                    awaitable.add_done_callback(_read_error)
+                    awaitable.add_done_callback(read_error)
         raise
     return results
 
 
-def _read_error(future: asyncio.Future[Any]) -> None:
+def read_error(future: asyncio.Future[Any]) -> None:
+    """A done callback that reads a future's error, so that asyncio does not log it as never
+    retrieved when no one awaits the future any more."""
     if not future.cancelled():
         future.exception()
 

@@ -60,7 +60,7 @@ from strawberry.relay import to_base64
 from tortoise.models import Model
 
 from resolvers.context import Work
-from resolvers.loaders import Loaders
+from resolvers.loaders import Loaders, read_error
 from schema.documents import documents
 from schema.graphql_internals import FieldDetails, FragmentDetails, collect_fields, collect_subfields
 from schema.strawberry_internals import (
@@ -432,9 +432,11 @@ async def _run_level(
 
 
 async def _all(awaitables: list[Any]) -> list[Any]:
-    """The results of the awaitables, run concurrently. When one fails, the others are cancelled
-    and waited for before the error goes up, so that nothing of a failed planned run goes on
-    beside the generic executor that answers in its place (a loader's own futures are shielded).
+    """The results of the awaitables, run concurrently. When one fails, the coroutines' tasks are
+    cancelled and waited for before the error goes up, so that no resolver of a failed planned run
+    goes on beside the generic executor that answers in its place. A loader's future is left to
+    finish (its error read, not logged): cancelling it would cancel its batch's query mid-flight,
+    and the request's loaders are dropped with the failed run anyway.
 
     Only coroutines get a task: a future (a loader's) is already running and is awaited in place,
     which spares the event loop a task, its steps and its callbacks per record of a level."""
@@ -456,7 +458,7 @@ async def _all(awaitables: list[Any]) -> list[Any]:
     except BaseException:
         for awaitable in awaitables:
             if isinstance(awaitable, asyncio.Future):
-                awaitable.cancel()
+                awaitable.add_done_callback(read_error)
             elif isinstance(awaitable, CoroutineType) and awaitable.cr_frame is not None and not awaitable.cr_running:
                 awaitable.close()
         raise

@@ -305,3 +305,30 @@ async def test_a_resolver_failing_for_one_object_leaves_no_coroutine_it_made_for
 
     assert len(made) == 2
     assert [inspect.getcoroutinestate(coroutine) for coroutine in made] == [inspect.CORO_CLOSED] * 2
+
+
+async def test_a_failed_level_leaves_the_loader_futures_it_awaited_to_finish():
+    """A loader's future stands for a batch query in flight: a failing sibling field makes the run
+    fall back, but does not cancel that query; its own result is still set on the future."""
+    batch: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    async def refused():
+        await asyncio.sleep(0)
+        raise ValueError("refused")
+
+    item = ObjectPlan(
+        "Item",
+        [
+            FieldPlan("loaded", lambda *_: batch, Output(leaf=str)),
+            FieldPlan("first", lambda *_: refused(), Output(leaf=str)),
+            FieldPlan("second", lambda *_: refused(), Output(leaf=str)),
+        ],
+    )
+    root = ObjectPlan("Query", [FieldPlan("item", lambda *_: "source", Output(object=item))])
+
+    with pytest.raises(ExceptionGroup):
+        await run(Plan(root, fields=4), SimpleNamespace(), get_variable_values(GRAPHQL_SCHEMA, (), {}))
+
+    assert not batch.cancelled()
+    batch.set_result("read")
+    assert batch.result() == "read"
