@@ -108,14 +108,18 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept and "query" not in request.query_params
 
 
+def encode_json(body: Any) -> bytes:
+    """A response body or a websocket message as UTF-8 JSON, compact, the same on every transport."""
+    try:
+        return orjson.dumps(body)
+    except TypeError:  # what orjson refuses (an int beyond 64 bits), the standard library writes
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def json_response(
     body: dict[str, Any], status: int, media_type: str, headers: dict[str, str] | None = None
 ) -> Response:
-    try:
-        content = orjson.dumps(body)
-    except TypeError:  # what orjson refuses (an int beyond 64 bits), the standard library writes
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    return Response(content, status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8")
+    return Response(encode_json(body), status_code=status, headers=headers, media_type=f"{media_type}; charset=utf-8")
 
 
 def error_body(message: str, code: str | None = None) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from leadbridge.http_rules import (
     GRAPHQL_RESPONSE,
     JSON,
     HTTPError,
+    encode_json,
     error_body,
     error_codes,
     is_request_error,
@@ -264,6 +265,10 @@ class GraphQLWebSocket(GraphQL[RequestContext, None]):
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
         )
         self.endpoint = endpoint
+
+    def encode_json(self, data: object) -> str:
+        """A message written as HTTP bodies are (`http_rules.encode_json`), as text."""
+        return encode_json(data).decode("utf-8")
 
     def decode_json(self, data: str | bytes) -> object:
         """A message read as HTTP bodies are (bounded nesting, no unpaired surrogate); one that is

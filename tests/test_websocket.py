@@ -119,3 +119,19 @@ async def test_an_unpaired_surrogate_in_a_message_closes_the_socket_as_unreadabl
             await asyncio.wait_for(socket.recv(), WAIT)
 
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4400
+
+
+async def test_a_message_is_written_as_http_bodies_are(db, server):
+    """Compact UTF-8 JSON, non-ASCII text as itself rather than as \\u escapes, on both transports."""
+    owner = await make_user()
+    lead = await make_lead(owner, topic="Café ☕ in Zürich")
+    query = "query ($id: ID!) { lead(id: $id) { topic } }"
+
+    async with connected_as(server, {"Authorization": bearer(owner, server.env)}) as socket:
+        assert json.loads(await asyncio.wait_for(socket.recv(), WAIT)) == {"type": "connection_ack"}
+        payload = {"query": query, "variables": {"id": gid(lead)}}
+        await socket.send(json.dumps({"id": "op", "type": "subscribe", "payload": payload}))
+        message = await asyncio.wait_for(socket.recv(), WAIT)
+
+    assert isinstance(message, str)
+    assert message == '{"id":"op","type":"next","payload":{"data":{"lead":{"topic":"Café ☕ in Zürich"}}}}'
