@@ -9,6 +9,8 @@ from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from models.rows import scope_ids
+
 if TYPE_CHECKING:
     from models.company import Company
 
@@ -91,11 +93,7 @@ async def linked_entries(
     entry_model = visible.model
     connection = entry_model._meta.db
     sql = _linked_entries_sql(
-        record_model,
-        relation,
-        len(record_ids),
-        visible.values("id").sql(params_inline=True),
-        connection.capabilities.dialect,
+        record_model, relation, len(record_ids), scope_ids(visible), connection.capabilities.dialect
     )
     created_at = entry_model._meta.fields_map["created_at"].to_python_value
     return [
@@ -108,7 +106,9 @@ async def linked_entries(
 
 
 @lru_cache(maxsize=256)
-def _linked_entries_sql(record_model: type[Model], relation: str, count: int, visible_ids: str, dialect: str) -> str:
+def _linked_entries_sql(
+    record_model: type[Model], relation: str, count: int, visible_ids: str | None, dialect: str
+) -> str:
     link = record_model._meta.fields_map[relation]
     assert isinstance(link, ManyToManyFieldInstance)
     entry_meta = link.related_model._meta
@@ -118,6 +118,7 @@ def _linked_entries_sql(record_model: type[Model], relation: str, count: int, vi
         f'SELECT l."{link.backward_key}" AS "record_id", '
         + ", ".join(f'e."{columns[name]}" AS "{name}"' for name in ("id", "name", "created_at", "company_id"))
         + f' FROM "{link.through}" l JOIN "{entry_meta.db_table}" e ON e."{columns["id"]}" = l."{link.forward_key}"'
-        + f' WHERE l."{link.backward_key}" IN ({placeholders}) AND e."{columns["id"]}" IN ({visible_ids})'
+        + f' WHERE l."{link.backward_key}" IN ({placeholders})'
+        + (f' AND e."{columns["id"]}" IN ({visible_ids})' if visible_ids is not None else "")
         + f' ORDER BY e."{columns["name"]}", e."{columns["id"]}"'
     )

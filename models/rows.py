@@ -47,14 +47,16 @@ def is_row_of(value: Any, model: type[Model]) -> bool:
     return isinstance(value, Row) and value.model is model
 
 
-async def select_rows(visible: QuerySet[Any], any_of: Sequence[Condition], order_by: Sequence[str] = ()) -> list[Row]:
-    """The records of `visible` that match any of the conditions (each the AND of its columns), as
+async def select_rows(
+    visible: QuerySet[Any] | type[Model], any_of: Sequence[Condition], order_by: Sequence[str] = ()
+) -> list[Row]:
+    """The records of `visible` (a queryset, or a model for all of its records) that match any of the conditions (each the AND of its columns), as
     rows, in `order_by` (field names, ascending; `-name` descending). A condition with an empty collection matches
     nothing; with none left, no statement runs."""
     conditions = [condition for condition in any_of if all(_matches_some(value) for value in condition.values())]
     if not conditions:
         return []
-    model: type[Model] = visible.model
+    model: type[Model] = visible if isinstance(visible, type) else visible.model
     connection = model._meta.db
     shape = tuple(
         tuple((name, len(value) if not isinstance(value, bool) else None) for name, value in condition.items())
@@ -66,7 +68,7 @@ async def select_rows(visible: QuerySet[Any], any_of: Sequence[Condition], order
         for value in condition.values()
         for item in ([value] if isinstance(value, bool) else value)
     ]
-    sql = _select_sql(model, _scope_ids(visible), shape, tuple(order_by), connection.capabilities.dialect)
+    sql = _select_sql(model, scope_ids(visible), shape, tuple(order_by), connection.capabilities.dialect)
     make = row_type(model)._make
     converters = _converters(model)
     _, rows = await connection.execute_query(sql, values)
@@ -77,8 +79,11 @@ def _matches_some(value: Collection[Any] | bool) -> bool:
     return isinstance(value, bool) or len(value) > 0
 
 
-def _scope_ids(visible: QuerySet[Any]) -> str | None:
-    """The SQL of the scope's ids, or None when the scope is the whole table."""
+def scope_ids(visible: QuerySet[Any] | type[Model]) -> str | None:
+    """The SQL of the scope's ids, or None when the scope is the whole table (a condition on it
+    would cost SQLite a search of the table per row matched)."""
+    if isinstance(visible, type):
+        return None
     model: type[Model] = visible.model
     pk = model._meta.pk_attr
     ids = visible.values(pk).sql(params_inline=True)

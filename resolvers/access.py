@@ -28,7 +28,7 @@ def _direct_role_loader(
 
     def factory(viewer: User) -> DataLoader[int, MemberRole | None]:
         async def load(record_ids: Sequence[int]) -> list[MemberRole | None]:
-            members = await select_rows(member_model.all(), [{"user_id": [viewer.id], record_field: record_ids}])
+            members = await select_rows(member_model, [{"user_id": [viewer.id], record_field: record_ids}])
             found = {record_of(member): MemberRole(member.role) for member in members}
             return [found.get(record_id) for record_id in record_ids]
 

@@ -34,7 +34,7 @@ def lead_links_newest_first_loader(viewer: User) -> DataLoader[int, list[Row]]:
 
     async def load(lead_ids: Sequence[int]) -> list[list[Row]]:
         links: dict[int, list[Row]] = defaultdict(list)
-        for link in await select_rows(LeadOpportunity.all(), [{"lead_id": lead_ids}], order_by=("-id",)):
+        for link in await select_rows(LeadOpportunity, [{"lead_id": lead_ids}], order_by=("-id",)):
             links[link.lead_id].append(link)
         return [links.get(lead_id, []) for lead_id in lead_ids]
 

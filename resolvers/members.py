@@ -88,13 +88,13 @@ def _members_loader(
     def factory(viewer: User) -> DataLoader[RecordKey, list[MemberEntry]]:
         async def load(keys: Sequence[RecordKey]) -> list[list[MemberEntry]]:
             direct: dict[int, dict[int, MemberRole]] = defaultdict(dict)
-            for member in await select_rows(member_model.all(), [{record_field: [key[0] for key in keys]}]):
+            for member in await select_rows(member_model, [{record_field: [key[0] for key in keys]}]):
                 direct[record_of(member)][member.user_id] = MemberRole(member.role)
             companies = {
                 company for _, sourced_by_id, partner_id in keys for company in (sourced_by_id, partner_id) if company
             }
             policy_roles: dict[int, list[MemberRole]] = defaultdict(list)
-            for policy in await select_rows(AccessPolicy.all(), [{"company_id": companies}]):
+            for policy in await select_rows(AccessPolicy, [{"company_id": companies}]):
                 policy_roles[policy.company_id].append(MemberRole(policy.role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
             users = await select_rows(

@@ -27,7 +27,7 @@ def _sections_loader(
     def factory(viewer: User) -> DataLoader[int, list[Row]]:
         async def load(record_ids: Sequence[int]) -> list[list[Row]]:
             groups: dict[int, list[Row]] = defaultdict(list)
-            for section in await select_rows(model.all(), [{record_field: record_ids}], order_by=("id",)):
+            for section in await select_rows(model, [{record_field: record_ids}], order_by=("id",)):
                 groups[key(section)].append(section)
             return [groups.get(record_id, []) for record_id in record_ids]
 
