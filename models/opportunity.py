@@ -6,6 +6,7 @@ from tortoise.indexes import Index
 from tortoise.models import Model
 
 from models.enums import ForecastCategory
+from models.rows import Row
 
 if TYPE_CHECKING:
     from models.account import Account, Contact
@@ -97,7 +98,7 @@ class Opportunity(Model):
         )
 
 
-def probability_of(opportunity: Opportunity, stage: OpportunityStage) -> int:
+def probability_of(opportunity: "Opportunity", stage: "OpportunityStage | Row") -> int:
     """The explicit probability when set, else the stage's."""
     if opportunity.probability_override is not None:
         return opportunity.probability_override

@@ -91,8 +91,8 @@ def load_now(loader: DataLoader[K, T], key: K) -> Loaded[T]:
     return loader.load(key)
 
 
-def company_of(context: Any) -> DataLoader[int, Company | None]:
-    return cast(DataLoader[int, Company | None], context.loaders.company)
+def company_of(context: Any) -> DataLoader[int, Company | Row | None]:
+    return cast(DataLoader[int, Company | Row | None], context.loaders.company)
 
 
 def record_users_of(context: Any) -> DataLoader[int, Row | None]:
@@ -156,8 +156,9 @@ def grouped_loader(query: Callable[[list[K]], QuerySet[M]], key: Callable[[M], K
     return DataLoader(load_fn=load)
 
 
-def company_loader(viewer: User) -> DataLoader[int, Company | None]:
-    return by_id_loader(lambda: scopes.visible_companies(viewer))
+def company_loader(viewer: User) -> DataLoader[int, Company | Row | None]:
+    """Companies as rows (`models.rows`), but the viewer's own, which signing in read as a model."""
+    return cast(DataLoader[int, Company | Row | None], by_id_rows_loader(lambda: scopes.visible_companies(viewer)))
 
 
 def lead_loader(viewer: User) -> DataLoader[int, Lead | None]:
@@ -176,8 +177,11 @@ def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
     return by_id_loader(lambda: scopes.visible_contacts(viewer))
 
 
-def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | None]:
-    return by_id_loader(lambda: scopes.visible_stages(viewer))
+def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | Row | None]:
+    """Stages as rows (`models.rows`)."""
+    return cast(
+        DataLoader[int, OpportunityStage | Row | None], by_id_rows_loader(lambda: scopes.visible_stages(viewer))
+    )
 
 
 def template_loader(viewer: User) -> DataLoader[int, OpportunityTemplate | None]:
@@ -238,7 +242,7 @@ class Loaders:
             loader.shielded = False
 
     @property
-    def company(self) -> DataLoader[int, Company | None]:
+    def company(self) -> DataLoader[int, Company | Row | None]:
         return self.get(company_loader)
 
     @property

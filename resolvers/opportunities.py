@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from models import Account, Company, Contact, DomainError, Lead, LeadOpportunity, Opportunity, OpportunityStage, User
 from models import opportunity as opportunity_model
 from models import opportunity_workflow as workflow
+from models.rows import Row
 from models.validation import MAX_AMOUNT
 from permissions import roles, scopes
 from permissions.roles import Action
@@ -91,13 +92,13 @@ def opportunity_leads_loader(viewer: User) -> DataLoader[NestedPageKey, LoadedPa
     return nested_page_loader(children_of)
 
 
-async def stage_of(context: Context, opportunity: Opportunity) -> OpportunityStage:
+async def stage_of(context: Context, opportunity: Opportunity) -> OpportunityStage | Row:
     stage = await context.loaders.get(stage_loader).load(opportunity.stage_id)
     assert stage is not None, "every stage is visible"
     return stage
 
 
-async def stages_of(context: Context, records: list[Opportunity]) -> list[OpportunityStage]:
+async def stages_of(context: Context, records: list[Opportunity]) -> list[OpportunityStage | Row]:
     """`stage_of` for many opportunities in one batch."""
     stages = await context.loaders.get(stage_loader).load_many([opportunity.stage_id for opportunity in records])
     found = [stage for stage in stages if stage is not None]

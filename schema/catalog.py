@@ -10,6 +10,7 @@ from tortoise.models import Model
 
 import models
 from models.catalog import EntryRow
+from models.rows import Row
 from permissions import scopes
 from resolvers import catalog as catalog_resolvers
 from resolvers.context import Info
@@ -50,7 +51,7 @@ class CatalogEntry(relay.Node):
         self,
         entry: strawberry.Parent[models.SalesPlan | models.Solution | models.PartnerProgram | EntryRow],
         info: Info,
-    ) -> Loaded[models.Company | None]:
+    ) -> Loaded[models.Company | Row | None]:
         return load_now(info.context.loaders.company, entry.company_id)
 
     @classmethod

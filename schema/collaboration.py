@@ -54,7 +54,7 @@ class CompanySection:
         description="The company whose section this is.",
         metadata=batched(references(company_of, "company_id")),
     )
-    def company(self, section: strawberry.Parent[Section], info: Info) -> Loaded[models.Company | None]:
+    def company(self, section: strawberry.Parent[Section], info: Info) -> Loaded[models.Company | Row | None]:
         return load_now(info.context.loaders.company, section.company_id)
 
     @strawberry.field(description="The company's account in its own CRM: null for viewers of other companies.")

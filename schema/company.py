@@ -5,6 +5,7 @@ import strawberry
 from strawberry import relay
 
 import models
+from models.rows import is_row_of
 from resolvers import nodes
 from resolvers.context import Info
 
@@ -19,7 +20,7 @@ class Company(relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, models.Company))
+        return isinstance(obj, (cls, models.Company)) or is_row_of(obj, models.Company)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:

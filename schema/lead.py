@@ -142,7 +142,7 @@ class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
         graphql_type=Company,
         metadata=batched(references(company_of, "sourced_by_id")),
     )
-    def sourced_by(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | None]:
+    def sourced_by(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | Row | None]:
         return load_now(info.context.loaders.company, lead.sourced_by_id)
 
     @strawberry.field(
@@ -150,7 +150,7 @@ class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
         graphql_type=Company | None,
         metadata=batched(references(company_of, "partner_id")),
     )
-    def partner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | None]:
+    def partner(self, lead: strawberry.Parent[models.Lead], info: Info) -> Loaded[models.Company | Row | None]:
         if lead.partner_id is None:
             return None
         return load_now(info.context.loaders.company, lead.partner_id)

@@ -8,6 +8,7 @@ import strawberry
 from strawberry import relay
 
 import models
+from models.rows import Row
 from resolvers import members as member_resolvers
 from resolvers import policies as policy_resolvers
 from resolvers.context import Info
@@ -51,7 +52,9 @@ class AccessPolicy(relay.Node):
     created_at: datetime = strawberry.field(description="When the policy was created (UTC).")
 
     @strawberry.field(graphql_type=Company, description="The company whose users the policy gives the role.")
-    def company(self, policy: strawberry.Parent[models.AccessPolicy], info: Info) -> Loaded[models.Company | None]:
+    def company(
+        self, policy: strawberry.Parent[models.AccessPolicy], info: Info
+    ) -> Loaded[models.Company | Row | None]:
         return load_now(info.context.loaders.company, policy.company_id)
 
     @strawberry.field(

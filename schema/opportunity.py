@@ -10,7 +10,7 @@ import strawberry
 from strawberry import relay
 
 import models
-from models.rows import Row
+from models.rows import Row, is_row_of
 from resolvers import accounts, loaders, opportunities
 from resolvers.context import Info
 from resolvers.loaders import (
@@ -61,7 +61,7 @@ class OpportunityStage(relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, models.OpportunityStage))
+        return isinstance(obj, (cls, models.OpportunityStage)) or is_row_of(obj, models.OpportunityStage)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
@@ -127,7 +127,9 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         description="Where the deal is in the sales process.",
         metadata=batched(opportunities.stages_of),
     )
-    async def stage(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> models.OpportunityStage:
+    async def stage(
+        self, opportunity: strawberry.Parent[models.Opportunity], info: Info
+    ) -> models.OpportunityStage | Row:
         return await opportunities.stage_of(info.context, opportunity)
 
     @strawberry.field(
@@ -165,7 +167,7 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
     )
     def sourced_by(
         self, opportunity: strawberry.Parent[models.Opportunity], info: Info
-    ) -> Loaded[models.Company | None]:
+    ) -> Loaded[models.Company | Row | None]:
         return load_now(info.context.loaders.company, opportunity.sourced_by_id)
 
     @strawberry.field(
@@ -173,7 +175,9 @@ class Opportunity(RecordCollaboration, RecordConversion, relay.Node):
         description="The partner company on the deal; null when there is none.",
         metadata=batched(references(company_of, "partner_id")),
     )
-    def partner(self, opportunity: strawberry.Parent[models.Opportunity], info: Info) -> Loaded[models.Company | None]:
+    def partner(
+        self, opportunity: strawberry.Parent[models.Opportunity], info: Info
+    ) -> Loaded[models.Company | Row | None]:
         if opportunity.partner_id is None:
             return None
         return load_now(info.context.loaders.company, opportunity.partner_id)

@@ -9,6 +9,7 @@ import strawberry
 import models
 from models import ForecastCategory as ForecastCategoryValue
 from models.pipeline_report import FunnelFigures, PipelineBucket
+from models.rows import Row
 from resolvers import pipeline
 from resolvers.context import Info
 from resolvers.loaders import Loaded, load_now
@@ -131,7 +132,7 @@ class LeadFunnelPartner(LeadFunnelFigures):
     partner_id: strawberry.Private[int | None]
 
     @strawberry.field(graphql_type=Company | None, description="Null for leads not shared with a partner.")
-    def partner(self, info: Info) -> Loaded[models.Company | None]:
+    def partner(self, info: Info) -> Loaded[models.Company | Row | None]:
         if self.partner_id is None:
             return None
         return load_now(info.context.loaders.company, self.partner_id)

@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from strawberry import relay
 
 import models
+from models.rows import Row
 from models.template import OpportunityTemplate as OpportunityTemplateModel
 from resolvers import conversion_preview, conversion_settings, loaders, templates
 from resolvers.context import Info
@@ -62,7 +63,7 @@ class OpportunityTemplate(relay.Node):
     )
     def default_stage(
         self, template: strawberry.Parent[OpportunityTemplateModel], info: Info
-    ) -> Loaded[models.OpportunityStage | None]:
+    ) -> Loaded[models.OpportunityStage | Row | None]:
         if template.default_stage_id is None:
             return None
         return load_now(info.context.loaders.get(loaders.stage_loader), template.default_stage_id)

@@ -5,7 +5,7 @@ import strawberry
 from strawberry import relay
 
 import models
-from models.rows import is_row_of
+from models.rows import Row, is_row_of
 from resolvers import nodes
 from resolvers.context import Info
 from resolvers.loaders import Loaded, company_of, load_now, references
@@ -34,7 +34,7 @@ class User(relay.Node):
         description="The company the user belongs to.",
         metadata=batched(references(company_of, "company_id")),
     )
-    def company(self, user: strawberry.Parent[models.User], info: Info) -> Loaded[models.Company | None]:
+    def company(self, user: strawberry.Parent[models.User], info: Info) -> Loaded[models.Company | Row | None]:
         return load_now(info.context.loaders.company, user.company_id)
 
     @classmethod
