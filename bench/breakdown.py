@@ -7,18 +7,13 @@ profiler, then cProfile's own time per function over as many more, grouped by th
 belongs to. Run it with `PYTHONPATH=<another checkout>` to measure that checkout's code on the same
 data."""
 
-import argparse
 import asyncio
 import cProfile
 import pstats
 import time
 from collections import defaultdict
 
-import httpx
-from asgi_lifespan import LifespanManager
-
-from bench.__main__ import SECRET_KEY, database_url, fixtures_for, parse_args
-from bench.scenarios import scenarios
+from bench.inprocess import arguments, post, scenario_of, serving
 
 PACKAGES = (
     "graphql",
@@ -49,45 +44,27 @@ def package_of(path: str, function: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.breakdown")
-    parser.add_argument("scenario")
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--backend", default="sqlite")
-    parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--deep-page", type=int, default=1000)
+    parser = arguments("python -m bench.breakdown", requests=20)
     parser.add_argument("--planned", choices=("on", "off"), default="on")
     options = parser.parse_args()
-    args = parse_args(
-        ["--leads", str(options.leads), "--conversions", str(options.requests), "--deep-page", str(options.deep_page)]
-    )
-    url = database_url(options.backend, args)
-    fixtures = fixtures_for(url, args)
-    scenario = next(s for s in scenarios(fixtures, options.requests * 2) if s.name == options.scenario)
+    url, scenario = scenario_of(options)
 
-    from leadbridge.app import create_app, settle_memory
-    from leadbridge.settings import Settings
+    from leadbridge.app import settle_memory
 
     async def run() -> None:
-        settings = Settings(
-            database_url=url, secret_key=SECRET_KEY, rate_limit_capacity=0, planned_reads=options.planned == "on"
-        )
-        app = create_app(settings)
-        async with LifespanManager(app):
+        async with serving(url, scenario, planned_reads=options.planned == "on") as client:
             settle_memory()
-            transport = httpx.ASGITransport(app=app)
-            headers = {"Authorization": f"Bearer {scenario.viewer.token}"}
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers) as client:
-                for _ in range(5):
-                    await client.post("/graphql", json=scenario.bodies[0])
-                started = time.perf_counter()
-                for i in range(options.requests):
-                    await client.post("/graphql", json=scenario.bodies[i % len(scenario.bodies)])
-                per_request = (time.perf_counter() - started) / options.requests * 1000
-                profile = cProfile.Profile()
-                profile.enable()
-                for i in range(options.requests):
-                    await client.post("/graphql", json=scenario.bodies[i % len(scenario.bodies)])
-                profile.disable()
+            for _ in range(5):
+                await post(client, scenario, 0)
+            started = time.perf_counter()
+            for i in range(options.requests):
+                await post(client, scenario, i)
+            per_request = (time.perf_counter() - started) / options.requests * 1000
+            profile = cProfile.Profile()
+            profile.enable()
+            for i in range(options.requests):
+                await post(client, scenario, i)
+            profile.disable()
         by_package: dict[str, float] = defaultdict(float)
         for (path, _, function), (_, _, own, _, _) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]  # Stats.stats is not in typeshed
             by_package[package_of(path, function)] += own

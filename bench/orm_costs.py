@@ -8,20 +8,16 @@ requests, `--requests` sequential requests run with Tortoise's model constructio
 class, the time spent building statements, and each statement the query builder built. Only for
 measuring: the wrappers slow every request down, so compare counts, not the total."""
 
-import argparse
 import asyncio
 import time
 from collections import Counter, defaultdict
 from typing import Any
 
-import httpx
 import pypika_tortoise.queries
 import tortoise.models
 import tortoise.queryset
-from asgi_lifespan import LifespanManager
 
-from bench.__main__ import SECRET_KEY, database_url, fixtures_for, parse_args
-from bench.scenarios import scenarios
+from bench.inprocess import arguments, post, scenario_of, serving
 
 seconds: dict[str, float] = defaultdict(float)
 models: Counter[str] = Counter()
@@ -66,31 +62,16 @@ def instrument() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.orm_costs")
-    parser.add_argument("scenario")
-    parser.add_argument("--leads", type=int, default=100_000)
-    parser.add_argument("--backend", default="sqlite")
-    parser.add_argument("--requests", type=int, default=20)
-    options = parser.parse_args()
-    args = parse_args(["--leads", str(options.leads), "--conversions", str(options.requests * 2)])
-    url = database_url(options.backend, args)
-    fixtures = fixtures_for(url, args)
-    scenario = next(s for s in scenarios(fixtures, options.requests * 2) if s.name == options.scenario)
-
-    from leadbridge.app import create_app
-    from leadbridge.settings import Settings
+    options = arguments("python -m bench.orm_costs", requests=20).parse_args()
+    url, scenario = scenario_of(options)
 
     async def run() -> None:
-        app = create_app(Settings(database_url=url, secret_key=SECRET_KEY, rate_limit_capacity=0))
-        async with LifespanManager(app):
-            transport = httpx.ASGITransport(app=app)
-            headers = {"Authorization": f"Bearer {scenario.viewer.token}"}
-            async with httpx.AsyncClient(transport=transport, base_url="http://bench", headers=headers) as client:
-                for _ in range(5):
-                    await client.post("/graphql", json=scenario.bodies[0])
-                instrument()
-                for i in range(options.requests):
-                    await client.post("/graphql", json=scenario.bodies[i % len(scenario.bodies)])
+        async with serving(url, scenario) as client:
+            for _ in range(5):
+                await post(client, scenario, 0)
+            instrument()
+            for i in range(options.requests):
+                await post(client, scenario, i)
         n = options.requests
         print(f"{options.backend} {options.scenario}, per request over {n} requests:")
         print(
