@@ -1,7 +1,6 @@
 """Reading leads: `lead`, `leads` with its filter and order, and a lead's nested records."""
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -13,13 +12,13 @@ from tortoise.functions import Coalesce, Lower
 from tortoise.queryset import QuerySet
 
 from models import DomainError, Lead, LeadAcceptance, LeadOpportunity, LeadStatus, Opportunity, User
-from models.rows import Row, select_rows
+from models.rows import Row
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import role_on, roles_on
 from resolvers.context import Context, Info
 from resolvers.ids import decode_id
-from resolvers.loaders import DataLoader, lead_loader, opportunity_loader
+from resolvers.loaders import DataLoader, grouped_rows_loader, lead_loader, opportunity_loader
 from resolvers.nodes import load_nodes
 from resolvers.pagination import Ordering, Page, bad_input, cursor_of, cut, paginate
 from resolvers.search import search_term
@@ -31,14 +30,7 @@ def lead_links_newest_first_loader(viewer: User) -> DataLoader[int, list[Row]]:
     """A lead's links to opportunities, newest link first; `opportunities_of` keeps those whose
     opportunity the viewer can see (through `opportunity_loader`, in the same batch), so that the
     query reads only these leads' links whatever the number of opportunities the viewer sees."""
-
-    async def load(lead_ids: Sequence[int]) -> list[list[Row]]:
-        links: dict[int, list[Row]] = defaultdict(list)
-        for link in await select_rows(LeadOpportunity, [{"lead_id": lead_ids}], order_by=("-id",)):
-            links[link.lead_id].append(link)
-        return [links.get(lead_id, []) for lead_id in lead_ids]
-
-    return DataLoader(load_fn=load)
+    return grouped_rows_loader(LeadOpportunity, "lead_id", order_by=("-id",))
 
 
 async def lead(info: Info, lead_id: str) -> Lead | None:

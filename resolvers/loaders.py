@@ -202,6 +202,20 @@ def by_id_rows_loader(scope: Callable[[], QuerySet[Any]]) -> DataLoader[int, Row
     return DataLoader(load_fn=load)
 
 
+def grouped_rows_loader(model: type[Model], key: str, order_by: Sequence[str]) -> DataLoader[int, list[Row]]:
+    """`grouped_loader` for the records of `model` whose `key` is each of many ids (a record's
+    children), read as rows in `order_by` (`models.rows`)."""
+    key_of = attrgetter(key)
+
+    async def load(ids: Sequence[int]) -> list[list[Row]]:
+        groups: dict[int, list[Row]] = defaultdict(list)
+        for row in await select_rows(model, [{key: ids}], order_by=order_by):
+            groups[key_of(row)].append(row)
+        return [groups.get(each, []) for each in ids]
+
+    return DataLoader(load_fn=load)
+
+
 def record_user_loader(viewer: User) -> DataLoader[int, Row | None]:
     """Owners of records the viewer sees (see `scopes.users_of_visible_records`), as rows."""
     return by_id_rows_loader(lambda: scopes.users_of_visible_records(viewer))

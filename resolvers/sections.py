@@ -1,43 +1,28 @@
 """Company sections of leads and opportunities: listing them and setting the viewer's company's."""
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from operator import attrgetter
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, LeadCompanySection, OpportunityCompanySection, User
-from models.rows import Row, select_rows
+from models.rows import Row
 from models.section_workflow import Section, set_company_section
 from permissions import roles
 from permissions.roles import Action
 from resolvers.collaboration import Record, forget, require_record
 from resolvers.context import Context
 from resolvers.errors import attempt
-from resolvers.loaders import DataLoader
+from resolvers.loaders import DataLoader, grouped_rows_loader
 
 
-def _sections_loader(
-    model: type[LeadCompanySection] | type[OpportunityCompanySection], record_field: str
-) -> Callable[[User], DataLoader[int, list[Row]]]:
-    """The sections of many records in one query, as rows (`models.rows`), oldest first."""
-    key = attrgetter(record_field)
-
-    def factory(viewer: User) -> DataLoader[int, list[Row]]:
-        async def load(record_ids: Sequence[int]) -> list[list[Row]]:
-            groups: dict[int, list[Row]] = defaultdict(list)
-            for section in await select_rows(model, [{record_field: record_ids}], order_by=("id",)):
-                groups[key(section)].append(section)
-            return [groups.get(record_id, []) for record_id in record_ids]
-
-        return DataLoader(load_fn=load)
-
-    return factory
+def lead_sections_loader(viewer: User) -> DataLoader[int, list[Row]]:
+    """The sections of many leads in one query, as rows, oldest first."""
+    return grouped_rows_loader(LeadCompanySection, "lead_id", order_by=("id",))
 
 
-lead_sections_loader = _sections_loader(LeadCompanySection, "lead_id")
-opportunity_sections_loader = _sections_loader(OpportunityCompanySection, "opportunity_id")
+def opportunity_sections_loader(viewer: User) -> DataLoader[int, list[Row]]:
+    """The sections of many opportunities in one query, as rows, oldest first."""
+    return grouped_rows_loader(OpportunityCompanySection, "opportunity_id", order_by=("id",))
 
 
 async def sections_of(context: Context, record: Record) -> list[Row]:
