@@ -50,9 +50,12 @@ def is_row_of(value: Any, model: type[Model]) -> bool:
 async def select_rows(
     visible: QuerySet[Any] | type[Model], any_of: Sequence[Condition], order_by: Sequence[str] = ()
 ) -> list[Row]:
-    """The records of `visible` (a queryset, or a model for all of its records) that match any of the conditions (each the AND of its columns), as
-    rows, in `order_by` (field names, ascending; `-name` descending). A condition with an empty collection matches
-    nothing; with none left, no statement runs."""
+    """The records of `visible` (a queryset, or a model for all its records) that match any of the
+    conditions (each the AND of its columns), as rows, in `order_by` (field names, ascending;
+    `-name` descending). A condition with an empty collection matches nothing; with none left, no
+    statement runs."""
+    if any(isinstance(value, (str, bytes)) for condition in any_of for value in condition.values()):
+        raise TypeError("a condition matches a column against a collection of values or a bool, not a string")
     conditions = [condition for condition in any_of if all(_matches_some(value) for value in condition.values())]
     if not conditions:
         return []

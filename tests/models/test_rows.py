@@ -40,3 +40,8 @@ async def test_rows_match_any_of_the_conditions_within_the_scope(anonymous_clien
     assert member.pk not in {row.pk for row in matched}
     assert await select_rows(User.all(), [{"id": []}, {"company_id": [], "is_admin": True}]) == []
     assert row_type(User)._fields == tuple(User._meta.fields_db_projection)
+
+
+async def test_a_string_is_refused_where_a_collection_of_values_is_meant(anonymous_client):
+    with pytest.raises(TypeError, match="not a string"):
+        await select_rows(User.all(), [{"name": "Ada"}])
