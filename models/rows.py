@@ -2,7 +2,7 @@
 
 `row_type(Model)` is an immutable record of the model's fields (Python names, a foreign key as
 `<name>_id`) with its `pk` and the `model` it stands for: what the API reads of a record, without
-a model instance behind it. `select_rows` reads such rows in one statement whose text is made once
+a model instance behind it; `model_of` makes the instance where one is needed. `select_rows` reads such rows in one statement whose text is made once
 per shape (which columns it matches against how many values), through Tortoise's public
 connection API, and converts each column as the model's field does (`to_python_value`).
 """
@@ -11,11 +11,13 @@ from collections import namedtuple
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import cache, lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from tortoise.fields.base import Field
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+
+M = TypeVar("M", bound=Model)
 
 Condition = Mapping[str, Collection[Any] | bool]
 """Columns by field name, each matched against a collection of values (`IN`) or equal to a bool."""
@@ -45,6 +47,14 @@ def row_type(model: type[Model]) -> type[Row]:
 
 def is_row_of(value: Any, model: type[Model]) -> bool:
     return isinstance(value, Row) and value.model is model
+
+
+def model_of(model: type[M], row: Row) -> M:
+    """The model instance of a row of `model`, as Tortoise would have read it: saved, its foreign
+    keys as ids (a related record is read when awaited)."""
+    if row.model is not model:
+        raise TypeError(f"a {type(row).__name__} is not a row of {model.__name__}")
+    return model.construct(_saved_in_db=True, **row._asdict())
 
 
 async def select_rows(

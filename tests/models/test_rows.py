@@ -1,8 +1,8 @@
 import pytest
 from tortoise.models import Model
 
-from models import Lead, LeadCompanySection, User
-from models.rows import is_row_of, row_type, select_rows
+from models import Lead, LeadCompanySection, LeadMember, MemberRole, User
+from models.rows import is_row_of, model_of, row_type, select_rows
 from tests.factories import make_company, make_lead, make_user
 
 
@@ -45,3 +45,22 @@ async def test_rows_match_any_of_the_conditions_within_the_scope(anonymous_clien
 async def test_a_string_is_refused_where_a_collection_of_values_is_meant(anonymous_client):
     with pytest.raises(TypeError, match="not a string"):
         await select_rows(User.all(), [{"name": "Ada"}])
+
+
+async def test_a_model_made_of_a_row_is_the_saved_record(anonymous_client):
+    owner = await make_user(is_admin=True, name="Ada")
+    lead = await make_lead(await make_user(company_id=owner.company_id), topic="Rows")
+    (row,) = await select_rows(User, [{"id": [owner.pk]}])
+
+    user = model_of(User, row)
+    await LeadMember.create(lead=lead, user=user, role=MemberRole.VIEWER)
+    user.name = "Ada Lovelace"
+    await user.save(update_fields=["name"])
+
+    assert fields_of(user, User) == {**fields_of(owner, User), "name": "Ada Lovelace", "updated_at": user.updated_at}
+    assert (await user.company).pk == owner.company_id
+    assert await LeadMember.filter(lead=lead, user_id=owner.pk, role=MemberRole.VIEWER).exists()
+    assert (await User.get(id=owner.pk)).name == "Ada Lovelace"
+    assert await User.all().count() == 2
+    with pytest.raises(TypeError, match="not a row of Lead"):
+        model_of(Lead, row)
