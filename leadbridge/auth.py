@@ -7,7 +7,7 @@ from typing import Any
 import jwt
 
 from models import User
-from models.rows import model_of, select_rows
+from models.rows import get_with_related
 
 ALGORITHM = "HS256"
 MAX_TOKEN_TTL_HOURS = 10 * 366 * 24
@@ -56,7 +56,7 @@ async def authenticate(authorization: str | None, secret_key: str) -> User:
     except jwt.InvalidTokenError:
         raise AuthenticationError("Invalid token") from None
     user_id = _user_id(claims)
-    user = await _user(user_id)
+    user = await get_with_related(User, user_id, "company")
     if user is None or user.token_version != claims["ver"]:
         raise AuthenticationError("Token has been revoked")
     if not user.is_active:
@@ -79,10 +79,3 @@ def _user_id(claims: dict[str, Any]) -> int:
     ):
         raise AuthenticationError("Invalid token")
     return int(subject)
-
-
-async def _user(user_id: int) -> User | None:
-    """The user, read in one statement whose text is made once (a request's fixed cost): their
-    company is read when it is needed, through the loaders."""
-    rows = await select_rows(User, [{"id": [user_id]}])
-    return model_of(User, rows[0]) if rows else None

@@ -49,12 +49,52 @@ def is_row_of(value: Any, model: type[Model]) -> bool:
     return isinstance(value, Row) and value.model is model
 
 
-def model_of(model: type[M], row: Row) -> M:
+def model_of(model: type[M], row: Row, **related: Model | None) -> M:
     """The model instance of a row of `model`, as Tortoise would have read it: saved, its foreign
-    keys as ids (a related record is read when awaited)."""
+    keys as ids (a related record is read when awaited) but those given in `related`."""
     if row.model is not model:
         raise TypeError(f"a {type(row).__name__} is not a row of {model.__name__}")
-    return model.construct(_saved_in_db=True, **row._asdict())
+    return model.construct(_saved_in_db=True, **row._asdict(), **related)
+
+
+async def get_with_related(model: type[M], pk: Any, relation: str) -> M | None:
+    """The record of `model` with this primary key and the record its foreign key `relation`
+    names (None where it names none), in one statement whose text is made once, as
+    `select_related` reads them; None when there is no such record."""
+    connection = model._meta.db
+    related_model = _related_model(model, relation)
+    sql = _joined_sql(model, relation, connection.capabilities.dialect)
+    _, rows = await connection.execute_query(sql, [pk])
+    if not rows:
+        return None
+    values = tuple(rows[0])
+    own, other = _converters(model), _converters(related_model)
+    record = row_type(model)._make([convert(value) for convert, value in zip(own, values[: len(own)], strict=True)])
+    joined = row_type(related_model)._make(
+        [convert(value) for convert, value in zip(other, values[len(own) :], strict=True)]
+    )
+    return model_of(model, record, **{relation: model_of(related_model, joined) if joined.pk is not None else None})
+
+
+def _related_model(model: type[Model], relation: str) -> type[Model]:
+    if relation not in model._meta.fk_fields:
+        raise ValueError(f"{model.__name__}.{relation} is not a foreign key")
+    related: type[Model] = model._meta.fields_map[relation].related_model  # type: ignore[attr-defined]  # a foreign key's
+    return related
+
+
+@cache
+def _joined_sql(model: type[Model], relation: str, dialect: str) -> str:
+    meta, related = model._meta, _related_model(model, relation)._meta
+    key = meta.fields_db_projection[meta.fields_map[relation].source_field]  # type: ignore[index]  # a foreign key's
+    selected = [f'a."{column}"' for column in meta.fields_db_projection.values()]
+    selected += [f'b."{column}"' for column in related.fields_db_projection.values()]
+    parameter = "$1" if dialect == "postgres" else "?"
+    return (
+        f'SELECT {", ".join(selected)} FROM "{meta.db_table}" a LEFT JOIN "{related.db_table}" b'
+        f' ON b."{related.fields_db_projection[related.pk_attr]}" = a."{key}"'
+        f' WHERE a."{meta.fields_db_projection[meta.pk_attr]}" = {parameter}'
+    )
 
 
 async def select_rows(

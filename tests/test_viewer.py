@@ -1,4 +1,4 @@
-from tests.factories import client_as, graphql, make_user
+from tests.factories import StatementCounter, client_as, graphql, make_user
 
 VIEWER = """
 query {
@@ -29,3 +29,14 @@ async def test_viewer_is_the_token_holder(anonymous_client):
             }
         }
     }
+
+
+async def test_the_viewer_with_their_company_costs_the_token_check_alone(anonymous_client):
+    user = await make_user(name="Ada")
+
+    async with client_as(anonymous_client, user) as client:
+        with StatementCounter() as counter:
+            body = await graphql(client, VIEWER)
+
+    assert body["data"]["viewer"]["company"]["name"] == user.company.name
+    assert counter.count == 1, counter.statements

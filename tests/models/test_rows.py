@@ -2,7 +2,7 @@ import pytest
 from tortoise.models import Model
 
 from models import Lead, LeadCompanySection, LeadMember, MemberRole, User
-from models.rows import is_row_of, model_of, row_type, select_rows
+from models.rows import get_with_related, is_row_of, model_of, row_type, select_rows
 from tests.factories import make_company, make_lead, make_user
 
 
@@ -64,3 +64,20 @@ async def test_a_model_made_of_a_row_is_the_saved_record(anonymous_client):
     assert await User.all().count() == 2
     with pytest.raises(TypeError, match="not a row of Lead"):
         model_of(Lead, row)
+
+
+async def test_a_record_is_read_with_the_record_its_foreign_key_names(anonymous_client):
+    owner = await make_user(is_admin=True)
+    lead = await make_lead(owner, topic="Unshared")
+    expected = await User.filter(id=owner.pk).select_related("company").get()
+
+    user = await get_with_related(User, owner.pk, "company")
+    unshared = await get_with_related(Lead, lead.pk, "partner")
+
+    assert user is not None and unshared is not None
+    assert fields_of(user, User) == fields_of(expected, User)
+    assert fields_of(user.company, type(expected.company)) == fields_of(expected.company, type(expected.company))
+    assert fields_of(unshared, Lead) == fields_of(lead, Lead) and unshared.partner is None
+    assert await get_with_related(User, owner.pk + 1000, "company") is None
+    with pytest.raises(ValueError, match="not a foreign key"):
+        await get_with_related(User, owner.pk, "name")
