@@ -4,7 +4,8 @@
 `<name>_id`) with its `pk` and the `model` it stands for: what the API reads of a record, without
 a model instance behind it; `model_of` makes the instance where one is needed. `select_rows` reads such rows in one statement whose text is made once
 per shape (which columns it matches against how many values), through Tortoise's public
-connection API, and converts each column as the model's field does (`to_python_value`).
+connection API, and converts each column as the model's field does (`to_python_value`): a
+datetime when it is read, since most selections never ask for one.
 """
 
 from collections import namedtuple
@@ -14,6 +15,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from tortoise.fields.base import Field
+from tortoise.fields.data import DatetimeField
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
@@ -41,8 +43,26 @@ def row_type(model: type[Model]) -> type[Row]:
     meta = model._meta
     names = tuple(meta.fields_db_projection)
     fields = namedtuple(f"{model.__name__}Row", names)  # type: ignore[misc]  # names known at run time
-    pk = property(itemgetter(names.index(meta.pk_attr)))
-    return type(fields.__name__, (fields, Row), {"__slots__": (), "model": model, "pk": pk})
+    namespace: dict[str, Any] = {"__slots__": (), "model": model, "pk": property(itemgetter(names.index(meta.pk_attr)))}
+    for index, name in enumerate(names):
+        field = meta.fields_map[name]
+        if _read_when_asked(field):
+            namespace[name] = property(_converted(index, field.to_python_value))
+    return type(fields.__name__, (fields, Row), namespace)
+
+
+def _read_when_asked(field: Field[Any]) -> bool:
+    """Whether a row keeps the column as the driver gave it and converts it when it is read: a
+    datetime, whose conversion (a string parsed on SQLite, a time zone applied on both) costs the
+    most and whose value few selections ask for."""
+    return isinstance(field, DatetimeField)
+
+
+def _converted(index: int, convert: Callable[[Any], Any]) -> Callable[[tuple[Any, ...]], Any]:
+    def read(row: tuple[Any, ...]) -> Any:
+        return convert(tuple.__getitem__(row, index))
+
+    return read
 
 
 def is_row_of(value: Any, model: type[Model]) -> bool:
@@ -54,7 +74,7 @@ def model_of(model: type[M], row: Row, **related: Model | None) -> M:
     keys as ids (a related record is read when awaited) but those given in `related`."""
     if row.model is not model:
         raise TypeError(f"a {type(row).__name__} is not a row of {model.__name__}")
-    return model.construct(_saved_in_db=True, **row._asdict(), **related)
+    return model.construct(_saved_in_db=True, **{name: getattr(row, name) for name in row._fields}, **related)
 
 
 async def get_with_related(model: type[M], pk: Any, relation: str) -> M | None:
@@ -158,14 +178,16 @@ def _identity(value: Any) -> Any:
 
 @cache
 def _converters(model: type[Model]) -> tuple[Callable[[Any], Any], ...]:
-    """Each column's conversion, as the model's field converts it: none where the field keeps the
-    driver's int or str as it is."""
+    """Each column's conversion as the row stores it, as the model's field converts it: none where
+    the field keeps the driver's int or str as it is, or where the row converts it when read."""
     return tuple(_converter(model._meta.fields_map[name]) for name in model._meta.fields_db_projection)
 
 
 def _converter(field: Field[Any]) -> Callable[[Any], Any]:
     if type(field).to_python_value is Field.to_python_value and field.field_type in (int, str):
         return _identity
+    if _read_when_asked(field):
+        return _identity  # the row converts it when it is read
     return field.to_python_value
 
 
