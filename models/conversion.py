@@ -4,11 +4,10 @@ the caller's transaction, after the caller has locked the lead, and raises Domai
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from pypika_tortoise import Table
-from pypika_tortoise.terms import Case, Criterion, ValueWrapper
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.queryset import QuerySet
 
@@ -21,7 +20,6 @@ from models.conversion_snapshot import (
     account_snapshot,
     contact_snapshot,
     opportunity_snapshot,
-    returning,
 )
 from models.enums import LeadAcceptance, LeadStatus, MemberRole
 from models.errors import DomainError, ErrorCode
@@ -30,6 +28,7 @@ from models.matching import match_keys
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.relations import related
+from models.rows import Row, columns_of, model_of, placeholders, rows_of
 from models.section import LeadCompanySection, OpportunityCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
@@ -71,46 +70,42 @@ async def settings_for(company_id: int) -> ConversionSettings:
     return found or ConversionSettings(company_id=company_id)
 
 
-SETTINGS_COLUMNS = (
-    "id",
-    "create_account",
-    "create_contact",
-    "create_opportunity",
-    "default_template_id",
-    "minimum_score",
-)
-
-
 async def conversion_defaults(company_id: int) -> tuple[ConversionSettings, OpportunityTemplate]:
     """The company's conversion settings and its default template (the Standard one unless the
-    settings name another) with the template's default stage, in one query: the candidate
-    templates, each carrying the settings."""
-    own = ConversionSettings.filter(company_id=company_id)
-    templates = (
-        await OpportunityTemplate.filter(
-            Q(company_id=None, is_default=True) | Q(id__in=Subquery(own.values("default_template_id")))
-        )
-        .annotate(**{f"settings_{column}": Subquery(own.values(column)) for column in SETTINGS_COLUMNS})
-        .select_related("default_stage")
-    )
-    found = {column: getattr(templates[0], f"settings_{column}") for column in SETTINGS_COLUMNS}
-    settings = ConversionSettings(company_id=company_id)
-    if found["id"] is not None:
-        settings = ConversionSettings(
-            id=found["id"],
-            company_id=company_id,
-            create_account=bool(found["create_account"]),
-            create_contact=bool(found["create_contact"]),
-            create_opportunity=bool(found["create_opportunity"]),
-            default_template_id=found["default_template_id"],
-            minimum_score=found["minimum_score"],
-        )
+    settings name another) with the template's default stage, in one statement whose text is made
+    once: the candidate templates, each with its stage and the settings."""
+    connection = OpportunityTemplate._meta.db
+    _, found = await connection.execute_query(_defaults_sql(connection.capabilities.dialect), [company_id, True])
+    candidates = [rows_of(tuple(values), OpportunityTemplate, OpportunityStage, ConversionSettings) for values in found]
+    own = candidates[0][2]
+    settings = model_of(ConversionSettings, own) if own is not None else ConversionSettings(company_id=company_id)
     wanted = settings.default_template_id
 
-    def chosen(template: OpportunityTemplate) -> bool:
+    def chosen(template: Row) -> bool:
         return template.pk == wanted if wanted else template.company_id is None and template.is_default
 
-    return settings, next(template for template in templates if chosen(template))
+    template, stage, _ = next(
+        candidate for candidate in candidates if candidate[0] is not None and chosen(candidate[0])
+    )
+    assert template is not None
+    default_stage = model_of(OpportunityStage, stage) if stage is not None else None
+    return settings, model_of(OpportunityTemplate, template, default_stage=default_stage)
+
+
+@cache
+def _defaults_sql(dialect: str) -> str:
+    """The candidate templates of `conversion_defaults`: the Standard one and the one the
+    company's settings name, each with its default stage and the settings."""
+    template, stage, settings = (model._meta for model in (OpportunityTemplate, OpportunityStage, ConversionSettings))
+    parameter = placeholders(dialect)
+    return (
+        f"SELECT {columns_of(OpportunityTemplate, 't')}, {columns_of(OpportunityStage, 'st')},"
+        f" {columns_of(ConversionSettings, 's')}"
+        f' FROM "{template.db_table}" t LEFT JOIN "{stage.db_table}" st ON st."id" = t."default_stage_id"'
+        f' LEFT JOIN "{settings.db_table}" s ON s."company_id" = {parameter()}'
+        f' WHERE (t."company_id" IS NULL AND t."is_default" = {parameter()}) OR t."id" = s."default_template_id"'
+        ' ORDER BY t."id"'
+    )
 
 
 async def standard_template() -> OpportunityTemplate:
@@ -235,28 +230,31 @@ async def _copy_members(
     if not copy_members:
         await OpportunityMember.create(opportunity=opportunity, user=viewer, role=MemberRole.OWNER)
         return [[viewer.id, MemberRole.OWNER.value]]
-    members, users, lead_members = (Table(model._meta.db_table) for model in (OpportunityMember, User, LeadMember))
-    copied: Criterion = lead_members.id.notnull()
-    if excluded:
-        copied &= users.id.notin(excluded)
     created_at = OpportunityMember._meta.fields_map["created_at"].to_db_value(datetime.now(UTC), OpportunityMember)
     db = OpportunityMember._meta.db
-    query = (
-        db.query_class.into(members)
-        .columns(members.opportunity_id, members.user_id, members.role, members.created_at)
-        .from_(users)
-        .left_join(lead_members)
-        .on((lead_members.user_id == users.id) & (lead_members.lead_id == lead.pk))
-        .select(
-            ValueWrapper(opportunity.pk),
-            users.id,
-            Case().when(users.id == viewer.id, ValueWrapper(MemberRole.OWNER.value)).else_(lead_members.role),
-            ValueWrapper(created_at),
-        )
-        .where((users.id == viewer.id) | copied)
-    )
-    rows = await db.execute_query_dict(*returning(query, "user_id", "role"))
+    values = [opportunity.pk, viewer.id, MemberRole.OWNER.value, created_at, lead.pk, viewer.id, *excluded]
+    rows = await db.execute_query_dict(_copy_members_sql(len(excluded), db.capabilities.dialect), values)
     return [[row["user_id"], row["role"]] for row in rows]
+
+
+@cache
+def _copy_members_sql(excluded: int, dialect: str) -> str:
+    """`_copy_members`' statement, its parameters in order: the opportunity, the viewer, OWNER,
+    the time, the lead, the viewer again, then the `excluded` users."""
+    members, users, lead_members = (model._meta.db_table for model in (OpportunityMember, User, LeadMember))
+    parameter = placeholders(dialect)
+    selected = (
+        f'{parameter()}, u."id", CASE WHEN u."id" = {parameter()} THEN {parameter()} ELSE l."role" END, {parameter()}'
+    )
+    joined = f'LEFT JOIN "{lead_members}" l ON l."user_id" = u."id" AND l."lead_id" = {parameter()}'
+    viewer = f'u."id" = {parameter()}'
+    copied = 'l."id" IS NOT NULL'
+    if excluded:
+        copied += f' AND u."id" NOT IN ({", ".join(parameter() for _ in range(excluded))})'
+    return (
+        f'INSERT INTO "{members}" ("opportunity_id", "user_id", "role", "created_at") SELECT {selected}'
+        f' FROM "{users}" u {joined} WHERE {viewer} OR ({copied}) RETURNING "user_id", "role"'
+    )
 
 
 def link_field(model: type[Lead | Opportunity], relation: str) -> ManyToManyFieldInstance[Any]:
@@ -269,42 +267,52 @@ def link_field(model: type[Lead | Opportunity], relation: str) -> ManyToManyFiel
 async def _copy_catalog_links(lead: Lead, opportunity: Opportunity, relation: str) -> list[int]:
     """Link the opportunity to the lead's entries of one catalog, in one INSERT ... SELECT; the
     entries linked."""
-    source, target = link_field(Lead, relation), link_field(Opportunity, relation)
-    lead_links, opportunity_links = Table(source.through), Table(target.through)
+    target = link_field(Opportunity, relation)
     db = Opportunity._meta.db
-    query = (
-        db.query_class.into(opportunity_links)
-        .columns(opportunity_links[target.forward_key], opportunity_links[target.backward_key])
-        .from_(lead_links)
-        .select(lead_links[source.forward_key], ValueWrapper(opportunity.pk))
-        .where(lead_links[source.backward_key] == lead.pk)
-    )
-    rows = await db.execute_query_dict(*returning(query, target.forward_key))
+    rows = await db.execute_query_dict(_copy_links_sql(relation, db.capabilities.dialect), [opportunity.pk, lead.pk])
     return [row[target.forward_key] for row in rows]
+
+
+@cache
+def _copy_links_sql(relation: str, dialect: str) -> str:
+    """`_copy_catalog_links`' statement, its parameters the opportunity then the lead."""
+    source, target = link_field(Lead, relation), link_field(Opportunity, relation)
+    parameter = placeholders(dialect)
+    return (
+        f'INSERT INTO "{target.through}" ("{target.forward_key}", "{target.backward_key}")'
+        f' SELECT "{source.forward_key}", {parameter()} FROM "{source.through}"'
+        f' WHERE "{source.backward_key}" = {parameter()} RETURNING "{target.forward_key}"'
+    )
 
 
 async def _copy_activities(lead: Lead, opportunity: Opportunity) -> list[int]:
     """Link the opportunity to every activity of the lead, in one INSERT ... SELECT; the
     activities linked."""
     target = link_field(Opportunity, "activities")
-    links, activities = Table(target.through), Table(Activity._meta.db_table)
     db = Opportunity._meta.db
-    query = (
-        db.query_class.into(links)
-        .columns(links[target.forward_key], links[target.backward_key])
-        .from_(activities)
-        .select(activities.id, ValueWrapper(opportunity.pk))
-        .where(activities.lead_id == lead.pk)
-    )
-    rows = await db.execute_query_dict(*returning(query, target.forward_key))
+    rows = await db.execute_query_dict(_copy_activities_sql(db.capabilities.dialect), [opportunity.pk, lead.pk])
     return [row[target.forward_key] for row in rows]
+
+
+@cache
+def _copy_activities_sql(dialect: str) -> str:
+    """`_copy_activities`' statement, its parameters the opportunity then the lead."""
+    target = link_field(Opportunity, "activities")
+    parameter = placeholders(dialect)
+    return (
+        f'INSERT INTO "{target.through}" ("{target.forward_key}", "{target.backward_key}")'
+        f' SELECT "id", {parameter()} FROM "{Activity._meta.db_table}" WHERE "lead_id" = {parameter()}'
+        f' RETURNING "{target.forward_key}"'
+    )
 
 
 async def _copy_to_opportunity(
     lead: Lead, opportunity: Opportunity, template: OpportunityTemplate, viewer: User, overrides: dict[str, Any]
 ) -> dict[str, Any]:
     """Copy what the template says from the lead; returns what was copied (members, links,
-    activities, sections), for undoing the conversion."""
+    activities, sections), for undoing the conversion. Each copy is one INSERT ... SELECT ...
+    RETURNING whose text is made once, sent with `execute_query_dict`, which reads the rows it
+    made back on both backends (PostgreSQL's `execute_query` does not for an INSERT)."""
     copy_members = overrides.get("copy_members", template.copy_members)
     copy_links = overrides.get("copy_links", template.copy_links)
     excluded = list(overrides.get("exclude_member_ids") or ())
@@ -323,21 +331,26 @@ async def _copy_company_sections(lead: Lead, opportunity: Opportunity) -> list[l
     """Each company's section of the lead (industry, region, CRM account) becomes the
     opportunity's, in one INSERT ... SELECT; the sections made, as [company id, industry,
     region, CRM account]."""
-    sections, lead_sections = Table(OpportunityCompanySection._meta.db_table), Table(LeadCompanySection._meta.db_table)
-    copied = SECTION_COLUMNS
     updated_at = OpportunityCompanySection._meta.fields_map["updated_at"].to_db_value(
         datetime.now(UTC), OpportunityCompanySection
     )
     db = OpportunityCompanySection._meta.db
-    query = (
-        db.query_class.into(sections)
-        .columns(sections.opportunity_id, *(sections[name] for name in copied), sections.updated_at)
-        .from_(lead_sections)
-        .select(ValueWrapper(opportunity.pk), *(lead_sections[name] for name in copied), ValueWrapper(updated_at))
-        .where(lead_sections.lead_id == lead.pk)
+    sql = _copy_sections_sql(db.capabilities.dialect)
+    rows = await db.execute_query_dict(sql, [opportunity.pk, updated_at, lead.pk])
+    return [[row[name] for name in SECTION_COLUMNS] for row in rows]
+
+
+@cache
+def _copy_sections_sql(dialect: str) -> str:
+    """`_copy_company_sections`' statement, its parameters the opportunity, the time, the lead."""
+    sections, lead_sections = OpportunityCompanySection._meta.db_table, LeadCompanySection._meta.db_table
+    copied = ", ".join(f'"{name}"' for name in SECTION_COLUMNS)
+    parameter = placeholders(dialect)
+    return (
+        f'INSERT INTO "{sections}" ("opportunity_id", {copied}, "updated_at")'
+        f' SELECT {parameter()}, {copied}, {parameter()} FROM "{lead_sections}"'
+        f' WHERE "lead_id" = {parameter()} RETURNING {copied}'
     )
-    rows = await db.execute_query_dict(*returning(query, *copied))
-    return [[row[name] for name in copied] for row in rows]
 
 
 async def create_opportunity_from_lead(

@@ -1,13 +1,10 @@
 """What a conversion records of the records it creates, for undoing it later: each one's fields
-as JSON keeps them and, for an opportunity, what it copied from the lead. Also `returning`, how
-the conversion's INSERT ... SELECT statements answer the rows they made."""
+as JSON keeps them and, for an opportunity, what it copied from the lead."""
 
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
-
-from pypika_tortoise.queries import QueryBuilder
 
 from models.account import Account, Contact
 from models.opportunity import Opportunity
@@ -29,15 +26,6 @@ OPPORTUNITY_FIELDS = (
 ACCOUNT_FIELDS = ("name", "website", "industry")
 CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "job_title", "account_id")
 SECTION_COLUMNS = ("company_id", "industry", "region", "crm_account")
-
-
-def returning(query: QueryBuilder, *columns: str) -> tuple[str, list[Any]]:
-    """An INSERT's SQL and parameters with a RETURNING clause (SQLite and PostgreSQL alike), so
-    that it answers the rows it made without another statement; send it with
-    `execute_query_dict`, which reads rows back on both (PostgreSQL's `execute_query` does not
-    for an INSERT)."""
-    sql, parameters = query.get_parameterized_sql()
-    return f"{sql} RETURNING {','.join(f'{chr(34)}{column}{chr(34)}' for column in columns)}", parameters
 
 
 def plain(value: Any) -> Any:

@@ -84,16 +84,49 @@ async def get_with_related(model: type[M], pk: Any, relation: str) -> M | None:
     connection = model._meta.db
     related_model = _related_model(model, relation)
     sql = _joined_sql(model, relation, connection.capabilities.dialect)
-    _, rows = await connection.execute_query(sql, [pk])
-    if not rows:
+    _, found = await connection.execute_query(sql, [pk])
+    if not found:
         return None
-    values = tuple(rows[0])
-    own, other = _converters(model), _converters(related_model)
-    record = row_type(model)._make([convert(value) for convert, value in zip(own, values[: len(own)], strict=True)])
-    joined = row_type(related_model)._make(
-        [convert(value) for convert, value in zip(other, values[len(own) :], strict=True)]
-    )
-    return model_of(model, record, **{relation: model_of(related_model, joined) if joined.pk is not None else None})
+    record, joined = rows_of(tuple(found[0]), model, related_model)
+    assert record is not None
+    return model_of(model, record, **{relation: model_of(related_model, joined) if joined is not None else None})
+
+
+def columns_of(model: type[Model], alias: str) -> str:
+    """The columns a row of `model` is read from, in its order, as `alias."column", ...`: a
+    statement that joins several models selects each one's in turn and splits its rows with
+    `rows_of`."""
+    return ", ".join(f'{alias}."{column}"' for column in model._meta.fields_db_projection.values())
+
+
+def rows_of(values: Sequence[Any], *models: type[Model]) -> list[Row | None]:
+    """The rows of `models` in one row of a statement that selected `columns_of` each of them in
+    turn: None for a model whose primary key is null (an outer join that matched nothing)."""
+    rows: list[Row | None] = []
+    start = 0
+    for model in models:
+        converters = _converters(model)
+        row = row_type(model)._make(
+            [convert(value) for convert, value in zip(converters, values[start : start + len(converters)], strict=True)]
+        )
+        rows.append(row if row.pk is not None else None)
+        start += len(converters)
+    if start != len(values):
+        raise ValueError(f"the row holds {len(values)} values, the models {start}")
+    return rows
+
+
+def placeholders(dialect: str) -> Callable[[], str]:
+    """The next parameter of a statement at each call, as the dialect writes them: `$1`, `$2`, ...
+    on PostgreSQL, `?` on SQLite."""
+    count = 0
+
+    def placeholder() -> str:
+        nonlocal count
+        count += 1
+        return f"${count}" if dialect == "postgres" else "?"
+
+    return placeholder
 
 
 def _related_model(model: type[Model], relation: str) -> type[Model]:
@@ -105,15 +138,13 @@ def _related_model(model: type[Model], relation: str) -> type[Model]:
 
 @cache
 def _joined_sql(model: type[Model], relation: str, dialect: str) -> str:
-    meta, related = model._meta, _related_model(model, relation)._meta
+    related_model = _related_model(model, relation)
+    meta, related = model._meta, related_model._meta
     key = meta.fields_db_projection[meta.fields_map[relation].source_field]  # type: ignore[index]  # a foreign key's
-    selected = [f'a."{column}"' for column in meta.fields_db_projection.values()]
-    selected += [f'b."{column}"' for column in related.fields_db_projection.values()]
-    parameter = "$1" if dialect == "postgres" else "?"
     return (
-        f'SELECT {", ".join(selected)} FROM "{meta.db_table}" a LEFT JOIN "{related.db_table}" b'
-        f' ON b."{related.fields_db_projection[related.pk_attr]}" = a."{key}"'
-        f' WHERE a."{meta.fields_db_projection[meta.pk_attr]}" = {parameter}'
+        f'SELECT {columns_of(model, "a")}, {columns_of(related_model, "b")} FROM "{meta.db_table}" a'
+        f' LEFT JOIN "{related.db_table}" b ON b."{related.fields_db_projection[related.pk_attr]}" = a."{key}"'
+        f' WHERE a."{meta.fields_db_projection[meta.pk_attr]}" = {placeholders(dialect)()}'
     )
 
 
@@ -201,12 +232,7 @@ def _select_sql(
 ) -> str:
     meta = model._meta
     columns = meta.fields_db_projection
-    count = 0
-
-    def placeholder() -> str:
-        nonlocal count
-        count += 1
-        return f"${count}" if dialect == "postgres" else "?"
+    placeholder = placeholders(dialect)
 
     def match(name: str, size: int | None) -> str:
         if size is None:
