@@ -2,10 +2,11 @@
 
 `row_type(Model)` is an immutable record of the model's fields (Python names, a foreign key as
 `<name>_id`) with its `pk` and the `model` it stands for: what the API reads of a record, without
-a model instance behind it; `model_of` makes the instance where one is needed. `select_rows` reads such rows in one statement whose text is made once
-per shape (which columns it matches against how many values), through Tortoise's public
-connection API, and converts each column as the model's field does (`to_python_value`): a
-datetime when it is read, since most selections never ask for one.
+a model instance behind it; `model_of` makes the instance where one is needed. `select_rows`
+reads such rows in one statement whose text is made once per shape (which columns it matches
+against how many values), through Tortoise's public connection API, and converts each column as
+the model's field does (`to_python_value`): a datetime when it is read, since most selections
+never ask for one.
 """
 
 from collections import namedtuple
