@@ -13,9 +13,11 @@ conversion events. Rows are written in batches of `BATCH_LEADS` leads, one trans
 multi-row statement per table and batch, with explicit ids, so that memory stays flat in N.
 Each row is given by field name and built from its model's metadata (table, columns, defaults
 and Tortoise's conversion of each value), so that it holds what the ORM would write.
-PostgreSQL's planner statistics are refreshed (ANALYZE) at the end. (SQLite is left without
-statistics: with them, its planner answers a page of a viewer who sees half of all leads by
-sorting all of them instead of walking the created_at index; see bench/RESULTS.md.)
+PostgreSQL's planner statistics are refreshed (ANALYZE) whenever the leads have doubled, and at
+the end: where autovacuum is off, the foreign-key checks of every insert would otherwise keep the
+plans made for empty tables, and each batch would take longer than the one before. (SQLite is left
+without statistics: with them, its planner answers a page of a viewer who sees half of all leads
+by sorting all of them instead of walking the created_at index; see bench/RESULTS.md.)
 
 Running it again adds N more leads to the same network, growing it with the new total.
 """
@@ -744,6 +746,8 @@ async def seed(
     rng = random.Random(random_seed if random_seed is not None else ids.last(Lead) + 1)
     if client.capabilities.dialect == "sqlite":
         await client.execute_script(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    postgres = client.capabilities.dialect == "postgres"
+    total = analyzed = int(existing_leads)
     for size in batches(leads, BATCH_LEADS):
         rows = Rows(tables)
         for _ in range(size):
@@ -752,7 +756,11 @@ async def seed(
             await _write(connection, rows)
             await _advance_sequences(connection, ids)
         progress(size)
-    if client.capabilities.dialect == "postgres":
+        total += size
+        if postgres and total >= 2 * max(analyzed, BATCH_LEADS // 2):
+            await client.execute_script("ANALYZE")
+            analyzed = total
+    if postgres and analyzed != total:
         await client.execute_script("ANALYZE")
     return SeedResult(
         leads_added=leads,
