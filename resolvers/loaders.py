@@ -29,19 +29,35 @@ class DataLoader(dataloader.DataLoader[K, T]):
     A loader hands every field that asks for a key the same future. When an error nulls part of
     a response, graphql-core cancels the resolvers still pending under it, and cancelling a task
     cancels the future it awaits: without the shield, every other field awaiting the same record
-    (the same company, the same user) would be cancelled with it, and the request with them. A
-    batch that fails after all its awaiters were cancelled has its error read, so that asyncio
-    does not log it as never retrieved."""
+    (the same company, the same user) would be cancelled with it, and the request with them. When
+    a batch fails, the errors of its futures are read once it has set them, so that asyncio does
+    not log as never retrieved the error of a future that no one awaits any more (its awaiters
+    were cancelled, or went away with a failed planned run). A batch that succeeds costs nothing
+    for this: a page loads hundreds of keys."""
 
     shielded = True
     """False on the planned path, which cancels no awaiter while the run goes on and drops the
     request's loaders when it fails: there the loader's own future is handed out."""
 
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[T]]]) -> None:
+        async def load(keys: list[K]) -> Sequence[T]:
+            try:
+                return await load_fn(keys)
+            except Exception:
+                # Strawberry sets the error on the batch's futures as soon as this raises.
+                self.loop.call_soon(self._read_errors, keys)
+                raise
+
+        super().__init__(load_fn=load)
+
+    def _read_errors(self, keys: list[K]) -> None:
+        for key in keys:
+            future = self.cache_map.get(key)
+            if isinstance(future, asyncio.Future) and future.done():
+                read_error(future)
+
     def load(self, key: K) -> Awaitable[T]:
-        known = self.cache_map.get(key) if self.cache else None
         future = super().load(key)
-        if future is not known and isinstance(future, asyncio.Future):
-            future.add_done_callback(read_error)
         return asyncio.shield(future) if self.shielded else future
 
     def load_many(self, keys: Iterable[K]) -> Awaitable[list[T]]:
