@@ -4,8 +4,10 @@
 The app runs in-process (ASGI, no network) on the benchmark's database, as in `bench.profile`. After
 5 warm-up requests it prints the time per request of `--requests` sequential requests without a
 profiler, then cProfile's own time per function over as many more, grouped by the package its file
-belongs to. Run it with `PYTHONPATH=<another checkout>` to measure that checkout's code on the same
-data."""
+belongs to, and how many function calls it profiled (a count that, unlike the time, does not drift
+with the host's speed). To measure another checkout's code on the same data, run it from a
+directory outside both checkouts with `PYTHONPATH=<that checkout>`: `python -m` puts the current
+directory first on the path."""
 
 import asyncio
 import cProfile
@@ -65,13 +67,15 @@ def main() -> None:
             for i in range(options.requests):
                 await post(client, scenario, i)
             profile.disable()
+        stats = pstats.Stats(profile)
         by_package: dict[str, float] = defaultdict(float)
-        for (path, _, function), (_, _, own, _, _) in pstats.Stats(profile).stats.items():  # type: ignore[attr-defined]  # Stats.stats is not in typeshed
+        for (path, _, function), (_, _, own, _, _) in stats.stats.items():  # type: ignore[attr-defined]  # Stats.stats is not in typeshed
             by_package[package_of(path, function)] += own
         total = sum(by_package.values())
         print(
             f"{options.backend} {options.scenario}: {per_request:.1f} ms per request in-process without the profiler; "
-            f"own time by package over {options.requests} profiled requests ({total:.2f} s):"
+            f"own time by package over {options.requests} profiled requests ({total:.2f} s, "
+            f"{stats.total_calls:,} function calls):"  # type: ignore[attr-defined]  # nor is Stats.total_calls
         )
         for package, own in sorted(by_package.items(), key=lambda item: -item[1]):
             print(f"  {package:24s} {100 * own / total:5.1f} %")
