@@ -2,14 +2,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from tortoise import fields
 from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from models.rows import scope_ids
+from models.rows import Scope, scope_of
 
 if TYPE_CHECKING:
     from models.company import Company
@@ -83,18 +83,17 @@ class EntryRow:
 
 
 async def linked_entries(
-    record_model: type[Model], relation: str, record_ids: Sequence[int], visible: QuerySet[Any]
+    record_model: type[Model], relation: str, record_ids: Sequence[int], visible: Scope | QuerySet[Any]
 ) -> list[tuple[int, EntryRow]]:
     """The entries of one catalog (`relation`, a many-to-many field of `record_model`) linked to
     the records, each with its record's id, by name then id, among the entries of `visible`: one
     statement, its text made once per shape, its rows read as plain values."""
     if not record_ids:
         return []
-    entry_model = visible.model
+    scope = visible if isinstance(visible, Scope) else scope_of(visible)
+    entry_model = cast(type[CatalogEntry], scope.model)
     connection = entry_model._meta.db
-    sql = _linked_entries_sql(
-        record_model, relation, len(record_ids), scope_ids(visible), connection.capabilities.dialect
-    )
+    sql = _linked_entries_sql(record_model, relation, len(record_ids), scope.ids, connection.capabilities.dialect)
     created_at = entry_model._meta.fields_map["created_at"].to_python_value
     return [
         (

@@ -6,14 +6,15 @@ a model instance behind it; `model_of` makes the instance where one is needed. `
 reads such rows in one statement whose text is made once per shape (which columns it matches
 against how many values), through Tortoise's public connection API, and converts each column as
 the model's field does (`to_python_value`): a datetime when it is read, since most selections
-never ask for one.
+never ask for one. A visibility scope is read into such statements as the SQL of its ids
+(`scope_of`), which a caller that makes the same scope again and again can keep.
 """
 
 from collections import namedtuple
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import cache, lru_cache
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from tortoise.fields.base import Field
 from tortoise.fields.data import DatetimeField
@@ -149,19 +150,33 @@ def _joined_sql(model: type[Model], relation: str, dialect: str) -> str:
     )
 
 
+class Scope(NamedTuple):
+    """A visibility scope as SQL (`scope_of`): its model, and the SQL of the ids it holds, None when
+    it holds the whole table."""
+
+    model: type[Model]
+    ids: str | None
+
+
+def scope_of(visible: QuerySet[Any] | type[Model]) -> Scope:
+    """The scope of a queryset (or of a model: all its records) as SQL."""
+    return Scope(visible if isinstance(visible, type) else visible.model, scope_ids(visible))
+
+
 async def select_rows(
-    visible: QuerySet[Any] | type[Model], any_of: Sequence[Condition], order_by: Sequence[str] = ()
+    visible: Scope | QuerySet[Any] | type[Model], any_of: Sequence[Condition], order_by: Sequence[str] = ()
 ) -> list[Row]:
-    """The records of `visible` (a queryset, or a model for all its records) that match any of the
-    conditions (each the AND of its columns), as rows, in `order_by` (field names, ascending;
-    `-name` descending). A condition with an empty collection matches nothing; with none left, no
+    """The records of `visible` (a scope, a queryset, or a model for all its records) that match
+    any of the conditions (each the AND of its columns), as rows, in `order_by` (field names,
+    ascending; `-name` descending). A condition with an empty collection matches nothing; with none left, no
     statement runs."""
     if any(isinstance(value, (str, bytes)) for condition in any_of for value in condition.values()):
         raise TypeError("a condition matches a column against a collection of values or a bool, not a string")
     conditions = [condition for condition in any_of if all(_matches_some(value) for value in condition.values())]
     if not conditions:
         return []
-    model: type[Model] = visible if isinstance(visible, type) else visible.model
+    scope = visible if isinstance(visible, Scope) else scope_of(visible)
+    model = scope.model
     connection = model._meta.db
     shape = tuple(
         tuple((name, len(value) if not isinstance(value, bool) else None) for name, value in condition.items())
@@ -173,7 +188,7 @@ async def select_rows(
         for value in condition.values()
         for item in ([value] if isinstance(value, bool) else value)
     ]
-    sql = _select_sql(model, scope_ids(visible), shape, tuple(order_by), connection.capabilities.dialect)
+    sql = _select_sql(model, scope.ids, shape, tuple(order_by), connection.capabilities.dialect)
     make = row_type(model)._make
     converters = _converters(model)
     _, rows = await connection.execute_query(sql, values)

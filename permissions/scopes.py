@@ -1,8 +1,11 @@
 """Visibility scopes: every read starts here. Each returns a queryset of what the viewer may see
-(default deny), so that lists, counts, `node` and mutation lookups agree."""
+(default deny), so that lists, counts, `node` and mutation lookups agree. `as_sql` gives a scope
+as SQL for statements written by hand (`models.rows`), made once per scope and viewer."""
 
 from collections.abc import Callable, Collection
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TypeVar, cast
 
 from tortoise.expressions import Q, Subquery
 from tortoise.models import Model
@@ -26,7 +29,7 @@ from models import (
     Solution,
     User,
 )
-from models.rows import Condition
+from models.rows import Condition, Scope, scope_of
 
 M = TypeVar("M", bound=Model)
 
@@ -218,3 +221,33 @@ def visible(viewer: User, model: type[M]) -> QuerySet[M]:
     """The scope of a model, for a lookup by the model: a model without one has no records to
     look up (a KeyError, never an unscoped read)."""
     return SCOPES[model](viewer)
+
+
+@dataclass(frozen=True)
+class ScopeViewer:
+    """All that a scope reads of its viewer, and all that `as_sql` gives a scope to read: a scope
+    that read anything else of the viewer would fail there, not give another viewer's SQL."""
+
+    id: int
+    company_id: int
+    is_admin: bool
+
+
+MAX_SCOPES_AS_SQL = 1024
+"""How many (scope, viewer) pairs `as_sql` keeps: a server's active viewers, a few scopes each."""
+
+
+def as_sql(scope: Callable[[User], QuerySet[Any]], viewer: User) -> Scope:
+    """The viewer's scope as SQL (`models.rows.Scope`), for `models.rows.select_rows` and the
+    statements written by hand. A scope is a function of the viewer's id, company and admin flag
+    (`ScopeViewer`) and reads nothing of the database, so its SQL is made once per scope, such
+    viewer and SQL dialect, and kept: building it with the query builder cost more than the
+    statement that reads it. A scope whose values sit in subqueries is refused (ValueError): the
+    query builder leaves those as placeholders, so it is read through its queryset instead."""
+    dialect = User._meta.db.capabilities.dialect
+    return _as_sql(scope, ScopeViewer(viewer.id, viewer.company_id, viewer.is_admin), dialect)
+
+
+@lru_cache(maxsize=MAX_SCOPES_AS_SQL)
+def _as_sql(scope: Callable[[User], QuerySet[Any]], viewer: ScopeViewer, dialect: str) -> Scope:
+    return scope_of(scope(cast(User, viewer)))

@@ -34,7 +34,7 @@ def _links_loader(
     the link tables; the entries stay within the viewer's scope."""
 
     def factory(viewer: User) -> DataLoader[int, list[EntryRow]]:
-        entries = scope(viewer)
+        entries = scopes.as_sql(scope, viewer)
 
         async def load(record_ids: Sequence[int]) -> list[list[EntryRow]]:
             groups: dict[int, list[EntryRow]] = defaultdict(list)

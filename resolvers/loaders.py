@@ -174,7 +174,7 @@ def grouped_loader(query: Callable[[list[K]], QuerySet[M]], key: Callable[[M], K
 
 def company_loader(viewer: User) -> DataLoader[int, Company | Row | None]:
     """Companies as rows (`models.rows`), but the viewer's own, which signing in read as a model."""
-    return cast(DataLoader[int, Company | Row | None], by_id_rows_loader(lambda: scopes.visible_companies(viewer)))
+    return cast(DataLoader[int, Company | Row | None], by_id_rows_loader(scopes.visible_companies, viewer))
 
 
 def lead_loader(viewer: User) -> DataLoader[int, Lead | None]:
@@ -195,9 +195,7 @@ def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
 
 def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | Row | None]:
     """Stages as rows (`models.rows`)."""
-    return cast(
-        DataLoader[int, OpportunityStage | Row | None], by_id_rows_loader(lambda: scopes.visible_stages(viewer))
-    )
+    return cast(DataLoader[int, OpportunityStage | Row | None], by_id_rows_loader(scopes.visible_stages, viewer))
 
 
 def template_loader(viewer: User) -> DataLoader[int, OpportunityTemplate | None]:
@@ -208,11 +206,11 @@ def user_loader(viewer: User) -> DataLoader[int, User | None]:
     return by_id_loader(lambda: scopes.visible_users(viewer))
 
 
-def by_id_rows_loader(scope: Callable[[], QuerySet[Any]]) -> DataLoader[int, Row | None]:
-    """`by_id_loader`, the records read as rows (`models.rows`)."""
+def by_id_rows_loader(scope: Callable[[User], QuerySet[Any]], viewer: User) -> DataLoader[int, Row | None]:
+    """`by_id_loader` for the viewer's scope, the records read as rows (`models.rows`)."""
 
     async def load(ids: Sequence[int]) -> list[Row | None]:
-        found = {row.pk: row for row in await select_rows(scope(), [{"id": ids}])}
+        found = {row.pk: row for row in await select_rows(scopes.as_sql(scope, viewer), [{"id": ids}])}
         return [found.get(record_id) for record_id in ids]
 
     return DataLoader(load_fn=load)
@@ -234,7 +232,7 @@ def grouped_rows_loader(model: type[Model], key: str, order_by: Sequence[str]) -
 
 def record_user_loader(viewer: User) -> DataLoader[int, Row | None]:
     """Owners of records the viewer sees (see `scopes.users_of_visible_records`), as rows."""
-    return by_id_rows_loader(lambda: scopes.users_of_visible_records(viewer))
+    return by_id_rows_loader(scopes.users_of_visible_records, viewer)
 
 
 def record_account_loader(viewer: User) -> DataLoader[int, Account | None]:

@@ -98,7 +98,7 @@ def _members_loader(
                 policy_roles[policy.company_id].append(MemberRole(policy.role))
             direct_user_ids = {user_id for members in direct.values() for user_id in members}
             users = await select_rows(
-                scopes.users_of_visible_records(viewer),
+                scopes.as_sql(scopes.users_of_visible_records, viewer),
                 [{"id": direct_user_ids}, *scopes.policy_holders(companies, policy_roles)],
             )
             users_by_id = {user.pk: user for user in users}

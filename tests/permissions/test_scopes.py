@@ -95,3 +95,44 @@ def test_every_scope_is_the_scope_of_its_model_for_lookups():
 def test_a_model_without_a_scope_has_nothing_to_look_up():
     with pytest.raises(KeyError):
         scopes.visible(User(is_admin=False), LeadMember)
+
+
+async def test_a_scope_as_sql_reads_what_the_scope_reads_for_each_viewer(anonymous_client):
+    home, other = await make_company(), await make_company()
+    viewer, colleague = await make_user(company=home), await make_user(company=home)
+    outsider = await make_user(company=other)
+    await make_policy(home, MemberRole.VIEWER)
+    await make_policy(other, MemberRole.OWNER)
+
+    async def policies_seen_by(user: User) -> list[int]:
+        scope = scopes.as_sql(scopes.visible_access_policies, user)
+        return [row.company_id for row in await select_rows(scope, [{"role": list(MemberRole)}])]
+
+    assert [await policies_seen_by(user) for user in (viewer, colleague, outsider)] == [
+        [home.pk],
+        [home.pk],
+        [other.pk],
+    ]
+    assert scopes.as_sql(scopes.visible_access_policies, viewer) is scopes.as_sql(
+        scopes.visible_access_policies, viewer
+    )
+    assert scopes.as_sql(scopes.users_of_visible_records, viewer).ids is None
+
+
+async def test_a_scope_as_sql_may_read_nothing_else_of_its_viewer(anonymous_client):
+    viewer = await make_user()
+
+    def by_email(user: User):
+        return User.filter(email=user.email)
+
+    with pytest.raises(AttributeError, match="email"):
+        scopes.as_sql(by_email, viewer)
+
+
+async def test_a_scope_whose_values_sit_in_subqueries_is_refused_as_sql(anonymous_client):
+    """The query builder leaves a subquery's values as placeholders even when asked to inline them:
+    such a scope is read through its queryset, never pasted into another statement."""
+    viewer = await make_user()
+
+    with pytest.raises(ValueError, match="placeholder"):
+        scopes.as_sql(scopes.visible_leads, viewer)
