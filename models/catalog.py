@@ -9,7 +9,7 @@ from tortoise.fields.relational import ManyToManyFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from models.rows import Scope, scope_of
+from models.rows import Scope, placeholders, scope_of
 
 if TYPE_CHECKING:
     from models.company import Company
@@ -93,31 +93,35 @@ async def linked_entries(
     scope = visible if isinstance(visible, Scope) else scope_of(visible)
     entry_model = cast(type[CatalogEntry], scope.model)
     connection = entry_model._meta.db
-    sql = _linked_entries_sql(record_model, relation, len(record_ids), scope.ids, connection.capabilities.dialect)
+    sql = _linked_entries_sql(
+        record_model, relation, len(record_ids), scope.ids, len(scope.params), connection.capabilities.dialect
+    )
     created_at = entry_model._meta.fields_map["created_at"].to_python_value
     return [
         (
             row["record_id"],
             EntryRow(entry_model, row["id"], row["name"], created_at(row["created_at"]), row["company_id"]),
         )
-        for row in await connection.execute_query_dict(sql, list(record_ids))
+        for row in await connection.execute_query_dict(sql, [*scope.params, *record_ids])
     ]
 
 
 @lru_cache(maxsize=256)
 def _linked_entries_sql(
-    record_model: type[Model], relation: str, count: int, visible_ids: str | None, dialect: str
+    record_model: type[Model], relation: str, count: int, visible_ids: str | None, visible_params: int, dialect: str
 ) -> str:
     link = record_model._meta.fields_map[relation]
     assert isinstance(link, ManyToManyFieldInstance)
     entry_meta = link.related_model._meta
     columns = entry_meta.fields_db_projection
-    placeholders = ", ".join(f"${index}" if dialect == "postgres" else "?" for index in range(1, count + 1))
+    placeholder = placeholders(dialect, start=visible_params)
+    records = ", ".join(placeholder() for _ in range(count))
     return (
         f'SELECT l."{link.backward_key}" AS "record_id", '
         + ", ".join(f'e."{columns[name]}" AS "{name}"' for name in ("id", "name", "created_at", "company_id"))
         + f' FROM "{link.through}" l JOIN "{entry_meta.db_table}" e ON e."{columns["id"]}" = l."{link.forward_key}"'
-        + f' WHERE l."{link.backward_key}" IN ({placeholders})'
-        + (f' AND e."{columns["id"]}" IN ({visible_ids})' if visible_ids is not None else "")
+        + " WHERE "
+        + (f'e."{columns["id"]}" IN ({visible_ids}) AND ' if visible_ids is not None else "")
+        + f'l."{link.backward_key}" IN ({records})'
         + f' ORDER BY e."{columns["name"]}", e."{columns["id"]}"'
     )

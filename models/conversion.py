@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from tortoise.expressions import Q
 from tortoise.fields.relational import ManyToManyFieldInstance
-from tortoise.queryset import QuerySet
 
 from models.account import Account, Contact
 from models.activity import Activity
@@ -28,7 +26,7 @@ from models.matching import match_keys
 from models.membership import LeadMember, OpportunityMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.relations import related
-from models.rows import Row, columns_of, model_of, placeholders, rows_of
+from models.rows import Condition, Row, Scope, columns_of, model_of, placeholders, rows_of, select_rows
 from models.section import LeadCompanySection, OpportunityCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
@@ -48,8 +46,8 @@ class Choice:
 class ConversionScopes:
     """What the viewer may see, from the permissions layer: duplicates are looked for there."""
 
-    accounts: QuerySet[Account]
-    contacts: QuerySet[Contact]
+    accounts: Scope
+    contacts: Scope
 
 
 @dataclass
@@ -197,18 +195,19 @@ async def duplicate_accounts(scopes: ConversionScopes, name: str | None, website
     """The visible accounts whose stored match keys equal the draft's: the same normalized name or
     the same website domain (read through their indexes)."""
     key, domain = match_keys(name, website)
-    if key is None and domain is None:
-        return []
-    same = Q(normalized_name=key) if key is not None else Q(website_domain=domain)
-    if key is not None and domain is not None:
-        same |= Q(website_domain=domain)
-    return list(await scopes.accounts.filter(same).order_by("id"))
+    same: list[Condition] = []
+    if key is not None:
+        same.append({"normalized_name": [key]})
+    if domain is not None:
+        same.append({"website_domain": [domain]})
+    return [model_of(Account, row) for row in await select_rows(scopes.accounts, same, order_by=["id"])]
 
 
 async def duplicate_contacts(scopes: ConversionScopes, email: str | None) -> list[Contact]:
+    """The visible contacts with the draft's email."""
     if not email:
         return []
-    return list(await scopes.contacts.filter(email=email).order_by("id"))
+    return [model_of(Contact, row) for row in await select_rows(scopes.contacts, [{"email": [email]}], order_by=["id"])]
 
 
 def fill_empty(record: Account | Contact, values: dict[str, Any]) -> list[str]:

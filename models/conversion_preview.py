@@ -25,6 +25,7 @@ from models.lead import Lead
 from models.membership import LeadMember
 from models.opportunity import LeadOpportunity, Opportunity, OpportunityStage
 from models.relations import related
+from models.rows import Scope
 from models.section import LeadCompanySection
 from models.template import OpportunityTemplate
 from models.user import User
@@ -37,8 +38,8 @@ class PreviewScopes:
     """What the viewer may see, from the permissions layer: duplicates and linkable opportunities
     are looked for there."""
 
-    accounts: QuerySet[Account]
-    contacts: QuerySet[Contact]
+    accounts: Scope
+    contacts: Scope
     opportunities: QuerySet[Opportunity]
 
 

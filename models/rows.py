@@ -10,6 +10,7 @@ never ask for one. A visibility scope is read into such statements as the SQL of
 (`scope_of`), which a caller that makes the same scope again and again can keep.
 """
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import cache, lru_cache
@@ -118,10 +119,10 @@ def rows_of(values: Sequence[Any], *models: type[Model]) -> list[Row | None]:
     return rows
 
 
-def placeholders(dialect: str) -> Callable[[], str]:
+def placeholders(dialect: str, start: int = 0) -> Callable[[], str]:
     """The next parameter of a statement at each call, as the dialect writes them: `$1`, `$2`, ...
-    on PostgreSQL, `?` on SQLite."""
-    count = 0
+    on PostgreSQL, `?` on SQLite; after the `start` placeholders that precede them."""
+    count = start
 
     def placeholder() -> str:
         nonlocal count
@@ -151,16 +152,45 @@ def _joined_sql(model: type[Model], relation: str, dialect: str) -> str:
 
 
 class Scope(NamedTuple):
-    """A visibility scope as SQL (`scope_of`): its model, and the SQL of the ids it holds, None when
-    it holds the whole table."""
+    """A visibility scope as SQL (`scope_of`): its model, the SQL of the ids it holds (None when it
+    holds the whole table) with its placeholders numbered from the first, their values, and the
+    scope's condition on its own table where the ids are a plain filter of it."""
 
     model: type[Model]
     ids: str | None
+    params: tuple[Any, ...] = ()
+    where: str | None = None
 
 
 def scope_of(visible: QuerySet[Any] | type[Model]) -> Scope:
-    """The scope of a queryset (or of a model: all its records) as SQL."""
-    return Scope(visible if isinstance(visible, type) else visible.model, scope_ids(visible))
+    """The scope of a queryset (or of a model: all its records) as SQL, the statement the query
+    builder makes of the queryset's ids, its values as parameters. A statement that reads it puts
+    it first, so that its own placeholders follow the scope's (`placeholders(dialect, start)`)."""
+    if isinstance(visible, type):
+        return Scope(visible, None)
+    model: type[Model] = visible.model
+    ids = visible.values(model._meta.pk_attr)
+    if ids.sql() == _all_ids(model):
+        return Scope(model, None)
+    sql, params = ids.query.get_parameterized_sql()
+    dialect = model._meta.db.capabilities.dialect
+    written = max(map(int, re.findall(r"\$(\d+)", sql)), default=0) if dialect == "postgres" else sql.count("?")
+    if written != len(params):
+        raise ValueError(f"the scope of {model.__name__} writes {written} placeholders for {len(params)} values")
+    return Scope(model, sql, tuple(params), _condition_of(model, sql))
+
+
+def _condition_of(model: type[Model], ids: str) -> str | None:
+    """The condition of a statement that selects the ids of a table's rows filtered, and nothing
+    else: a statement of the same table reads the scope as that condition, as the query builder
+    writes a filtered queryset. (SQLite answers `id IN (SELECT id FROM <the same table> ...)` by
+    reading every row of the scope first: 135 ms against 1.7 ms for the visible accounts of a
+    name, at 100,000 leads.)"""
+    pk = model._meta.fields_db_projection[model._meta.pk_attr]
+    start = f'SELECT "{pk}" "{pk}" FROM "{model._meta.db_table}" WHERE '
+    if not ids.startswith(start) or any(word in ids for word in (" ORDER BY ", " LIMIT ", " GROUP BY ", " JOIN ")):
+        return None
+    return ids[len(start) :]
 
 
 async def select_rows(
@@ -183,12 +213,17 @@ async def select_rows(
         for condition in conditions
     )
     values = [
-        item
-        for condition in conditions
-        for value in condition.values()
-        for item in ([value] if isinstance(value, bool) else value)
+        *scope.params,
+        *[
+            item
+            for condition in conditions
+            for value in condition.values()
+            for item in ([value] if isinstance(value, bool) else value)
+        ],
     ]
-    sql = _select_sql(model, scope.ids, shape, tuple(order_by), connection.capabilities.dialect)
+    sql = _select_sql(
+        model, scope.ids, scope.where, len(scope.params), shape, tuple(order_by), connection.capabilities.dialect
+    )
     make = row_type(model)._make
     converters = _converters(model)
     _, rows = await connection.execute_query(sql, values)
@@ -199,24 +234,9 @@ def _matches_some(value: Collection[Any] | bool) -> bool:
     return isinstance(value, bool) or len(value) > 0
 
 
-def scope_ids(visible: QuerySet[Any] | type[Model]) -> str | None:
-    """The SQL of the scope's ids, or None when the scope is the whole table (a condition on it
-    would cost SQLite a search of the table per row matched)."""
-    if isinstance(visible, type):
-        return None
-    model: type[Model] = visible.model
-    pk = model._meta.pk_attr
-    ids = visible.values(pk).sql(params_inline=True)
-    if ids == _all_ids(model):
-        return None
-    if "?" in ids or "$" in ids:
-        raise ValueError(f"the scope of {model.__name__} inlines a value that reads as a placeholder")
-    return ids
-
-
 @cache
 def _all_ids(model: type[Model]) -> str:
-    return model.all().values(model._meta.pk_attr).sql(params_inline=True)
+    return model.all().values(model._meta.pk_attr).sql()
 
 
 def _identity(value: Any) -> Any:
@@ -242,13 +262,15 @@ def _converter(field: Field[Any]) -> Callable[[Any], Any]:
 def _select_sql(
     model: type[Model],
     scope_ids: str | None,
+    scope_where: str | None,
+    scope_params: int,
     shape: tuple[tuple[tuple[str, int | None], ...], ...],
     order_by: tuple[str, ...],
     dialect: str,
 ) -> str:
     meta = model._meta
     columns = meta.fields_db_projection
-    placeholder = placeholders(dialect)
+    placeholder = placeholders(dialect, start=scope_params)
 
     def match(name: str, size: int | None) -> str:
         if size is None:
@@ -256,8 +278,10 @@ def _select_sql(
         return f'"{columns[name]}" IN ({", ".join(placeholder() for _ in range(size))})'
 
     where = " OR ".join("(" + " AND ".join(match(name, size) for name, size in condition) + ")" for condition in shape)
-    if scope_ids is not None:
-        where = f'({where}) AND "{columns[meta.pk_attr]}" IN ({scope_ids})'
+    if scope_where is not None:
+        where = f"({scope_where}) AND ({where})"
+    elif scope_ids is not None:
+        where = f'"{columns[meta.pk_attr]}" IN ({scope_ids}) AND ({where})'
     selected = ", ".join(f'"{column}"' for column in columns.values())
     sql = f'SELECT {selected} FROM "{meta.db_table}" WHERE {where}'
     if order_by:

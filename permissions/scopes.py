@@ -242,8 +242,7 @@ def as_sql(scope: Callable[[User], QuerySet[Any]], viewer: User) -> Scope:
     statements written by hand. A scope is a function of the viewer's id, company and admin flag
     (`ScopeViewer`) and reads nothing of the database, so its SQL is made once per scope, such
     viewer and SQL dialect, and kept: building it with the query builder cost more than the
-    statement that reads it. A scope whose values sit in subqueries is refused (ValueError): the
-    query builder leaves those as placeholders, so it is read through its queryset instead."""
+    statement that reads it."""
     dialect = User._meta.db.capabilities.dialect
     return _as_sql(scope, ScopeViewer(viewer.id, viewer.company_id, viewer.is_admin), dialect)
 

@@ -35,8 +35,8 @@ async def preview(context: Context, lead_id: str, template_id: str | None) -> Pr
         refused=refused,
         money_readable=roles.may(await role_on(context, lead), Action.READ_MONEY),
         scopes=PreviewScopes(
-            accounts=scopes.visible_accounts(viewer),
-            contacts=scopes.visible_contacts(viewer),
+            accounts=scopes.as_sql(scopes.visible_accounts, viewer),
+            contacts=scopes.as_sql(scopes.visible_contacts, viewer),
             opportunities=scopes.visible_opportunities(viewer),
         ),
     )

@@ -166,7 +166,8 @@ async def _convert(context: Context, request: ConvertRequest) -> ConversionResul
             template=template,
             stage=stage,
             scopes=ConversionScopes(
-                accounts=scopes.visible_accounts(context.viewer), contacts=scopes.visible_contacts(context.viewer)
+                accounts=scopes.as_sql(scopes.visible_accounts, context.viewer),
+                contacts=scopes.as_sql(scopes.visible_contacts, context.viewer),
             ),
         )
         if request.idempotency_key:

@@ -2,7 +2,7 @@ import pytest
 from tortoise.models import Model
 
 from models import Lead, LeadCompanySection, LeadMember, MemberRole, User
-from models.rows import get_with_related, is_row_of, model_of, row_type, select_rows
+from models.rows import get_with_related, is_row_of, model_of, row_type, scope_of, select_rows
 from tests.factories import make_company, make_lead, make_user
 
 
@@ -81,3 +81,21 @@ async def test_a_record_is_read_with_the_record_its_foreign_key_names(anonymous_
     assert await get_with_related(User, owner.pk + 1000, "company") is None
     with pytest.raises(ValueError, match="not a foreign key"):
         await get_with_related(User, owner.pk, "name")
+
+
+async def test_a_scope_of_a_filtered_table_is_read_as_its_own_condition(anonymous_client):
+    """A statement of the same table reads the scope as its condition, as the query builder writes
+    a filtered queryset: SQLite answers `id IN (SELECT id FROM <the same table> ...)` by reading
+    every record of the scope first. A scope whose statement orders (users, by email) is read as
+    its ids."""
+    owner = await make_user()
+    mine, other = await make_lead(owner, topic="Mine"), await make_lead(await make_user(), topic="Other")
+    scope = scope_of(Lead.filter(owner_id=owner.pk, topic="Mine"))
+
+    rows = await select_rows(scope, [{"id": [mine.pk, other.pk]}])
+
+    assert scope.where is not None and "SELECT" not in scope.where
+    assert list(scope.params) == [owner.pk, "Mine"]
+    assert [row.pk for row in rows] == [mine.pk]
+    assert scope_of(Lead.all()) == (Lead, None, (), None)
+    assert scope_of(User.filter(company_id=owner.company_id)).where is None

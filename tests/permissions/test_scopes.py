@@ -129,10 +129,20 @@ async def test_a_scope_as_sql_may_read_nothing_else_of_its_viewer(anonymous_clie
         scopes.as_sql(by_email, viewer)
 
 
-async def test_a_scope_whose_values_sit_in_subqueries_is_refused_as_sql(anonymous_client):
-    """The query builder leaves a subquery's values as placeholders even when asked to inline them:
-    such a scope is read through its queryset, never pasted into another statement."""
-    viewer = await make_user()
+@pytest.mark.parametrize("is_admin", [False, True])
+async def test_a_scope_with_subqueries_as_sql_holds_what_its_queryset_holds(anonymous_client, is_admin):
+    """The scope's values, in its subqueries too, are parameters of the statement that reads it."""
+    home, partner, other = await make_company(), await make_company(), await make_company()
+    viewer = await make_user(company=home, is_admin=is_admin)
+    owner, stranger = await make_user(company=partner), await make_user(company=other)
+    await make_policy(home, MemberRole.VIEWER)
+    shared = await make_opportunity(owner, partner=home)
+    joined = await make_opportunity(stranger)
+    await add_member(joined, viewer, MemberRole.PARTICIPANT)
+    unseen = await make_opportunity(stranger)
+    every = [shared.pk, joined.pk, unseen.pk]
 
-    with pytest.raises(ValueError, match="placeholder"):
-        scopes.as_sql(scopes.visible_leads, viewer)
+    rows = await select_rows(scopes.as_sql(scopes.visible_opportunities, viewer), [{"id": every}], order_by=["id"])
+
+    expected = [pk for pk in every if await scopes.visible_opportunities(viewer).filter(id=pk).exists()]
+    assert [row.pk for row in rows] == expected == [shared.pk, joined.pk]
