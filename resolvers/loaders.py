@@ -5,6 +5,7 @@ returns a DataLoader) and gets the request's instance with `info.context.loaders
 """
 
 import asyncio
+import weakref
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from operator import attrgetter
@@ -40,12 +41,17 @@ class DataLoader(dataloader.DataLoader[K, T]):
     request's loaders when it fails: there the loader's own future is handed out."""
 
     def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[T]]]) -> None:
+        # A weak reference: a loader that held itself through its load function would be a cycle,
+        # and the request's loaders, with every record they hold, would wait for the collector.
+        loader = weakref.ref(self)
+
         async def load(keys: list[K]) -> Sequence[T]:
             try:
                 return await load_fn(keys)
             except Exception:
                 # Strawberry sets the error on the batch's futures as soon as this raises.
-                self.loop.call_soon(self._read_errors, keys)
+                if (this := loader()) is not None:
+                    this.loop.call_soon(this._read_errors, keys)
                 raise
 
         super().__init__(load_fn=load)

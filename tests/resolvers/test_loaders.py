@@ -2,6 +2,7 @@
 
 import asyncio
 import gc
+import weakref
 
 import pytest
 
@@ -72,3 +73,22 @@ async def test_a_batch_that_succeeds_gives_each_key_its_value():
     loader: DataLoader[int, str] = DataLoader(load_fn=names)
 
     assert await loader.load_many([3, 1, 3]) == ["record 3", "record 1", "record 3"]
+
+
+async def test_a_loader_is_freed_as_soon_as_nothing_holds_it():
+    """A request's loaders, and every record they hold, go by reference counting when the request
+    ends: a server runs the cyclic collector seldom, so a loader in a cycle would wait for it."""
+
+    async def names(keys: list[int]) -> list[str]:
+        return [f"record {key}" for key in keys]
+
+    loader: DataLoader[int, str] = DataLoader(load_fn=names)
+    assert await loader.load(1) == "record 1"
+    await settle()
+    gone = weakref.ref(loader)
+    gc.disable()
+    try:
+        del loader
+        assert gone() is None
+    finally:
+        gc.enable()
