@@ -190,6 +190,11 @@ def visible_activities(viewer: User) -> QuerySet[Activity]:
     )
 
 
+def owners_of_visible_activities(viewer: User) -> QuerySet[User]:
+    """The owners of the activities the viewer sees (one may have left the record since)."""
+    return User.filter(id__in=Subquery(visible_activities(viewer).values("owner_id")))
+
+
 def visible_access_policies(viewer: User) -> QuerySet[AccessPolicy]:
     """A company's access policies are known to its own users."""
     return AccessPolicy.filter(company_id=viewer.company_id)

@@ -161,12 +161,12 @@ def activity_edge_cursor(context: Context, record: Record, activity: Activity) -
 
 
 def activity_loader(viewer: User) -> DataLoader[int, Activity | None]:
-    return by_id_loader(lambda: scopes.visible_activities(viewer))
+    return by_id_loader(scopes.visible_activities, viewer)
 
 
 def activity_owner_loader(viewer: User) -> DataLoader[int, User | None]:
     """The owners of the activities the viewer sees (one may have left the record since)."""
-    return by_id_loader(lambda: User.filter(id__in=Subquery(scopes.visible_activities(viewer).values("owner_id"))))
+    return by_id_loader(scopes.owners_of_visible_activities, viewer)
 
 
 async def log_activity(

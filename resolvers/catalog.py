@@ -100,15 +100,15 @@ partner_programs_of_many = _links_of_many(lead_partner_programs_loader, opportun
 
 
 def sales_plan_loader(viewer: User) -> DataLoader[int, SalesPlan | None]:
-    return by_id_loader(lambda: scopes.visible_sales_plans(viewer))
+    return by_id_loader(scopes.visible_sales_plans, viewer)
 
 
 def solution_loader(viewer: User) -> DataLoader[int, Solution | None]:
-    return by_id_loader(lambda: scopes.visible_solutions(viewer))
+    return by_id_loader(scopes.visible_solutions, viewer)
 
 
 def partner_program_loader(viewer: User) -> DataLoader[int, PartnerProgram | None]:
-    return by_id_loader(lambda: scopes.visible_partner_programs(viewer))
+    return by_id_loader(scopes.visible_partner_programs, viewer)
 
 
 BY_NAME = Ordering("name")

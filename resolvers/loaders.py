@@ -16,7 +16,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import Account, Company, Contact, Lead, MemberRole, Opportunity, OpportunityStage, OpportunityTemplate, User
-from models.rows import Row, select_rows
+from models.rows import Row, model_of, select_rows
 from permissions import roles, scopes
 
 T = TypeVar("T")
@@ -156,12 +156,15 @@ async def _completed(keys: list[Any], found: dict[Any, Any], waiting: list[tuple
     return [found[each] for each in keys]
 
 
-def by_id_loader(scope: Callable[[], QuerySet[M]]) -> DataLoader[int, M | None]:
-    """Loads records by primary key in one query; an id outside the scope loads as None."""
+def by_id_loader(scope: Callable[[User], QuerySet[M]], viewer: User) -> DataLoader[int, M | None]:
+    """Loads records of the viewer's scope by primary key in one query, as models; an id outside
+    the scope loads as None."""
 
     async def load(ids: Sequence[int]) -> list[M | None]:
-        found = {record.pk: record for record in await scope().filter(id__in=list(ids))}
-        return [found.get(record_id) for record_id in ids]
+        visible = scopes.as_sql(scope, viewer)
+        model = cast(type[M], visible.model)
+        found = {row.pk: row for row in await select_rows(visible, [{"id": ids}])}
+        return [model_of(model, found[record_id]) if record_id in found else None for record_id in ids]
 
     return DataLoader(load_fn=load)
 
@@ -184,19 +187,19 @@ def company_loader(viewer: User) -> DataLoader[int, Company | Row | None]:
 
 
 def lead_loader(viewer: User) -> DataLoader[int, Lead | None]:
-    return by_id_loader(lambda: scopes.visible_leads(viewer))
+    return by_id_loader(scopes.visible_leads, viewer)
 
 
 def opportunity_loader(viewer: User) -> DataLoader[int, Opportunity | None]:
-    return by_id_loader(lambda: scopes.visible_opportunities(viewer))
+    return by_id_loader(scopes.visible_opportunities, viewer)
 
 
 def account_loader(viewer: User) -> DataLoader[int, Account | None]:
-    return by_id_loader(lambda: scopes.visible_accounts(viewer))
+    return by_id_loader(scopes.visible_accounts, viewer)
 
 
 def contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
-    return by_id_loader(lambda: scopes.visible_contacts(viewer))
+    return by_id_loader(scopes.visible_contacts, viewer)
 
 
 def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | Row | None]:
@@ -205,11 +208,11 @@ def stage_loader(viewer: User) -> DataLoader[int, OpportunityStage | Row | None]
 
 
 def template_loader(viewer: User) -> DataLoader[int, OpportunityTemplate | None]:
-    return by_id_loader(lambda: scopes.visible_templates(viewer))
+    return by_id_loader(scopes.visible_templates, viewer)
 
 
 def user_loader(viewer: User) -> DataLoader[int, User | None]:
-    return by_id_loader(lambda: scopes.visible_users(viewer))
+    return by_id_loader(scopes.visible_users, viewer)
 
 
 def by_id_rows_loader(scope: Callable[[User], QuerySet[Any]], viewer: User) -> DataLoader[int, Row | None]:
@@ -243,12 +246,12 @@ def record_user_loader(viewer: User) -> DataLoader[int, Row | None]:
 
 def record_account_loader(viewer: User) -> DataLoader[int, Account | None]:
     """Accounts of records the viewer sees (see `scopes.accounts_of_visible_records`)."""
-    return by_id_loader(lambda: scopes.accounts_of_visible_records(viewer))
+    return by_id_loader(scopes.accounts_of_visible_records, viewer)
 
 
 def record_contact_loader(viewer: User) -> DataLoader[int, Contact | None]:
     """Contacts of records the viewer sees (see `scopes.contacts_of_visible_records`)."""
-    return by_id_loader(lambda: scopes.contacts_of_visible_records(viewer))
+    return by_id_loader(scopes.contacts_of_visible_records, viewer)
 
 
 class Loaders:

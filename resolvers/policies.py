@@ -13,7 +13,7 @@ from resolvers.pagination import Page, Position, cut
 
 
 def access_policy_loader(viewer: User) -> DataLoader[int, AccessPolicy | None]:
-    return by_id_loader(lambda: scopes.visible_access_policies(viewer))
+    return by_id_loader(scopes.visible_access_policies, viewer)
 
 
 def _policy_position(policy: AccessPolicy) -> Position:
