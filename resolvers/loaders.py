@@ -16,7 +16,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import Account, Company, Contact, Lead, MemberRole, Opportunity, OpportunityStage, OpportunityTemplate, User
-from models.rows import Row, model_of, select_rows
+from models.rows import Row, Scope, model_of, select_rows
 from permissions import roles, scopes
 
 T = TypeVar("T")
@@ -33,8 +33,8 @@ class DataLoader(dataloader.DataLoader[K, T]):
     (the same company, the same user) would be cancelled with it, and the request with them. When
     a batch fails, the errors of its futures are read once it has set them, so that asyncio does
     not log as never retrieved the error of a future that no one awaits any more (its awaiters
-    were cancelled, or went away with a failed planned run). A batch that succeeds costs nothing
-    for this: a page loads hundreds of keys."""
+    were cancelled, or went away with a failed planned run): one pass over the batch's futures
+    once it is done, rather than a callback on each of the hundreds of keys a page loads."""
 
     shielded = True
     """False on the planned path, which cancels no awaiter while the run goes on and drops the
@@ -48,11 +48,12 @@ class DataLoader(dataloader.DataLoader[K, T]):
         async def load(keys: list[K]) -> Sequence[T]:
             try:
                 return await load_fn(keys)
-            except Exception:
-                # Strawberry sets the error on the batch's futures as soon as this raises.
+            finally:
+                # Strawberry sets the batch's results or errors as soon as this returns or raises,
+                # whatever went wrong (the load function, or the number of its values): one check
+                # of the batch's futures after that, not a callback per future.
                 if (this := loader()) is not None:
                     this.loop.call_soon(this._read_errors, keys)
-                raise
 
         super().__init__(load_fn=load)
 
@@ -163,7 +164,7 @@ def by_id_loader(scope: Callable[[User], QuerySet[M]], viewer: User) -> DataLoad
     async def load(ids: Sequence[int]) -> list[M | None]:
         visible = scopes.as_sql(scope, viewer)
         model = cast(type[M], visible.model)
-        found = {row.pk: row for row in await select_rows(visible, [{"id": ids}])}
+        found = await _rows_by_id(visible, ids)
         return [model_of(model, found[record_id]) if record_id in found else None for record_id in ids]
 
     return DataLoader(load_fn=load)
@@ -219,10 +220,14 @@ def by_id_rows_loader(scope: Callable[[User], QuerySet[Any]], viewer: User) -> D
     """`by_id_loader` for the viewer's scope, the records read as rows (`models.rows`)."""
 
     async def load(ids: Sequence[int]) -> list[Row | None]:
-        found = {row.pk: row for row in await select_rows(scopes.as_sql(scope, viewer), [{"id": ids}])}
+        found = await _rows_by_id(scopes.as_sql(scope, viewer), ids)
         return [found.get(record_id) for record_id in ids]
 
     return DataLoader(load_fn=load)
+
+
+async def _rows_by_id(visible: Scope, ids: Sequence[int]) -> dict[int, Row]:
+    return {row.pk: row for row in await select_rows(visible, [{"id": ids}])}
 
 
 def grouped_rows_loader(model: type[Model], key: str, order_by: Sequence[str]) -> DataLoader[int, list[Row]]:

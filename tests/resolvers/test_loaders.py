@@ -5,6 +5,7 @@ import gc
 import weakref
 
 import pytest
+from strawberry.dataloader import WrongNumberOfResultsReturned
 
 from resolvers.loaders import DataLoader
 
@@ -92,3 +93,22 @@ async def test_a_loader_is_freed_as_soon_as_nothing_holds_it():
         assert gone() is None
     finally:
         gc.enable()
+
+
+async def test_a_batch_with_too_few_values_is_not_reported_as_never_retrieved():
+    """Strawberry refuses a batch whose load function answers fewer values than keys, after that
+    function has returned: its error is read as any other failed batch's."""
+    reported = unretrieved_errors(asyncio.get_running_loop())
+
+    async def short(keys: list[int]) -> list[str]:
+        return ["only one"]
+
+    loader: DataLoader[int, str] = DataLoader(load_fn=short)
+    loader.shielded = False
+    waiting = [loader.load(1), loader.load(2)]
+    with pytest.raises(WrongNumberOfResultsReturned):
+        await waiting[0]
+    del waiting, loader
+    await settle()
+
+    assert reported == []
