@@ -2,7 +2,7 @@
 [--backend sqlite|postgres] [--requests 20] [--planned on|off]`.
 
 The app runs in-process (ASGI, no network) on the benchmark's database, as in `bench.profile`. After
-5 warm-up requests it prints the time per request of `--requests` sequential requests without a
+`WARMUP` requests it prints the time per request of `--requests` sequential requests without a
 profiler, then cProfile's own time per function over as many more, grouped by the package its file
 belongs to, and how many function calls it profiled (a count that, unlike the time, does not drift
 with the host's speed). To measure another checkout's code on the same data, run it from a
@@ -15,7 +15,7 @@ import pstats
 import time
 from collections import defaultdict
 
-from bench.inprocess import arguments, post, scenario_of, serving
+from bench.inprocess import WARMUP, arguments, post, scenario_of, serving
 
 PACKAGES = (
     "graphql",
@@ -56,16 +56,16 @@ def main() -> None:
     async def run() -> None:
         async with serving(url, scenario, planned_reads=options.planned == "on") as client:
             settle_memory()
-            for _ in range(5):
-                await post(client, scenario, 0)
+            for i in range(WARMUP):
+                await post(client, scenario, i)
             started = time.perf_counter()
             for i in range(options.requests):
-                await post(client, scenario, i)
+                await post(client, scenario, WARMUP + i)
             per_request = (time.perf_counter() - started) / options.requests * 1000
             profile = cProfile.Profile()
             profile.enable()
             for i in range(options.requests):
-                await post(client, scenario, i)
+                await post(client, scenario, WARMUP + options.requests + i)
             profile.disable()
         stats = pstats.Stats(profile)
         by_package: dict[str, float] = defaultdict(float)

@@ -26,22 +26,28 @@ def arguments(prog: str, requests: int) -> argparse.ArgumentParser:
     return parser
 
 
+WARMUP = 5
+"""Requests each measuring command sends before it measures."""
+
+
 def scenario_of(options: argparse.Namespace) -> tuple[str, Scenario]:
-    """The database URL and the scenario the options name, with bodies for twice `--requests`
-    requests (each conversion its own lead)."""
+    """The database URL and the scenario the options name, with bodies for `WARMUP` and twice
+    `--requests` requests: each conversion its own lead, when the requests are numbered in turn."""
+    bodies = WARMUP + 2 * options.requests
     args = parse_args(
         [
             "--leads",
             str(options.leads),
             "--conversions",
-            str(options.requests * 2),
+            str(bodies * 2),
             "--deep-page",
             str(options.deep_page),
         ]
     )
     url = database_url(options.backend, args)
     fixtures = fixtures_for(url, args)
-    return url, next(s for s in scenarios(fixtures, options.requests * 2) if s.name == options.scenario)
+    # `scenarios` gives half of the conversions to our server and half to the floor.
+    return url, next(s for s in scenarios(fixtures, bodies * 2) if s.name == options.scenario)
 
 
 @asynccontextmanager

@@ -1,7 +1,7 @@
 """What the ORM builds for one scenario: `python -m bench.orm_costs SCENARIO --leads N
 [--backend sqlite|postgres] [--requests 20]`.
 
-The app runs in-process on the benchmark's database, as in `bench.breakdown`. After 5 warm-up
+The app runs in-process on the benchmark's database, as in `bench.breakdown`. After `WARMUP` warm-up
 requests, `--requests` sequential requests run with Tortoise's model construction
 (`Model._init_from_db`) and pypika's statement building (`get_parameterized_sql`, and Tortoise's
 `_make_query` before it) wrapped by counters, and it prints, per request, the models made by
@@ -17,7 +17,7 @@ import pypika_tortoise.queries
 import tortoise.models
 import tortoise.queryset
 
-from bench.inprocess import arguments, post, scenario_of, serving
+from bench.inprocess import WARMUP, arguments, post, scenario_of, serving
 
 seconds: dict[str, float] = defaultdict(float)
 models: Counter[str] = Counter()
@@ -67,11 +67,11 @@ def main() -> None:
 
     async def run() -> None:
         async with serving(url, scenario) as client:
-            for _ in range(5):
-                await post(client, scenario, 0)
+            for i in range(WARMUP):
+                await post(client, scenario, i)
             instrument()
             for i in range(options.requests):
-                await post(client, scenario, i)
+                await post(client, scenario, WARMUP + i)
         n = options.requests
         print(f"{options.backend} {options.scenario}, per request over {n} requests:")
         print(
