@@ -5,13 +5,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import partial
 from typing import TypeVar, cast
 
-from tortoise.expressions import Q
-from tortoise.functions import Coalesce, Lower
-from tortoise.queryset import QuerySet
-
 from models import DomainError, Lead, LeadAcceptance, LeadOpportunity, LeadStatus, Opportunity, User
+from models.lead_list import LeadConditions, LeadWindow, lead_count, lead_page
 from models.rows import Row
 from permissions import roles, scopes
 from permissions.roles import Action
@@ -20,7 +18,7 @@ from resolvers.context import Context, Info
 from resolvers.ids import decode_id
 from resolvers.loaders import DataLoader, grouped_rows_loader, lead_loader, opportunity_loader
 from resolvers.nodes import load_nodes
-from resolvers.pagination import Ordering, Page, bad_input, cursor_of, cut, paginate
+from resolvers.pagination import CountedPage, Ordering, Page, bad_input, cursor_of, cut, page_of
 from resolvers.search import search_term
 
 T = TypeVar("T")
@@ -153,12 +151,6 @@ class LeadSort:
     descending: bool = True
 
 
-SORT_KEYS = {
-    LeadOrderField.SCORE: ("sort_score", lambda: Coalesce("score", -1)),
-    LeadOrderField.CUSTOMER_NAME: ("sort_customer_name", lambda: Lower(Coalesce("customer_name", ""))),
-}
-
-
 def _company_pk(value: str, name: str) -> int:
     try:
         return decode_id(value, "Company", ["filter", name])
@@ -166,56 +158,22 @@ def _company_pk(value: str, name: str) -> int:
         raise bad_input(f"filter.{name}: {error.message}") from None
 
 
-def _acceptance(wanted: list[LeadAcceptance], now: datetime) -> Q:
-    """Acceptance as readers see it: PENDING past its deadline reads EXPIRED."""
-    conditions = []
-    for acceptance in wanted:
-        if acceptance is LeadAcceptance.EXPIRED:
-            conditions.append(Q(stored_acceptance=LeadAcceptance.PENDING, acceptance_deadline__lte=now))
-        elif acceptance is LeadAcceptance.PENDING:
-            conditions.append(
-                Q(stored_acceptance=LeadAcceptance.PENDING)
-                & (Q(acceptance_deadline__isnull=True) | Q(acceptance_deadline__gt=now))
-            )
-        else:
-            conditions.append(Q(stored_acceptance=acceptance))
-    return Q(*conditions, join_type="OR") if conditions else Q(id__in=[])
-
-
-def matching(viewer: User, criteria: LeadCriteria, now: datetime) -> QuerySet[Lead]:
-    """The visible leads that meet every criterion."""
-    queryset = scopes.visible_leads(viewer)
-    if not criteria.include_converted:
-        queryset = queryset.filter(is_converted=False)
-    if criteria.status is not None:
-        queryset = queryset.filter(status__in=list(criteria.status))
-    if criteria.acceptance is not None:
-        queryset = queryset.filter(_acceptance(criteria.acceptance, now))
-    if criteria.sourced_by_id is not None:
-        queryset = queryset.filter(sourced_by_id=_company_pk(criteria.sourced_by_id, "sourcedById"))
-    if criteria.partner_id is not None:
-        queryset = queryset.filter(partner_id=_company_pk(criteria.partner_id, "partnerId"))
+def conditions_of(criteria: LeadCriteria) -> LeadConditions:
+    """The criteria checked, as the list's conditions."""
+    sourced_by_id = _company_pk(criteria.sourced_by_id, "sourcedById") if criteria.sourced_by_id is not None else None
+    partner_id = _company_pk(criteria.partner_id, "partnerId") if criteria.partner_id is not None else None
     term = search_term(criteria.search, "filter.search")
-    if term is not None:
-        queryset = queryset.filter(
-            Q(first_name__icontains=term)
-            | Q(last_name__icontains=term)
-            | Q(customer_name__icontains=term)
-            | Q(email__icontains=term)
-        )
-    if criteria.min_score is not None:
-        if not 0 <= criteria.min_score <= 100:
-            raise bad_input(f"filter.minScore must be between 0 and 100, got {criteria.min_score}")
-        queryset = queryset.filter(score__gte=criteria.min_score)
-    return queryset
-
-
-def sorted_by(queryset: QuerySet[Lead], sort: LeadSort) -> tuple[QuerySet[Lead], Ordering]:
-    """Nullable columns sort through a never-null annotation, so both databases agree."""
-    if sort.field in SORT_KEYS:
-        name, expression = SORT_KEYS[sort.field]
-        return queryset.annotate(**{name: expression()}), Ordering(name, sort.descending)
-    return queryset, Ordering(sort.field.value.lower(), sort.descending)
+    if criteria.min_score is not None and not 0 <= criteria.min_score <= 100:
+        raise bad_input(f"filter.minScore must be between 0 and 100, got {criteria.min_score}")
+    return LeadConditions(
+        include_converted=criteria.include_converted,
+        statuses=tuple(criteria.status) if criteria.status is not None else None,
+        acceptances=tuple(criteria.acceptance) if criteria.acceptance is not None else None,
+        sourced_by_id=sourced_by_id,
+        partner_id=partner_id,
+        search=term,
+        min_score=criteria.min_score,
+    )
 
 
 def leads_list(sort: LeadSort) -> str:
@@ -233,13 +191,34 @@ async def leads(
     criteria: LeadCriteria,
     sort: LeadSort,
 ) -> Page[Lead]:
+    """One page of the visible leads that meet the criteria, in one statement (and one more for
+    `totalCount`)."""
     args = info.context.page_args(leads_list(sort), first, after, last, before)
-    queryset, ordering = sorted_by(matching(info.context.viewer, criteria, datetime.now(UTC)), sort)
-    return await paginate(queryset, args, ordering)
+    conditions = conditions_of(criteria)
+    scope = scopes.as_sql(scopes.visible_leads, info.context.viewer)
+    now = datetime.now(UTC)
+    window = LeadWindow(
+        sort=sort.field.value.lower(),
+        descending=sort.descending,
+        after=args.after,
+        before=args.before,
+        backward=args.backward,
+        limit=args.size + 1,
+    )
+    page = page_of(await lead_page(scope, conditions, window, now), args, lambda found: (found[1], found[0].pk))
+    return CountedPage(
+        rows=[lead for lead, _ in page.rows],
+        cursors=page.cursors,
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        queryset=None,
+        count=partial(lead_count, scope, conditions, now),
+    )
 
 
 async def lead_edge_cursor(context: Context, lead: Lead) -> str:
     """The cursor of a lead in `leads` in its default order, newest first."""
-    sort = LeadSort()
-    queryset, ordering = sorted_by(scopes.visible_leads(context.viewer), sort)
-    return await cursor_of(context.cursors, leads_list(sort), queryset, ordering, lead.pk)
+    ordering = Ordering("created_at", descending=True)
+    return await cursor_of(
+        context.cursors, leads_list(LeadSort()), scopes.visible_leads(context.viewer), ordering, lead.pk
+    )

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -192,6 +192,17 @@ class Page(Generic[T]):
     async def total_count(self) -> int:
         assert self.queryset is not None, "a page cut from loaded rows counts them itself"
         return await self.queryset.count()
+
+
+@dataclass
+class CountedPage(Page[T]):
+    """A page of a list that a statement of its own counts when asked."""
+
+    count: Callable[[], Awaitable[int]] | None = None
+
+    async def total_count(self) -> int:
+        assert self.count is not None, "a counted page is given its count"
+        return await self.count()
 
 
 def page_of(fetched: Sequence[T], args: PageArgs, position: Callable[[T], Position], queryset: Any = None) -> Page[T]:

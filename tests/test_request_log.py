@@ -207,10 +207,10 @@ async def test_expected_errors_are_logged_with_no_traceback(
 async def test_an_unexpected_error_is_logged_with_its_traceback_but_not_its_message(
     anonymous_client: httpx.AsyncClient, every_log: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(viewer: object, criteria: resolvers.leads.LeadCriteria, now: object) -> None:
+    def broken(criteria: resolvers.leads.LeadCriteria) -> None:
         raise ValueError(f"cannot search for {criteria.search!r}")
 
-    monkeypatch.setattr(resolvers.leads, "matching", broken)
+    monkeypatch.setattr(resolvers.leads, "conditions_of", broken)
     user = await make_user()
 
     async with client_as(anonymous_client, user) as client:
