@@ -1,7 +1,9 @@
 """Bearer tokens: HS256 JWTs naming a user and their token version."""
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -15,6 +17,8 @@ MAX_TOKEN_TTL_HOURS = 10 * 366 * 24
 SUBJECT = re.compile(r"[1-9][0-9]{0,9}", re.ASCII)
 """A user id as tokens carry it: ASCII digits, no sign, space or leading zero, at most 10 of them."""
 MAX_USER_ID = 2**31 - 1
+MAX_VERIFIED_TOKENS = 4096
+"""How many tokens whose signature was verified `authenticate` keeps, with what they name."""
 
 
 class AuthenticationError(Exception):
@@ -42,26 +46,33 @@ def bearer_token(authorization: str | None) -> str:
 
 
 async def authenticate(authorization: str | None, secret_key: str) -> User:
-    """The active user the bearer token names; AuthenticationError otherwise."""
+    """The active user the bearer token names; AuthenticationError otherwise. A token's signature
+    is verified once and kept with what it names (`_verified`); its expiry is checked at every
+    request, and its version against the user's, which is read at every request."""
     token = bearer_token(authorization)
     try:
-        claims = jwt.decode(
-            token,
-            secret_key,
-            algorithms=[ALGORITHM],
-            options={"require": ["sub", "exp", "ver"]},
-        )
+        user_id, version, expires = _verified(token, secret_key)
     except jwt.ExpiredSignatureError:
         raise AuthenticationError("Token has expired") from None
     except jwt.InvalidTokenError:
         raise AuthenticationError("Invalid token") from None
-    user_id = _user_id(claims)
+    if expires <= time.time():
+        raise AuthenticationError("Token has expired")
     user = await get_with_related(User, user_id, "company")
-    if user is None or user.token_version != claims["ver"]:
+    if user is None or user.token_version != version:
         raise AuthenticationError("Token has been revoked")
     if not user.is_active:
         raise AuthenticationError("User is deactivated")
     return user
+
+
+@lru_cache(maxsize=MAX_VERIFIED_TOKENS)
+def _verified(token: str, secret_key: str) -> tuple[int, int, float]:
+    """The user id, token version and expiry of a token this server signed, whose claims PyJWT
+    checked: what it verifies but the expiry holds for as long as the token is kept. A token that
+    fails raises, and is not kept."""
+    claims = jwt.decode(token, secret_key, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "ver"]})
+    return _user_id(claims), claims["ver"], claims["exp"]
 
 
 def _user_id(claims: dict[str, Any]) -> int:

@@ -1,3 +1,4 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -86,6 +87,19 @@ async def test_an_expired_token_is_unauthenticated(anonymous_client: httpx.Async
     )
 
     assert_unauthenticated(response, "Token has expired")
+
+
+async def test_a_token_that_answered_is_refused_once_it_expires(anonymous_client: httpx.AsyncClient) -> None:
+    user = await make_user()
+    token = token_for(user, ttl_hours=1.5 / 3600)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    answered = await anonymous_client.post("/graphql", json={"query": VIEWER_EMAIL}, headers=headers)
+    await asyncio.sleep(1.6)
+    refused = await anonymous_client.post("/graphql", json={"query": VIEWER_EMAIL}, headers=headers)
+
+    assert answered.json() == {"data": {"viewer": {"email": user.email}}}
+    assert_unauthenticated(refused, "Token has expired")
 
 
 async def test_a_revoked_token_is_unauthenticated(anonymous_client: httpx.AsyncClient) -> None:
