@@ -14,7 +14,7 @@ import re
 import sys
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
@@ -55,7 +55,7 @@ class RequestRecord:
     cost: int | None = None
 
     def line(self) -> str:
-        fields = {name: bounded(value) if isinstance(value, str) else value for name, value in asdict(self).items()}
+        fields = {name: bounded(value) if isinstance(value, str) else value for name, value in vars(self).items()}
         fields["error_codes"] = [bounded(code) for code in dict.fromkeys(self.error_codes)][:MAX_LOGGED_CODES]
         return json.dumps({"event": "request", **fields}, separators=(",", ":"))
 
