@@ -232,27 +232,21 @@ async def lead_count(scope: Scope, conditions: LeadConditions, now: datetime) ->
 
 def _lead_of(values: Sequence[Any]) -> tuple[Lead, Any]:
     """The lead of a row that selected its columns, then its sort key."""
-    names, converters = _columns()
-    lead = Lead.construct(
-        _saved_in_db=True,
-        **{name: convert(value) for name, convert, value in zip(names, converters, values, strict=False)},
-    )
-    return lead, values[len(names)]
+    names, converted = _columns()
+    fields = dict(zip(names, values, strict=False))
+    for name, convert in converted:
+        fields[name] = convert(fields[name])
+    return Lead.construct(_saved_in_db=True, **fields), values[len(names)]
 
 
 @cache
-def _columns() -> tuple[tuple[str, ...], tuple[Callable[[Any], Any], ...]]:
-    """The fields of a lead's columns in their order, and each one's conversion of what the
-    driver reads (none for an int or a string that the field keeps as it is)."""
+def _columns() -> tuple[tuple[str, ...], tuple[tuple[str, Callable[[Any], Any]], ...]]:
+    """The fields of a lead's columns in their order, and the conversion of each one whose value
+    the driver does not read as the field keeps it (an int or a string is kept as it is)."""
     fields = [Lead._meta.fields_map[name] for name in Lead._meta.fields_db_projection]
-    return tuple(Lead._meta.fields_db_projection), tuple(_converter(field) for field in fields)
-
-
-def _converter(field: Field[Any]) -> Callable[[Any], Any]:
-    if type(field).to_python_value is Field.to_python_value and field.field_type in (int, str):
-        return _kept
-    return field.to_python_value
-
-
-def _kept(value: Any) -> Any:
-    return value
+    converted = tuple(
+        (field.model_field_name, field.to_python_value)
+        for field in fields
+        if not (type(field).to_python_value is Field.to_python_value and field.field_type in (int, str))
+    )
+    return tuple(Lead._meta.fields_db_projection), converted
