@@ -9,6 +9,7 @@ from tortoise.models import Model
 
 from models.enums import LeadAcceptance, LeadStatus
 from models.matching import match_keys, with_match_keys
+from models.rows import Row
 
 if TYPE_CHECKING:
     from models.account import Account, Contact
@@ -128,13 +129,19 @@ class Lead(Model):
 
     def acceptance_at(self, now: datetime) -> LeadAcceptance:
         """The acceptance a reader sees: a pending lead past its deadline reads EXPIRED."""
-        if (
-            self.stored_acceptance == LeadAcceptance.PENDING
-            and self.acceptance_deadline is not None
-            and self.acceptance_deadline <= now
-        ):
-            return LeadAcceptance.EXPIRED
-        return LeadAcceptance(self.stored_acceptance)
+        return acceptance_at(self, now)
+
+
+def acceptance_at(lead: "Lead | Row", now: datetime) -> LeadAcceptance:
+    """The acceptance a reader sees of a lead or a row of one: a pending lead past its deadline
+    reads EXPIRED."""
+    if (
+        lead.stored_acceptance == LeadAcceptance.PENDING
+        and lead.acceptance_deadline is not None
+        and lead.acceptance_deadline <= now
+    ):
+        return LeadAcceptance.EXPIRED
+    return LeadAcceptance(lead.stored_acceptance)
 
 
 CONVERSION_FIELDS = [

@@ -1,5 +1,6 @@
 """The list of leads as one statement written once per shape: the leads of a scope that meet the
-list's criteria, in one of its orders, one page of them between two positions, as `Lead` models.
+list's criteria, in one of its orders, one page of them between two positions, as rows of `Lead`
+(`models.rows`).
 
 Its conditions are those the query builder writes for the same filters (text is matched as
 `__icontains` matches it, which PostgreSQL's statistics on `UPPER(CAST(column AS VARCHAR))`
@@ -10,15 +11,14 @@ sorted through an expression that never is null, so that both databases order it
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
-from tortoise.fields.base import Field
 from tortoise.filters import escape_like
 
 from models.enums import LeadAcceptance, LeadStatus
 from models.lead import Lead
-from models.rows import Scope, placeholders
+from models.rows import Row, Scope, placeholders, rows_of
 
 SORT_KEYS = {
     "created_at": '"created_at"',
@@ -198,8 +198,10 @@ def _count_sql(scope: ScopeSql, shape: tuple[Any, ...]) -> str:
 
 async def lead_page(
     scope: Scope, conditions: LeadConditions, window: LeadWindow, now: datetime
-) -> list[tuple[Lead, Any]]:
-    """The leads of the window in its reading order, each with its sort key as the database gives it."""
+) -> list[tuple[Row, Any]]:
+    """The leads of the window in its reading order, as rows (`models.rows`), each with its
+    position's sort key: a column's value as the row reads it, an expression's as the database
+    gives it."""
     if window.sort not in SORT_KEYS:
         raise ValueError(f"the list of leads is not sorted by {window.sort}")
     sql = _page_sql(
@@ -230,23 +232,9 @@ async def lead_count(scope: Scope, conditions: LeadConditions, now: datetime) ->
     return int(tuple(rows[0])[0])
 
 
-def _lead_of(values: Sequence[Any]) -> tuple[Lead, Any]:
+def _lead_of(values: Sequence[Any]) -> tuple[Row, Any]:
     """The lead of a row that selected its columns, then its sort key."""
-    names, converted = _columns()
-    fields = dict(zip(names, values, strict=False))
-    for name, convert in converted:
-        fields[name] = convert(fields[name])
-    return Lead.construct(_saved_in_db=True, **fields), values[len(names)]
-
-
-@cache
-def _columns() -> tuple[tuple[str, ...], tuple[tuple[str, Callable[[Any], Any]], ...]]:
-    """The fields of a lead's columns in their order, and the conversion of each one whose value
-    the driver does not read as the field keeps it (an int or a string is kept as it is)."""
-    fields = [Lead._meta.fields_map[name] for name in Lead._meta.fields_db_projection]
-    converted = tuple(
-        (field.model_field_name, field.to_python_value)
-        for field in fields
-        if not (type(field).to_python_value is Field.to_python_value and field.field_type in (int, str))
-    )
-    return tuple(Lead._meta.fields_db_projection), converted
+    columns = len(Lead._meta.fields_db_projection)
+    (lead,) = rows_of(values[:columns], Lead)
+    assert lead is not None
+    return lead, values[columns]

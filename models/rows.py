@@ -72,6 +72,11 @@ def is_row_of(value: Any, model: type[Model]) -> bool:
     return isinstance(value, Row) and value.model is model
 
 
+def kind_of(record: Model | Row) -> type[Model]:
+    """The model a record is of: a model instance's class, or the model a row stands for."""
+    return record.model if isinstance(record, Row) else type(record)
+
+
 def model_of(model: type[M], row: Row, **related: Model | None) -> M:
     """The model instance of a row of `model`, as Tortoise would have read it: saved, its foreign
     keys as ids (a related record is read when awaited) but those given in `related`."""

@@ -9,7 +9,7 @@ from tortoise.models import Model
 
 from models import DomainError, Lead, LeadMember, MemberRole, Opportunity, OpportunityMember, User
 from models.errors import ErrorCode
-from models.rows import select_rows
+from models.rows import kind_of, select_rows
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.context import Context
@@ -43,7 +43,7 @@ direct_opportunity_role_loader = _direct_role_loader(OpportunityMember, "opportu
 
 async def role_on(context: Context, record: Lead | Opportunity) -> MemberRole | None:
     """The viewer's effective role on a lead or an opportunity (None: it is invisible to them)."""
-    factory = direct_lead_role_loader if isinstance(record, Lead) else direct_opportunity_role_loader
+    factory = direct_lead_role_loader if kind_of(record) is Lead else direct_opportunity_role_loader
     direct = await context.loaders.get(factory).load(record.pk)
     return roles.effective_role(
         direct=direct,
@@ -58,7 +58,7 @@ async def roles_on(context: Context, records: Sequence[Lead | Opportunity]) -> l
     """`role_on` for many records of one kind, in one batch."""
     if not records:
         return []
-    factory = direct_lead_role_loader if isinstance(records[0], Lead) else direct_opportunity_role_loader
+    factory = direct_lead_role_loader if kind_of(records[0]) is Lead else direct_opportunity_role_loader
     direct = await context.loaders.get(factory).load_many([record.pk for record in records])
     viewer_policy_role = await context.loaders.policy_role()
     return [

@@ -12,6 +12,7 @@ from tortoise.transactions import in_transaction
 
 from models import Activity, ActivityKind, DomainError, Lead, User
 from models.activity_workflow import log_activity as log_activity_on
+from models.rows import kind_of
 from permissions import scopes
 from permissions.roles import Action
 from resolvers.collaboration import Record, forget, require_record
@@ -143,7 +144,7 @@ opportunity_activities_loader = _pages_loader("opportunities__id")
 
 def activities_list(record: Record) -> str:
     """The name cursors of a record's `activities` carry: another record's are refused."""
-    return f"{type(record).__name__}.activities:{record.pk}"
+    return f"{kind_of(record).__name__}.activities:{record.pk}"
 
 
 async def activities_of(
@@ -151,7 +152,7 @@ async def activities_of(
 ) -> ActivityPage:
     """A page of the record's activities, newest first."""
     key = (record.pk, context.page_args(activities_list(record), first, after, last, before))
-    factory = lead_activities_loader if isinstance(record, Lead) else opportunity_activities_loader
+    factory = lead_activities_loader if kind_of(record) is Lead else opportunity_activities_loader
     return await context.loaders.get(factory).load(key)
 
 

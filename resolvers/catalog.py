@@ -13,6 +13,7 @@ from models import DomainError, Lead, Opportunity, PartnerProgram, SalesPlan, So
 from models.catalog import EntryRow, linked_entries
 from models.errors import ErrorCode
 from models.membership_workflow import require_editable
+from models.rows import kind_of
 from permissions import roles, scopes
 from permissions.roles import Action, AdminAction
 from resolvers.collaboration import Record, forget, require_record
@@ -65,17 +66,17 @@ LINK_LOADERS = (
 
 
 async def sales_plans_of(context: Context, record: Record) -> list[EntryRow]:
-    factory = lead_sales_plans_loader if isinstance(record, Lead) else opportunity_sales_plans_loader
+    factory = lead_sales_plans_loader if kind_of(record) is Lead else opportunity_sales_plans_loader
     return await context.loaders.get(factory).load(record.pk)
 
 
 async def solutions_of(context: Context, record: Record) -> list[EntryRow]:
-    factory = lead_solutions_loader if isinstance(record, Lead) else opportunity_solutions_loader
+    factory = lead_solutions_loader if kind_of(record) is Lead else opportunity_solutions_loader
     return await context.loaders.get(factory).load(record.pk)
 
 
 async def partner_programs_of(context: Context, record: Record) -> list[EntryRow]:
-    factory = lead_partner_programs_loader if isinstance(record, Lead) else opportunity_partner_programs_loader
+    factory = lead_partner_programs_loader if kind_of(record) is Lead else opportunity_partner_programs_loader
     return await context.loaders.get(factory).load(record.pk)
 
 
@@ -88,7 +89,7 @@ def _links_of_many(
     async def links_of_many(context: Context, records: list[Record]) -> list[list[EntryRow]]:
         if not records:
             return []
-        factory = lead_factory if isinstance(records[0], Lead) else opportunity_factory
+        factory = lead_factory if kind_of(records[0]) is Lead else opportunity_factory
         return await context.loaders.get(factory).load_many([record.pk for record in records])
 
     return links_of_many

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from models import DomainError, Lead, LeadAcceptance, MemberRole, Opportunity, User
 from models.errors import ErrorCode
+from models.lead import acceptance_at
 from permissions import roles
 from permissions.roles import Action
 from resolvers.access import (
@@ -62,7 +63,7 @@ def waits_on_viewers_company(context: Context, lead: Lead) -> bool:
     not past its deadline, and the viewer's company is its partner (as `respondToLead` rules)."""
     return (
         roles.may_answer(context.viewer.company_id, sourced_by_id=lead.sourced_by_id, partner_id=lead.partner_id)
-        and lead.acceptance_at(datetime.now(UTC)) is LeadAcceptance.PENDING
+        and acceptance_at(lead, datetime.now(UTC)) is LeadAcceptance.PENDING
     )
 
 

@@ -6,6 +6,7 @@ from tortoise.expressions import Subquery
 
 from models import Lead, Opportunity, User
 from models.conversion_records import ConversionEvent
+from models.rows import kind_of
 from permissions import scopes
 from resolvers.context import Info
 from resolvers.ids import node_pk
@@ -30,7 +31,7 @@ def opportunity_events_loader(viewer: User) -> DataLoader[int, list[ConversionEv
 
 async def events_of(info: Info, record: Lead | Opportunity) -> list[ConversionEvent]:
     """The events of a record the viewer already sees (the record is the scope)."""
-    factory = lead_events_loader if isinstance(record, Lead) else opportunity_events_loader
+    factory = lead_events_loader if kind_of(record) is Lead else opportunity_events_loader
     return await info.context.loaders.get(factory).load(record.pk)
 
 

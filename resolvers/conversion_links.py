@@ -3,6 +3,7 @@
 from tortoise.expressions import Subquery
 
 from models import Lead, LeadOpportunity, Opportunity, User
+from models.rows import kind_of
 from permissions import scopes
 from resolvers.context import Info
 from resolvers.loaders import DataLoader, grouped_loader
@@ -31,7 +32,7 @@ def opportunity_links_to_visible_leads_loader(viewer: User) -> DataLoader[int, l
 async def links_of(info: Info, record: Lead | Opportunity) -> list[LeadOpportunity]:
     factory = (
         lead_links_to_visible_opportunities_loader
-        if isinstance(record, Lead)
+        if kind_of(record) is Lead
         else opportunity_links_to_visible_leads_loader
     )
     return await info.context.loaders.get(factory).load(record.pk)

@@ -190,9 +190,9 @@ async def leads(
     before: str | None,
     criteria: LeadCriteria,
     sort: LeadSort,
-) -> Page[Lead]:
-    """One page of the visible leads that meet the criteria, in one statement (and one more for
-    `totalCount`)."""
+) -> Page[Row]:
+    """One page of the visible leads that meet the criteria, as rows, in one statement (and one
+    more for `totalCount`)."""
     args = info.context.page_args(leads_list(sort), first, after, last, before)
     conditions = conditions_of(criteria)
     scope = scopes.as_sql(scopes.visible_leads, info.context.viewer)

@@ -21,7 +21,7 @@ from models import (
     User,
     membership_workflow,
 )
-from models.rows import Row, select_rows
+from models.rows import Row, kind_of, select_rows
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.access import load_for, require_lead, require_opportunity
@@ -121,7 +121,7 @@ opportunity_members_loader = _members_loader(OpportunityMember, "opportunity_id"
 
 
 async def members_of(context: Context, record: Record) -> list[MemberEntry]:
-    factory = lead_members_loader if isinstance(record, Lead) else opportunity_members_loader
+    factory = lead_members_loader if kind_of(record) is Lead else opportunity_members_loader
     return await context.loaders.get(factory).load((record.pk, record.sourced_by_id, record.partner_id))
 
 
@@ -129,7 +129,7 @@ async def members_of_many(context: Context, records: Sequence[Record]) -> list[l
     """`members_of` for many records of one kind, in one batch."""
     if not records:
         return []
-    factory = lead_members_loader if isinstance(records[0], Lead) else opportunity_members_loader
+    factory = lead_members_loader if kind_of(records[0]) is Lead else opportunity_members_loader
     return await context.loaders.get(factory).load_many(
         [(record.pk, record.sourced_by_id, record.partner_id) for record in records]
     )

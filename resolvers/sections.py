@@ -5,7 +5,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from models import DomainError, Lead, LeadCompanySection, OpportunityCompanySection, User
-from models.rows import Row
+from models.rows import Row, kind_of
 from models.section_workflow import Section, set_company_section
 from permissions import roles
 from permissions.roles import Action
@@ -26,7 +26,7 @@ def opportunity_sections_loader(viewer: User) -> DataLoader[int, list[Row]]:
 
 
 async def sections_of(context: Context, record: Record) -> list[Row]:
-    if isinstance(record, Lead):
+    if kind_of(record) is Lead:
         return list(await context.loaders.get(lead_sections_loader).load(record.pk))
     return list(await context.loaders.get(opportunity_sections_loader).load(record.pk))
 
@@ -36,7 +36,7 @@ async def sections_of_many(context: Context, records: list[Record]) -> list[list
     if not records:
         return []
     keys = [record.pk for record in records]
-    if isinstance(records[0], Lead):
+    if kind_of(records[0]) is Lead:
         return [list(sections) for sections in await context.loaders.get(lead_sections_loader).load_many(keys)]
     return [list(sections) for sections in await context.loaders.get(opportunity_sections_loader).load_many(keys)]
 

@@ -9,8 +9,9 @@ import strawberry
 from strawberry import relay
 
 import models
+from models.lead import acceptance_at
 from models.lead_workflow import EDITABLE_FIELDS, LeadDecision
-from models.rows import Row
+from models.rows import Row, is_row_of
 from resolvers import lead_mutations, leads
 from resolvers.context import Context, Info
 from resolvers.loaders import (
@@ -135,7 +136,7 @@ class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
         "NOT_REQUIRED when the lead is not shared."
     )
     def acceptance(self, lead: strawberry.Parent[models.Lead]) -> LeadAcceptance:
-        return lead.acceptance_at(datetime.now(UTC))
+        return acceptance_at(lead, datetime.now(UTC))
 
     @strawberry.field(
         description="The company that brought the lead: its creator's company.",
@@ -211,7 +212,7 @@ class Lead(RecordCollaboration, RecordConversion, LeadMerging, relay.Node):
 
     @classmethod
     def is_type_of(cls, obj: Any, info: Info) -> bool:
-        return isinstance(obj, (cls, models.Lead))
+        return isinstance(obj, (cls, models.Lead)) or is_row_of(obj, models.Lead)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
