@@ -113,12 +113,10 @@ def rows_of(values: Sequence[Any], *models: type[Model]) -> list[Row | None]:
     rows: list[Row | None] = []
     start = 0
     for model in models:
-        converters = _converters(model)
-        row = row_type(model)._make(
-            [convert(value) for convert, value in zip(converters, values[start : start + len(converters)], strict=True)]
-        )
+        columns = len(model._meta.fields_db_projection)
+        row = _maker(model)(values[start : start + columns])
         rows.append(row if row.pk is not None else None)
-        start += len(converters)
+        start += columns
     if start != len(values):
         raise ValueError(f"the row holds {len(values)} values, the models {start}")
     return rows
@@ -234,10 +232,9 @@ async def select_rows(
     sql = _select_sql(
         model, scope.ids, scope.where, len(scope.params), shape, tuple(order_by), connection.capabilities.dialect
     )
-    make = row_type(model)._make
-    converters = _converters(model)
+    make = _maker(model)
     _, rows = await connection.execute_query(sql, values)
-    return [make([convert(value) for convert, value in zip(converters, row, strict=True)]) for row in rows]
+    return [make(row) for row in rows]
 
 
 def _matches_some(value: Collection[Any] | bool) -> bool:
@@ -249,23 +246,34 @@ def _all_ids(model: type[Model]) -> str:
     return model.all().values(model._meta.pk_attr).sql()
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
 @cache
-def _converters(model: type[Model]) -> tuple[Callable[[Any], Any], ...]:
-    """Each column's conversion as the row stores it, as the model's field converts it: none where
-    the field keeps the driver's int or str as it is, or where the row converts it when read."""
-    return tuple(_converter(model._meta.fields_map[name]) for name in model._meta.fields_db_projection)
+def _maker(model: type[Model]) -> Callable[[Iterable[Any]], Row]:
+    """The row of `model` of the values of its columns, as the driver read them, each converted as
+    the model's field converts it but where the field keeps the driver's int or str as it is, or
+    where the row converts it when it is read."""
+    make = row_type(model)._make
+    converting = tuple(
+        (index, field.to_python_value)
+        for index, field in enumerate(model._meta.fields_map[name] for name in model._meta.fields_db_projection)
+        if not _kept_as_read(field)
+    )
+    columns = len(model._meta.fields_db_projection)
+
+    def row_of(values: Iterable[Any]) -> Row:
+        converted = list(values)
+        if len(converted) != columns:
+            raise ValueError(f"a row of {model.__name__} has {columns} columns, not {len(converted)}")
+        for index, convert in converting:
+            converted[index] = convert(converted[index])
+        return make(converted)
+
+    return row_of
 
 
-def _converter(field: Field[Any]) -> Callable[[Any], Any]:
+def _kept_as_read(field: Field[Any]) -> bool:
     if type(field).to_python_value is Field.to_python_value and field.field_type in (int, str):
-        return _identity
-    if _read_when_asked(field):
-        return _identity  # the row converts it when it is read
-    return field.to_python_value
+        return True
+    return _read_when_asked(field)  # the row converts it when it is read
 
 
 @lru_cache(maxsize=512)
