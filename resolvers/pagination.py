@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from graphql import GraphQLError
@@ -72,10 +73,29 @@ def _decode_value(value: Any) -> Any:
 
 _compact_json = json.JSONEncoder(separators=(",", ":")).encode
 """`json.dumps(value, separators=(",", ":"))`, with its encoder made once, not per cursor."""
+MAX_KEPT_NAMES = 4096
+"""How many connection names `_name_json` keeps written as JSON."""
+
+
+@lru_cache(maxsize=MAX_KEPT_NAMES)
+def _name_json(connection: str) -> str:
+    return _compact_json(connection)
+
+
+def _payload(connection: str, sort_value: Any, pk: int) -> bytes:
+    """`[connection, sort value, pk]` as compact JSON; the commonest position, a time and an id,
+    written without the encoder (an ISO time holds nothing JSON escapes)."""
+    if type(sort_value) is datetime and type(pk) is int:
+        return f'[{_name_json(connection)},{{"t":"{sort_value.isoformat()}"}},{pk}]'.encode()
+    return _compact_json([connection, _encode_value(sort_value), pk]).encode()
+
+
+_URL_SAFE = bytes.maketrans(b"+/", b"-_")
 
 
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+    """URL-safe base64 without padding."""
+    return binascii.b2a_base64(data, newline=False).translate(_URL_SAFE).rstrip(b"=").decode()
 
 
 def _unb64(text: str) -> bytes:
@@ -96,7 +116,7 @@ class Cursors:
         return hmac.digest(self.key, payload, "sha256")[:SIGNATURE_BYTES]
 
     def encode(self, connection: str, sort_value: Any, pk: int) -> str:
-        payload = _compact_json([connection, _encode_value(sort_value), pk]).encode()
+        payload = _payload(connection, sort_value, pk)
         return f"{_b64(payload)}.{_b64(self._signature(payload))}"
 
     def decode(self, cursor: str, connection: str, argument: str) -> Position:

@@ -1,6 +1,6 @@
 """Signed cursors, paging arguments and pages cut from loaded lists, without a database."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -29,6 +29,8 @@ def refused(call, argument="after"):
         "",
         None,
         datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC),
+        datetime(2026, 3, 1, 12, 30, tzinfo=timezone(timedelta(hours=-5, minutes=-30))),
+        datetime(2026, 3, 1, 12, 30, 15),
         date(2026, 3, 1),
         Decimal("1250.50"),
         Decimal("-0.001"),
@@ -40,6 +42,15 @@ def test_a_cursor_decodes_to_the_position_it_encodes(sort_value):
     cursor = CURSORS.encode(LEADS, sort_value, 42)
 
     assert CURSORS.decode(cursor, LEADS, "after") == (sort_value, 42)
+
+
+@pytest.mark.parametrize("connection", ['leads:"quoted"\\name', "Lead.opportunities:7", "é"])
+def test_a_cursor_of_any_list_name_decodes_in_that_list_only(connection):
+    moment = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
+    cursor = CURSORS.encode(connection, moment, 42)
+
+    assert CURSORS.decode(cursor, connection, "after") == (moment, 42)
+    refused(lambda: CURSORS.decode(cursor, LEADS, "after"))
 
 
 def test_a_cursor_keeps_the_type_of_its_sort_key():
