@@ -9,8 +9,10 @@ the parsing and validation it took (`refusal_cost`); charging it to a client's r
 is the composition root's (leadbridge.rate_limit).
 """
 
+import json
 import math
 import re
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -565,6 +567,50 @@ def without_suggestion(error: GraphQLError) -> GraphQLError:
     )
 
 
+MAX_KEPT_MEASURES = 1024
+"""How many operations `measured` keeps the measure of (those whose page sizes are in bounds)."""
+MAX_KEPT_VARIABLES = 2048
+"""The longest variables, as JSON, of an operation whose measure `measured` keeps."""
+
+
+@dataclass(frozen=True)
+class _KeptMeasure:
+    """A measure, and weakly the schema and the document it is of: the documents a server keeps
+    are bounded by their cache, which this must not hold beyond."""
+
+    schema: "weakref.ref[GraphQLSchema]"
+    document: "weakref.ref[DocumentNode]"
+    cost: QueryCost
+
+
+_kept_measures: dict[tuple[int, int, str | None, str], _KeptMeasure] = {}
+
+
+def measured(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, variables: Mapping[str, Any] | None
+) -> tuple[QueryCost, GraphQLError | None]:
+    """`measure` and `page_size_error` of the operation. A client sends the same documents with
+    the same variables again and again, and the server keeps each parsed document: the measure
+    of an operation whose page sizes are in bounds is kept by the document, its operation and
+    its variables."""
+    try:
+        key = (id(schema), id(document), operation_name, json.dumps(variables, sort_keys=True))
+    except (TypeError, ValueError):
+        key = None
+    if key is not None and len(key[3]) > MAX_KEPT_VARIABLES:
+        key = None
+    kept = _kept_measures.get(key) if key is not None else None
+    if kept is not None and kept.schema() is schema and kept.document() is document:
+        return kept.cost, None
+    cost = measure(schema, document, operation_name, variables)
+    refusal = page_size_error(schema, document, operation_name, variables)
+    if refusal is None and key is not None:
+        if len(_kept_measures) >= MAX_KEPT_MEASURES:
+            del _kept_measures[next(iter(_kept_measures))]
+        _kept_measures[key] = _KeptMeasure(weakref.ref(schema), weakref.ref(document), cost)
+    return cost, refusal
+
+
 class QueryLimiter(SchemaExtension):
     """Enforces the context's QueryLimits and measures the operation's cost.
 
@@ -615,9 +661,9 @@ class QueryLimiter(SchemaExtension):
         context = self.execution_context
         limits = self.limits
         assert context.graphql_document is not None
-        graphql_schema = graphql_schema_of(context.schema)
-        self.cost = measure(graphql_schema, context.graphql_document, context.operation_name, context.variables)
-        refusal = page_size_error(graphql_schema, context.graphql_document, context.operation_name, context.variables)
+        self.cost, refusal = measured(
+            graphql_schema_of(context.schema), context.graphql_document, context.operation_name, context.variables
+        )
         if refusal is None and self.cost.nodes > limits.max_nodes:
             refusal = limit_error(
                 f"This query may return up to {self.cost.nodes:,} nodes, more than the limit of {limits.max_nodes:,}",

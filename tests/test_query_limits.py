@@ -178,6 +178,26 @@ async def test_the_node_limit_counts_page_sizes_given_in_variables(
     assert answer == {"data": {"leads": {"edges": []}}}
 
 
+async def test_a_document_answered_before_is_measured_again_with_other_variables(
+    anonymous_client: httpx.AsyncClient,
+) -> None:
+    user = await make_user()
+    small = {"leads": 100, "opportunities": 10}
+
+    async with client_as(anonymous_client, user) as client:
+        answered = [await graphql(client, NODES_BY_VARIABLES, small) for _ in range(2)]
+        too_many = await graphql(client, NODES_BY_VARIABLES, {**small, "opportunities": 100})
+        too_large = await graphql(client, NODES_BY_VARIABLES, {**small, "leads": 101})
+        again = await graphql(client, NODES_BY_VARIABLES, small)
+
+    assert answered == [{"data": {"leads": {"edges": []}}}] * 2
+    assert too_many == refused(
+        "This query may return up to 60,100 nodes, more than the limit of 50,000", "MAX_NODE_LIMIT_EXCEEDED"
+    )
+    assert [error["extensions"]["code"] for error in too_large["errors"]] == ["BAD_USER_INPUT"]
+    assert again == answered[0]
+
+
 async def test_the_node_limit_counts_a_missing_first_as_the_default_page_of_20(
     anonymous_client: httpx.AsyncClient,
 ) -> None:
