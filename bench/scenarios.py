@@ -621,6 +621,8 @@ class Scenario:
     floor: Callable[[Sql, int], Awaitable[str]] | None
     cycle: bool = True
     hello_world: bool = False
+    writes: bool = False
+    """Whether each request writes: on SQLite the floor's writers then queue (`measure_floor`)."""
 
 
 def scenarios(fixtures: Fixtures, convert_count: int) -> list[Scenario]:
@@ -651,6 +653,7 @@ def scenarios(fixtures: Fixtures, convert_count: int) -> list[Scenario]:
             ],
             lambda sql, i: floor_convert(sql, hub, convert_ids[half + i]),
             cycle=False,
+            writes=True,
         ),
         Scenario("viewer", hub, [{"query": VIEWER}], lambda sql, i: floor_viewer(sql, hub)),
         Scenario("viewer-hello-world", hub, [{"query": VIEWER}], None, hello_world=True),

@@ -69,6 +69,9 @@ def test_the_benchmark_command_runs_every_scenario_on_a_tiny_data_set(backend, r
             "convert": "shape",
             "viewer-hello-world": "-",
         }
+        # On SQLite the floor's conversions queue for the one writer, as a server's writers do.
+        queued = {row["scenario"]: row["floor"]["queued"] for row in rows if row["floor"]}
+        assert queued == {name: backend == "sqlite" and name == "convert" for name in queued}
         statements = {row["scenario"]: row["api"]["statements_per_request"] for row in rows}
         assert statements["viewer"] == 1
         assert statements["page-1"] == statements["page-3"] == 2
