@@ -202,12 +202,17 @@ def _condition_of(model: type[Model], ids: str) -> str | None:
 
 
 async def select_rows(
-    visible: Scope | QuerySet[Any] | type[Model], any_of: Sequence[Condition], order_by: Sequence[str] = ()
+    visible: Scope | QuerySet[Any] | type[Model],
+    any_of: Sequence[Condition],
+    order_by: Sequence[str] = (),
+    *,
+    lock: bool = False,
 ) -> list[Row]:
     """The records of `visible` (a scope, a queryset, or a model for all its records) that match
     any of the conditions (each the AND of its columns), as rows, in `order_by` (field names,
     ascending; `-name` descending). A condition with an empty collection matches nothing; with none left, no
-    statement runs."""
+    statement runs. `lock`: the rows read are locked for update where the database can (as
+    `select_for_update` does: PostgreSQL; SQLite's transactions hold the whole database)."""
     if any(isinstance(value, (str, bytes)) for condition in any_of for value in condition.values()):
         raise TypeError("a condition matches a column against a collection of values or a bool, not a string")
     conditions = [condition for condition in any_of if all(_matches_some(value) for value in condition.values())]
@@ -229,8 +234,16 @@ async def select_rows(
             for item in ([value] if isinstance(value, bool) else value)
         ],
     ]
+    capabilities = connection.capabilities
     sql = _select_sql(
-        model, scope.ids, scope.where, len(scope.params), shape, tuple(order_by), connection.capabilities.dialect
+        model,
+        scope.ids,
+        scope.where,
+        len(scope.params),
+        shape,
+        tuple(order_by),
+        capabilities.dialect,
+        lock and capabilities.support_for_update,
     )
     make = _maker(model)
     _, rows = await connection.execute_query(sql, values)
@@ -285,6 +298,7 @@ def _select_sql(
     shape: tuple[tuple[tuple[str, int | None], ...], ...],
     order_by: tuple[str, ...],
     dialect: str,
+    for_update: bool = False,
 ) -> str:
     meta = model._meta
     columns = meta.fields_db_projection
@@ -306,4 +320,6 @@ def _select_sql(
         sql += " ORDER BY " + ", ".join(
             f'"{columns[name[1:]]}" DESC' if name.startswith("-") else f'"{columns[name]}"' for name in order_by
         )
+    if for_update:
+        sql += " FOR UPDATE"
     return sql

@@ -9,7 +9,7 @@ from tortoise.models import Model
 
 from models import DomainError, Lead, LeadMember, MemberRole, Opportunity, OpportunityMember, User
 from models.errors import ErrorCode
-from models.rows import kind_of, select_rows
+from models.rows import kind_of, model_of, select_rows
 from permissions import roles, scopes
 from permissions.roles import Action
 from resolvers.context import Context
@@ -78,11 +78,13 @@ async def load_for(context: Context, model: type[M], global_id: str, field: list
     (`lock`: locked for update where the database can, inside a transaction): NOT_FOUND naming
     the field when the ID is malformed, of another type, or names a record the viewer cannot see."""
     type_name = model.__name__
-    found = scopes.visible(context.viewer, model).filter(id=decode_id(global_id, type_name, field))
-    record = await (found.select_for_update() if lock else found).first()
-    if record is None:
+    pk = decode_id(global_id, type_name, field)
+    found = await select_rows(
+        scopes.as_sql(scopes.SCOPES[model], context.viewer), [{model._meta.pk_attr: [pk]}], lock=lock
+    )
+    if not found:
         raise DomainError(ErrorCode.NOT_FOUND, f"No {type_name} with ID '{global_id}'", field)
-    return record
+    return model_of(model, found[0])
 
 
 async def _require_role(
